@@ -1,0 +1,70 @@
+/*
+ * NAME
+ *	tm_conf 3h - the suite's configuration
+ * DESCRIPTION
+ *	One file in Postfix main.cf syntax, read by every program. A loaded
+ *	configuration is immutable and reference counted: SIGHUP builds a new
+ *	one and swaps it in, and work in flight keeps the one it started with.
+ * SEE ALSO
+ *	tenant-milter.conf(5)
+ */
+#ifndef TM_CONF_H
+#define TM_CONF_H
+
+#include "tm_sbuf.h"
+
+enum tm_action { ACT_REJECT, ACT_TEMPFAIL, ACT_ACCEPT };
+enum tm_ownership { OWN_ENFORCE, OWN_WARN, OWN_OFF };
+
+typedef struct conf {
+	int refs;
+	char *path;
+
+	/* daemon */
+	char *milter_socket;
+	char *run_as_user;
+	char *pid_file;
+	int log_level;
+	char *syslog_name;
+	char *syslog_facility;
+	long milter_timeout; /* seconds */
+
+	/* store */
+	char *redis_server;
+	char *redis_password;
+	long redis_db;
+	long redis_timeout;	  /* ms */
+	long tenant_refresh_interval; /* ms */
+	long tenant_cache_max_age;    /* ms */
+
+	/* policy */
+	char *tenant_header;
+	int unknown_tenant_action; /* ACT_REJECT, ACT_TEMPFAIL, ACT_ACCEPT */
+	int store_error_action;	   /* ACT_TEMPFAIL or ACT_ACCEPT */
+	int sender_ownership;	   /* OWN_* */
+} CONF;
+
+/*
+ * conf_parse - parse text (named origin in errors) plus "name=value"
+ * overrides. Returns an owned CONF, or NULL with one "origin:line: reason"
+ * line per problem appended to errs.
+ */
+CONF *conf_parse(const char *origin, const char *text, char *const *overrides, int noverrides,
+		 SBUF *errs);
+
+/* conf_load - read path (NULL: the built-in default path) and parse it */
+CONF *conf_load(const char *path, char *const *overrides, int noverrides, SBUF *errs);
+
+/* conf_defaults - a CONF holding only defaults (never fails) */
+CONF *conf_defaults(void);
+
+CONF *conf_ref(CONF *c);
+CONF *conf_unref(CONF *c); /* accepts NULL, returns NULL */
+
+/* conf_print - every setting as "name = value", for -p style output */
+void conf_print(const CONF *c, SBUF *out, int only_changed);
+
+const char *conf_action_name(int act);
+const char *conf_default_path(void);
+
+#endif

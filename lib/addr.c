@@ -1,0 +1,229 @@
+/*
+ * NAME
+ *	addr - envelope address and domain parsing and normalisation
+ * DESCRIPTION
+ *	addr_parse() accepts what an MTA hands a milter: optional white space
+ *	and angle brackets, an optional obsolete source route, a local part that
+ *	may be quoted (and may contain '@' inside the quotes), and a domain that
+ *	may be UTF-8 (SMTPUTF8), carry a trailing dot, or be an address literal.
+ *	Domains are converted to lower-case A-labels with libidn2, so that
+ *	"Bücher.Example." and "xn--bcher-kva.example" are the same domain.
+ * SEE ALSO
+ *	RFC 5321 section 4.1.2, RFC 5890
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <idn2.h>
+
+#include "tm_addr.h"
+#include "tm_mem.h"
+
+/* domain_ascii_ok - LDH plus underscore, which real host names do carry */
+static int
+domain_ascii_ok(int c)
+{
+	return isalnum(c) || c == '-' || c == '_' || c == '.';
+}
+
+int
+domain_normalize(const char *in, size_t n, SBUF *out, SBUF *err)
+{
+	int non_ascii = 0;
+	char *tmp, *ascii = NULL;
+	const char *label;
+	size_t i, llen;
+	int rc;
+
+	if (n > 0 && in[n - 1] == '.')
+		n--;
+	if (n == 0) {
+		sbuf_cat(err, "empty domain");
+		return -1;
+	}
+	if (n > ADDR_MAX_DOMAIN * 4) {
+		sbuf_cat(err, "domain too long");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c >= 0x80)
+			non_ascii = 1;
+		else if (!domain_ascii_ok(c)) {
+			sbuf_printf(err, "invalid character 0x%02x in domain", c);
+			return -1;
+		}
+	}
+	tmp = xstrndup(in, n);
+	if (non_ascii) {
+		rc = idn2_to_ascii_8z(tmp, &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+		if (rc != IDN2_OK) {
+			sbuf_printf(err, "invalid internationalised domain: %s", idn2_strerror(rc));
+			free(tmp);
+			return -1;
+		}
+		free(tmp);
+		tmp = xstrdup(ascii);
+		idn2_free(ascii);
+	}
+	for (i = 0; tmp[i]; i++)
+		tmp[i] = (char)tolower((unsigned char)tmp[i]);
+	if (strlen(tmp) > ADDR_MAX_DOMAIN) {
+		sbuf_printf(err, "domain longer than %d characters", ADDR_MAX_DOMAIN);
+		free(tmp);
+		return -1;
+	}
+	for (label = tmp;; label += llen + 1) {
+		llen = strcspn(label, ".");
+		if (llen == 0) {
+			sbuf_cat(err, "empty label in domain");
+			free(tmp);
+			return -1;
+		}
+		if (llen > 63) {
+			sbuf_cat(err, "domain label longer than 63 characters");
+			free(tmp);
+			return -1;
+		}
+		if (label[llen] == 0)
+			break;
+	}
+	sbuf_cat(out, tmp);
+	free(tmp);
+	return 0;
+}
+
+const char *
+domain_parent(const char *d)
+{
+	const char *dot = strchr(d, '.');
+
+	return dot && dot[1] ? dot + 1 : NULL;
+}
+
+/* addr_literal - "[1.2.3.4]" or "[IPv6:...]": kept verbatim, lower-cased */
+static int
+addr_literal(const char *d, size_t n, SBUF *out, SBUF *err)
+{
+	if (n < 3 || d[n - 1] != ']') {
+		sbuf_cat(err, "unterminated address literal");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)d[i];
+		if (!(isalnum(c) || c == '.' || c == ':' || c == '[' || c == ']')) {
+			sbuf_cat(err, "invalid character in address literal");
+			return -1;
+		}
+		sbuf_putc(out, tolower(c));
+	}
+	return 0;
+}
+
+void
+addr_clear(ADDR *a)
+{
+	free(a->local);
+	free(a->domain);
+	memset(a, 0, sizeof(*a));
+}
+
+int
+addr_parse(const char *in, ADDR *out, SBUF *err)
+{
+	const char *p, *end, *at = NULL, *q;
+	SBUF *dom = NULL, *local = NULL;
+	int quoted = 0, ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (strlen(in) > ADDR_MAX_INPUT) {
+		sbuf_printf(err, "address longer than %d characters", ADDR_MAX_INPUT);
+		return -1;
+	}
+	for (p = in; isspace((unsigned char)*p); p++)
+		;
+	end = p + strlen(p);
+	while (end > p && isspace((unsigned char)end[-1]))
+		end--;
+	if (p < end && *p == '<') {
+		if (end[-1] != '>' || end - p < 2) {
+			sbuf_cat(err, "unbalanced angle brackets");
+			return -1;
+		}
+		p++;
+		end--;
+	}
+	if (p == end) {
+		out->is_null = 1;
+		return 0;
+	}
+	if (*p == '@') { /* obsolete source route "@a,@b:user@dom" */
+		q = memchr(p, ':', (size_t)(end - p));
+		if (q == NULL) {
+			sbuf_cat(err, "malformed source route");
+			return -1;
+		}
+		p = q + 1;
+	}
+	for (q = p; q < end; q++) {
+		unsigned char c = (unsigned char)*q;
+		if (c < 0x20 || c == 0x7f) {
+			sbuf_cat(err, "control character in address");
+			return -1;
+		}
+		if (quoted && c == '\\' && q + 1 < end) {
+			q++;
+			continue;
+		}
+		if (c == '"')
+			quoted = !quoted;
+		else if (!quoted && c == '@')
+			at = q;
+		else if (!quoted && (c == '<' || c == '>' || c == ' ' || c == ',')) {
+			sbuf_printf(err, "unexpected '%c' in address", c);
+			return -1;
+		}
+	}
+	if (quoted) {
+		sbuf_cat(err, "unterminated quoted local part");
+		return -1;
+	}
+	if (at == NULL) {
+		sbuf_cat(err, "address has no domain");
+		return -1;
+	}
+	if (at == p) {
+		sbuf_cat(err, "address has an empty local part");
+		return -1;
+	}
+	local = sbuf_new(64);
+	for (q = p; q < at; q++) {
+		if (*q == '"')
+			continue;
+		if (*q == '\\' && q + 1 < at)
+			q++;
+		sbuf_putc(local, *q);
+	}
+	if ((size_t)(at - p) > ADDR_MAX_LOCAL + 2 || local->len > ADDR_MAX_LOCAL) {
+		sbuf_printf(err, "local part longer than %d characters", ADDR_MAX_LOCAL);
+		goto out;
+	}
+	dom = sbuf_new(64);
+	if (at[1] == '[') {
+		if (addr_literal(at + 1, (size_t)(end - at - 1), dom, err) < 0)
+			goto out;
+	} else if (domain_normalize(at + 1, (size_t)(end - at - 1), dom, err) < 0) {
+		goto out;
+	}
+	out->local = sbuf_steal(local);
+	out->domain = sbuf_steal(dom);
+	local = dom = NULL;
+	ret = 0;
+out:
+	sbuf_free(local);
+	sbuf_free(dom);
+	return ret;
+}

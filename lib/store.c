@@ -1,0 +1,278 @@
+/*
+ * NAME
+ *	store - Redis connection and tenant snapshot loading
+ * DESCRIPTION
+ *	Synchronous hiredis with connect and command timeouts. Snapshot loading
+ *	reads the version first and the data after it: if a change lands in
+ *	between, the snapshot is labelled older than its content and is simply
+ *	loaded again on the next poll, never the reverse.
+ * SEE ALSO
+ *	tm_store.h, tm_keys.h, docs/redis-schema.md
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "tm_keys.h"
+#include "tm_mem.h"
+#include "tm_msg.h"
+#include "tm_store.h"
+
+struct store {
+	char *server;
+	char *password;
+	long db;
+	long timeout_ms;
+	redisContext *rc;
+};
+
+STORE *
+store_new(const CONF *c)
+{
+	STORE *s = xcalloc(1, sizeof(*s));
+
+	s->server = xstrdup(c->redis_server);
+	s->password = xstrdup(c->redis_password);
+	s->db = c->redis_db;
+	s->timeout_ms = c->redis_timeout;
+	return s;
+}
+
+static void
+store_drop(STORE *s)
+{
+	if (s->rc) {
+		redisFree(s->rc);
+		s->rc = NULL;
+	}
+}
+
+STORE *
+store_free(STORE *s)
+{
+	if (s) {
+		store_drop(s);
+		free(s->server);
+		free(s->password);
+		free(s);
+	}
+	return NULL;
+}
+
+/* store_reply_ok - turn an error reply into text; 0 if the reply is usable */
+static int
+store_reply_ok(redisReply *r, SBUF *err)
+{
+	if (r->type == REDIS_REPLY_ERROR) {
+		sbuf_printf(err, "redis: %.200s", r->str);
+		return -1;
+	}
+	return 0;
+}
+
+/* store_connect - open, authenticate and select the database */
+static int
+store_connect(STORE *s, SBUF *err)
+{
+	struct timeval tv = {s->timeout_ms / 1000, (s->timeout_ms % 1000) * 1000};
+	redisReply *r;
+
+	if (s->rc)
+		return 0;
+	if (strncmp(s->server, "unix:", 5) == 0) {
+		s->rc = redisConnectUnixWithTimeout(s->server + 5, tv);
+	} else {
+		char host[256];
+		const char *colon = strrchr(s->server, ':');
+		size_t hl = (size_t)(colon - s->server);
+		if (hl >= sizeof(host))
+			hl = sizeof(host) - 1;
+		memcpy(host, s->server, hl);
+		host[hl] = 0;
+		if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+			host[hl - 1] = 0;
+			memmove(host, host + 1, hl - 1);
+		}
+		s->rc = redisConnectWithTimeout(host, atoi(colon + 1), tv);
+	}
+	if (s->rc == NULL || s->rc->err) {
+		sbuf_printf(err, "redis %s: %s", s->server, s->rc ? s->rc->errstr : "cannot allocate");
+		store_drop(s);
+		return -1;
+	}
+	redisSetTimeout(s->rc, tv);
+	if (*s->password) {
+		r = redisCommand(s->rc, "AUTH %s", s->password);
+		if (r == NULL || store_reply_ok(r, err) < 0) {
+			if (r == NULL)
+				sbuf_printf(err, "redis %s: AUTH: %s", s->server, s->rc->errstr);
+			if (r)
+				freeReplyObject(r);
+			store_drop(s);
+			return -1;
+		}
+		freeReplyObject(r);
+	}
+	if (s->db) {
+		r = redisCommand(s->rc, "SELECT %ld", s->db);
+		if (r == NULL || store_reply_ok(r, err) < 0) {
+			if (r == NULL)
+				sbuf_printf(err, "redis %s: SELECT: %s", s->server, s->rc->errstr);
+			if (r)
+				freeReplyObject(r);
+			store_drop(s);
+			return -1;
+		}
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+/* store_check - classify a reply; drops the connection on I/O failure */
+static redisReply *
+store_check(STORE *s, redisReply *r, SBUF *err)
+{
+	if (r == NULL) {
+		sbuf_printf(err, "redis %s: %s", s->server,
+			    s->rc && s->rc->err ? s->rc->errstr : "no reply");
+		store_drop(s);
+		return NULL;
+	}
+	if (store_reply_ok(r, err) < 0) {
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
+redisReply *
+store_cmdv(STORE *s, SBUF *err, int argc, const char **argv)
+{
+	if (store_connect(s, err) < 0)
+		return NULL;
+	return store_check(s, redisCommandArgv(s->rc, argc, argv, NULL), err);
+}
+
+redisReply *
+store_cmd(STORE *s, SBUF *err, const char *fmt, ...)
+{
+	va_list ap;
+	redisReply *r;
+
+	if (store_connect(s, err) < 0)
+		return NULL;
+	va_start(ap, fmt);
+	r = redisvCommand(s->rc, fmt, ap);
+	va_end(ap);
+	return store_check(s, r, err);
+}
+
+int
+store_version(STORE *s, long long *version, SBUF *err)
+{
+	redisReply *r = store_cmd(s, err, "GET %s", KEY_VERSION);
+
+	if (r == NULL)
+		return -1;
+	*version = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : 0;
+	freeReplyObject(r);
+	return 0;
+}
+
+/* store_get_reply - read one pipelined reply */
+static redisReply *
+store_get_reply(STORE *s, SBUF *err)
+{
+	void *r = NULL;
+
+	if (redisGetReply(s->rc, &r) != REDIS_OK)
+		return store_check(s, NULL, err);
+	return store_check(s, r, err);
+}
+
+/* store_add_members - feed one SMEMBERS reply into the snapshot */
+static void
+store_add_members(TSNAP *snap, int t, const char *tname, const char *what, redisReply *r,
+		  int (*add)(TSNAP *, int, const char *, SBUF *), SBUF *warnings)
+{
+	SBUF *why = sbuf_new(64);
+
+	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		sbuf_reset(why);
+		if (add(snap, t, r->element[i]->str, why) < 0)
+			sbuf_printf(warnings, "tenant %s: ignoring %s \"%.80s\": %s\n", tname, what,
+				    r->element[i]->str, sbuf_str(why));
+	}
+	sbuf_free(why);
+}
+
+TSNAP *
+store_load(STORE *s, SBUF *err, SBUF *warnings)
+{
+	long long version;
+	redisReply *names = NULL, *r;
+	TSNAP *snap = NULL;
+	size_t i;
+
+	if (store_version(s, &version, err) < 0)
+		return NULL;
+	if ((names = store_cmd(s, err, "SMEMBERS %s", KEY_TENANTS)) == NULL)
+		return NULL;
+	for (i = 0; i < names->elements; i++) {
+		const char *n = names->element[i]->str;
+		redisAppendCommand(s->rc, "HGETALL " KEY_T_FMT, n);
+		redisAppendCommand(s->rc, "SMEMBERS " KEY_T_SASL_FMT, n);
+		redisAppendCommand(s->rc, "SMEMBERS " KEY_T_NETWORKS_FMT, n);
+		redisAppendCommand(s->rc, "SMEMBERS " KEY_T_DOMAINS_FMT, n);
+	}
+	snap = tsnap_new(version);
+	for (i = 0; i < names->elements; i++) {
+		const char *n = names->element[i]->str;
+		int status = TS_ACTIVE, t;
+		const char *reason = "";
+
+		if ((r = store_get_reply(s, err)) == NULL)
+			goto fail;
+		for (size_t j = 0; j + 1 < r->elements; j += 2) {
+			if (strcmp(r->element[j]->str, "status") == 0) {
+				status = tenant_status_parse(r->element[j + 1]->str);
+				if (status < 0) {
+					sbuf_printf(warnings, "tenant %s: unknown status \"%.40s\"; treating it as disabled\n",
+						    n, r->element[j + 1]->str);
+					status = TS_DISABLED;
+				}
+			} else if (strcmp(r->element[j]->str, "reason") == 0) {
+				reason = r->element[j + 1]->str;
+			}
+		}
+		if (!tenant_name_valid(n)) {
+			sbuf_printf(warnings, "ignoring invalid tenant name \"%.80s\"\n", n);
+			n = NULL;
+		}
+		t = n ? tsnap_add_tenant(snap, n, status, reason) : -1;
+		freeReplyObject(r);
+		for (int k = 0; k < 3; k++) {
+			static const char *const what[] = {"SASL login", "network", "domain"};
+			int (*const adders[])(TSNAP *, int, const char *, SBUF *) = {
+			    tsnap_add_sasl, tsnap_add_network, tsnap_add_domain};
+			if ((r = store_get_reply(s, err)) == NULL)
+				goto fail;
+			if (t >= 0)
+				store_add_members(snap, t, n, what[k], r, adders[k], warnings);
+			freeReplyObject(r);
+		}
+	}
+	freeReplyObject(names);
+	tsnap_finish(snap, warnings);
+	return snap;
+fail:
+	/* unread pipelined replies would be read as answers to later commands */
+	store_drop(s);
+	freeReplyObject(names);
+	tsnap_finish(snap, warnings);
+	return tsnap_unref(snap);
+}

@@ -1,0 +1,388 @@
+/*
+ * NAME
+ *	tenant - tenant snapshots, resolution and domain ownership
+ * DESCRIPTION
+ *	A snapshot keeps sorted arrays (logins, domains) searched with
+ *	bsearch(), and networks sorted by prefix length, longest first, so the
+ *	first match is the longest prefix. Snapshots are rebuilt only when the
+ *	store's version changes, so building may be slow and lookups must not.
+ *
+ *	Conflicts can only arise when the store was edited behind tenantctl's
+ *	back. They are resolved deterministically (the tenant whose name sorts
+ *	first keeps the entry), and reported so the log says why.
+ * SEE ALSO
+ *	tm_tenant.h, docs/redis-schema.md
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tm_addr.h"
+#include "tm_mem.h"
+#include "tm_msg.h"
+#include "tm_tenant.h"
+
+typedef struct {
+	char *key;
+	int tenant;
+} TS_ENT;
+
+typedef struct {
+	CIDR cidr;
+	char *text;
+	int tenant;
+} TS_NET;
+
+struct tsnap {
+	int refs;
+	long long version;
+	TENANT *tenants;
+	size_t ntenants, atenants;
+	TS_ENT *sasl, *domains;
+	size_t nsasl, asasl, ndomains, adomains;
+	TS_NET *nets;
+	size_t nnets, anets;
+	int *order; /* tenant indexes sorted by name, for tsnap_find */
+};
+
+static const char *const status_names[] = {"active", "paused", "disabled"};
+static const char *const how_names[] = {"none", "sasl", "network", "sender"};
+
+int
+tenant_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > TENANT_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		int ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i > 0 && c == '-');
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+int
+tenant_status_parse(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(s, status_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+tenant_status_name(int st)
+{
+	return st >= 0 && st < 3 ? status_names[st] : "unknown";
+}
+
+const char *
+tenant_how_name(int how)
+{
+	return how >= 0 && how < 4 ? how_names[how] : "unknown";
+}
+
+TSNAP *
+tsnap_new(long long version)
+{
+	TSNAP *s = xcalloc(1, sizeof(*s));
+
+	s->refs = 1;
+	s->version = version;
+	return s;
+}
+
+/* ts_grow - make room for one more element */
+static void *
+ts_grow(void *arr, size_t n, size_t *alloc, size_t size)
+{
+	if (n < *alloc)
+		return arr;
+	*alloc = *alloc ? *alloc * 2 : 16;
+	return xrealloc(arr, *alloc * size);
+}
+
+int
+tsnap_add_tenant(TSNAP *s, const char *name, int status, const char *reason)
+{
+	s->tenants = ts_grow(s->tenants, s->ntenants, &s->atenants, sizeof(TENANT));
+	s->tenants[s->ntenants].name = xstrdup(name);
+	s->tenants[s->ntenants].status = status;
+	s->tenants[s->ntenants].reason = xstrdup(reason ? reason : "");
+	return (int)s->ntenants++;
+}
+
+int
+tsnap_add_sasl(TSNAP *s, int tenant, const char *login, SBUF *err)
+{
+	if (*login == 0 || strlen(login) > 255) {
+		sbuf_cat(err, "SASL login must be 1 to 255 characters");
+		return -1;
+	}
+	s->sasl = ts_grow(s->sasl, s->nsasl, &s->asasl, sizeof(TS_ENT));
+	s->sasl[s->nsasl].key = xstrdup(login);
+	s->sasl[s->nsasl++].tenant = tenant;
+	return 0;
+}
+
+int
+tsnap_add_domain(TSNAP *s, int tenant, const char *domain, SBUF *err)
+{
+	SBUF *d = sbuf_new(64);
+
+	if (domain_normalize(domain, strlen(domain), d, err) < 0) {
+		sbuf_free(d);
+		return -1;
+	}
+	s->domains = ts_grow(s->domains, s->ndomains, &s->adomains, sizeof(TS_ENT));
+	s->domains[s->ndomains].key = sbuf_steal(d);
+	s->domains[s->ndomains++].tenant = tenant;
+	return 0;
+}
+
+int
+tsnap_add_network(TSNAP *s, int tenant, const char *text, SBUF *err)
+{
+	CIDR c;
+	SBUF *canon;
+
+	if (cidr_parse(text, &c, err) < 0)
+		return -1;
+	canon = sbuf_new(64);
+	cidr_format(&c, canon);
+	s->nets = ts_grow(s->nets, s->nnets, &s->anets, sizeof(TS_NET));
+	s->nets[s->nnets].cidr = c;
+	s->nets[s->nnets].text = sbuf_steal(canon);
+	s->nets[s->nnets++].tenant = tenant;
+	return 0;
+}
+
+static const TSNAP *sort_snap; /* only used while sorting inside tsnap_finish */
+
+/* ent_cmp - by key, then by owning tenant's name, so duplicates sort deterministically */
+static int
+ent_cmp(const void *a, const void *b)
+{
+	const TS_ENT *x = a, *y = b;
+	int r = strcmp(x->key, y->key);
+
+	if (r)
+		return r;
+	return strcmp(sort_snap->tenants[x->tenant].name, sort_snap->tenants[y->tenant].name);
+}
+
+static int
+net_cmp(const void *a, const void *b)
+{
+	const TS_NET *x = a, *y = b;
+	int r;
+
+	if (x->cidr.net.family != y->cidr.net.family)
+		return x->cidr.net.family - y->cidr.net.family;
+	if (x->cidr.plen != y->cidr.plen)
+		return y->cidr.plen - x->cidr.plen;
+	if ((r = memcmp(x->cidr.net.b, y->cidr.net.b, 16)) != 0)
+		return r;
+	return strcmp(sort_snap->tenants[x->tenant].name, sort_snap->tenants[y->tenant].name);
+}
+
+static int
+order_cmp(const void *a, const void *b)
+{
+	return strcmp(sort_snap->tenants[*(const int *)a].name,
+		      sort_snap->tenants[*(const int *)b].name);
+}
+
+/* ts_dedup - drop later duplicates of a sorted key array, describing each */
+static size_t
+ts_dedup(TSNAP *s, TS_ENT *e, size_t n, const char *what, SBUF *warnings)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (out > 0 && strcmp(e[out - 1].key, e[i].key) == 0) {
+			if (e[out - 1].tenant != e[i].tenant)
+				sbuf_printf(warnings, "%s %s is claimed by tenants %s and %s; %s keeps it\n",
+					    what, e[i].key, s->tenants[e[out - 1].tenant].name,
+					    s->tenants[e[i].tenant].name, s->tenants[e[out - 1].tenant].name);
+			free(e[i].key);
+			continue;
+		}
+		e[out++] = e[i];
+	}
+	return out;
+}
+
+/* sort_lock - qsort has no context argument; snapshot builds are rare, so serialise them */
+#include <pthread.h>
+static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+tsnap_finish(TSNAP *s, SBUF *warnings)
+{
+	size_t out = 0;
+
+	pthread_mutex_lock(&sort_lock);
+	sort_snap = s;
+	if (s->nsasl)
+		qsort(s->sasl, s->nsasl, sizeof(TS_ENT), ent_cmp);
+	if (s->ndomains)
+		qsort(s->domains, s->ndomains, sizeof(TS_ENT), ent_cmp);
+	if (s->nnets)
+		qsort(s->nets, s->nnets, sizeof(TS_NET), net_cmp);
+	s->order = xcalloc(s->ntenants, sizeof(int));
+	for (size_t i = 0; i < s->ntenants; i++)
+		s->order[i] = (int)i;
+	if (s->ntenants)
+		qsort(s->order, s->ntenants, sizeof(int), order_cmp);
+	sort_snap = NULL;
+	pthread_mutex_unlock(&sort_lock);
+
+	s->nsasl = ts_dedup(s, s->sasl, s->nsasl, "SASL login", warnings);
+	s->ndomains = ts_dedup(s, s->domains, s->ndomains, "domain", warnings);
+	for (size_t i = 0; i < s->nnets; i++) {
+		TS_NET *prev = out ? &s->nets[out - 1] : NULL;
+		if (prev && prev->cidr.plen == s->nets[i].cidr.plen &&
+		    prev->cidr.net.family == s->nets[i].cidr.net.family &&
+		    memcmp(prev->cidr.net.b, s->nets[i].cidr.net.b, 16) == 0) {
+			if (prev->tenant != s->nets[i].tenant)
+				sbuf_printf(warnings, "network %s is claimed by tenants %s and %s; %s keeps it\n",
+					    prev->text, s->tenants[prev->tenant].name,
+					    s->tenants[s->nets[i].tenant].name, s->tenants[prev->tenant].name);
+			free(s->nets[i].text);
+			continue;
+		}
+		s->nets[out++] = s->nets[i];
+	}
+	s->nnets = out;
+}
+
+TSNAP *
+tsnap_ref(TSNAP *s)
+{
+	__atomic_add_fetch(&s->refs, 1, __ATOMIC_SEQ_CST);
+	return s;
+}
+
+TSNAP *
+tsnap_unref(TSNAP *s)
+{
+	if (s == NULL || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_SEQ_CST) > 0)
+		return NULL;
+	for (size_t i = 0; i < s->ntenants; i++) {
+		free(s->tenants[i].name);
+		free(s->tenants[i].reason);
+	}
+	for (size_t i = 0; i < s->nsasl; i++)
+		free(s->sasl[i].key);
+	for (size_t i = 0; i < s->ndomains; i++)
+		free(s->domains[i].key);
+	for (size_t i = 0; i < s->nnets; i++)
+		free(s->nets[i].text);
+	free(s->tenants);
+	free(s->sasl);
+	free(s->domains);
+	free(s->nets);
+	free(s->order);
+	free(s);
+	return NULL;
+}
+
+long long
+tsnap_version(const TSNAP *s)
+{
+	return s->version;
+}
+
+size_t
+tsnap_count(const TSNAP *s)
+{
+	return s->ntenants;
+}
+
+/* ts_lookup - binary search of a deduplicated key array */
+static const TS_ENT *
+ts_lookup(const TS_ENT *e, size_t n, const char *key)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int r = strcmp(key, e[mid].key);
+		if (r == 0)
+			return &e[mid];
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+const TENANT *
+tsnap_find(const TSNAP *s, const char *name)
+{
+	size_t lo = 0, hi = s->ntenants;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int r = strcmp(name, s->tenants[s->order[mid]].name);
+		if (r == 0)
+			return &s->tenants[s->order[mid]];
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+const TENANT *
+tenant_domain_owner(const TSNAP *s, const char *domain, const char **matched)
+{
+	const TS_ENT *e;
+
+	for (const char *d = domain; d; d = domain_parent(d)) {
+		if ((e = ts_lookup(s->domains, s->ndomains, d)) != NULL) {
+			if (matched)
+				*matched = e->key;
+			return &s->tenants[e->tenant];
+		}
+	}
+	return NULL;
+}
+
+void
+tenant_resolve(const TSNAP *s, const char *sasl_login, const IPADDR *client,
+	       const char *sender_domain, RESOLUTION *out)
+{
+	const TS_ENT *e;
+
+	memset(out, 0, sizeof(*out));
+	out->how = RES_NONE;
+	if (sasl_login && *sasl_login && (e = ts_lookup(s->sasl, s->nsasl, sasl_login)) != NULL) {
+		out->tenant = &s->tenants[e->tenant];
+		out->how = RES_SASL;
+		out->key = e->key;
+		return;
+	}
+	if (client && client->family) {
+		for (size_t i = 0; i < s->nnets; i++) {
+			if (cidr_contains(&s->nets[i].cidr, client)) {
+				out->tenant = &s->tenants[s->nets[i].tenant];
+				out->how = RES_NETWORK;
+				out->key = s->nets[i].text;
+				return;
+			}
+		}
+	}
+	if (sender_domain && *sender_domain &&
+	    (out->tenant = tenant_domain_owner(s, sender_domain, &out->key)) != NULL) {
+		out->how = RES_SENDER;
+		return;
+	}
+}

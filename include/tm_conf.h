@@ -27,7 +27,7 @@ typedef struct conf {
 	int log_level;
 	char *syslog_name;
 	char *syslog_facility;
-	long milter_timeout; /* seconds */
+	long milter_timeout; /* ms */
 
 	/* store */
 	char *redis_server;

@@ -32,9 +32,9 @@ typedef struct {
 	enum conf_type type;
 	const char *def;
 	size_t off;
-	long min, max;		  /* CT_INT and CT_TIME (in the unit below) */
+	long min, max;		  /* CT_INT; CT_TIME in milliseconds */
 	const char *const *words; /* CT_ENUM: value i maps to words[i] */
-	const char *unit;	  /* CT_TIME: "ms" or "s", the unit of a bare number */
+	const char *unit;	  /* CT_TIME: "ms" or "s", the unit of a bare number; stored in ms */
 } CONF_DEF;
 
 static const char *const action3[] = {"reject", "tempfail", "accept", NULL};
@@ -50,7 +50,7 @@ static const CONF_DEF conf_table[] = {
     {"log_level", CT_ENUM, "info", O(log_level), 0, 0, levels},
     {"syslog_name", CT_STR, "tenant-milter", O(syslog_name)},
     {"syslog_facility", CT_STR, "mail", O(syslog_facility)},
-    {"milter_timeout", CT_TIME, "300s", O(milter_timeout), 1, 86400, NULL, "s"},
+    {"milter_timeout", CT_TIME, "300s", O(milter_timeout), 1000, 86400000, NULL, "s"},
     {"redis_server", CT_REDIS, "127.0.0.1:6379", O(redis_server)},
     {"redis_password", CT_STR, "", O(redis_password)},
     {"redis_db", CT_INT, "0", O(redis_db), 0, 65535},
@@ -77,7 +77,7 @@ conf_find(const char *name)
 	return NULL;
 }
 
-/* conf_parse_time - "200ms", "5s", "2m", "1h", "1d" or a bare number in unit; result in unit */
+/* conf_parse_time - "200ms", "5s", "2m", "1h", "1d" or a bare number in unit; result in ms */
 static int
 conf_parse_time(const char *v, const char *unit, long *out)
 {
@@ -104,9 +104,7 @@ conf_parse_time(const char *v, const char *unit, long *out)
 		return -1;
 	if (n > 100000000)
 		return -1;
-	*out = strcmp(unit, "ms") == 0 ? ms : ms / 1000;
-	if (strcmp(unit, "s") == 0 && ms % 1000)
-		return -1;
+	*out = ms;
 	return 0;
 }
 
@@ -197,8 +195,7 @@ conf_set(CONF *c, const CONF_DEF *d, const char *v, SBUF *why)
 			return sbuf_str(why);
 		}
 		if (n < d->min || n > d->max) {
-			sbuf_printf(why, "%s: %s is out of range %ld%s..%ld%s", d->name, v, d->min,
-				    d->unit, d->max, d->unit);
+			sbuf_printf(why, "%s: %s is out of range %ldms..%ldms", d->name, v, d->min, d->max);
 			return sbuf_str(why);
 		}
 		*FIELD(c, d, long) = n;
@@ -426,7 +423,10 @@ conf_value(const CONF *c, const CONF_DEF *d, SBUF *out)
 		sbuf_printf(out, "%ld", *FIELD(c, d, const long));
 		break;
 	case CT_TIME:
-		sbuf_printf(out, "%ld%s", *FIELD(c, d, const long), d->unit);
+		if (*FIELD(c, d, const long) % 1000 == 0)
+			sbuf_printf(out, "%lds", *FIELD(c, d, const long) / 1000);
+		else
+			sbuf_printf(out, "%ldms", *FIELD(c, d, const long));
 		break;
 	case CT_ENUM:
 		sbuf_cat(out, d->words[*FIELD(c, d, const int)]);

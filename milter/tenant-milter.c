@@ -1,0 +1,172 @@
+/*
+ * NAME
+ *	tenant-milter - attribute every message to one tenant, and tag it
+ * SYNOPSIS
+ *	tenant-milter [-fnv] [-c FILE] [-o name=value]...
+ * DESCRIPTION
+ *	Start-up order matters: configuration, log, listening socket (as
+ *	root), daemon, pid file, privilege drop, then threads, then serving.
+ * SEE ALSO
+ *	tenant-milter(8), tenant-milter.conf(5)
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "milter.h"
+#include "tm_conf.h"
+#include "tm_mem.h"
+#include "tm_msg.h"
+#include "tm_tdir.h"
+
+#define MAX_OVERRIDES 64
+
+static const char *opt_config;
+static char *opt_overrides[MAX_OVERRIDES];
+static int opt_noverrides;
+static TDIR *the_tdir;
+
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: tenant-milter [-fnv] [-c config_file] [-o name=value]...\n"
+			"  -c FILE   configuration file (default %s)\n"
+			"  -o N=V    override a setting\n"
+			"  -f        stay in the foreground and log to stderr\n"
+			"  -n        check the configuration, print \"configuration OK\" or the errors\n"
+			"  -p        print the effective configuration\n"
+			"  -v        verbose (log_level=debug)\n"
+			"  -V        print the version\n",
+		conf_default_path());
+	exit(2);
+}
+
+/* snap_source - the callbacks' view of the tenant directory */
+static TSNAP *
+snap_source(long max_age_ms, long *age_ms)
+{
+	return tdir_get(the_tdir, max_age_ms, age_ms);
+}
+
+/* reload - SIGHUP: build a new configuration and swap it in; keep the old on error */
+static void
+reload(void)
+{
+	SBUF *errs = sbuf_new(256);
+	CONF *c = conf_load(opt_config, opt_overrides, opt_noverrides, errs), *old;
+
+	if (c == NULL) {
+		msg_warn("reload failed; keeping the running configuration:\n%s", sbuf_str(errs));
+		sbuf_free(errs);
+		return;
+	}
+	old = milter_cb_conf();
+	if (strcmp(old->milter_socket, c->milter_socket) != 0 ||
+	    strcmp(old->run_as_user, c->run_as_user) != 0)
+		msg_warn("milter_socket and run_as_user take effect only after a restart");
+	msg_set_level(c->log_level);
+	milter_cb_set_conf(c);
+	tdir_reconfigure(the_tdir, c);
+	msg_info("configuration reloaded from %s", c->path);
+	conf_unref(old);
+	conf_unref(c);
+	sbuf_free(errs);
+}
+
+int
+main(int argc, char **argv)
+{
+	int ch, foreground = 0, check_only = 0, print = 0, verbose = 0;
+	SBUF *errs = sbuf_new(256);
+	CONF *c;
+	int rc;
+
+	while ((ch = getopt(argc, argv, "c:fno:pvV")) != -1) {
+		switch (ch) {
+		case 'c':
+			opt_config = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'n':
+			check_only = 1;
+			break;
+		case 'o':
+			if (opt_noverrides >= MAX_OVERRIDES)
+				msg_fatal("too many -o options");
+			opt_overrides[opt_noverrides++] = optarg;
+			break;
+		case 'p':
+			print = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'V':
+			printf("tenant-milter %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	msg_open("tenant-milter", 1, NULL);
+	c = conf_load(opt_config, opt_overrides, opt_noverrides, errs);
+	if (check_only) {
+		fputs(c ? "configuration OK\n" : sbuf_str(errs), c ? stdout : stderr);
+		return c ? 0 : 1;
+	}
+	if (c == NULL) {
+		fputs(sbuf_str(errs), stderr);
+		msg_fatal("configuration errors; not starting");
+	}
+	if (print) {
+		SBUF *out = sbuf_new(1024);
+		conf_print(c, out, 0);
+		fputs(sbuf_str(out), stdout);
+		return 0;
+	}
+	msg_set_level(verbose ? MSG_DEBUG : c->log_level);
+	if (!foreground)
+		msg_open(c->syslog_name, 0, c->syslog_facility);
+
+	md_block_signals();
+	md_prepare_paths(c);
+	if (smfi_setconn(c->milter_socket) == MI_FAILURE)
+		msg_fatal("milter_socket: cannot use \"%s\"", c->milter_socket);
+	if (smfi_settimeout((int)(c->milter_timeout / 1000)) == MI_FAILURE)
+		msg_fatal("cannot set the milter timeout");
+	if (smfi_register(milter_desc) == MI_FAILURE)
+		msg_fatal("smfi_register failed");
+	if (smfi_opensocket(1) == MI_FAILURE)
+		msg_fatal("cannot listen on %s: is another tenant-milter running, or is the address in use?",
+			  c->milter_socket);
+	md_tcp_nodelay();
+	md_socket_owner(c);
+	if (!foreground)
+		md_daemonize();
+	md_write_pid(c->pid_file);
+	md_drop_privileges(c->run_as_user);
+
+	the_tdir = tdir_start(c);
+	milter_cb_init(snap_source, c);
+	md_start_reloader(reload);
+	msg_info("starting: listening on %s, store %s", c->milter_socket, c->redis_server);
+
+	rc = smfi_main();
+
+	msg_info("stopping");
+	md_remove_pid(c->pid_file);
+	tdir_stop(the_tdir);
+	milter_cb_shutdown();
+	conf_unref(c);
+	sbuf_free(errs);
+	return rc == MI_SUCCESS ? 0 : 1;
+}

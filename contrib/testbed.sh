@@ -1,0 +1,256 @@
+# testbed.sh - a private Postfix relay with tenant-milter, a local Redis and smtp-sink.
+#
+# Sourced by contrib/quickstart and by the integration tests. Everything lives
+# under $TB_DIR and listens on loopback only. The Postfix instance has its own
+# config directory, queue and log; it makes no DNS lookups (peer names, MX
+# and host lookups are all disabled) and relays everything to smtp-sink.
+#
+# Functions: tb_init NAME, tb_redis_start, tb_redis_stop, tb_milter_start [ARGS],
+# tb_milter_stop, tb_sink_start, tb_postfix_start, tb_stop_all, tb_ctl ARGS,
+# tb_send ARGS (swaks), tb_wait_sink N, tb_sink_files.
+
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+TB_MILTER="$top_builddir/milter/tenant-milter"
+TB_CTL="$top_builddir/ctl/tenantctl"
+TB_ROOT="${TB_ROOT:-/var/tmp/tenant-milter}"
+
+tb_log() { printf '%s\n' "$*" >&2; }
+
+# tb_free_port - a TCP port nobody listens on at 127.0.0.1
+tb_free_port() {
+	local p
+	for _ in $(seq 1 200); do
+		p=$((20000 + RANDOM % 30000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# tb_wait_port PORT - until something accepts on 127.0.0.1:PORT (10 s)
+tb_wait_port() {
+	for _ in $(seq 1 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	tb_log "nothing listens on port $1"
+	return 1
+}
+
+tb_init() {
+	TB_NAME="$1"
+	TB_DIR="$TB_ROOT/$TB_NAME"
+	tb_stop_all 2>/dev/null
+	rm -rf "$TB_DIR"
+	mkdir -p "$TB_DIR"/{pf,sink,sasl,redis}
+	chmod 755 "$TB_ROOT" "$TB_DIR"
+	TB_CONF="$TB_DIR/tenant-milter.conf"
+	TB_REDIS_PORT=$(tb_free_port)
+	TB_SMTP_PORT="${TB_SMTP_PORT:-$(tb_free_port)}"
+	TB_SINK_PORT=$(tb_free_port)
+	TB_MILTER_SOCKET="${TB_MILTER_SOCKET:-unix:$TB_DIR/milter.sock}"
+	cat >"$TB_CONF" <<CONF
+# written by testbed.sh
+milter_socket = $TB_MILTER_SOCKET
+redis_server = 127.0.0.1:$TB_REDIS_PORT
+run_as_user = postfix
+pid_file = $TB_DIR/tenant-milter.pid
+tenant_refresh_interval = 200ms
+tenant_cache_max_age = 2s
+CONF
+}
+
+tb_redis_start() {
+	redis-server --bind 127.0.0.1 --port "$TB_REDIS_PORT" --save '' --appendonly no \
+		--dir "$TB_DIR/redis" --pidfile "$TB_DIR/redis/redis.pid" --daemonize yes \
+		--logfile "$TB_DIR/redis/redis.log" >/dev/null
+	tb_wait_port "$TB_REDIS_PORT"
+}
+
+tb_redis_stop() {
+	[ -f "$TB_DIR/redis/redis.pid" ] || return 0
+	redis-cli -p "$TB_REDIS_PORT" shutdown nosave >/dev/null 2>&1
+	for _ in $(seq 1 50); do
+		[ -f "$TB_DIR/redis/redis.pid" ] || return 0
+		kill -0 "$(cat "$TB_DIR/redis/redis.pid")" 2>/dev/null || { rm -f "$TB_DIR/redis/redis.pid"; return 0; }
+		sleep 0.1
+	done
+}
+
+tb_redis() { redis-cli -p "$TB_REDIS_PORT" "$@"; }
+tb_ctl() { "$TB_CTL" -c "$TB_CONF" "$@"; }
+
+# tb_milter_start [ARGS] - foreground milter in the background; log in $TB_DIR/milter.log
+tb_milter_start() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" \
+		"$TB_MILTER" -f -c "$TB_CONF" "$@" >>"$TB_DIR/milter.log" 2>&1 &
+	echo $! >"$TB_DIR/milter.fg.pid"
+	case "$TB_MILTER_SOCKET" in
+	unix:*)
+		for _ in $(seq 1 100); do
+			[ -S "${TB_MILTER_SOCKET#unix:}" ] && return 0
+			sleep 0.1
+		done
+		tb_log "tenant-milter did not start:"; cat "$TB_DIR/milter.log" >&2; return 1 ;;
+	inet:*) local p=${TB_MILTER_SOCKET#inet:}; tb_wait_port "${p%@*}" ;;
+	esac
+}
+
+tb_milter_stop() {
+	local pid
+	[ -f "$TB_DIR/milter.fg.pid" ] || return 0
+	pid=$(cat "$TB_DIR/milter.fg.pid")
+	kill -TERM "$pid" 2>/dev/null
+	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null
+	rm -f "$TB_DIR/milter.fg.pid"
+}
+
+# tb_sanitizer_clean - fail if the milter's log holds a sanitizer report
+tb_sanitizer_clean() {
+	if grep -qE 'AddressSanitizer|runtime error:|LeakSanitizer' "$TB_DIR/milter.log" 2>/dev/null; then
+		tb_log "sanitizer report in $TB_DIR/milter.log:"
+		cat "$TB_DIR/milter.log" >&2
+		return 1
+	fi
+}
+
+tb_sink_start() {
+	chown postfix "$TB_DIR/sink"
+	smtp-sink -u postfix -R "$TB_DIR/sink" -d "%Y%m%d%H%M%S." -h sink.test \
+		"127.0.0.1:$TB_SINK_PORT" 256 >"$TB_DIR/sink.log" 2>&1 &
+	echo $! >"$TB_DIR/sink.pid"
+	tb_wait_port "$TB_SINK_PORT"
+}
+
+# tb_register_config_dir - the default main.cf must list a private config directory
+tb_register_config_dir() {
+	local cur
+	cur=$(postconf -h alternate_config_directories 2>/dev/null)
+	case " $cur " in *" $1 "*) return 0 ;; esac
+	postconf -e "alternate_config_directories = ${cur:+$cur }$1"
+}
+
+tb_postfix_start() {
+	local pf="$TB_DIR/pf"
+	mkdir -p "$pf/queue" "$pf/data"
+	chown postfix "$pf/data"
+	cat >"$TB_DIR/sasl/smtpd.conf" <<SASL
+pwcheck_method: auxprop
+auxprop_plugin: sasldb
+mech_list: PLAIN LOGIN
+sasldb_path: $TB_DIR/sasl/sasldb2
+SASL
+	cat >"$pf/main.cf" <<MAIN
+compatibility_level = 3.6
+queue_directory = $pf/queue
+data_directory = $pf/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = relay.test
+mydomain = test
+myorigin = relay.test
+mydestination =
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost = [127.0.0.1]:$TB_SINK_PORT
+alias_maps =
+alias_database =
+local_recipient_maps =
+biff = no
+smtputf8_enable = no
+# no DNS traffic leaves this machine
+smtpd_peername_lookup = no
+disable_dns_lookups = yes
+smtp_dns_support_level = disabled
+maillog_file = $pf/maillog
+maillog_file_prefixes = $TB_ROOT
+smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = cyrus
+smtpd_sasl_path = smtpd
+cyrus_sasl_config_path = $TB_DIR/sasl
+smtpd_sasl_security_options = noanonymous
+# tenant-milter, as the README tells an administrator to add it
+smtpd_milters = $TB_MILTER_SOCKET
+non_smtpd_milters = \$smtpd_milters
+milter_default_action = tempfail
+# keep tests quick
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
+MAIN
+	cat >"$pf/master.cf" <<MASTER
+127.0.0.1:$TB_SMTP_PORT inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+MASTER
+	tb_register_config_dir "$pf"
+	postfix -c "$pf" check >"$TB_DIR/postfix-check.log" 2>&1 || { cat "$TB_DIR/postfix-check.log" >&2; return 1; }
+	postfix -c "$pf" start >>"$TB_DIR/postfix-check.log" 2>&1 || { cat "$TB_DIR/postfix-check.log" >&2; return 1; }
+	tb_wait_port "$TB_SMTP_PORT"
+}
+
+# tb_sasl_user LOGIN PASSWORD - a Cyrus sasldb login for the private smtpd
+tb_sasl_user() {
+	echo "$2" | saslpasswd2 -p -c -f "$TB_DIR/sasl/sasldb2" -u relay.test "$1"
+	chown postfix "$TB_DIR/sasl/sasldb2"
+}
+
+tb_postfix_stop() {
+	[ -f "$TB_DIR/pf/main.cf" ] || return 0
+	postfix -c "$TB_DIR/pf" stop >/dev/null 2>&1 || true
+	postfix -c "$TB_DIR/pf" abort >/dev/null 2>&1 || true
+}
+
+tb_stop_all() {
+	[ -n "$TB_DIR" ] || return 0
+	tb_postfix_stop
+	tb_milter_stop
+	[ -f "$TB_DIR/sink.pid" ] && kill "$(cat "$TB_DIR/sink.pid")" 2>/dev/null && rm -f "$TB_DIR/sink.pid"
+	tb_redis_stop
+	return 0
+}
+
+# tb_send ARGS - one SMTP transaction with swaks; prints the whole dialogue
+tb_send() {
+	swaks --server 127.0.0.1 --port "$TB_SMTP_PORT" --helo client.test --timeout 30 \
+		--hide-informational "$@" 2>&1
+}
+
+# tb_sink_files - delivered messages, oldest first
+tb_sink_files() { find "$TB_DIR/sink" -type f | sort; }
+
+# tb_wait_sink N - until N messages were delivered (20 s)
+tb_wait_sink() {
+	for _ in $(seq 1 200); do
+		[ "$(tb_sink_files | wc -l)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	tb_log "expected $1 delivered messages, have $(tb_sink_files | wc -l)"
+	return 1
+}
+
+# tb_sink_grep PATTERN - the delivered files that contain PATTERN
+tb_sink_grep() { grep -l -- "$1" $(tb_sink_files) 2>/dev/null; }

@@ -1,0 +1,54 @@
+/*
+ * NAME
+ *	ctl 3h - tenantctl internals
+ */
+#ifndef CTL_H
+#define CTL_H
+
+#include <jansson.h>
+
+#include "tm_conf.h"
+#include "tm_sbuf.h"
+#include "tm_store.h"
+
+/* Exit codes: 0 done, 1 refused or failed (message printed), 2 usage. */
+#define CTL_OK 0
+#define CTL_FAIL 1
+#define CTL_USAGE 2
+
+/* One kind of identity a tenant can own. */
+typedef struct {
+	const char *what;      /* "domain", "SASL login", "network" */
+	const char *field;     /* JSON field: "domains", "sasl", "networks" */
+	const char *index;     /* global HASH item -> tenant */
+	const char *set_fmt;   /* the tenant's SET */
+} CTL_KIND;
+
+extern const CTL_KIND ctl_kind_domain, ctl_kind_sasl, ctl_kind_network;
+
+typedef struct {
+	STORE *store;
+	CONF *conf;
+	int json;
+} CTL;
+
+/* ctl_fail - print "tenantctl: ..." to stderr and return CTL_FAIL */
+int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ctl_normalize - canonical form of an item of kind k into out; 0 or -1 with err */
+int ctl_normalize(const CTL_KIND *k, const char *in, SBUF *out, SBUF *err);
+int ctl_tenant_exists(CTL *c, const char *name, SBUF *err); /* 1, 0, or -1 */
+int ctl_tenant_create(CTL *c, const char *name, SBUF *err);
+/* ctl_claim - give item to tenant; refuses when another tenant owns it. 0 or -1 with err */
+int ctl_claim(CTL *c, const CTL_KIND *k, const char *tenant, const char *item, SBUF *err);
+int ctl_release(CTL *c, const CTL_KIND *k, const char *tenant, const char *item, SBUF *err);
+int ctl_set_status(CTL *c, const char *name, const char *status, const char *reason, SBUF *err);
+int ctl_bump(CTL *c, SBUF *err);
+json_t *ctl_tenant_json(CTL *c, const char *name, SBUF *err);
+
+int ctl_cmd_tenant(CTL *c, int argc, char **argv);
+int ctl_cmd_identity(CTL *c, int argc, char **argv);
+int ctl_cmd_domain(CTL *c, int argc, char **argv);
+int ctl_cmd_apply(CTL *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,244 @@
+/*
+ * NAME
+ *	ctl_apply - converge the store on a declarative tenant file
+ * DESCRIPTION
+ *	The file is JSON: {"tenants": {"NAME": {"status", "reason", "domains",
+ *	"sasl", "networks"}}}. A field that is absent is left alone; a list that
+ *	is present becomes exactly the tenant's list.
+ *
+ *	Everything is validated before anything is written, and every problem
+ *	is reported with its JSON path. Then all releases happen before all
+ *	claims, so a file that moves a domain from one tenant to another
+ *	applies in one run. Applying the same file twice writes nothing the
+ *	second time. With --prune, tenants missing from the file are removed.
+ * SEE ALSO
+ *	tenantctl(1), conf/tenants.example.json
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "tm_keys.h"
+#include "tm_mem.h"
+#include "tm_tenant.h"
+
+static const CTL_KIND *const apply_kinds[] = {&ctl_kind_domain, &ctl_kind_sasl, &ctl_kind_network};
+
+/* apply_validate - normalise lists in place; report problems into errs */
+static int
+apply_validate(json_t *root, SBUF *errs)
+{
+	json_t *tenants = json_object_get(root, "tenants"), *t, *v, *list;
+	json_t *seen[3] = {json_object(), json_object(), json_object()};
+	const char *name;
+	SBUF *norm = sbuf_new(64), *why = sbuf_new(64);
+	size_t i;
+	int bad = 0;
+
+	if (!json_is_object(tenants)) {
+		sbuf_cat(errs, "$.tenants: expected an object of tenants\n");
+		bad = 1;
+		goto out;
+	}
+	json_object_foreach(tenants, name, t) {
+		if (!tenant_name_valid(name)) {
+			sbuf_printf(errs, "$.tenants.%s: invalid tenant name\n", name);
+			bad = 1;
+		}
+		if (!json_is_object(t)) {
+			sbuf_printf(errs, "$.tenants.%s: expected an object\n", name);
+			bad = 1;
+			continue;
+		}
+		v = json_object_get(t, "status");
+		if (v && (!json_is_string(v) || tenant_status_parse(json_string_value(v)) < 0)) {
+			sbuf_printf(errs, "$.tenants.%s.status: expected active, paused or disabled\n", name);
+			bad = 1;
+		}
+		v = json_object_get(t, "reason");
+		if (v && !json_is_string(v)) {
+			sbuf_printf(errs, "$.tenants.%s.reason: expected a string\n", name);
+			bad = 1;
+		}
+		for (int k = 0; k < 3; k++) {
+			if ((list = json_object_get(t, apply_kinds[k]->field)) == NULL)
+				continue;
+			if (!json_is_array(list)) {
+				sbuf_printf(errs, "$.tenants.%s.%s: expected a list\n", name, apply_kinds[k]->field);
+				bad = 1;
+				continue;
+			}
+			json_array_foreach(list, i, v) {
+				sbuf_reset(norm);
+				sbuf_reset(why);
+				if (!json_is_string(v) ||
+				    ctl_normalize(apply_kinds[k], json_string_value(v), norm, why) < 0) {
+					sbuf_printf(errs, "$.tenants.%s.%s[%zu]: invalid %s%s%s\n", name,
+						    apply_kinds[k]->field, i, apply_kinds[k]->what,
+						    why->len ? ": " : "", sbuf_str(why));
+					bad = 1;
+					continue;
+				}
+				json_t *owner = json_object_get(seen[k], sbuf_str(norm));
+				if (owner && strcmp(json_string_value(owner), name) != 0) {
+					sbuf_printf(errs, "$.tenants.%s.%s[%zu]: %s %s is also listed for tenant %s\n",
+						    name, apply_kinds[k]->field, i, apply_kinds[k]->what,
+						    sbuf_str(norm), json_string_value(owner));
+					bad = 1;
+				}
+				json_object_set_new(seen[k], sbuf_str(norm), json_string(name));
+				json_array_set_new(list, i, json_string(sbuf_str(norm)));
+			}
+		}
+	}
+out:
+	for (int k = 0; k < 3; k++)
+		json_decref(seen[k]);
+	sbuf_free(norm);
+	sbuf_free(why);
+	return bad ? -1 : 0;
+}
+
+/* apply_in - is s in the JSON string array a? */
+static int
+apply_in(json_t *a, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(a, i, v) if (strcmp(json_string_value(v), s) == 0) return 1;
+	return 0;
+}
+
+/* apply_conflicts - items claimed by a tenant that the file does not also manage */
+static int
+apply_conflicts(CTL *c, json_t *tenants, SBUF *errs)
+{
+	json_t *t, *list, *v;
+	const char *name;
+	size_t i;
+	int bad = 0;
+
+	json_object_foreach(tenants, name, t) {
+		for (int k = 0; k < 3; k++) {
+			if ((list = json_object_get(t, apply_kinds[k]->field)) == NULL)
+				continue;
+			json_array_foreach(list, i, v) {
+				redisReply *r = store_cmd(c->store, errs, "HGET %s %s", apply_kinds[k]->index,
+							  json_string_value(v));
+				if (r == NULL)
+					return -1;
+				if (r->type == REDIS_REPLY_STRING && strcmp(r->str, name) != 0) {
+					json_t *other = json_object_get(tenants, r->str);
+					json_t *olist = other ? json_object_get(other, apply_kinds[k]->field) : NULL;
+					if (olist == NULL || apply_in(olist, json_string_value(v))) {
+						sbuf_printf(errs, "$.tenants.%s.%s[%zu]: %s %s already belongs to tenant %s\n",
+							    name, apply_kinds[k]->field, i, apply_kinds[k]->what,
+							    json_string_value(v), r->str);
+						bad = 1;
+					}
+				}
+				freeReplyObject(r);
+			}
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+int
+ctl_cmd_apply(CTL *c, int argc, char **argv)
+{
+	json_error_t jerr;
+	json_t *root = NULL, *tenants, *t, *cur, *list, *v, *have;
+	const char *name;
+	SBUF *errs = sbuf_new(256);
+	int rc = CTL_FAIL, prune = 0, pass, exists;
+	size_t i;
+
+	if (argc == 2 && strcmp(argv[1], "--prune") == 0)
+		prune = 1;
+	else if (argc != 1)
+		return CTL_USAGE;
+	if ((root = json_load_file(argv[0], JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		rc = ctl_fail("%s:%d:%d: %s", argv[0], jerr.line, jerr.column, jerr.text);
+		goto out;
+	}
+	if (apply_validate(root, errs) < 0 ||
+	    apply_conflicts(c, json_object_get(root, "tenants"), errs) < 0) {
+		fputs(sbuf_str(errs), stderr);
+		rc = ctl_fail("%s: not applied; nothing was changed", argv[0]);
+		goto out;
+	}
+	tenants = json_object_get(root, "tenants");
+	/* pass 0 releases, pass 1 creates, sets status and claims */
+	for (pass = 0; pass < 2; pass++) {
+		json_object_foreach(tenants, name, t) {
+			if ((exists = ctl_tenant_exists(c, name, errs)) < 0)
+				goto store_fail;
+			if (pass == 1 && !exists) {
+				if (ctl_tenant_create(c, name, errs) < 0)
+					goto store_fail;
+				printf("%s: created\n", name);
+			}
+			if (!exists && pass == 0)
+				continue;
+			if ((cur = ctl_tenant_json(c, name, errs)) == NULL)
+				goto store_fail;
+			if (pass == 1 && (json_object_get(t, "status") || json_object_get(t, "reason"))) {
+				const char *st = json_string_value(json_object_get(t, "status"));
+				const char *re = json_string_value(json_object_get(t, "reason"));
+				st = st ? st : json_string_value(json_object_get(cur, "status"));
+				re = re ? re : "";
+				if (strcmp(st, json_string_value(json_object_get(cur, "status"))) != 0 ||
+				    strcmp(re, json_string_value(json_object_get(cur, "reason"))) != 0) {
+					if (ctl_set_status(c, name, st, re, errs) < 0)
+						goto store_fail;
+					printf("%s: status %s%s%s\n", name, st, *re ? " - " : "", re);
+				}
+			}
+			for (int k = 0; k < 3; k++) {
+				if ((list = json_object_get(t, apply_kinds[k]->field)) == NULL)
+					continue;
+				have = json_object_get(cur, apply_kinds[k]->field);
+				json_t *from = pass == 0 ? have : list, *other = pass == 0 ? list : have;
+				json_array_foreach(from, i, v) {
+					const char *item = json_string_value(v);
+					if (apply_in(other, item))
+						continue;
+					if ((pass == 0 ? ctl_release : ctl_claim)(c, apply_kinds[k], name, item, errs) < 0) {
+						json_decref(cur);
+						goto store_fail;
+					}
+					printf("%s: %s %s %s\n", name, pass == 0 ? "-" : "+", apply_kinds[k]->what, item);
+				}
+			}
+			json_decref(cur);
+		}
+	}
+	if (prune) {
+		redisReply *r = store_cmd(c->store, errs, "SMEMBERS %s", KEY_TENANTS);
+		if (r == NULL)
+			goto store_fail;
+		for (i = 0; i < r->elements; i++) {
+			if (json_object_get(tenants, r->element[i]->str))
+				continue;
+			char *args[] = {"remove", r->element[i]->str};
+			if (ctl_cmd_tenant(c, 2, args) != CTL_OK) {
+				freeReplyObject(r);
+				goto out;
+			}
+		}
+		freeReplyObject(r);
+	}
+	rc = CTL_OK;
+	goto out;
+store_fail:
+	rc = ctl_fail("%s", sbuf_str(errs));
+out:
+	json_decref(root);
+	sbuf_free(errs);
+	return rc;
+}

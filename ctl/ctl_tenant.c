@@ -1,0 +1,489 @@
+/*
+ * NAME
+ *	ctl_tenant - tenant, identity and domain commands
+ * DESCRIPTION
+ *	Ownership is claimed in a global index with HSETNX, which is atomic:
+ *	two administrators racing for one domain cannot both win. Only then is
+ *	the item added to the tenant's own set and tm:version bumped.
+ * SEE ALSO
+ *	tenantctl(1), docs/redis-schema.md
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "tm_addr.h"
+#include "tm_cidr.h"
+#include "tm_keys.h"
+#include "tm_tenant.h"
+
+const CTL_KIND ctl_kind_domain = {"domain", "domains", KEY_IDX_DOMAIN, KEY_T_DOMAINS_FMT};
+const CTL_KIND ctl_kind_sasl = {"SASL login", "sasl", KEY_IDX_SASL, KEY_T_SASL_FMT};
+const CTL_KIND ctl_kind_network = {"network", "networks", KEY_IDX_NETWORK, KEY_T_NETWORKS_FMT};
+
+/* ctl_key - format a per-tenant key */
+static char *
+ctl_key(char *buf, size_t len, const char *fmt, const char *name)
+{
+	snprintf(buf, len, fmt, name);
+	return buf;
+}
+
+/* ctl_simple - run a command for its side effect; 0 or -1 */
+static int
+ctl_simple(CTL *c, SBUF *err, int argc, const char **argv)
+{
+	redisReply *r = store_cmdv(c->store, err, argc, argv);
+
+	if (r == NULL)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}
+
+int
+ctl_normalize(const CTL_KIND *k, const char *in, SBUF *out, SBUF *err)
+{
+	CIDR cidr;
+
+	if (k == &ctl_kind_domain)
+		return domain_normalize(in, strlen(in), out, err);
+	if (k == &ctl_kind_network) {
+		if (cidr_parse(in, &cidr, err) < 0)
+			return -1;
+		cidr_format(&cidr, out);
+		return 0;
+	}
+	if (*in == 0 || strlen(in) > 255 || strpbrk(in, " \t\r\n")) {
+		sbuf_cat(err, "SASL login must be 1 to 255 characters without white space");
+		return -1;
+	}
+	sbuf_cat(out, in);
+	return 0;
+}
+
+int
+ctl_tenant_exists(CTL *c, const char *name, SBUF *err)
+{
+	redisReply *r = store_cmd(c->store, err, "SISMEMBER %s %s", KEY_TENANTS, name);
+	int yes;
+
+	if (r == NULL)
+		return -1;
+	yes = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	freeReplyObject(r);
+	return yes;
+}
+
+int
+ctl_bump(CTL *c, SBUF *err)
+{
+	const char *argv[] = {"INCR", KEY_VERSION};
+
+	return ctl_simple(c, err, 2, argv);
+}
+
+/* ctl_now - ISO 8601 UTC timestamp */
+static void
+ctl_now(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+ctl_tenant_create(CTL *c, const char *name, SBUF *err)
+{
+	char key[128], now[32];
+	redisReply *r;
+	int added;
+
+	r = store_cmd(c->store, err, "SADD %s %s", KEY_TENANTS, name);
+	if (r == NULL)
+		return -1;
+	added = (int)r->integer;
+	freeReplyObject(r);
+	if (!added) {
+		sbuf_printf(err, "tenant %s already exists", name);
+		return -1;
+	}
+	ctl_now(now, sizeof(now));
+	r = store_cmd(c->store, err, "HSET %s status active reason %s created %s updated %s",
+		      ctl_key(key, sizeof(key), KEY_T_FMT, name), "", now, now);
+	if (r == NULL)
+		return -1;
+	freeReplyObject(r);
+	return ctl_bump(c, err);
+}
+
+int
+ctl_set_status(CTL *c, const char *name, const char *status, const char *reason, SBUF *err)
+{
+	char key[128], now[32];
+	redisReply *r;
+
+	ctl_now(now, sizeof(now));
+	r = store_cmd(c->store, err, "HSET %s status %s reason %s updated %s",
+		      ctl_key(key, sizeof(key), KEY_T_FMT, name), status, reason, now);
+	if (r == NULL)
+		return -1;
+	freeReplyObject(r);
+	return ctl_bump(c, err);
+}
+
+int
+ctl_claim(CTL *c, const CTL_KIND *k, const char *tenant, const char *item, SBUF *err)
+{
+	char key[128];
+	redisReply *r;
+	int won;
+
+	if ((r = store_cmd(c->store, err, "HSETNX %s %s %s", k->index, item, tenant)) == NULL)
+		return -1;
+	won = (int)r->integer;
+	freeReplyObject(r);
+	if (!won) {
+		if ((r = store_cmd(c->store, err, "HGET %s %s", k->index, item)) == NULL)
+			return -1;
+		if (r->type == REDIS_REPLY_STRING && strcmp(r->str, tenant) != 0) {
+			sbuf_printf(err, "%s %s already belongs to tenant %s", k->what, item, r->str);
+			freeReplyObject(r);
+			return -1;
+		}
+		freeReplyObject(r);
+	}
+	if ((r = store_cmd(c->store, err, "SADD %s %s", ctl_key(key, sizeof(key), k->set_fmt, tenant),
+			   item)) == NULL)
+		return -1;
+	freeReplyObject(r);
+	return ctl_bump(c, err);
+}
+
+int
+ctl_release(CTL *c, const CTL_KIND *k, const char *tenant, const char *item, SBUF *err)
+{
+	char key[128];
+	redisReply *r;
+	long removed;
+
+	if ((r = store_cmd(c->store, err, "SREM %s %s", ctl_key(key, sizeof(key), k->set_fmt, tenant),
+			   item)) == NULL)
+		return -1;
+	removed = r->integer;
+	freeReplyObject(r);
+	if ((r = store_cmd(c->store, err, "HGET %s %s", k->index, item)) == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_STRING && strcmp(r->str, tenant) == 0) {
+		freeReplyObject(r);
+		if ((r = store_cmd(c->store, err, "HDEL %s %s", k->index, item)) == NULL)
+			return -1;
+		removed = 1;
+	}
+	freeReplyObject(r);
+	if (!removed) {
+		sbuf_printf(err, "%s %s does not belong to tenant %s", k->what, item, tenant);
+		return -1;
+	}
+	return ctl_bump(c, err);
+}
+
+/* ctl_members - sorted JSON array of a tenant's set */
+static json_t *
+ctl_members(CTL *c, const CTL_KIND *k, const char *name, SBUF *err)
+{
+	char key[128];
+	redisReply *r = store_cmd(c->store, err, "SORT %s ALPHA",
+				  ctl_key(key, sizeof(key), k->set_fmt, name));
+	json_t *a;
+
+	if (r == NULL)
+		return NULL;
+	a = json_array();
+	for (size_t i = 0; i < r->elements; i++)
+		json_array_append_new(a, json_string(r->element[i]->str));
+	freeReplyObject(r);
+	return a;
+}
+
+json_t *
+ctl_tenant_json(CTL *c, const char *name, SBUF *err)
+{
+	char key[128];
+	const CTL_KIND *kinds[] = {&ctl_kind_domain, &ctl_kind_sasl, &ctl_kind_network};
+	redisReply *r;
+	json_t *o, *a;
+
+	if ((r = store_cmd(c->store, err, "HGETALL %s", ctl_key(key, sizeof(key), KEY_T_FMT, name))) == NULL)
+		return NULL;
+	o = json_object();
+	json_object_set_new(o, "name", json_string(name));
+	for (size_t j = 0; j + 1 < r->elements; j += 2)
+		json_object_set_new(o, r->element[j]->str, json_string(r->element[j + 1]->str));
+	freeReplyObject(r);
+	for (int i = 0; i < 3; i++) {
+		if ((a = ctl_members(c, kinds[i], name, err)) == NULL) {
+			json_decref(o);
+			return NULL;
+		}
+		json_object_set_new(o, kinds[i]->field, a);
+	}
+	return o;
+}
+
+/* ctl_join - a JSON string array as "a, b" or "-" */
+static void
+ctl_join(json_t *a, SBUF *out)
+{
+	size_t i;
+	json_t *v;
+
+	if (json_array_size(a) == 0)
+		sbuf_cat(out, "-");
+	json_array_foreach(a, i, v) sbuf_printf(out, "%s%s", i ? ", " : "", json_string_value(v));
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static void
+ctl_print_tenant(json_t *o)
+{
+	SBUF *b = sbuf_new(256);
+
+	printf("tenant:   %s\n", jstr(o, "name"));
+	printf("status:   %s%s%s\n", jstr(o, "status"), *jstr(o, "reason") ? " - " : "", jstr(o, "reason"));
+	ctl_join(json_object_get(o, "domains"), b);
+	printf("domains:  %s\n", sbuf_str(b));
+	sbuf_reset(b);
+	ctl_join(json_object_get(o, "sasl"), b);
+	printf("sasl:     %s\n", sbuf_str(b));
+	sbuf_reset(b);
+	ctl_join(json_object_get(o, "networks"), b);
+	printf("networks: %s\n", sbuf_str(b));
+	printf("created:  %s\n", jstr(o, "created"));
+	sbuf_free(b);
+}
+
+/* ctl_need_tenant - validate the name and require that the tenant exists */
+static int
+ctl_need_tenant(CTL *c, const char *name, SBUF *err)
+{
+	int e;
+
+	if (!tenant_name_valid(name)) {
+		sbuf_printf(err, "invalid tenant name \"%.80s\": use 1 to 63 of a-z, 0-9 and '-', not starting with '-'", name);
+		return -1;
+	}
+	if ((e = ctl_tenant_exists(c, name, err)) < 0)
+		return -1;
+	if (e == 0) {
+		sbuf_printf(err, "no such tenant: %s", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* ctl_remove - delete a tenant and release everything it owned */
+static int
+ctl_remove(CTL *c, const char *name, SBUF *err)
+{
+	const CTL_KIND *kinds[] = {&ctl_kind_domain, &ctl_kind_sasl, &ctl_kind_network};
+	char key[128];
+	redisReply *r;
+
+	for (int i = 0; i < 3; i++) {
+		if ((r = store_cmd(c->store, err, "SMEMBERS %s", ctl_key(key, sizeof(key), kinds[i]->set_fmt, name))) == NULL)
+			return -1;
+		for (size_t j = 0; j < r->elements; j++) {
+			if (ctl_release(c, kinds[i], name, r->element[j]->str, err) < 0) {
+				freeReplyObject(r);
+				return -1;
+			}
+		}
+		freeReplyObject(r);
+		const char *del[] = {"DEL", key};
+		if (ctl_simple(c, err, 2, del) < 0)
+			return -1;
+	}
+	const char *del[] = {"DEL", ctl_key(key, sizeof(key), KEY_T_FMT, name)};
+	const char *srem[] = {"SREM", KEY_TENANTS, name};
+	if (ctl_simple(c, err, 2, del) < 0 || ctl_simple(c, err, 3, srem) < 0)
+		return -1;
+	return ctl_bump(c, err);
+}
+
+/* ctl_reason - parse an optional "--reason TEXT" */
+static int
+ctl_reason(int argc, char **argv, const char **reason)
+{
+	*reason = "";
+	if (argc == 0)
+		return 0;
+	if (argc == 2 && strcmp(argv[0], "--reason") == 0 && strlen(argv[1]) <= 200) {
+		*reason = argv[1];
+		return 0;
+	}
+	return -1;
+}
+
+int
+ctl_cmd_tenant(CTL *c, int argc, char **argv)
+{
+	SBUF *err = sbuf_new(128);
+	const char *reason;
+	int rc = CTL_OK;
+	json_t *o;
+
+	if (argc < 1)
+		return CTL_USAGE;
+	c->json = argc >= 2 && strcmp(argv[argc - 1], "--json") == 0;
+	if (c->json)
+		argc--;
+	if (strcmp(argv[0], "list") == 0 && argc == 1) {
+		redisReply *r = store_cmd(c->store, err, "SORT %s ALPHA", KEY_TENANTS);
+		json_t *all = json_array();
+		if (r == NULL)
+			goto fail;
+		for (size_t i = 0; i < r->elements; i++) {
+			if ((o = ctl_tenant_json(c, r->element[i]->str, err)) == NULL) {
+				freeReplyObject(r);
+				json_decref(all);
+				goto fail;
+			}
+			json_array_append_new(all, o);
+		}
+		freeReplyObject(r);
+		if (c->json) {
+			char *s = json_dumps(all, JSON_COMPACT);
+			puts(s);
+			free(s);
+		} else {
+			size_t i;
+			printf("%-24s %-9s %7s %5s %8s\n", "TENANT", "STATUS", "DOMAINS", "SASL", "NETWORKS");
+			json_array_foreach(all, i, o)
+				printf("%-24s %-9s %7zu %5zu %8zu\n", jstr(o, "name"), jstr(o, "status"),
+				       json_array_size(json_object_get(o, "domains")),
+				       json_array_size(json_object_get(o, "sasl")),
+				       json_array_size(json_object_get(o, "networks")));
+		}
+		json_decref(all);
+		goto out;
+	}
+	if (argc < 2)
+		return CTL_USAGE;
+	if (strcmp(argv[0], "add") == 0 && argc == 2) {
+		if (!tenant_name_valid(argv[1])) {
+			ctl_need_tenant(c, argv[1], err);
+			goto fail;
+		}
+		if (ctl_tenant_create(c, argv[1], err) < 0)
+			goto fail;
+		printf("tenant %s added\n", argv[1]);
+		goto out;
+	}
+	if (strcmp(argv[0], "show") != 0 && strcmp(argv[0], "remove") != 0 &&
+	    strcmp(argv[0], "pause") != 0 && strcmp(argv[0], "resume") != 0 &&
+	    strcmp(argv[0], "disable") != 0)
+		return CTL_USAGE;
+	if ((strcmp(argv[0], "pause") == 0 || strcmp(argv[0], "disable") == 0)
+		    ? ctl_reason(argc - 2, argv + 2, &reason) < 0
+		    : argc != 2)
+		return CTL_USAGE;
+	if (ctl_need_tenant(c, argv[1], err) < 0)
+		goto fail;
+	if (strcmp(argv[0], "show") == 0) {
+		if ((o = ctl_tenant_json(c, argv[1], err)) == NULL)
+			goto fail;
+		if (c->json) {
+			char *s = json_dumps(o, JSON_COMPACT);
+			puts(s);
+			free(s);
+		} else {
+			ctl_print_tenant(o);
+		}
+		json_decref(o);
+	} else if (strcmp(argv[0], "remove") == 0) {
+		if (ctl_remove(c, argv[1], err) < 0)
+			goto fail;
+		printf("tenant %s removed\n", argv[1]);
+	} else if (strcmp(argv[0], "resume") == 0) {
+		if (ctl_set_status(c, argv[1], "active", "", err) < 0)
+			goto fail;
+		printf("tenant %s resumed\n", argv[1]);
+	} else {
+		const char *st = strcmp(argv[0], "pause") == 0 ? "paused" : "disabled";
+		if (ctl_set_status(c, argv[1], st, reason, err) < 0)
+			goto fail;
+		printf("tenant %s %s\n", argv[1], st);
+	}
+	goto out;
+fail:
+	rc = ctl_fail("%s", sbuf_str(err));
+out:
+	sbuf_free(err);
+	return rc;
+}
+
+/* ctl_item_cmd - "add|remove NAME ITEM" for one kind */
+static int
+ctl_item_cmd(CTL *c, const CTL_KIND *k, const char *verb, const char *name, const char *item)
+{
+	SBUF *err = sbuf_new(128), *norm = sbuf_new(64);
+	int rc = CTL_OK, add = strcmp(verb, "add") == 0;
+
+	if (!add && strcmp(verb, "remove") != 0) {
+		rc = CTL_USAGE;
+		goto out;
+	}
+	if (ctl_need_tenant(c, name, err) < 0)
+		goto fail;
+	if (ctl_normalize(k, item, norm, err) < 0) {
+		SBUF *m = sbuf_new(128);
+		sbuf_printf(m, "invalid %s \"%.100s\": %s", k->what, item, sbuf_str(err));
+		rc = ctl_fail("%s", sbuf_str(m));
+		sbuf_free(m);
+		goto out;
+	}
+	if ((add ? ctl_claim : ctl_release)(c, k, name, sbuf_str(norm), err) < 0)
+		goto fail;
+	printf("%s %s %s tenant %s\n", k->what, sbuf_str(norm), add ? "added to" : "removed from", name);
+	goto out;
+fail:
+	rc = ctl_fail("%s", sbuf_str(err));
+out:
+	sbuf_free(err);
+	sbuf_free(norm);
+	return rc;
+}
+
+int
+ctl_cmd_identity(CTL *c, int argc, char **argv)
+{
+	if (argc != 4)
+		return CTL_USAGE;
+	if (strcmp(argv[2], "--sasl") == 0)
+		return ctl_item_cmd(c, &ctl_kind_sasl, argv[0], argv[1], argv[3]);
+	if (strcmp(argv[2], "--network") == 0)
+		return ctl_item_cmd(c, &ctl_kind_network, argv[0], argv[1], argv[3]);
+	return CTL_USAGE;
+}
+
+int
+ctl_cmd_domain(CTL *c, int argc, char **argv)
+{
+	if (argc != 3)
+		return CTL_USAGE;
+	return ctl_item_cmd(c, &ctl_kind_domain, argv[0], argv[1], argv[2]);
+}

@@ -1,0 +1,114 @@
+/*
+ * NAME
+ *	tenantctl - administer tenants in the shared store
+ * SYNOPSIS
+ *	tenantctl [-c FILE] [-o name=value] COMMAND ...
+ * DESCRIPTION
+ *	Commands dispatch through one table. Every change bumps tm:version,
+ *	which running milters poll, so a change takes effect within
+ *	tenant_refresh_interval.
+ * SEE ALSO
+ *	tenantctl(1), docs/redis-schema.md
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "tm_msg.h"
+
+static const struct {
+	const char *name;
+	int (*run)(CTL *, int, char **);
+	int needs_store;
+} ctl_commands[] = {
+    {"tenant", ctl_cmd_tenant, 1},
+    {"identity", ctl_cmd_identity, 1},
+    {"domain", ctl_cmd_domain, 1},
+    {"apply", ctl_cmd_apply, 1},
+};
+
+int
+ctl_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tenantctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CTL_FAIL;
+}
+
+static void
+usage(void)
+{
+	fputs("usage: tenantctl [-c config_file] [-o name=value] COMMAND ...\n"
+	      "  tenant add NAME\n"
+	      "  tenant show NAME [--json]\n"
+	      "  tenant list [--json]\n"
+	      "  tenant remove NAME\n"
+	      "  tenant pause NAME [--reason TEXT]\n"
+	      "  tenant disable NAME [--reason TEXT]\n"
+	      "  tenant resume NAME\n"
+	      "  identity add NAME (--sasl LOGIN | --network CIDR)\n"
+	      "  identity remove NAME (--sasl LOGIN | --network CIDR)\n"
+	      "  domain add NAME DOMAIN\n"
+	      "  domain remove NAME DOMAIN\n"
+	      "  apply FILE [--prune]\n",
+	      stderr);
+	exit(CTL_USAGE);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *config = NULL;
+	char *overrides[32];
+	int noverrides = 0, ch, rc = CTL_USAGE;
+	SBUF *errs = sbuf_new(256);
+	CTL ctl = {0};
+
+	msg_open("tenantctl", 1, NULL);
+	msg_set_level(MSG_WARN);
+	while ((ch = getopt(argc, argv, "+c:o:h")) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'o':
+			if (noverrides >= 32)
+				msg_fatal("too many -o options");
+			overrides[noverrides++] = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind >= argc)
+		usage();
+	if ((ctl.conf = conf_load(config, overrides, noverrides, errs)) == NULL) {
+		fputs(sbuf_str(errs), stderr);
+		return ctl_fail("configuration errors; nothing done");
+	}
+	for (size_t i = 0; i < sizeof(ctl_commands) / sizeof(ctl_commands[0]); i++) {
+		if (strcmp(argv[optind], ctl_commands[i].name) != 0)
+			continue;
+		ctl.store = store_new(ctl.conf);
+		rc = ctl_commands[i].run(&ctl, argc - optind - 1, argv + optind + 1);
+		if (rc == CTL_USAGE)
+			usage();
+		break;
+	}
+	if (rc == CTL_USAGE)
+		usage();
+	store_free(ctl.store);
+	conf_unref(ctl.conf);
+	sbuf_free(errs);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/*
+ * NAME
+ *	milter 3h - tenant-milter internals
+ */
+#ifndef MILTER_H
+#define MILTER_H
+
+#include <libmilter/mfapi.h>
+
+#include "tm_conf.h"
+#include "tm_tenant.h"
+
+/* Where the callbacks get tenant snapshots: tdir_get() in the daemon, a fixture in tests. */
+typedef TSNAP *(*MILTER_SNAP_FN)(long max_age_ms, long *age_ms);
+
+/* milter_cb_init - set the snapshot source and the first configuration */
+void milter_cb_init(MILTER_SNAP_FN source, CONF *c);
+/* milter_cb_set_conf - swap in a new configuration; messages in flight keep theirs */
+void milter_cb_set_conf(CONF *c);
+CONF *milter_cb_conf(void); /* an owned reference to the current configuration */
+void milter_cb_shutdown(void);
+
+extern struct smfiDesc milter_desc;
+
+/* milter_daemon.c */
+void md_tcp_nodelay(void);
+void md_socket_owner(const CONF *c);
+void md_write_pid(const char *path);
+void md_remove_pid(const char *path);
+void md_drop_privileges(const char *user);
+void md_daemonize(void);
+void md_block_signals(void);
+void md_start_reloader(void (*reload)(void));
+void md_prepare_paths(const CONF *c);
+
+#endif

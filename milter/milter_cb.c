@@ -1,0 +1,431 @@
+/*
+ * NAME
+ *	milter_cb - tenant-milter callbacks: resolve, check, tag
+ * DESCRIPTION
+ *	Two contexts, as in OpenDKIM: a connection context (client address),
+ *	freed in close, and a message context created in envfrom and freed in
+ *	eom or abort. The message context holds its own references to the
+ *	configuration and the tenant snapshot, so a reload or a tenantctl change
+ *	never alters a message in flight.
+ *
+ *	MAIL FROM: resolve the tenant, check its status and the envelope
+ *	sender's domain. End of headers: check the From author. End of
+ *	message: remove every client-sent copy of the tenant tag and insert
+ *	ours at the top. No callback exits the process: internal failures
+ *	return the store_error_action result.
+ * SEE ALSO
+ *	milter.h, milter_seam.h, tenant-milter(8)
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "milter.h"
+#include "milter_seam.h"
+#include "tm_addr.h"
+#include "tm_hdr.h"
+#include "tm_mem.h"
+#include "tm_msg.h"
+
+typedef struct {
+	CONF *conf;	   /* owned reference */
+	TSNAP *snap;	   /* owned reference; NULL if failed open */
+	RESOLUTION res;	   /* borrows from snap */
+	char *sender;	   /* as given, for logs */
+	char *sender_dom;  /* normalised; NULL for <> */
+	int ntags;	   /* client-sent copies of the tag */
+	int nfrom;	   /* From fields seen */
+	int from_result;   /* FROM_* of the first From */
+	SBUF *from_domain; /* author domain of the first From */
+	SBUF *from_err;
+	int failed_open;   /* store unavailable and store_error_action=accept */
+} MSGCTX;
+
+typedef struct {
+	IPADDR client;
+	char client_text[64];
+	unsigned long noreply; /* SMFIP_NR_* agreed in negotiate */
+	MSGCTX *msg;
+} CONNCTX;
+
+/* conn_get - the connection context, created by whichever callback comes first */
+static CONNCTX *
+conn_get(SMFICTX *ctx)
+{
+	CONNCTX *c = mseam_getpriv(ctx);
+
+	if (c == NULL) {
+		c = xcalloc(1, sizeof(*c));
+		snprintf(c->client_text, sizeof(c->client_text), "unknown");
+		mseam_setpriv(ctx, c);
+	}
+	return c;
+}
+
+static pthread_mutex_t cb_lock = PTHREAD_MUTEX_INITIALIZER;
+static CONF *cb_conf;
+static MILTER_SNAP_FN cb_snap;
+
+void
+milter_cb_init(MILTER_SNAP_FN source, CONF *c)
+{
+	cb_snap = source;
+	milter_cb_set_conf(c);
+}
+
+void
+milter_cb_set_conf(CONF *c)
+{
+	CONF *old;
+
+	pthread_mutex_lock(&cb_lock);
+	old = cb_conf;
+	cb_conf = conf_ref(c);
+	pthread_mutex_unlock(&cb_lock);
+	conf_unref(old);
+}
+
+CONF *
+milter_cb_conf(void)
+{
+	CONF *c;
+
+	pthread_mutex_lock(&cb_lock);
+	c = conf_ref(cb_conf);
+	pthread_mutex_unlock(&cb_lock);
+	return c;
+}
+
+void
+milter_cb_shutdown(void)
+{
+	pthread_mutex_lock(&cb_lock);
+	cb_conf = conf_unref(cb_conf);
+	pthread_mutex_unlock(&cb_lock);
+}
+
+/* msg_free - release a message context; accepts NULL */
+static MSGCTX *
+msgctx_free(MSGCTX *m)
+{
+	if (m) {
+		tsnap_unref(m->snap);
+		conf_unref(m->conf);
+		free(m->sender);
+		free(m->sender_dom);
+		sbuf_free(m->from_domain);
+		sbuf_free(m->from_err);
+		free(m);
+	}
+	return NULL;
+}
+
+/* cb_qid - the queue id for logs */
+static const char *
+cb_qid(SMFICTX *ctx)
+{
+	const char *q = mseam_getsymval(ctx, "i");
+
+	return q && *q ? q : "NOQUEUE";
+}
+
+/* cb_refuse - set the reply, log the decision with the reason, and choose the result */
+static sfsistat
+cb_refuse(SMFICTX *ctx, MSGCTX *m, int temp, const char *xcode, const char *text)
+{
+	mseam_setreply(ctx, temp ? "451" : "550", xcode, text);
+	msg_info("%s: %s: tenant=%s via=%s%s%s sender=<%s>: %s", cb_qid(ctx),
+		 temp ? "tempfail" : "reject", m && m->res.tenant ? m->res.tenant->name : "-",
+		 m ? tenant_how_name(m->res.how) : "none", m && m->res.key ? ":" : "",
+		 m && m->res.key ? m->res.key : "", m && m->sender ? m->sender : "", text);
+	return temp ? SMFIS_TEMPFAIL : SMFIS_REJECT;
+}
+
+static sfsistat
+cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	CONNCTX *c = conn_get(ctx);
+	SBUF *t = sbuf_new(64);
+
+	if (ipaddr_from_sockaddr(hostaddr, &c->client) == 0)
+		ipaddr_format(&c->client, t);
+	else
+		sbuf_cat(t, "unknown");
+	snprintf(c->client_text, sizeof(c->client_text), "%s", sbuf_str(t));
+	sbuf_free(t);
+	return (c->noreply & SMFIP_NR_CONN) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* cb_unknown - the reply for a message no tenant claims */
+static sfsistat
+cb_unknown(SMFICTX *ctx, CONNCTX *c, MSGCTX *m, const char *auth)
+{
+	SBUF *why = sbuf_new(256);
+	sfsistat r;
+
+	sbuf_printf(why, "no tenant for this message: %s%s%s, client %s is in no tenant network, ",
+		    auth ? "SASL login " : "not authenticated", auth ? auth : "",
+		    auth ? " belongs to no tenant" : "", c->client_text);
+	if (m->sender_dom)
+		sbuf_printf(why, "sender domain %s belongs to no tenant", m->sender_dom);
+	else
+		sbuf_cat(why, "and the sender has no usable domain");
+	switch (m->conf->unknown_tenant_action) {
+	case ACT_ACCEPT:
+		msg_info("%s: accept: tenant=- via=none sender=<%s>: %s (unknown_tenant_action=accept)",
+			 cb_qid(ctx), m->sender, sbuf_str(why));
+		r = SMFIS_CONTINUE;
+		break;
+	case ACT_TEMPFAIL:
+		r = cb_refuse(ctx, m, 1, "4.7.1", sbuf_str(why));
+		break;
+	default:
+		r = cb_refuse(ctx, m, 0, "5.7.1", sbuf_str(why));
+		break;
+	}
+	sbuf_free(why);
+	return r;
+}
+
+/* cb_store_down - no snapshot fresh enough: apply store_error_action */
+static sfsistat
+cb_store_down(SMFICTX *ctx, MSGCTX *m, long age_ms)
+{
+	if (m->conf->store_error_action == ACT_ACCEPT) {
+		m->failed_open = 1;
+		msg_warn("%s: fail-open: tenant store unavailable (cache age %ldms); accepting sender=<%s> "
+			 "without tenant checks (store_error_action=accept)",
+			 cb_qid(ctx), age_ms, m->sender);
+		return SMFIS_CONTINUE;
+	}
+	return cb_refuse(ctx, m, 1, "4.3.0",
+			 "tenant directory temporarily unavailable, try again later");
+}
+
+static sfsistat
+cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	CONNCTX *c = mseam_getpriv(ctx);
+	MSGCTX *m;
+	const char *auth;
+	ADDR a;
+	SBUF *err, *why;
+	long age = -1;
+	sfsistat r = SMFIS_CONTINUE;
+
+	if (c == NULL) /* no connect callback: should not happen, but never crash */
+		return SMFIS_TEMPFAIL;
+	c->msg = msgctx_free(c->msg);
+	m = c->msg = xcalloc(1, sizeof(*m));
+	m->conf = milter_cb_conf();
+	m->sender = xstrdup(argv && argv[0] ? argv[0] : "");
+	if (strlen(m->sender) > 2 && m->sender[0] == '<')
+		memmove(m->sender, m->sender + 1, strlen(m->sender)); /* drop '<' for logs */
+	if (*m->sender && m->sender[strlen(m->sender) - 1] == '>')
+		m->sender[strlen(m->sender) - 1] = 0;
+	m->from_domain = sbuf_new(64);
+	m->from_err = sbuf_new(64);
+
+	if ((m->snap = cb_snap(m->conf->tenant_cache_max_age, &age)) == NULL)
+		return cb_store_down(ctx, m, age);
+
+	err = sbuf_new(64);
+	why = sbuf_new(256);
+	if (addr_parse(argv && argv[0] ? argv[0] : "", &a, err) == 0) {
+		m->sender_dom = a.domain ? xstrdup(a.domain) : NULL;
+		addr_clear(&a);
+	}
+	auth = mseam_getsymval(ctx, "{auth_authen}");
+	tenant_resolve(m->snap, auth, &c->client, m->sender_dom, &m->res);
+	if (m->res.tenant == NULL) {
+		r = cb_unknown(ctx, c, m, auth && *auth ? auth : NULL);
+		goto out;
+	}
+	if (m->res.tenant->status == TS_PAUSED) {
+		sbuf_printf(why, "tenant %s is paused: %s", m->res.tenant->name,
+			    *m->res.tenant->reason ? m->res.tenant->reason : "no reason given");
+		r = cb_refuse(ctx, m, 1, "4.7.1", sbuf_str(why));
+		goto out;
+	}
+	if (m->res.tenant->status == TS_DISABLED) {
+		sbuf_printf(why, "tenant %s is disabled%s%s", m->res.tenant->name,
+			    *m->res.tenant->reason ? ": " : "", m->res.tenant->reason);
+		r = cb_refuse(ctx, m, 0, "5.7.1", sbuf_str(why));
+		goto out;
+	}
+	if (m->conf->sender_ownership == OWN_OFF)
+		goto out;
+	if (err->len > 0) {
+		sbuf_printf(why, "tenant %s: sender address <%.200s> is malformed: %s",
+			    m->res.tenant->name, m->sender, sbuf_str(err));
+		if (m->conf->sender_ownership == OWN_ENFORCE)
+			r = cb_refuse(ctx, m, 0, "5.1.7", sbuf_str(why));
+		else
+			msg_warn("%s: %s (sender_ownership=warn)", cb_qid(ctx), sbuf_str(why));
+	} else if (m->sender_dom &&
+		   tenant_domain_owner(m->snap, m->sender_dom, NULL) != m->res.tenant) {
+		sbuf_printf(why, "tenant %s: sender domain %s is not a domain of tenant %s",
+			    m->res.tenant->name, m->sender_dom, m->res.tenant->name);
+		if (m->conf->sender_ownership == OWN_ENFORCE)
+			r = cb_refuse(ctx, m, 0, "5.7.1", sbuf_str(why));
+		else
+			msg_warn("%s: %s (sender_ownership=warn)", cb_qid(ctx), sbuf_str(why));
+	}
+out:
+	sbuf_free(err);
+	sbuf_free(why);
+	return r;
+}
+
+static sfsistat
+cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	CONNCTX *c = mseam_getpriv(ctx);
+	MSGCTX *m = c ? c->msg : NULL;
+
+	if (m != NULL) {
+		if (hdr_is_tag(name, m->conf->tenant_header))
+			m->ntags++;
+		if (hdr_is_tag(name, "From") && ++m->nfrom == 1)
+			m->from_result = hdr_from_domain(value, m->from_domain, m->from_err);
+	}
+	return c && (c->noreply & SMFIP_NR_HDR) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* cb_from_problem - describe what is wrong with the From fields; NULL if nothing */
+static int
+cb_from_problem(MSGCTX *m, SBUF *why)
+{
+	const char *t = m->res.tenant->name;
+
+	if (m->nfrom == 0 || (m->nfrom == 1 && m->from_result == FROM_NONE))
+		sbuf_printf(why, "tenant %s: message has no From author; add a From header with a domain of tenant %s", t, t);
+	else if (m->nfrom > 1)
+		sbuf_printf(why, "tenant %s: message has %d From header fields; exactly one is allowed", t, m->nfrom);
+	else if (m->from_result == FROM_MULTI_MAILBOX)
+		sbuf_printf(why, "tenant %s: %s; use a single author address", t, sbuf_str(m->from_err));
+	else if (m->from_result == FROM_BAD)
+		sbuf_printf(why, "tenant %s: From header is malformed: %s", t, sbuf_str(m->from_err));
+	else if (tenant_domain_owner(m->snap, sbuf_str(m->from_domain), NULL) != m->res.tenant)
+		sbuf_printf(why, "tenant %s: From domain %s is not a domain of tenant %s", t,
+			    sbuf_str(m->from_domain), t);
+	else
+		return 0;
+	return 1;
+}
+
+static sfsistat
+cb_eoh(SMFICTX *ctx)
+{
+	CONNCTX *c = mseam_getpriv(ctx);
+	MSGCTX *m = c ? c->msg : NULL;
+	SBUF *why;
+	sfsistat r = SMFIS_CONTINUE;
+
+	if (m == NULL || m->res.tenant == NULL || m->conf->sender_ownership == OWN_OFF)
+		return SMFIS_CONTINUE;
+	why = sbuf_new(256);
+	if (cb_from_problem(m, why)) {
+		if (m->conf->sender_ownership == OWN_ENFORCE)
+			r = cb_refuse(ctx, m, 0, "5.7.1", sbuf_str(why));
+		else
+			msg_warn("%s: %s (sender_ownership=warn)", cb_qid(ctx), sbuf_str(why));
+	}
+	sbuf_free(why);
+	return r;
+}
+
+static sfsistat
+cb_eom(SMFICTX *ctx)
+{
+	CONNCTX *c = mseam_getpriv(ctx);
+	MSGCTX *m = c ? c->msg : NULL;
+	const char *tag;
+	sfsistat r = SMFIS_CONTINUE;
+
+	if (m == NULL)
+		return SMFIS_CONTINUE;
+	tag = m->conf->tenant_header;
+	/* delete from the last copy down, so earlier indexes stay valid */
+	for (int i = m->ntags; i >= 1; i--) {
+		if (mseam_chgheader(ctx, tag, i, NULL) != MI_SUCCESS) {
+			r = cb_refuse(ctx, m, 1, "4.3.0", "cannot remove a client-supplied tenant tag, try again later");
+			goto out;
+		}
+	}
+	if (m->res.tenant && mseam_insheader(ctx, 0, tag, m->res.tenant->name) != MI_SUCCESS) {
+		r = cb_refuse(ctx, m, 1, "4.3.0", "cannot add the tenant tag, try again later");
+		goto out;
+	}
+	msg_info("%s: accept: tenant=%s via=%s%s%s sender=<%s> from=%s tags_removed=%d%s", cb_qid(ctx),
+		 m->res.tenant ? m->res.tenant->name : "-", tenant_how_name(m->res.how),
+		 m->res.key ? ":" : "", m->res.key ? m->res.key : "", m->sender,
+		 m->from_domain->len ? sbuf_str(m->from_domain) : "-", m->ntags,
+		 m->failed_open ? " fail-open" : "");
+out:
+	c->msg = msgctx_free(c->msg);
+	return r;
+}
+
+static sfsistat
+cb_abort(SMFICTX *ctx)
+{
+	CONNCTX *c = mseam_getpriv(ctx);
+
+	if (c)
+		c->msg = msgctx_free(c->msg);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_close(SMFICTX *ctx)
+{
+	CONNCTX *c = mseam_getpriv(ctx);
+
+	if (c) {
+		msgctx_free(c->msg);
+		free(c);
+		mseam_setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+/*
+ * cb_negotiate - skip the events we do not use and ask for no reply to
+ * headers, which saves one round trip per header line.
+ */
+static sfsistat
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+	     unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
+	     unsigned long *pf3)
+{
+	unsigned long want_skip = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOBODY | SMFIP_NOUNKNOWN |
+				  SMFIP_NODATA | SMFIP_NR_HDR | SMFIP_NR_CONN;
+
+	*pf0 = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+	if ((f0 & *pf0) != *pf0)
+		return SMFIS_REJECT; /* the MTA cannot change headers: we cannot tag */
+	*pf1 = f1 & want_skip;
+	conn_get(ctx)->noreply = *pf1 & (SMFIP_NR_HDR | SMFIP_NR_CONN);
+	*pf2 = 0;
+	*pf3 = 0;
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc milter_desc = {
+    .xxfi_name = "tenant-milter",
+    .xxfi_version = SMFI_VERSION,
+    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+    .xxfi_connect = cb_connect,
+    .xxfi_envfrom = cb_envfrom,
+    .xxfi_header = cb_header,
+    .xxfi_eoh = cb_eoh,
+    .xxfi_eom = cb_eom,
+    .xxfi_abort = cb_abort,
+    .xxfi_close = cb_close,
+    .xxfi_negotiate = cb_negotiate,
+};

@@ -1,0 +1,22 @@
+/*
+ * NAME
+ *	milter_seam 3h - the only path from the callbacks to libmilter
+ * DESCRIPTION
+ *	milter_seam.c implements these over smfi_*(); the unit tests link a
+ *	recording implementation instead, and drive the callbacks directly.
+ */
+#ifndef MILTER_SEAM_H
+#define MILTER_SEAM_H
+
+#include <libmilter/mfapi.h>
+
+void *mseam_getpriv(SMFICTX *ctx);
+void mseam_setpriv(SMFICTX *ctx, void *priv);
+/* mseam_getsymval - a macro value, borrowed until the callback returns; NULL if unset */
+const char *mseam_getsymval(SMFICTX *ctx, const char *name);
+/* mseam_setreply - text is made safe (no CR, LF or lone '%') before it is sent */
+int mseam_setreply(SMFICTX *ctx, const char *rcode, const char *xcode, const char *text);
+int mseam_chgheader(SMFICTX *ctx, const char *name, int index, const char *value);
+int mseam_insheader(SMFICTX *ctx, int index, const char *name, const char *value);
+
+#endif

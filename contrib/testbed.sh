@@ -45,7 +45,8 @@ tb_init() {
 	TB_DIR="$TB_ROOT/$TB_NAME"
 	tb_stop_all 2>/dev/null
 	rm -rf "$TB_DIR"
-	mkdir -p "$TB_DIR"/{pf,sink,sasl,redis}
+	mkdir -p "$TB_DIR"/{pf,sink,sasl,redis,run}
+	chown postfix "$TB_DIR/run"
 	chmod 755 "$TB_ROOT" "$TB_DIR"
 	TB_CONF="$TB_DIR/tenant-milter.conf"
 	TB_REDIS_PORT=$(tb_free_port)
@@ -57,7 +58,7 @@ tb_init() {
 milter_socket = $TB_MILTER_SOCKET
 redis_server = 127.0.0.1:$TB_REDIS_PORT
 run_as_user = postfix
-pid_file = $TB_DIR/tenant-milter.pid
+pid_file = $TB_DIR/run/tenant-milter.pid
 tenant_refresh_interval = 200ms
 tenant_cache_max_age = 2s
 CONF
@@ -138,12 +139,7 @@ tb_postfix_start() {
 	local pf="$TB_DIR/pf"
 	mkdir -p "$pf/queue" "$pf/data"
 	chown postfix "$pf/data"
-	cat >"$TB_DIR/sasl/smtpd.conf" <<SASL
-pwcheck_method: auxprop
-auxprop_plugin: sasldb
-mech_list: PLAIN LOGIN
-sasldb_path: $TB_DIR/sasl/sasldb2
-SASL
+	tb_dovecot_start || return 1
 	cat >"$pf/main.cf" <<MAIN
 compatibility_level = 3.6
 queue_directory = $pf/queue
@@ -171,9 +167,8 @@ maillog_file = $pf/maillog
 maillog_file_prefixes = $TB_ROOT
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
 smtpd_sasl_auth_enable = yes
-smtpd_sasl_type = cyrus
-smtpd_sasl_path = smtpd
-cyrus_sasl_config_path = $TB_DIR/sasl
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = $TB_DIR/sasl/auth
 smtpd_sasl_security_options = noanonymous
 # tenant-milter, as the README tells an administrator to add it
 smtpd_milters = $TB_MILTER_SOCKET
@@ -212,10 +207,46 @@ MASTER
 	tb_wait_port "$TB_SMTP_PORT"
 }
 
-# tb_sasl_user LOGIN PASSWORD - a Cyrus sasldb login for the private smtpd
+# tb_dovecot_start - Dovecot's auth service alone, as the private smtpd's SASL back end
+tb_dovecot_start() {
+	local d="$TB_DIR/sasl"
+	mkdir -p "$d/run" "$d/state"
+	: >"$d/users"
+	cat >"$d/dovecot.conf" <<DOVECOT
+base_dir = $d/run
+state_dir = $d/state
+log_path = $d/dovecot.log
+protocols = none
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $d/users
+}
+userdb {
+  driver = static
+  args = uid=postfix gid=postfix home=/nonexistent
+}
+service auth {
+  unix_listener $d/auth {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+}
+service anvil {
+  chroot =
+}
+DOVECOT
+	dovecot -c "$d/dovecot.conf" || { cat "$d/dovecot.log" >&2; return 1; }
+	for _ in $(seq 1 50); do [ -S "$d/auth" ] && return 0; sleep 0.1; done
+	tb_log "dovecot auth did not start"; cat "$d/dovecot.log" >&2; return 1
+}
+
+# tb_sasl_user LOGIN PASSWORD - a login for the private smtpd
 tb_sasl_user() {
-	echo "$2" | saslpasswd2 -p -c -f "$TB_DIR/sasl/sasldb2" -u relay.test "$1"
-	chown postfix "$TB_DIR/sasl/sasldb2"
+	echo "$1:{PLAIN}$2" >>"$TB_DIR/sasl/users"
 }
 
 tb_postfix_stop() {
@@ -227,6 +258,7 @@ tb_postfix_stop() {
 tb_stop_all() {
 	[ -n "$TB_DIR" ] || return 0
 	tb_postfix_stop
+	[ -f "$TB_DIR/sasl/dovecot.conf" ] && doveadm -c "$TB_DIR/sasl/dovecot.conf" stop >/dev/null 2>&1
 	tb_milter_stop
 	[ -f "$TB_DIR/sink.pid" ] && kill "$(cat "$TB_DIR/sink.pid")" 2>/dev/null && rm -f "$TB_DIR/sink.pid"
 	tb_redis_stop

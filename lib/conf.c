@@ -22,10 +22,11 @@
 #include <string.h>
 
 #include "tm_conf.h"
+#include "tm_hdr.h"
 #include "tm_mem.h"
 #include "tm_msg.h"
 
-enum conf_type { CT_STR, CT_INT, CT_ENUM, CT_TIME, CT_SOCKET, CT_REDIS };
+enum conf_type { CT_STR, CT_INT, CT_ENUM, CT_TIME, CT_SOCKET, CT_REDIS, CT_HEADER };
 
 typedef struct {
 	const char *name;
@@ -57,7 +58,7 @@ static const CONF_DEF conf_table[] = {
     {"redis_timeout", CT_TIME, "200ms", O(redis_timeout), 1, 60000, NULL, "ms"},
     {"tenant_refresh_interval", CT_TIME, "1s", O(tenant_refresh_interval), 100, 3600000, NULL, "s"},
     {"tenant_cache_max_age", CT_TIME, "5s", O(tenant_cache_max_age), 1000, 86400000, NULL, "s"},
-    {"tenant_header", CT_STR, "X-Tenant", O(tenant_header)},
+    {"tenant_header", CT_HEADER, "X-Tenant", O(tenant_header)},
     {"unknown_tenant_action", CT_ENUM, "reject", O(unknown_tenant_action), 0, 0, action3},
     {"store_error_action", CT_ENUM, "tempfail", O(store_error_action), 0, 0, action_store},
     {"sender_ownership", CT_ENUM, "enforce", O(sender_ownership), 0, 0, ownership},
@@ -165,7 +166,11 @@ conf_set(CONF *c, const CONF_DEF *d, const char *v, SBUF *why)
 	switch (d->type) {
 	case CT_SOCKET:
 	case CT_REDIS:
-		reason = d->type == CT_SOCKET ? conf_check_socket(v) : conf_check_redis(v);
+	case CT_HEADER:
+		reason = d->type == CT_SOCKET  ? conf_check_socket(v)
+			 : d->type == CT_REDIS ? conf_check_redis(v)
+			 : hdr_tag_valid(v)    ? NULL
+					       : "a header name is letters, digits, '-' and '_'";
 		if (reason) {
 			sbuf_printf(why, "%s: bad value \"%s\": %s", d->name, v, reason);
 			return sbuf_str(why);
@@ -401,7 +406,7 @@ conf_unref(CONF *c)
 		return NULL;
 	for (size_t i = 0; i < CONF_NDEFS; i++) {
 		enum conf_type t = conf_table[i].type;
-		if (t == CT_STR || t == CT_SOCKET || t == CT_REDIS)
+		if (t == CT_STR || t == CT_SOCKET || t == CT_REDIS || t == CT_HEADER)
 			free(*FIELD(c, &conf_table[i], char *));
 	}
 	free(c->path);
@@ -417,6 +422,7 @@ conf_value(const CONF *c, const CONF_DEF *d, SBUF *out)
 	case CT_STR:
 	case CT_SOCKET:
 	case CT_REDIS:
+	case CT_HEADER:
 		sbuf_cat(out, *FIELD(c, d, char *const));
 		break;
 	case CT_INT:

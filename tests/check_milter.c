@@ -1,0 +1,320 @@
+/*
+ * check_milter - the callbacks, driven through the recording seam: every
+ * reply a client can get at MAIL FROM and end of headers, and the header
+ * changes at end of message.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "milter.h"
+#include "seam_fake.h"
+#define SUITE_NAME "milter"
+#include "check_main.h"
+
+static TSNAP *fixture;
+static int store_down;
+
+static TSNAP *
+fake_source(long max_age_ms, long *age_ms)
+{
+	*age_ms = store_down ? 9000 : 10;
+	return store_down ? NULL : tsnap_ref(fixture);
+}
+
+static void
+setup(void)
+{
+	SBUF *e = sbuf_new(64);
+	CONF *c = conf_defaults();
+	int a, b, p, d;
+
+	fixture = tsnap_new(1);
+	a = tsnap_add_tenant(fixture, "acme", TS_ACTIVE, NULL);
+	b = tsnap_add_tenant(fixture, "beta", TS_ACTIVE, NULL);
+	p = tsnap_add_tenant(fixture, "sleepy", TS_PAUSED, "unpaid invoice 100%");
+	d = tsnap_add_tenant(fixture, "gone", TS_DISABLED, NULL);
+	tsnap_add_network(fixture, a, "127.0.0.2", e);
+	tsnap_add_sasl(fixture, b, "beta-user", e);
+	tsnap_add_domain(fixture, a, "acme.example", e);
+	tsnap_add_domain(fixture, b, "beta.example", e);
+	tsnap_add_domain(fixture, p, "sleepy.example", e);
+	tsnap_add_domain(fixture, d, "gone.example", e);
+	tsnap_finish(fixture, e);
+	store_down = 0;
+	milter_cb_init(fake_source, c);
+	conf_unref(c);
+	sbuf_free(e);
+}
+
+static void
+teardown(void)
+{
+	milter_cb_shutdown();
+	fixture = tsnap_unref(fixture);
+}
+
+/* run - connect from client, MAIL FROM sender, headers (NULL-terminated name/value pairs) */
+typedef struct {
+	sfsistat mail, eoh, eom;
+} RESULT;
+
+static RESULT
+run(FAKE_CTX *f, const char *client, const char *sender, const char *const *hdrs)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	char *argv[] = {(char *)sender, NULL};
+	RESULT r = {SMFIS_CONTINUE, SMFIS_CONTINUE, SMFIS_CONTINUE};
+	SMFICTX *ctx = (SMFICTX *)(void *)f;
+
+	inet_pton(AF_INET, client, &sin.sin_addr);
+	milter_desc.xxfi_connect(ctx, "client", (struct sockaddr *)&sin);
+	if ((r.mail = milter_desc.xxfi_envfrom(ctx, argv)) != SMFIS_CONTINUE)
+		goto out;
+	for (int i = 0; hdrs && hdrs[i]; i += 2)
+		milter_desc.xxfi_header(ctx, (char *)hdrs[i], (char *)hdrs[i + 1]);
+	if ((r.eoh = milter_desc.xxfi_eoh(ctx)) != SMFIS_CONTINUE)
+		goto out;
+	r.eom = milter_desc.xxfi_eom(ctx);
+out:
+	milter_desc.xxfi_close(ctx);
+	return r;
+}
+
+static const char *const acme_from[] = {"From", " Acme <news@acme.example>", NULL};
+
+START_TEST(tags_network_tenant)
+{
+	FAKE_CTX *f = fake_new();
+	const char *const h[] = {"X-Tenant", " beta", "From", " news@acme.example",
+				 "x-TENANT", " forged\r\n\tfolded", NULL};
+	RESULT r;
+
+	fake_macro(f, "i", "QID1");
+	r = run(f, "127.0.0.2", "<news@acme.example>", h);
+	ck_assert_int_eq(r.mail, SMFIS_CONTINUE);
+	ck_assert_int_eq(r.eom, SMFIS_CONTINUE);
+	ck_assert_str_eq(sbuf_str(f->changes), "del X-Tenant 2\ndel X-Tenant 1\nins 0 X-Tenant: acme\n");
+	fake_free(f);
+}
+END_TEST
+
+START_TEST(tags_sasl_tenant)
+{
+	FAKE_CTX *f = fake_new();
+	const char *const h[] = {"From", " b@beta.example", NULL};
+
+	fake_macro(f, "{auth_authen}", "beta-user");
+	ck_assert_int_eq(run(f, "127.0.0.2", "<b@beta.example>", h).eom, SMFIS_CONTINUE);
+	ck_assert_str_eq(sbuf_str(f->changes), "ins 0 X-Tenant: beta\n");
+	fake_free(f);
+}
+END_TEST
+
+static const struct {
+	const char *client, *auth, *sender, *from;
+	int at_mail; /* 1: refused at MAIL FROM, 0: at end of headers */
+	const char *rcode, *xcode, *text;
+} refusals[] = {
+    {"192.0.2.9", NULL, "<x@example.org>", NULL, 1, "550", "5.7.1",
+     "no tenant for this message: not authenticated, client 192.0.2.9 is in no tenant network, "
+     "sender domain example.org belongs to no tenant"},
+    {"192.0.2.9", "stranger", "<>", NULL, 1, "550", "5.7.1",
+     "no tenant for this message: SASL login stranger belongs to no tenant, client 192.0.2.9 is "
+     "in no tenant network, and the sender has no usable domain"},
+    {"127.0.0.2", NULL, "<ceo@beta.example>", NULL, 1, "550", "5.7.1",
+     "tenant acme: sender domain beta.example is not a domain of tenant acme"},
+    {"127.0.0.2", NULL, "<ceo@acme.example.evil.test>", NULL, 1, "550", "5.7.1",
+     "tenant acme: sender domain acme.example.evil.test is not a domain of tenant acme"},
+    {"127.0.0.2", NULL, "<ceo@acme..example>", NULL, 1, "550", "5.1.7",
+     "tenant acme: sender address <ceo@acme..example> is malformed: empty label in domain"},
+    {"192.0.2.9", NULL, "<a@sleepy.example>", NULL, 1, "451", "4.7.1",
+     "tenant sleepy is paused: unpaid invoice 100%"},
+    {"192.0.2.9", NULL, "<a@gone.example>", NULL, 1, "550", "5.7.1", "tenant gone is disabled"},
+    {"127.0.0.2", NULL, "<a@acme.example>", " ceo@beta.example", 0, "550", "5.7.1",
+     "tenant acme: From domain beta.example is not a domain of tenant acme"},
+    {"127.0.0.2", NULL, "<>", " ceo@beta.example", 0, "550", "5.7.1",
+     "tenant acme: From domain beta.example is not a domain of tenant acme"},
+    {"127.0.0.2", NULL, "<a@acme.example>", "", 0, "550", "5.7.1",
+     "tenant acme: message has no From author; add a From header with a domain of tenant acme"},
+    {"127.0.0.2", NULL, "<a@acme.example>", " a@acme.example, b@beta.example", 0, "550", "5.7.1",
+     "tenant acme: From field names 2 mailboxes; use a single author address"},
+};
+
+START_TEST(refused)
+{
+	FAKE_CTX *f = fake_new();
+	const char *const h[] = {"From", refusals[_i].from, NULL};
+	RESULT r;
+
+	if (refusals[_i].auth)
+		fake_macro(f, "{auth_authen}", refusals[_i].auth);
+	r = run(f, refusals[_i].client, refusals[_i].sender, refusals[_i].from && *refusals[_i].from ? h : NULL);
+	ck_assert_int_eq(refusals[_i].at_mail ? r.mail : r.eoh,
+			 refusals[_i].rcode[0] == '4' ? SMFIS_TEMPFAIL : SMFIS_REJECT);
+	ck_assert_str_eq(f->rcode, refusals[_i].rcode);
+	ck_assert_str_eq(f->xcode, refusals[_i].xcode);
+	ck_assert_str_eq(sbuf_str(f->reply), refusals[_i].text);
+	ck_assert_str_eq(sbuf_str(f->changes), "");
+	fake_free(f);
+}
+END_TEST
+
+START_TEST(two_from_fields)
+{
+	FAKE_CTX *f = fake_new();
+	const char *const h[] = {"From", " a@acme.example", "FROM", " b@acme.example", NULL};
+
+	ck_assert_int_eq(run(f, "127.0.0.2", "<a@acme.example>", h).eoh, SMFIS_REJECT);
+	ck_assert_str_eq(sbuf_str(f->reply), "tenant acme: message has 2 From header fields; exactly one is allowed");
+	fake_free(f);
+}
+END_TEST
+
+START_TEST(store_down_tempfails)
+{
+	FAKE_CTX *f = fake_new();
+
+	store_down = 1;
+	ck_assert_int_eq(run(f, "127.0.0.2", "<a@acme.example>", acme_from).mail, SMFIS_TEMPFAIL);
+	ck_assert_str_eq(f->rcode, "451");
+	ck_assert_str_eq(f->xcode, "4.3.0");
+	ck_assert_str_eq(sbuf_str(f->reply), "tenant directory temporarily unavailable, try again later");
+	fake_free(f);
+}
+END_TEST
+
+START_TEST(store_down_fail_open_still_strips_tags)
+{
+	FAKE_CTX *f = fake_new();
+	SBUF *e = sbuf_new(64);
+	char *ov[] = {"store_error_action = accept"};
+	CONF *c = conf_parse("t", "", ov, 1, e);
+	const char *const h[] = {"X-Tenant", " beta", NULL};
+
+	milter_cb_set_conf(c);
+	store_down = 1;
+	ck_assert_int_eq(run(f, "127.0.0.2", "<a@acme.example>", h).eom, SMFIS_CONTINUE);
+	ck_assert_str_eq(sbuf_str(f->changes), "del X-Tenant 1\n");
+	conf_unref(c);
+	sbuf_free(e);
+	fake_free(f);
+}
+END_TEST
+
+START_TEST(warn_mode_accepts)
+{
+	FAKE_CTX *f = fake_new();
+	SBUF *e = sbuf_new(64);
+	char *ov[] = {"sender_ownership = warn", "tenant_header = X-Customer"};
+	CONF *c = conf_parse("t", "", ov, 2, e);
+	const char *const h[] = {"From", " x@beta.example", NULL};
+
+	milter_cb_set_conf(c);
+	ck_assert_int_eq(run(f, "127.0.0.2", "<x@beta.example>", h).eom, SMFIS_CONTINUE);
+	ck_assert_str_eq(sbuf_str(f->changes), "ins 0 X-Customer: acme\n");
+	conf_unref(c);
+	sbuf_free(e);
+	fake_free(f);
+}
+END_TEST
+
+START_TEST(unknown_accept_and_tempfail)
+{
+	FAKE_CTX *f = fake_new();
+	SBUF *e = sbuf_new(64);
+	char *ov[] = {"unknown_tenant_action = accept"};
+	char *ov2[] = {"unknown_tenant_action = tempfail"};
+	CONF *c = conf_parse("t", "", ov, 1, e);
+	const char *const h[] = {"X-Tenant", " acme", NULL};
+
+	milter_cb_set_conf(c);
+	ck_assert_int_eq(run(f, "192.0.2.1", "<a@example.org>", h).eom, SMFIS_CONTINUE);
+	ck_assert_str_eq(sbuf_str(f->changes), "del X-Tenant 1\n"); /* no tag, forged one removed */
+	conf_unref(c);
+	c = conf_parse("t", "", ov2, 1, e);
+	milter_cb_set_conf(c);
+	ck_assert_int_eq(run(f, "192.0.2.1", "<a@example.org>", h).mail, SMFIS_TEMPFAIL);
+	ck_assert_str_eq(f->xcode, "4.7.1");
+	conf_unref(c);
+	sbuf_free(e);
+	fake_free(f);
+}
+END_TEST
+
+START_TEST(header_change_failure_tempfails)
+{
+	FAKE_CTX *f = fake_new();
+
+	f->fail_changes = 1;
+	ck_assert_int_eq(run(f, "127.0.0.2", "<a@acme.example>", acme_from).eom, SMFIS_TEMPFAIL);
+	ck_assert_str_eq(sbuf_str(f->reply), "cannot add the tenant tag, try again later");
+	fake_free(f);
+}
+END_TEST
+
+START_TEST(in_flight_keeps_configuration)
+{
+	FAKE_CTX *f = fake_new();
+	SMFICTX *ctx = (SMFICTX *)(void *)f;
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	char *argv[] = {"<a@acme.example>", NULL};
+	SBUF *e = sbuf_new(64);
+	char *ov[] = {"tenant_header = X-New"};
+	CONF *c = conf_parse("t", "", ov, 1, e);
+
+	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
+	milter_desc.xxfi_connect(ctx, "client", (struct sockaddr *)&sin);
+	milter_desc.xxfi_envfrom(ctx, argv);
+	milter_cb_set_conf(c); /* a reload lands mid-message */
+	milter_desc.xxfi_header(ctx, "From", " a@acme.example");
+	milter_desc.xxfi_eoh(ctx);
+	milter_desc.xxfi_eom(ctx);
+	milter_desc.xxfi_close(ctx);
+	ck_assert_str_eq(sbuf_str(f->changes), "ins 0 X-Tenant: acme\n");
+	conf_unref(c);
+	sbuf_free(e);
+	fake_free(f);
+}
+END_TEST
+
+START_TEST(abort_then_next_message)
+{
+	FAKE_CTX *f = fake_new();
+	SMFICTX *ctx = (SMFICTX *)(void *)f;
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	char *argv[] = {"<a@acme.example>", NULL};
+
+	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
+	milter_desc.xxfi_connect(ctx, "client", (struct sockaddr *)&sin);
+	milter_desc.xxfi_envfrom(ctx, argv);
+	milter_desc.xxfi_header(ctx, "X-Tenant", " x");
+	milter_desc.xxfi_abort(ctx); /* RSET */
+	milter_desc.xxfi_envfrom(ctx, argv);
+	milter_desc.xxfi_header(ctx, "From", " a@acme.example");
+	milter_desc.xxfi_eoh(ctx);
+	milter_desc.xxfi_eom(ctx);
+	milter_desc.xxfi_close(ctx);
+	ck_assert_str_eq(sbuf_str(f->changes), "ins 0 X-Tenant: acme\n"); /* no stale delete */
+	fake_free(f);
+}
+END_TEST
+
+static void
+suite_tests(TCase *tc)
+{
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, tags_network_tenant);
+	tcase_add_test(tc, tags_sasl_tenant);
+	tcase_add_loop_test(tc, refused, 0, sizeof(refusals) / sizeof(refusals[0]));
+	tcase_add_test(tc, two_from_fields);
+	tcase_add_test(tc, store_down_tempfails);
+	tcase_add_test(tc, store_down_fail_open_still_strips_tags);
+	tcase_add_test(tc, warn_mode_accepts);
+	tcase_add_test(tc, unknown_accept_and_tempfail);
+	tcase_add_test(tc, header_change_failure_tempfails);
+	tcase_add_test(tc, in_flight_keeps_configuration);
+	tcase_add_test(tc, abort_then_next_message);
+}

@@ -1,0 +1,95 @@
+/* seam_fake - records what the callbacks ask of libmilter */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "seam_fake.h"
+
+FAKE_CTX *
+fake_new(void)
+{
+	FAKE_CTX *f = calloc(1, sizeof(*f));
+
+	f->reply = sbuf_new(64);
+	f->changes = sbuf_new(64);
+	return f;
+}
+
+void
+fake_free(FAKE_CTX *f)
+{
+	sbuf_free(f->reply);
+	sbuf_free(f->changes);
+	free(f);
+}
+
+void
+fake_macro(FAKE_CTX *f, const char *name, const char *value)
+{
+	for (int i = 0; i < 8; i++) {
+		if (f->macros[i][0] == NULL || strcmp(f->macros[i][0], name) == 0) {
+			f->macros[i][0] = name;
+			f->macros[i][1] = value;
+			return;
+		}
+	}
+}
+
+void *
+mseam_getpriv(SMFICTX *ctx)
+{
+	return ((FAKE_CTX *)(void *)ctx)->priv;
+}
+
+void
+mseam_setpriv(SMFICTX *ctx, void *priv)
+{
+	((FAKE_CTX *)(void *)ctx)->priv = priv;
+}
+
+const char *
+mseam_getsymval(SMFICTX *ctx, const char *name)
+{
+	FAKE_CTX *f = (FAKE_CTX *)(void *)ctx;
+
+	for (int i = 0; i < 8 && f->macros[i][0]; i++)
+		if (strcmp(f->macros[i][0], name) == 0)
+			return f->macros[i][1];
+	return NULL;
+}
+
+int
+mseam_setreply(SMFICTX *ctx, const char *rcode, const char *xcode, const char *text)
+{
+	FAKE_CTX *f = (FAKE_CTX *)(void *)ctx;
+
+	snprintf(f->rcode, sizeof(f->rcode), "%s", rcode);
+	snprintf(f->xcode, sizeof(f->xcode), "%s", xcode);
+	sbuf_reset(f->reply);
+	sbuf_cat(f->reply, text);
+	return MI_SUCCESS;
+}
+
+int
+mseam_chgheader(SMFICTX *ctx, const char *name, int index, const char *value)
+{
+	FAKE_CTX *f = (FAKE_CTX *)(void *)ctx;
+
+	if (f->fail_changes)
+		return MI_FAILURE;
+	sbuf_printf(f->changes, "del %s %d\n", name, index);
+	return MI_SUCCESS;
+}
+
+int
+mseam_insheader(SMFICTX *ctx, int index, const char *name, const char *value)
+{
+	FAKE_CTX *f = (FAKE_CTX *)(void *)ctx;
+
+	if (f->fail_changes)
+		return MI_FAILURE;
+	sbuf_printf(f->changes, "ins %d %s: %s\n", index, name, value);
+	return MI_SUCCESS;
+}

@@ -1,0 +1,21 @@
+/* seam_fake.h - a recording stand-in for libmilter, for driving the callbacks in unit tests */
+#ifndef SEAM_FAKE_H
+#define SEAM_FAKE_H
+
+#include "milter_seam.h"
+#include "tm_sbuf.h"
+
+typedef struct fake_ctx {
+	void *priv;
+	const char *macros[8][2]; /* name, value */
+	char rcode[8], xcode[16];
+	SBUF *reply;	/* last reply text, as the MTA would get it */
+	SBUF *changes;	/* "del NAME IDX\n" and "ins IDX NAME: VALUE\n" */
+	int fail_changes;
+} FAKE_CTX;
+
+FAKE_CTX *fake_new(void);
+void fake_free(FAKE_CTX *f);
+void fake_macro(FAKE_CTX *f, const char *name, const char *value);
+
+#endif

@@ -73,7 +73,7 @@ tb_redis_start() {
 
 tb_redis_stop() {
 	[ -f "$TB_DIR/redis/redis.pid" ] || return 0
-	redis-cli -p "$TB_REDIS_PORT" shutdown nosave >/dev/null 2>&1
+	redis-cli -p "$TB_REDIS_PORT" shutdown save >/dev/null 2>&1
 	for _ in $(seq 1 50); do
 		[ -f "$TB_DIR/redis/redis.pid" ] || return 0
 		kill -0 "$(cat "$TB_DIR/redis/redis.pid")" 2>/dev/null || { rm -f "$TB_DIR/redis/redis.pid"; return 0; }

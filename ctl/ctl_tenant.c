@@ -116,7 +116,7 @@ ctl_tenant_create(CTL *c, const char *name, SBUF *err)
 	}
 	ctl_now(now, sizeof(now));
 	r = store_cmd(c->store, err, "HSET %s status active reason %s created %s updated %s",
-		      ctl_key(key, sizeof(key), KEY_T_FMT, name), "", now, now);
+	              ctl_key(key, sizeof(key), KEY_T_FMT, name), "", now, now);
 	if (r == NULL)
 		return -1;
 	freeReplyObject(r);
@@ -131,7 +131,7 @@ ctl_set_status(CTL *c, const char *name, const char *status, const char *reason,
 
 	ctl_now(now, sizeof(now));
 	r = store_cmd(c->store, err, "HSET %s status %s reason %s updated %s",
-		      ctl_key(key, sizeof(key), KEY_T_FMT, name), status, reason, now);
+	              ctl_key(key, sizeof(key), KEY_T_FMT, name), status, reason, now);
 	if (r == NULL)
 		return -1;
 	freeReplyObject(r);
@@ -153,14 +153,15 @@ ctl_claim(CTL *c, const CTL_KIND *k, const char *tenant, const char *item, SBUF 
 		if ((r = store_cmd(c->store, err, "HGET %s %s", k->index, item)) == NULL)
 			return -1;
 		if (r->type == REDIS_REPLY_STRING && strcmp(r->str, tenant) != 0) {
-			sbuf_printf(err, "%s %s already belongs to tenant %s", k->what, item, r->str);
+			sbuf_printf(err, "%s %s already belongs to tenant %s", k->what, item,
+			            r->str);
 			freeReplyObject(r);
 			return -1;
 		}
 		freeReplyObject(r);
 	}
-	if ((r = store_cmd(c->store, err, "SADD %s %s", ctl_key(key, sizeof(key), k->set_fmt, tenant),
-			   item)) == NULL)
+	if ((r = store_cmd(c->store, err, "SADD %s %s",
+	                   ctl_key(key, sizeof(key), k->set_fmt, tenant), item)) == NULL)
 		return -1;
 	freeReplyObject(r);
 	return ctl_bump(c, err);
@@ -173,8 +174,8 @@ ctl_release(CTL *c, const CTL_KIND *k, const char *tenant, const char *item, SBU
 	redisReply *r;
 	long removed;
 
-	if ((r = store_cmd(c->store, err, "SREM %s %s", ctl_key(key, sizeof(key), k->set_fmt, tenant),
-			   item)) == NULL)
+	if ((r = store_cmd(c->store, err, "SREM %s %s",
+	                   ctl_key(key, sizeof(key), k->set_fmt, tenant), item)) == NULL)
 		return -1;
 	removed = r->integer;
 	freeReplyObject(r);
@@ -199,8 +200,8 @@ static json_t *
 ctl_members(CTL *c, const CTL_KIND *k, const char *name, SBUF *err)
 {
 	char key[128];
-	redisReply *r = store_cmd(c->store, err, "SORT %s ALPHA",
-				  ctl_key(key, sizeof(key), k->set_fmt, name));
+	redisReply *r =
+	    store_cmd(c->store, err, "SORT %s ALPHA", ctl_key(key, sizeof(key), k->set_fmt, name));
 	json_t *a;
 
 	if (r == NULL)
@@ -220,7 +221,8 @@ ctl_tenant_json(CTL *c, const char *name, SBUF *err)
 	redisReply *r;
 	json_t *o, *a;
 
-	if ((r = store_cmd(c->store, err, "HGETALL %s", ctl_key(key, sizeof(key), KEY_T_FMT, name))) == NULL)
+	if ((r = store_cmd(c->store, err, "HGETALL %s",
+	                   ctl_key(key, sizeof(key), KEY_T_FMT, name))) == NULL)
 		return NULL;
 	o = json_object();
 	json_object_set_new(o, "name", json_string(name));
@@ -263,7 +265,8 @@ ctl_print_tenant(json_t *o)
 	SBUF *b = sbuf_new(256);
 
 	printf("tenant:   %s\n", jstr(o, "name"));
-	printf("status:   %s%s%s\n", jstr(o, "status"), *jstr(o, "reason") ? " - " : "", jstr(o, "reason"));
+	printf("status:   %s%s%s\n", jstr(o, "status"), *jstr(o, "reason") ? " - " : "",
+	       jstr(o, "reason"));
 	ctl_join(json_object_get(o, "domains"), b);
 	printf("domains:  %s\n", sbuf_str(b));
 	sbuf_reset(b);
@@ -283,7 +286,10 @@ ctl_need_tenant(CTL *c, const char *name, SBUF *err)
 	int e;
 
 	if (!tenant_name_valid(name)) {
-		sbuf_printf(err, "invalid tenant name \"%.80s\": use 1 to 63 of a-z, 0-9 and '-', not starting with '-'", name);
+		sbuf_printf(err,
+		            "invalid tenant name \"%.80s\": use 1 to 63 of a-z, 0-9 and '-', not "
+		            "starting with '-'",
+		            name);
 		return -1;
 	}
 	if ((e = ctl_tenant_exists(c, name, err)) < 0)
@@ -304,7 +310,8 @@ ctl_remove(CTL *c, const char *name, SBUF *err)
 	redisReply *r;
 
 	for (int i = 0; i < 3; i++) {
-		if ((r = store_cmd(c->store, err, "SMEMBERS %s", ctl_key(key, sizeof(key), kinds[i]->set_fmt, name))) == NULL)
+		if ((r = store_cmd(c->store, err, "SMEMBERS %s",
+		                   ctl_key(key, sizeof(key), kinds[i]->set_fmt, name))) == NULL)
 			return -1;
 		for (size_t j = 0; j < r->elements; j++) {
 			if (ctl_release(c, kinds[i], name, r->element[j]->str, err) < 0) {
@@ -346,8 +353,10 @@ ctl_cmd_tenant(CTL *c, int argc, char **argv)
 	int rc = CTL_OK;
 	json_t *o;
 
-	if (argc < 1)
-		return CTL_USAGE;
+	if (argc < 1) {
+		rc = CTL_USAGE;
+		goto out;
+	}
 	c->json = argc >= 2 && strcmp(argv[argc - 1], "--json") == 0;
 	if (c->json)
 		argc--;
@@ -371,18 +380,21 @@ ctl_cmd_tenant(CTL *c, int argc, char **argv)
 			free(s);
 		} else {
 			size_t i;
-			printf("%-24s %-9s %7s %5s %8s\n", "TENANT", "STATUS", "DOMAINS", "SASL", "NETWORKS");
-			json_array_foreach(all, i, o)
-				printf("%-24s %-9s %7zu %5zu %8zu\n", jstr(o, "name"), jstr(o, "status"),
-				       json_array_size(json_object_get(o, "domains")),
-				       json_array_size(json_object_get(o, "sasl")),
-				       json_array_size(json_object_get(o, "networks")));
+			printf("%-24s %-9s %7s %5s %8s\n", "TENANT", "STATUS", "DOMAINS", "SASL",
+			       "NETWORKS");
+			json_array_foreach(all, i, o) printf(
+			    "%-24s %-9s %7zu %5zu %8zu\n", jstr(o, "name"), jstr(o, "status"),
+			    json_array_size(json_object_get(o, "domains")),
+			    json_array_size(json_object_get(o, "sasl")),
+			    json_array_size(json_object_get(o, "networks")));
 		}
 		json_decref(all);
 		goto out;
 	}
-	if (argc < 2)
-		return CTL_USAGE;
+	if (argc < 2) {
+		rc = CTL_USAGE;
+		goto out;
+	}
 	if (strcmp(argv[0], "add") == 0 && argc == 2) {
 		if (!tenant_name_valid(argv[1])) {
 			ctl_need_tenant(c, argv[1], err);
@@ -395,12 +407,16 @@ ctl_cmd_tenant(CTL *c, int argc, char **argv)
 	}
 	if (strcmp(argv[0], "show") != 0 && strcmp(argv[0], "remove") != 0 &&
 	    strcmp(argv[0], "pause") != 0 && strcmp(argv[0], "resume") != 0 &&
-	    strcmp(argv[0], "disable") != 0)
-		return CTL_USAGE;
+	    strcmp(argv[0], "disable") != 0) {
+		rc = CTL_USAGE;
+		goto out;
+	}
 	if ((strcmp(argv[0], "pause") == 0 || strcmp(argv[0], "disable") == 0)
-		    ? ctl_reason(argc - 2, argv + 2, &reason) < 0
-		    : argc != 2)
-		return CTL_USAGE;
+	        ? ctl_reason(argc - 2, argv + 2, &reason) < 0
+	        : argc != 2) {
+		rc = CTL_USAGE;
+		goto out;
+	}
 	if (ctl_need_tenant(c, argv[1], err) < 0)
 		goto fail;
 	if (strcmp(argv[0], "show") == 0) {
@@ -458,7 +474,8 @@ ctl_item_cmd(CTL *c, const CTL_KIND *k, const char *verb, const char *name, cons
 	}
 	if ((add ? ctl_claim : ctl_release)(c, k, name, sbuf_str(norm), err) < 0)
 		goto fail;
-	printf("%s %s %s tenant %s\n", k->what, sbuf_str(norm), add ? "added to" : "removed from", name);
+	printf("%s %s %s tenant %s\n", k->what, sbuf_str(norm), add ? "added to" : "removed from",
+	       name);
 	goto out;
 fail:
 	rc = ctl_fail("%s", sbuf_str(err));

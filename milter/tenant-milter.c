@@ -121,7 +121,10 @@ main(int argc, char **argv)
 	c = conf_load(opt_config, opt_overrides, opt_noverrides, errs);
 	if (check_only) {
 		fputs(c ? "configuration OK\n" : sbuf_str(errs), c ? stdout : stderr);
-		return c ? 0 : 1;
+		rc = c ? 0 : 1;
+		conf_unref(c);
+		sbuf_free(errs);
+		return rc;
 	}
 	if (c == NULL) {
 		fputs(sbuf_str(errs), stderr);
@@ -131,6 +134,9 @@ main(int argc, char **argv)
 		SBUF *out = sbuf_new(1024);
 		conf_print(c, out, 0);
 		fputs(sbuf_str(out), stdout);
+		sbuf_free(out);
+		conf_unref(c);
+		sbuf_free(errs);
 		return 0;
 	}
 	msg_set_level(verbose ? MSG_DEBUG : c->log_level);

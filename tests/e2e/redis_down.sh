@@ -1,0 +1,27 @@
+#!/bin/bash
+# Redis stopped: cached tenants serve until tenant_cache_max_age, then every
+# message gets 451 4.3.0, nothing is delivered unchecked, and the milter keeps
+# running. When Redis returns, mail flows again.
+. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+ta_need_root
+ta_setup e2e-redis-down
+
+tb_redis_stop
+out=$(ta_send_as_acme --from a@acme.example --to x@dest.example --header 'Subject: within max age')
+ta_contains "within the cache's maximum age: served from cache" "$out" "250 2.0.0 Ok: queued"
+sleep 2.5 # tenant_cache_max_age = 2s in the test bed
+out=$(ta_send_as_acme --from a@acme.example --to x@dest.example --header 'Subject: too old')
+ta_contains "past the maximum age: 451 4.3.0" "$out" "451 4.3.0 tenant directory temporarily unavailable, try again later"
+out=$(tb_send --local-interface 127.0.0.7 --from x@unknown.example --to x@dest.example)
+ta_contains "even an unknown sender gets 4xx, not an accept" "$out" "451 4.3.0"
+ta_contains "the outage is logged once" "$(cat "$TB_DIR/milter.log")" "tenant store unavailable"
+ta_eq "the milter keeps running" "$(kill -0 "$(cat "$TB_DIR/milter.fg.pid")" && echo alive)" alive
+tb_wait_sink 1
+sleep 0.5
+ta_eq "nothing delivered unchecked" "$(tb_sink_files | wc -l)" 1
+
+tb_redis_start
+for _ in $(seq 1 30); do grep -q "reachable again" "$TB_DIR/milter.log" && break; sleep 0.1; done
+out=$(ta_send_as_acme --from a@acme.example --to x@dest.example --header 'Subject: back')
+ta_contains "Redis back: accepted again" "$out" "250 2.0.0 Ok: queued"
+ta_finish

@@ -1,0 +1,93 @@
+#!/bin/bash
+# tenantctl against a real redis-server: the documented command forms, every
+# refusal, the key schema dashboards read, and idempotent apply.
+. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+command -v redis-server >/dev/null || { echo "# redis-server missing"; exit 99; }
+tb_init it-tenantctl
+trap 'tb_stop_all' EXIT
+tb_redis_start || exit 99
+
+ta_status "tenant add" 0 tb_ctl tenant add acme
+ta_status "duplicate tenant refused" 1 tb_ctl tenant add acme
+ta_contains "duplicate names the problem" "$(tb_ctl tenant add acme 2>&1)" "tenantctl: tenant acme already exists"
+for bad in Acme -acme acme_eu "a b" "$(printf 'a%.0s' $(seq 1 64))"; do
+	ta_status "invalid name '$bad' refused" 1 tb_ctl tenant add "$bad"
+done
+ta_status "usage error exits 2" 2 tb_ctl tenant frobnicate acme
+ta_status "unknown tenant refused" 1 tb_ctl tenant show nobody
+tb_ctl tenant add beta >/dev/null
+ta_status "domain add" 0 tb_ctl domain add acme Acme.Example.
+ta_contains "domain conflict refused" "$(tb_ctl domain add beta acme.example 2>&1)" "tenantctl: domain acme.example already belongs to tenant acme"
+ta_status "SASL add" 0 tb_ctl identity add beta --sasl beta-user
+ta_contains "SASL conflict refused" "$(tb_ctl identity add acme --sasl beta-user 2>&1)" "SASL login beta-user already belongs to tenant beta"
+ta_status "network add" 0 tb_ctl identity add acme --network 192.0.2.0/24
+ta_status "overlapping network allowed (longest prefix wins)" 0 tb_ctl identity add beta --network 192.0.2.128/25
+ta_contains "same network refused" "$(tb_ctl identity add beta --network 192.0.2.0/24 2>&1)" "network 192.0.2.0/24 already belongs to tenant acme"
+ta_contains "host bits refused with a hint" "$(tb_ctl identity add acme --network 10.1.2.3/8 2>&1)" "did you mean 10.0.0.0/8?"
+ta_contains "bad domain refused" "$(tb_ctl domain add acme 'bad..example' 2>&1)" "invalid domain \"bad..example\": empty label in domain"
+ta_contains "IDN stored as A-label" "$(tb_ctl domain add acme bücher.example)" "domain xn--bcher-kva.example added to tenant acme"
+ta_contains "removing what is not owned is refused" "$(tb_ctl domain remove beta acme.example 2>&1)" "domain acme.example does not belong to tenant beta"
+
+# the key schema (docs/redis-schema.md)
+ta_eq "tenant set" "$(tb_redis smembers tm:tenants | sort | tr '\n' ' ')" "acme beta "
+ta_eq "domain index" "$(tb_redis hget tm:idx:domain acme.example)" "acme"
+ta_eq "tenant domains set carries the hash tag" "$(tb_redis sismember '{t:acme}:domains' acme.example)" "1"
+ta_eq "status hash" "$(tb_redis hget '{t:acme}:tenant' status)" "active"
+ta_eq "every tenant key carries {t:NAME}" "$(tb_redis --scan | grep -v '^tm:' | grep -vc '^{t:[a-z0-9-]*}:')" "0"
+v1=$(tb_redis get tm:version)
+tb_ctl tenant pause acme --reason "billing hold" >/dev/null
+ta_eq "pause bumps the version" "$(tb_redis get tm:version)" "$((v1 + 1))"
+ta_eq "pause reason stored" "$(tb_redis hget '{t:acme}:tenant' reason)" "billing hold"
+ta_contains "show" "$(tb_ctl tenant show acme)" "status:   paused - billing hold"
+json=$(tb_ctl tenant show acme --json)
+ta_contains "show --json" "$json" '"domains":["acme.example","xn--bcher-kva.example"]'
+ta_contains "list --json" "$(tb_ctl tenant list --json)" '"name":"beta","status":"active"'
+tb_ctl tenant resume acme >/dev/null
+ta_eq "resume" "$(tb_redis hget '{t:acme}:tenant' status)" "active"
+ta_status "remove" 0 tb_ctl tenant remove beta
+ta_eq "remove releases the login" "$(tb_redis hexists tm:idx:sasl beta-user)" "0"
+ta_status "a released login can be claimed" 0 tb_ctl identity add acme --sasl beta-user
+
+# apply: converge, idempotent, and all-or-nothing
+cat >"$TB_DIR/tenants.json" <<JSON
+{"tenants": {
+  "acme": {"domains": ["acme.example"], "networks": ["192.0.2.0/24"], "sasl": []},
+  "gamma": {"status": "paused", "reason": "onboarding", "domains": ["gamma.example", "Gamma-Mail.Example"],
+            "sasl": ["gamma-user"], "networks": ["2001:db8::/48"]}
+}}
+JSON
+out=$(tb_ctl apply "$TB_DIR/tenants.json")
+ta_contains "apply creates" "$out" "gamma: created"
+ta_contains "apply removes what the file drops" "$out" "acme: - domain xn--bcher-kva.example"
+ta_contains "apply normalises" "$out" "gamma: + domain gamma-mail.example"
+v=$(tb_redis get tm:version)
+ta_eq "second apply changes nothing" "$(tb_ctl apply "$TB_DIR/tenants.json")" ""
+ta_eq "second apply writes nothing" "$(tb_redis get tm:version)" "$v"
+ta_eq "applied status" "$(tb_redis hget '{t:gamma}:tenant' status)" "paused"
+cat >"$TB_DIR/bad.json" <<JSON
+{"tenants": {"acme": {"domains": ["gamma.example", "bad..example"]}, "Bad": {}, "delta": {"networks": ["10.0.0.1/8"]}}}
+JSON
+out=$(tb_ctl apply "$TB_DIR/bad.json" 2>&1)
+ta_contains "apply reports bad entries by path" "$out" '$.tenants.acme.domains[1]: invalid domain: empty label in domain'
+ta_contains "apply reports bad names" "$out" '$.tenants.Bad: invalid tenant name'
+ta_contains "apply reports host bits" "$out" '$.tenants.delta.networks[0]: invalid network'
+ta_contains "apply says nothing changed" "$out" "not applied; nothing was changed"
+ta_eq "a refused apply writes nothing" "$(tb_redis get tm:version)" "$v"
+echo '{"tenants": {"acme": {"domains": ["gamma.example"]}}}' >"$TB_DIR/steal.json"
+ta_contains "apply refuses another tenant's domain" "$(tb_ctl apply "$TB_DIR/steal.json" 2>&1)" "domain gamma.example already belongs to tenant gamma"
+echo '{"tenants": {' >"$TB_DIR/broken.json"
+ta_contains "malformed JSON: file, line and column" "$(tb_ctl apply "$TB_DIR/broken.json" 2>&1)" "broken.json:2:"
+
+# Redis down: a clear error, exit 1
+tb_redis_stop
+ta_contains "store down: clear error" "$(tb_ctl tenant list 2>&1)" "tenantctl: redis 127.0.0.1:$TB_REDIS_PORT: Connection refused"
+ta_status "store down: exit 1" 1 tb_ctl tenant list
+
+# the daemon's configuration check
+ta_eq "tenant-milter -n: OK" "$("$TB_MILTER" -n -c "$TB_CONF")" "configuration OK"
+printf 'redis_timeout = fast\nnope = 1\n' >"$TB_DIR/bad.conf"
+out=$("$TB_MILTER" -n -c "$TB_DIR/bad.conf" 2>&1); rc=$?
+ta_eq "tenant-milter -n: exit 1 on errors" "$rc" 1
+ta_contains "tenant-milter -n: file:line: reason" "$out" "$TB_DIR/bad.conf:2: unknown setting \"nope\""
+ta_contains "-o overrides are checked too" "$("$TB_MILTER" -n -c "$TB_CONF" -o redis_db=99999 2>&1)" "-o:1: redis_db: 99999 is out of range 0..65535"
+ta_finish

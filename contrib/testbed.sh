@@ -130,6 +130,7 @@ tb_sink_start() {
 # tb_register_config_dir - the default main.cf must list a private config directory
 tb_register_config_dir() {
 	local cur
+	[ -f /etc/postfix/main.cf ] || touch /etc/postfix/main.cf
 	cur=$(postconf -h alternate_config_directories 2>/dev/null)
 	case " $cur " in *" $1 "*) return 0 ;; esac
 	postconf -e "alternate_config_directories = ${cur:+$cur }$1"

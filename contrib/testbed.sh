@@ -87,7 +87,7 @@ tb_ctl() { "$TB_CTL" -c "$TB_CONF" "$@"; }
 # tb_milter_start [ARGS] - foreground milter in the background; log in $TB_DIR/milter.log
 tb_milter_start() {
 	ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" \
-		"$TB_MILTER" -f -c "$TB_CONF" "$@" >>"$TB_DIR/milter.log" 2>&1 &
+		"$TB_MILTER" -f -c "$TB_CONF" "$@" </dev/null >>"$TB_DIR/milter.log" 2>&1 &
 	echo $! >"$TB_DIR/milter.fg.pid"
 	case "$TB_MILTER_SOCKET" in
 	unix:*)
@@ -122,7 +122,7 @@ tb_sanitizer_clean() {
 tb_sink_start() {
 	chown postfix "$TB_DIR/sink"
 	smtp-sink -u postfix -R "$TB_DIR/sink" -d "%Y%m%d%H%M%S." -h sink.test \
-		"127.0.0.1:$TB_SINK_PORT" 256 >"$TB_DIR/sink.log" 2>&1 &
+		"127.0.0.1:$TB_SINK_PORT" 256 </dev/null >"$TB_DIR/sink.log" 2>&1 &
 	echo $! >"$TB_DIR/sink.pid"
 	tb_wait_port "$TB_SINK_PORT"
 }
@@ -240,7 +240,7 @@ service anvil {
   chroot =
 }
 DOVECOT
-	dovecot -c "$d/dovecot.conf" || { cat "$d/dovecot.log" >&2; return 1; }
+	dovecot -c "$d/dovecot.conf" </dev/null >/dev/null 2>&1 || { cat "$d/dovecot.log" >&2; return 1; }
 	for _ in $(seq 1 50); do [ -S "$d/auth" ] && return 0; sleep 0.1; done
 	tb_log "dovecot auth did not start"; cat "$d/dovecot.log" >&2; return 1
 }

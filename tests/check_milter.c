@@ -1,6 +1,6 @@
 /*
  * check_milter - the callbacks, driven through the recording seam: every
- * reply a client can get at MAIL FROM and end of headers, and the header
+ * reply a client can get at MAIL FROM and end of message, and the header
  * changes at end of message.
  */
 #include "config.h"
@@ -58,7 +58,7 @@ teardown(void)
 
 /* run - connect from client, MAIL FROM sender, headers (NULL-terminated name/value pairs) */
 typedef struct {
-	sfsistat mail, eoh, eom;
+	sfsistat mail, eom;
 } RESULT;
 
 static RESULT
@@ -66,7 +66,7 @@ run(FAKE_CTX *f, const char *client, const char *sender, const char *const *hdrs
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET};
 	char *argv[] = {(char *)sender, NULL};
-	RESULT r = {SMFIS_CONTINUE, SMFIS_CONTINUE, SMFIS_CONTINUE};
+	RESULT r = {SMFIS_CONTINUE, SMFIS_CONTINUE};
 	SMFICTX *ctx = (SMFICTX *)(void *)f;
 
 	inet_pton(AF_INET, client, &sin.sin_addr);
@@ -75,8 +75,6 @@ run(FAKE_CTX *f, const char *client, const char *sender, const char *const *hdrs
 		goto out;
 	for (int i = 0; hdrs && hdrs[i]; i += 2)
 		milter_desc.xxfi_header(ctx, (char *)hdrs[i], (char *)hdrs[i + 1]);
-	if ((r.eoh = milter_desc.xxfi_eoh(ctx)) != SMFIS_CONTINUE)
-		goto out;
 	r.eom = milter_desc.xxfi_eom(ctx);
 out:
 	milter_desc.xxfi_close(ctx);
@@ -115,7 +113,7 @@ END_TEST
 
 static const struct {
 	const char *client, *auth, *sender, *from;
-	int at_mail; /* 1: refused at MAIL FROM, 0: at end of headers */
+	int at_mail; /* 1: refused at MAIL FROM, 0: at end of message */
 	const char *rcode, *xcode, *text;
 } refusals[] = {
     {"192.0.2.9", NULL, "<x@example.org>", NULL, 1, "550", "5.7.1",
@@ -152,7 +150,7 @@ START_TEST(refused)
 	if (refusals[_i].auth)
 		fake_macro(f, "{auth_authen}", refusals[_i].auth);
 	r = run(f, refusals[_i].client, refusals[_i].sender, refusals[_i].from && *refusals[_i].from ? h : NULL);
-	ck_assert_int_eq(refusals[_i].at_mail ? r.mail : r.eoh,
+	ck_assert_int_eq(refusals[_i].at_mail ? r.mail : r.eom,
 			 refusals[_i].rcode[0] == '4' ? SMFIS_TEMPFAIL : SMFIS_REJECT);
 	ck_assert_str_eq(f->rcode, refusals[_i].rcode);
 	ck_assert_str_eq(f->xcode, refusals[_i].xcode);
@@ -167,7 +165,7 @@ START_TEST(two_from_fields)
 	FAKE_CTX *f = fake_new();
 	const char *const h[] = {"From", " a@acme.example", "FROM", " b@acme.example", NULL};
 
-	ck_assert_int_eq(run(f, "127.0.0.2", "<a@acme.example>", h).eoh, SMFIS_REJECT);
+	ck_assert_int_eq(run(f, "127.0.0.2", "<a@acme.example>", h).eom, SMFIS_REJECT);
 	ck_assert_str_eq(sbuf_str(f->reply), "tenant acme: message has 2 From header fields; exactly one is allowed");
 	fake_free(f);
 }
@@ -270,7 +268,6 @@ START_TEST(in_flight_keeps_configuration)
 	milter_desc.xxfi_envfrom(ctx, argv);
 	milter_cb_set_conf(c); /* a reload lands mid-message */
 	milter_desc.xxfi_header(ctx, "From", " a@acme.example");
-	milter_desc.xxfi_eoh(ctx);
 	milter_desc.xxfi_eom(ctx);
 	milter_desc.xxfi_close(ctx);
 	ck_assert_str_eq(sbuf_str(f->changes), "ins 0 X-Tenant: acme\n");
@@ -294,7 +291,6 @@ START_TEST(abort_then_next_message)
 	milter_desc.xxfi_abort(ctx); /* RSET */
 	milter_desc.xxfi_envfrom(ctx, argv);
 	milter_desc.xxfi_header(ctx, "From", " a@acme.example");
-	milter_desc.xxfi_eoh(ctx);
 	milter_desc.xxfi_eom(ctx);
 	milter_desc.xxfi_close(ctx);
 	ck_assert_str_eq(sbuf_str(f->changes), "ins 0 X-Tenant: acme\n"); /* no stale delete */

@@ -136,6 +136,14 @@ tb_register_config_dir() {
 	postconf -e "alternate_config_directories = ${cur:+$cur }$1"
 }
 
+# tb_postfix_milter - the milter's address as Postfix writes it (inet:HOST:PORT)
+tb_postfix_milter() {
+	case "$TB_MILTER_SOCKET" in
+	inet:*@*) local a=${TB_MILTER_SOCKET#inet:}; echo "inet:${a#*@}:${a%@*}" ;;
+	*) echo "$TB_MILTER_SOCKET" ;;
+	esac
+}
+
 tb_postfix_start() {
 	local pf="$TB_DIR/pf"
 	mkdir -p "$pf/queue" "$pf/data"
@@ -172,7 +180,7 @@ smtpd_sasl_type = dovecot
 smtpd_sasl_path = $TB_DIR/sasl/auth
 smtpd_sasl_security_options = noanonymous
 # tenant-milter, as the README tells an administrator to add it
-smtpd_milters = $TB_MILTER_SOCKET
+smtpd_milters = $(tb_postfix_milter)
 non_smtpd_milters = \$smtpd_milters
 milter_default_action = tempfail
 # keep tests quick

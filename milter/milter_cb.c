@@ -216,6 +216,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	ADDR a;
 	SBUF *err, *why;
 	long age = -1;
+	size_t n;
 	sfsistat r = SMFIS_CONTINUE;
 
 	if (c == NULL) /* no connect callback: should not happen, but never crash */
@@ -224,10 +225,10 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	m = c->msg = xcalloc(1, sizeof(*m));
 	m->conf = milter_cb_conf();
 	m->sender = xstrdup(argv && argv[0] ? argv[0] : "");
-	if (strlen(m->sender) > 2 && m->sender[0] == '<')
-		memmove(m->sender, m->sender + 1, strlen(m->sender)); /* drop '<' for logs */
-	if (*m->sender && m->sender[strlen(m->sender) - 1] == '>')
-		m->sender[strlen(m->sender) - 1] = 0;
+	if ((n = strlen(m->sender)) >= 2 && m->sender[0] == '<' && m->sender[n - 1] == '>') {
+		memmove(m->sender, m->sender + 1, n - 2); /* logs show it inside <> again */
+		m->sender[n - 2] = 0;
+	}
 	m->from_domain = sbuf_new(64);
 	m->from_err = sbuf_new(64);
 

@@ -2,8 +2,10 @@
 # Sender ownership through a real Postfix: tenant A cannot use tenant B's
 # domain in the envelope or in From; subdomains of its own are fine; the
 # null sender is allowed but From is still checked; two From fields refused.
+# This test runs the milter over TCP, the other end-to-end tests over a unix socket.
 . "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
+TB_MILTER_SOCKET="inet:$(tb_free_port)@127.0.0.1"
 ta_setup e2e-ownership
 
 out=$(ta_send_as_acme --from ceo@beta.example --to x@dest.example)
@@ -28,4 +30,5 @@ ta_contains "null sender with own From: accepted" "$out" "250 2.0.0 Ok: queued"
 tb_wait_sink 2
 ta_eq "only the two legitimate messages were delivered" "$(tb_sink_files | wc -l)" 2
 ta_eq "both tagged acme" "$(cat $(tb_sink_files) | grep -c '^X-Tenant: acme$')" 2
+ta_contains "null sender logged as <>" "$(cat "$TB_DIR/milter.log")" "sender=<>: tenant acme: From domain beta.example"
 ta_finish

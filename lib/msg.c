@@ -17,6 +17,7 @@
 #include "tm_msg.h"
 
 static int msg_to_stderr = 1;
+static int msg_to_syslog = 0;
 static int msg_level = MSG_INFO;
 static const char *msg_ident = "tenant-milter";
 
@@ -47,8 +48,16 @@ msg_open(const char *ident, int to_stderr, const char *facility)
 
 	msg_ident = ident;
 	msg_to_stderr = to_stderr;
+	msg_to_syslog = !to_stderr;
 	if (!to_stderr)
 		openlog(ident, LOG_PID | LOG_NDELAY, fac < 0 ? LOG_MAIL : fac);
+}
+
+/* msg_also_stderr - copy syslog lines to stderr too, until a daemon detaches */
+void
+msg_also_stderr(int on)
+{
+	msg_to_stderr = on;
 }
 
 void
@@ -72,7 +81,7 @@ msg_vlog(int prio, const char *tag, const char *fmt, va_list ap)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	if (msg_to_stderr)
 		fprintf(stderr, "%s: %s%s\n", msg_ident, tag, line);
-	else
+	if (msg_to_syslog)
 		syslog(prio, "%s%s", tag, line);
 }
 

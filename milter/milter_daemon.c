@@ -33,12 +33,14 @@
 #include "milter.h"
 #include "tm_msg.h"
 
+static int md_listen_fd = -1; /* libmilter's listening socket, found after smfi_opensocket */
+
 /*
- * md_tcp_nodelay - set TCP_NODELAY on our TCP listener. Linux copies it to
- * every accepted connection. Without it, the several small writes a milter
- * makes at end of message (header changes, then the verdict) meet Nagle on
- * our side and delayed ACK on the MTA's, and each message stalls for tens of
- * milliseconds. libmilter offers no handle on its socket, so find it.
+ * md_tcp_nodelay - find libmilter's listening socket (libmilter offers no
+ * handle on it) and, if it is TCP, set TCP_NODELAY, which Linux copies to
+ * every accepted connection. Without it, the several small replies a milter
+ * writes at end of message meet Nagle on our side and delayed ACK on the
+ * MTA's.
  */
 void
 md_tcp_nodelay(void)
@@ -54,6 +56,7 @@ md_tcp_nodelay(void)
 		len = sizeof(type);
 		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM)
 			continue;
+		md_listen_fd = fd;
 		len = sizeof(ss);
 		if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
 		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
@@ -197,6 +200,13 @@ sigwait(const sigset_t *set, int *sig)
 	sigdelset(&mine, SIGHUP);
 	for (;;) {
 		if ((r = sigwaitinfo(&mine, NULL)) > 0) {
+			/*
+			 * libmilter's listener polls with a 10 s timeout before it
+			 * looks at its stop flag, and closing a polled descriptor
+			 * does not wake poll(); shutting the socket down does.
+			 */
+			if ((r == SIGTERM || r == SIGINT) && md_listen_fd >= 0)
+				shutdown(md_listen_fd, SHUT_RDWR);
 			*sig = r;
 			return 0;
 		}

@@ -140,8 +140,10 @@ main(int argc, char **argv)
 		return 0;
 	}
 	msg_set_level(verbose ? MSG_DEBUG : c->log_level);
-	if (!foreground)
+	if (!foreground) {
 		msg_open(c->syslog_name, 0, c->syslog_facility);
+		msg_also_stderr(1); /* start-up errors reach the terminal until we detach */
+	}
 
 	md_block_signals();
 	md_prepare_paths(c);
@@ -156,8 +158,10 @@ main(int argc, char **argv)
 			  c->milter_socket);
 	md_tcp_nodelay();
 	md_socket_owner(c);
-	if (!foreground)
+	if (!foreground) {
 		md_daemonize();
+		msg_also_stderr(0);
+	}
 	md_write_pid(c->pid_file);
 	md_drop_privileges(c->run_as_user);
 

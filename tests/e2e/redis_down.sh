@@ -24,4 +24,18 @@ tb_redis_start
 for _ in $(seq 1 30); do grep -q "reachable again" "$TB_DIR/milter.log" && break; sleep 0.1; done
 out=$(ta_send_as_acme --from a@acme.example --to x@dest.example --header 'Subject: back')
 ta_contains "Redis back: accepted again" "$out" "250 2.0.0 Ok: queued"
+
+# a hung Redis (accepts connections, never answers): redis_timeout bounds every call
+kill -STOP "$(cat "$TB_DIR/redis/redis.pid")"
+sleep 2.7
+start=$(date +%s%N)
+out=$(ta_send_as_acme --from a@acme.example --to x@dest.example --header 'Subject: hung')
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+ta_contains "hung Redis: 451 4.3.0 once the cache is too old" "$out" "451 4.3.0"
+[ "$took" -lt 3000 ] && ta_ok "hung Redis: the client is answered promptly (${took} ms)" || ta_fail "hung Redis: answer took ${took} ms"
+ta_contains "hung Redis: the timeout is logged" "$(cat "$TB_DIR/milter.log")" "Resource temporarily unavailable"
+kill -CONT "$(cat "$TB_DIR/redis/redis.pid")"
+for _ in $(seq 1 30); do [ "$(grep -c 'reachable again' "$TB_DIR/milter.log")" -ge 2 ] && break; sleep 0.1; done
+out=$(ta_send_as_acme --from a@acme.example --to x@dest.example --header 'Subject: thawed')
+ta_contains "Redis answers again: accepted" "$out" "250 2.0.0 Ok: queued"
 ta_finish

@@ -4,8 +4,9 @@
 #   sudo bench/throughput.sh [MESSAGES] [SESSIONS] [ROUNDS]
 #
 # One private Postfix instance relays to smtp-sink. Each round measures, in
-# turn: bare Postfix (no milter), tenant-milter over a unix socket, and
-# tenant-milter over TCP. A measurement is the wall time from the first
+# turn: bare Postfix (no milter); a null milter (bench/null-milter.c: libmilter
+# answering only end of message, the floor any milter pays); tenant-milter
+# over a unix socket; and tenant-milter over TCP. A measurement is the wall time from the first
 # connection of smtp-source until Postfix has logged every message as
 # delivered to the sink; messages/s is MESSAGES divided by that time. The
 # median of the rounds is reported, with the ratio to bare Postfix.
@@ -18,7 +19,7 @@ N=${1:-2000}; S=${2:-20}; ROUNDS=${3:-3}
 [ -x "$TB_MILTER" ] || { echo "build first (make)" >&2; exit 1; }
 
 tb_init bench
-trap 'tb_milter_stop; tb_stop_all; [ -n "${TCP_PID:-}" ] && kill $TCP_PID 2>/dev/null' EXIT
+trap 'tb_milter_stop; tb_stop_all; kill ${TCP_PID:-} ${NULL_PID:-} 2>/dev/null' EXIT
 sed -i 's/^log_level = .*//' "$TB_CONF"
 echo "log_level = warning" >>"$TB_CONF"
 tb_redis_start && tb_sink_start || exit 1
@@ -36,6 +37,11 @@ ASAN_OPTIONS=detect_leaks=0 "$TB_MILTER" -f -c "$TB_CONF" -o "milter_socket=inet
 	-o "pid_file=$TB_DIR/run/tcp.pid" </dev/null >>"$TB_DIR/milter-tcp.log" 2>&1 &
 TCP_PID=$!
 tb_wait_port "$TCP_PORT"
+cc -O2 -o "$TB_DIR/null-milter" bench/null-milter.c -lmilter -lpthread || exit 1
+"$TB_DIR/null-milter" "unix:$TB_DIR/null.sock" </dev/null >/dev/null 2>&1 &
+NULL_PID=$!
+for _ in $(seq 1 50); do [ -S "$TB_DIR/null.sock" ] && break; sleep 0.1; done
+chown postfix "$TB_DIR/null.sock"
 tb_postfix_start || exit 1
 postconf -c "$TB_DIR/pf" -e "default_process_limit = 200" "smtpd_client_connection_rate_limit = 0" \
 	"smtpd_client_connection_count_limit = 0"
@@ -65,14 +71,16 @@ measure() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-declare -a bare unix tcp
+declare -a bare null unix tcp
 for r in $(seq 1 "$ROUNDS"); do
 	bare+=("$(measure "")")
+	null+=("$(measure "unix:$TB_DIR/null.sock")")
 	unix+=("$(measure "$TB_MILTER_SOCKET")")
 	tcp+=("$(measure "inet:127.0.0.1:$TCP_PORT")")
-	echo "round $r: bare ${bare[-1]} msg/s, unix ${unix[-1]} msg/s, tcp ${tcp[-1]} msg/s"
+	echo "round $r: bare ${bare[-1]}, null milter ${null[-1]}, unix ${unix[-1]}, tcp ${tcp[-1]} msg/s"
 done
 b=$(printf '%s\n' "${bare[@]}" | median)
+n=$(printf '%s\n' "${null[@]}" | median)
 u=$(printf '%s\n' "${unix[@]}" | median)
 t=$(printf '%s\n' "${tcp[@]}" | median)
 
@@ -80,6 +88,7 @@ echo
 echo "messages per run: $N, parallel sessions: $S, rounds: $ROUNDS (median shown)"
 printf '%-34s %10s %8s\n' "configuration" "msg/s" "ratio"
 printf '%-34s %10s %8s\n' "bare Postfix" "$b" "1.00"
+printf '%-34s %10s %8s\n' "null milter (protocol floor), unix" "$n" "$(awk -v a="$n" -v b="$b" 'BEGIN{printf "%.2f", a/b}')"
 printf '%-34s %10s %8s\n' "tenant-milter, unix socket" "$u" "$(awk -v a="$u" -v b="$b" 'BEGIN{printf "%.2f", a/b}')"
 printf '%-34s %10s %8s\n' "tenant-milter, TCP 127.0.0.1" "$t" "$(awk -v a="$t" -v b="$b" 'BEGIN{printf "%.2f", a/b}')"
 grep -qE 'AddressSanitizer|runtime error' "$TB_DIR/milter.log" && echo "note: this build has sanitizer reports"

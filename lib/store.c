@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -74,12 +75,29 @@ store_reply_ok(redisReply *r, SBUF *err)
 	return 0;
 }
 
+/* store_setup - one connection set-up command (AUTH, SELECT); drops the connection on failure */
+static int
+store_setup(STORE *s, SBUF *err, const char *cmd, const char *arg)
+{
+	const char *argv[] = {cmd, arg};
+	redisReply *r = redisCommandArgv(s->rc, 2, argv, NULL);
+
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		sbuf_printf(err, "redis %s: %s: %.200s", s->server, cmd, r ? r->str : s->rc->errstr);
+		if (r)
+			freeReplyObject(r);
+		store_drop(s);
+		return -1;
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
 /* store_connect - open, authenticate and select the database */
 static int
 store_connect(STORE *s, SBUF *err)
 {
 	struct timeval tv = {s->timeout_ms / 1000, (s->timeout_ms % 1000) * 1000};
-	redisReply *r;
 
 	if (s->rc)
 		return 0;
@@ -105,29 +123,13 @@ store_connect(STORE *s, SBUF *err)
 		return -1;
 	}
 	redisSetTimeout(s->rc, tv);
-	if (*s->password) {
-		r = redisCommand(s->rc, "AUTH %s", s->password);
-		if (r == NULL || store_reply_ok(r, err) < 0) {
-			if (r == NULL)
-				sbuf_printf(err, "redis %s: AUTH: %s", s->server, s->rc->errstr);
-			if (r)
-				freeReplyObject(r);
-			store_drop(s);
-			return -1;
-		}
-		freeReplyObject(r);
-	}
+	if (*s->password && store_setup(s, err, "AUTH", s->password) < 0)
+		return -1;
 	if (s->db) {
-		r = redisCommand(s->rc, "SELECT %ld", s->db);
-		if (r == NULL || store_reply_ok(r, err) < 0) {
-			if (r == NULL)
-				sbuf_printf(err, "redis %s: SELECT: %s", s->server, s->rc->errstr);
-			if (r)
-				freeReplyObject(r);
-			store_drop(s);
+		char db[32];
+		snprintf(db, sizeof(db), "%ld", s->db);
+		if (store_setup(s, err, "SELECT", db) < 0)
 			return -1;
-		}
-		freeReplyObject(r);
 	}
 	return 0;
 }

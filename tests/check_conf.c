@@ -1,11 +1,11 @@
 /* check_conf - the configuration parser, including every error it reports */
 #include "config.h"
 
-#include <check.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "tm_conf.h"
+#define SUITE_NAME "conf"
+#include "check_main.h"
 
 static CONF *
 parse(const char *text, SBUF *errs)
@@ -166,14 +166,9 @@ START_TEST(print_roundtrip)
 }
 END_TEST
 
-int
-main(void)
+static void
+suite_tests(TCase *tc)
 {
-	Suite *s = suite_create("conf");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, syntax);
 	tcase_add_loop_test(tc, errors, 0, sizeof(bad) / sizeof(bad[0]));
@@ -181,10 +176,4 @@ main(void)
 	tcase_add_test(tc, overrides);
 	tcase_add_test(tc, load_missing_file);
 	tcase_add_test(tc, print_roundtrip);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

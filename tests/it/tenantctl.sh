@@ -78,6 +78,16 @@ ta_contains "apply refuses another tenant's domain" "$(tb_ctl apply "$TB_DIR/ste
 echo '{"tenants": {' >"$TB_DIR/broken.json"
 ta_contains "malformed JSON: file, line and column" "$(tb_ctl apply "$TB_DIR/broken.json" 2>&1)" "broken.json:2:"
 
+# redis_password and redis_db
+tb_redis config set requirepass s3cret >/dev/null
+ta_contains "password required: the Redis error is shown" "$(tb_ctl tenant list 2>&1)" "NOAUTH"
+ta_status "redis_password authenticates" 0 tb_ctl -o redis_password=s3cret tenant list
+ta_contains "a wrong password is refused clearly" "$(tb_ctl -o redis_password=wrong tenant list 2>&1)" "redis 127.0.0.1:$TB_REDIS_PORT: AUTH:"
+ta_status "redis_db selects a database" 0 tb_ctl -o redis_password=s3cret -o redis_db=3 tenant add in-db-three
+ta_eq "the tenant landed in database 3" "$(redis-cli -p "$TB_REDIS_PORT" -a s3cret --no-auth-warning -n 3 sismember tm:tenants in-db-three)" "1"
+ta_eq "and not in database 0" "$(redis-cli -p "$TB_REDIS_PORT" -a s3cret --no-auth-warning -n 0 sismember tm:tenants in-db-three)" "0"
+redis-cli -p "$TB_REDIS_PORT" -a s3cret --no-auth-warning config set requirepass "" >/dev/null
+
 # Redis down: a clear error, exit 1
 tb_redis_stop
 ta_contains "store down: clear error" "$(tb_ctl tenant list 2>&1)" "tenantctl: redis 127.0.0.1:$TB_REDIS_PORT: Connection refused"

@@ -116,6 +116,15 @@ tsnap_add_tenant(TSNAP *s, const char *name, int status, const char *reason)
 	return (int)s->ntenants++;
 }
 
+/* ts_push - append an owned key to a key array */
+static void
+ts_push(TS_ENT **arr, size_t *n, size_t *alloc, char *key, int tenant)
+{
+	*arr = ts_grow(*arr, *n, alloc, sizeof(TS_ENT));
+	(*arr)[*n].key = key;
+	(*arr)[(*n)++].tenant = tenant;
+}
+
 int
 tsnap_add_sasl(TSNAP *s, int tenant, const char *login, SBUF *err)
 {
@@ -123,9 +132,7 @@ tsnap_add_sasl(TSNAP *s, int tenant, const char *login, SBUF *err)
 		sbuf_cat(err, "SASL login must be 1 to 255 characters");
 		return -1;
 	}
-	s->sasl = ts_grow(s->sasl, s->nsasl, &s->asasl, sizeof(TS_ENT));
-	s->sasl[s->nsasl].key = xstrdup(login);
-	s->sasl[s->nsasl++].tenant = tenant;
+	ts_push(&s->sasl, &s->nsasl, &s->asasl, xstrdup(login), tenant);
 	return 0;
 }
 
@@ -138,9 +145,7 @@ tsnap_add_domain(TSNAP *s, int tenant, const char *domain, SBUF *err)
 		sbuf_free(d);
 		return -1;
 	}
-	s->domains = ts_grow(s->domains, s->ndomains, &s->adomains, sizeof(TS_ENT));
-	s->domains[s->ndomains].key = sbuf_steal(d);
-	s->domains[s->ndomains++].tenant = tenant;
+	ts_push(&s->domains, &s->ndomains, &s->adomains, sbuf_steal(d), tenant);
 	return 0;
 }
 

@@ -64,7 +64,6 @@ CONF *conf_unref(CONF *c); /* accepts NULL, returns NULL */
 /* conf_print - every setting as "name = value", for -p style output */
 void conf_print(const CONF *c, SBUF *out, int only_changed);
 
-const char *conf_action_name(int act);
 const char *conf_default_path(void);
 
 #endif

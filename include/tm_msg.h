@@ -17,7 +17,6 @@ enum msg_level { MSG_ERROR = 0, MSG_WARN = 1, MSG_INFO = 2, MSG_DEBUG = 3 };
 void msg_open(const char *ident, int to_stderr, const char *facility);
 void msg_also_stderr(int on); /* also write syslog lines to stderr */
 void msg_set_level(int level);
-int msg_get_level(void);
 int msg_facility_code(const char *name); /* -1 if unknown */
 
 void msg_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -39,6 +39,7 @@ typedef struct {
 } CONF_DEF;
 
 static const char *const action3[] = {"reject", "tempfail", "accept", NULL};
+/* "-" keeps the indexes equal to ACT_*: store errors can never be answered with reject */
 static const char *const action_store[] = {"-", "tempfail", "accept", NULL};
 static const char *const ownership[] = {"enforce", "warn", "off", NULL};
 static const char *const levels[] = {"error", "warning", "info", "debug", NULL};
@@ -343,8 +344,6 @@ conf_parse(const char *origin, const char *text, char *const *overrides, int nov
 			bad = 1;
 	}
 	sbuf_free(stmt);
-	if (c->store_error_action == ACT_REJECT) /* "-" placeholder can never be chosen */
-		msg_panic("store_error_action holds reject");
 	c->path = xstrdup(origin);
 	if (bad)
 		return conf_unref(c);
@@ -462,10 +461,4 @@ conf_print(const CONF *c, SBUF *out, int only_changed)
 	sbuf_free(a);
 	sbuf_free(b);
 	conf_unref(def);
-}
-
-const char *
-conf_action_name(int act)
-{
-	return action3[act];
 }

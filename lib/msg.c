@@ -66,12 +66,6 @@ msg_set_level(int level)
 	msg_level = level;
 }
 
-int
-msg_get_level(void)
-{
-	return msg_level;
-}
-
 /* msg_vlog - write one line; never allocates, so it is safe on any path */
 static void
 msg_vlog(int prio, const char *tag, const char *fmt, va_list ap)

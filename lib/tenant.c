@@ -166,24 +166,24 @@ tsnap_add_network(TSNAP *s, int tenant, const char *text, SBUF *err)
 	return 0;
 }
 
-static const TSNAP *sort_snap; /* only used while sorting inside tsnap_finish */
-
 /* ent_cmp - by key, then by owning tenant's name, so duplicates sort deterministically */
 static int
-ent_cmp(const void *a, const void *b)
+ent_cmp(const void *a, const void *b, void *snap)
 {
 	const TS_ENT *x = a, *y = b;
+	const TSNAP *s = snap;
 	int r = strcmp(x->key, y->key);
 
 	if (r)
 		return r;
-	return strcmp(sort_snap->tenants[x->tenant].name, sort_snap->tenants[y->tenant].name);
+	return strcmp(s->tenants[x->tenant].name, s->tenants[y->tenant].name);
 }
 
 static int
-net_cmp(const void *a, const void *b)
+net_cmp(const void *a, const void *b, void *snap)
 {
 	const TS_NET *x = a, *y = b;
+	const TSNAP *s = snap;
 	int r;
 
 	if (x->cidr.net.family != y->cidr.net.family)
@@ -192,14 +192,15 @@ net_cmp(const void *a, const void *b)
 		return y->cidr.plen - x->cidr.plen;
 	if ((r = memcmp(x->cidr.net.b, y->cidr.net.b, 16)) != 0)
 		return r;
-	return strcmp(sort_snap->tenants[x->tenant].name, sort_snap->tenants[y->tenant].name);
+	return strcmp(s->tenants[x->tenant].name, s->tenants[y->tenant].name);
 }
 
 static int
-order_cmp(const void *a, const void *b)
+order_cmp(const void *a, const void *b, void *snap)
 {
-	return strcmp(sort_snap->tenants[*(const int *)a].name,
-		      sort_snap->tenants[*(const int *)b].name);
+	const TSNAP *s = snap;
+
+	return strcmp(s->tenants[*(const int *)a].name, s->tenants[*(const int *)b].name);
 }
 
 /* ts_dedup - drop later duplicates of a sorted key array, describing each */
@@ -222,30 +223,22 @@ ts_dedup(TSNAP *s, TS_ENT *e, size_t n, const char *what, SBUF *warnings)
 	return out;
 }
 
-/* sort_lock - qsort has no context argument; snapshot builds are rare, so serialise them */
-#include <pthread.h>
-static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
-
 void
 tsnap_finish(TSNAP *s, SBUF *warnings)
 {
 	size_t out = 0;
 
-	pthread_mutex_lock(&sort_lock);
-	sort_snap = s;
 	if (s->nsasl)
-		qsort(s->sasl, s->nsasl, sizeof(TS_ENT), ent_cmp);
+		qsort_r(s->sasl, s->nsasl, sizeof(TS_ENT), ent_cmp, s);
 	if (s->ndomains)
-		qsort(s->domains, s->ndomains, sizeof(TS_ENT), ent_cmp);
+		qsort_r(s->domains, s->ndomains, sizeof(TS_ENT), ent_cmp, s);
 	if (s->nnets)
-		qsort(s->nets, s->nnets, sizeof(TS_NET), net_cmp);
+		qsort_r(s->nets, s->nnets, sizeof(TS_NET), net_cmp, s);
 	s->order = xcalloc(s->ntenants, sizeof(int));
 	for (size_t i = 0; i < s->ntenants; i++)
 		s->order[i] = (int)i;
 	if (s->ntenants)
-		qsort(s->order, s->ntenants, sizeof(int), order_cmp);
-	sort_snap = NULL;
-	pthread_mutex_unlock(&sort_lock);
+		qsort_r(s->order, s->ntenants, sizeof(int), order_cmp, s);
 
 	s->nsasl = ts_dedup(s, s->sasl, s->nsasl, "SASL login", warnings);
 	s->ndomains = ts_dedup(s, s->domains, s->ndomains, "domain", warnings);

@@ -23,7 +23,7 @@ void milter_cb_shutdown(void);
 extern struct smfiDesc milter_desc;
 
 /* milter_daemon.c */
-void md_tcp_nodelay(void);
+void md_prepare_listener(void);
 void md_socket_owner(const CONF *c);
 void md_write_pid(const char *path);
 void md_remove_pid(const char *path);

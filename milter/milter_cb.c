@@ -43,8 +43,7 @@ typedef struct {
 	int from_result;   /* FROM_* of the first From */
 	SBUF *from_domain; /* author domain of the first From */
 	SBUF *from_err;
-	int failed_open;   /* store unavailable and store_error_action=accept */
-} MSGCTX;
+} MSGCTX; /* a message that reaches end of message without snap was failed open */
 
 typedef struct {
 	IPADDR client;
@@ -161,6 +160,16 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	return (c->noreply & SMFIP_NR_CONN) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
+/* cb_ownership - an ownership problem: refuse under enforce, log under warn */
+static sfsistat
+cb_ownership(SMFICTX *ctx, MSGCTX *m, const char *xcode, const char *why)
+{
+	if (m->conf->sender_ownership == OWN_ENFORCE)
+		return cb_refuse(ctx, m, 0, xcode, why);
+	msg_warn("%s: %s (sender_ownership=warn)", cb_qid(ctx), why);
+	return SMFIS_CONTINUE;
+}
+
 /* cb_unknown - the reply for a message no tenant claims */
 static sfsistat
 cb_unknown(SMFICTX *ctx, CONNCTX *c, MSGCTX *m, const char *auth)
@@ -197,7 +206,6 @@ static sfsistat
 cb_store_down(SMFICTX *ctx, MSGCTX *m, long age_ms)
 {
 	if (m->conf->store_error_action == ACT_ACCEPT) {
-		m->failed_open = 1;
 		msg_warn("%s: fail-open: tenant store unavailable (cache age %ldms); accepting sender=<%s> "
 			 "without tenant checks (store_error_action=accept)",
 			 cb_qid(ctx), age_ms, m->sender);
@@ -264,18 +272,12 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	if (err->len > 0) {
 		sbuf_printf(why, "tenant %s: sender address <%.200s> is malformed: %s",
 			    m->res.tenant->name, m->sender, sbuf_str(err));
-		if (m->conf->sender_ownership == OWN_ENFORCE)
-			r = cb_refuse(ctx, m, 0, "5.1.7", sbuf_str(why));
-		else
-			msg_warn("%s: %s (sender_ownership=warn)", cb_qid(ctx), sbuf_str(why));
+		r = cb_ownership(ctx, m, "5.1.7", sbuf_str(why));
 	} else if (m->sender_dom &&
 		   tenant_domain_owner(m->snap, m->sender_dom, NULL) != m->res.tenant) {
 		sbuf_printf(why, "tenant %s: sender domain %s is not a domain of tenant %s",
 			    m->res.tenant->name, m->sender_dom, m->res.tenant->name);
-		if (m->conf->sender_ownership == OWN_ENFORCE)
-			r = cb_refuse(ctx, m, 0, "5.7.1", sbuf_str(why));
-		else
-			msg_warn("%s: %s (sender_ownership=warn)", cb_qid(ctx), sbuf_str(why));
+		r = cb_ownership(ctx, m, "5.7.1", sbuf_str(why));
 	}
 out:
 	sbuf_free(err);
@@ -330,12 +332,8 @@ cb_check_from(SMFICTX *ctx, MSGCTX *m)
 	if (m->res.tenant == NULL || m->conf->sender_ownership == OWN_OFF)
 		return SMFIS_CONTINUE;
 	why = sbuf_new(256);
-	if (cb_from_problem(m, why)) {
-		if (m->conf->sender_ownership == OWN_ENFORCE)
-			r = cb_refuse(ctx, m, 0, "5.7.1", sbuf_str(why));
-		else
-			msg_warn("%s: %s (sender_ownership=warn)", cb_qid(ctx), sbuf_str(why));
-	}
+	if (cb_from_problem(m, why))
+		r = cb_ownership(ctx, m, "5.7.1", sbuf_str(why));
 	sbuf_free(why);
 	return r;
 }
@@ -369,7 +367,7 @@ cb_eom(SMFICTX *ctx)
 		 m->res.tenant ? m->res.tenant->name : "-", tenant_how_name(m->res.how),
 		 m->res.key ? ":" : "", m->res.key ? m->res.key : "", m->sender,
 		 m->from_domain->len ? sbuf_str(m->from_domain) : "-", m->ntags,
-		 m->failed_open ? " fail-open" : "");
+		 m->snap == NULL ? " fail-open" : "");
 out:
 	c->msg = msgctx_free(c->msg);
 	return r;

@@ -36,14 +36,14 @@
 static int md_listen_fd = -1; /* libmilter's listening socket, found after smfi_opensocket */
 
 /*
- * md_tcp_nodelay - find libmilter's listening socket (libmilter offers no
- * handle on it) and, if it is TCP, set TCP_NODELAY, which Linux copies to
+ * md_prepare_listener - find libmilter's listening socket (libmilter offers no
+ * handle on it), remember it for a prompt shutdown, and, if it is TCP, set TCP_NODELAY, which Linux copies to
  * every accepted connection. Without it, the several small replies a milter
  * writes at end of message meet Nagle on our side and delayed ACK on the
  * MTA's.
  */
 void
-md_tcp_nodelay(void)
+md_prepare_listener(void)
 {
 	int one = 1, listening, type;
 	socklen_t len;

@@ -156,7 +156,7 @@ main(int argc, char **argv)
 	if (smfi_opensocket(1) == MI_FAILURE)
 		msg_fatal("cannot listen on %s: is another tenant-milter running, or is the address in use?",
 			  c->milter_socket);
-	md_tcp_nodelay();
+	md_prepare_listener();
 	md_socket_owner(c);
 	if (!foreground) {
 		md_daemonize();

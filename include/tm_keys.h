@@ -20,4 +20,14 @@
 #define KEY_T_SASL_FMT "{t:%s}:sasl"	   /* SET of SASL logins */
 #define KEY_T_NETWORKS_FMT "{t:%s}:networks" /* SET of CIDR networks */
 
+/* Limits, suppression and counters (issue 3): docs/redis-schema.md */
+#define KEY_SUPP_GLOBAL "tm:supp"		 /* HASH address key -> "reason|since|expires" */
+#define KEY_T_SUPP_FMT "{t:%s}:supp"		 /* HASH, the tenant's own list, same values */
+#define KEY_T_LIMITS_FMT "{t:%s}:limits"	 /* HASH, tm_limits.h fields */
+#define KEY_T_USE_FMT "{t:%s}:use:%s"		 /* HASH day, h:HH, p:GROUP (reserved + accepted) */
+#define KEY_T_RESV_FMT "{t:%s}:resv"		 /* ZSET reservation -> expiry (ms) */
+#define KEY_T_GCRA_FMT "{t:%s}:gcra"		 /* STRING theoretical arrival time (us) */
+#define KEY_T_STATS_FMT "{t:%s}:stats:%s"	 /* HASH dashboard counters of one local day */
+#define KEY_STATS_FMT "tm:stats:%s"		 /* HASH relay-wide counters of one UTC day */
+
 #endif

@@ -29,6 +29,36 @@ STORE *store_free(STORE *s);
 redisReply *store_cmdv(STORE *s, SBUF *err, int argc, const char **argv);
 redisReply *store_cmd(STORE *s, SBUF *err, const char *fmt, ...);
 
+/*
+ * store_eval - EVALSHA a script, loading it once when Redis answers
+ * NOSCRIPT (after a restart or SCRIPT FLUSH). sha is the script's SHA-1 in
+ * hex. Same result convention as store_cmdv.
+ */
+redisReply *store_eval(STORE *s, const char *sha, const char *body, int nkeys,
+		       const char **keys, int nargs, const char **args, SBUF *err);
+
+/* store_usable - 1 unless the last call broke the connection */
+int store_usable(const STORE *s);
+
+/* store_same_target - would a STORE made from c reach the same server the same way? */
+int store_same_target(const STORE *s, const CONF *c);
+
+/*
+ * A pool of connections for threads that each need one for a moment (the
+ * milter: one per recipient check). A call never waits for another
+ * thread's Redis call. After a connection failure the pool backs off,
+ * 100 ms doubling to 2 s: spool_get() then fails at once instead of
+ * letting every recipient wait out the timeout.
+ */
+typedef struct store_pool SPOOL;
+
+SPOOL *spool_new(void);
+SPOOL *spool_free(SPOOL *p);
+/* spool_get - a connection for c's server; NULL with err while backing off */
+STORE *spool_get(SPOOL *p, const CONF *c, SBUF *err);
+/* spool_put - return a connection; a broken one is dropped and starts the back-off */
+void spool_put(SPOOL *p, STORE *s);
+
 /* store_version - the tenant data version; 0 if never written */
 int store_version(STORE *s, long long *version, SBUF *err);
 

@@ -25,6 +25,7 @@ typedef struct {
 	char *name;
 	int status;
 	char *reason; /* pause or disable reason; "" if none */
+	struct limits *limits; /* warm-up, provider caps, rate (tm_limits.h); NULL if none */
 } TENANT;
 
 typedef struct tsnap TSNAP;
@@ -43,6 +44,8 @@ const char *tenant_how_name(int how);
 /* Building a snapshot: add everything, then tsnap_finish() once. */
 TSNAP *tsnap_new(long long version);
 int tsnap_add_tenant(TSNAP *s, const char *name, int status, const char *reason);
+/* tsnap_set_limits - give tenant t its limits (ownership passes to the snapshot) */
+void tsnap_set_limits(TSNAP *s, int tenant, struct limits *l);
 /* these return 0, or -1 with a reason in err; the entry is then skipped */
 int tsnap_add_sasl(TSNAP *s, int tenant, const char *login, SBUF *err);
 int tsnap_add_domain(TSNAP *s, int tenant, const char *domain, SBUF *err);

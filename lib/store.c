@@ -17,8 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <pthread.h>
 
 #include "tm_keys.h"
+#include "tm_limits.h"
 #include "tm_mem.h"
 #include "tm_msg.h"
 #include "tm_store.h"
@@ -212,6 +214,23 @@ store_add_members(TSNAP *snap, int t, const char *tname, const char *what, redis
 	sbuf_free(why);
 }
 
+/* store_limits - a tenant's limits from its HGETALL; a bad field is skipped and described */
+static LIMITS *
+store_limits(const char *tname, redisReply *r, SBUF *warnings)
+{
+	LIMITS *l = limits_new();
+	SBUF *why = sbuf_new(64);
+
+	for (size_t j = 0; j + 1 < r->elements; j += 2) {
+		sbuf_reset(why);
+		if (limits_set(l, r->element[j]->str, r->element[j + 1]->str, why) < 0)
+			sbuf_printf(warnings, "tenant %s: ignoring limit %s: %s\n", tname, r->element[j]->str,
+				    sbuf_str(why));
+	}
+	sbuf_free(why);
+	return l;
+}
+
 TSNAP *
 store_load(STORE *s, SBUF *err, SBUF *warnings)
 {
@@ -230,6 +249,7 @@ store_load(STORE *s, SBUF *err, SBUF *warnings)
 		redisAppendCommand(s->rc, "SMEMBERS " KEY_T_SASL_FMT, n);
 		redisAppendCommand(s->rc, "SMEMBERS " KEY_T_NETWORKS_FMT, n);
 		redisAppendCommand(s->rc, "SMEMBERS " KEY_T_DOMAINS_FMT, n);
+		redisAppendCommand(s->rc, "HGETALL " KEY_T_LIMITS_FMT, n);
 	}
 	snap = tsnap_new(version);
 	for (i = 0; i < names->elements; i++) {
@@ -267,6 +287,11 @@ store_load(STORE *s, SBUF *err, SBUF *warnings)
 				store_add_members(snap, t, n, what[k], r, adders[k], warnings);
 			freeReplyObject(r);
 		}
+		if ((r = store_get_reply(s, err)) == NULL)
+			goto fail;
+		if (t >= 0 && r->type == REDIS_REPLY_ARRAY && r->elements > 0)
+			tsnap_set_limits(snap, t, store_limits(n, r, warnings));
+		freeReplyObject(r);
 	}
 	freeReplyObject(names);
 	tsnap_finish(snap, warnings);
@@ -277,4 +302,138 @@ fail:
 	freeReplyObject(names);
 	tsnap_finish(snap, warnings);
 	return tsnap_unref(snap);
+}
+
+int
+store_usable(const STORE *s)
+{
+	return s->rc != NULL;
+}
+
+int
+store_same_target(const STORE *s, const CONF *c)
+{
+	return strcmp(s->server, c->redis_server) == 0 && strcmp(s->password, c->redis_password) == 0 &&
+	       s->db == c->redis_db && s->timeout_ms == c->redis_timeout;
+}
+
+redisReply *
+store_eval(STORE *s, const char *sha, const char *body, int nkeys, const char **keys, int nargs,
+	   const char **args, SBUF *err)
+{
+	int argc = 3 + nkeys + nargs;
+	const char **argv = xmalloc(sizeof(*argv) * (size_t)argc);
+	char nk[16];
+	redisReply *r = NULL;
+
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	argv[0] = "EVALSHA";
+	argv[1] = sha;
+	argv[2] = nk;
+	memcpy(argv + 3, keys, sizeof(*keys) * (size_t)nkeys);
+	memcpy(argv + 3 + nkeys, args, sizeof(*args) * (size_t)nargs);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (store_connect(s, err) < 0)
+			break;
+		r = redisCommandArgv(s->rc, argc, argv, NULL);
+		if (attempt == 0 && r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
+			freeReplyObject(r);
+			r = store_check(s, redisCommand(s->rc, "SCRIPT LOAD %s", body), err);
+			if (r == NULL)
+				break;
+			freeReplyObject(r);
+			r = NULL;
+			continue;
+		}
+		r = store_check(s, r, err);
+		break;
+	}
+	free(argv);
+	return r;
+}
+
+struct store_pool {
+	pthread_mutex_t lock;
+	STORE **idle;
+	size_t nidle, aidle;
+	long long down_until_ms; /* back-off: no attempts before this */
+	long backoff_ms;
+};
+
+static long long
+store_now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+SPOOL *
+spool_new(void)
+{
+	SPOOL *p = xcalloc(1, sizeof(*p));
+
+	pthread_mutex_init(&p->lock, NULL);
+	return p;
+}
+
+SPOOL *
+spool_free(SPOOL *p)
+{
+	if (p) {
+		for (size_t i = 0; i < p->nidle; i++)
+			store_free(p->idle[i]);
+		free(p->idle);
+		pthread_mutex_destroy(&p->lock);
+		free(p);
+	}
+	return NULL;
+}
+
+STORE *
+spool_get(SPOOL *p, const CONF *c, SBUF *err)
+{
+	STORE *s = NULL, *stale = NULL;
+	long long now = store_now_ms(), wait = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (now < p->down_until_ms) {
+		wait = p->down_until_ms - now;
+	} else if (p->nidle > 0) {
+		s = p->idle[--p->nidle];
+		if (!store_same_target(s, c)) { /* the configuration was reloaded */
+			stale = s;
+			s = NULL;
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	store_free(stale);
+	if (wait > 0) {
+		sbuf_printf(err, "redis %s: not retrying for %lldms after a failure", c->redis_server, wait);
+		return NULL;
+	}
+	return s ? s : store_new(c);
+}
+
+void
+spool_put(SPOOL *p, STORE *s)
+{
+	int broken = !store_usable(s);
+
+	pthread_mutex_lock(&p->lock);
+	if (broken) {
+		p->backoff_ms = p->backoff_ms ? (p->backoff_ms * 2 > 2000 ? 2000 : p->backoff_ms * 2) : 100;
+		p->down_until_ms = store_now_ms() + p->backoff_ms;
+	} else {
+		p->backoff_ms = 0;
+		if (p->nidle == p->aidle) {
+			p->aidle = p->aidle ? p->aidle * 2 : 16;
+			p->idle = xrealloc(p->idle, sizeof(*p->idle) * p->aidle);
+		}
+		p->idle[p->nidle++] = s;
+		s = NULL;
+	}
+	pthread_mutex_unlock(&p->lock);
+	store_free(s);
 }

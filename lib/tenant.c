@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "tm_addr.h"
+#include "tm_limits.h"
 #include "tm_mem.h"
 #include "tm_msg.h"
 #include "tm_tenant.h"
@@ -113,7 +114,15 @@ tsnap_add_tenant(TSNAP *s, const char *name, int status, const char *reason)
 	s->tenants[s->ntenants].name = xstrdup(name);
 	s->tenants[s->ntenants].status = status;
 	s->tenants[s->ntenants].reason = xstrdup(reason ? reason : "");
+	s->tenants[s->ntenants].limits = NULL;
 	return (int)s->ntenants++;
+}
+
+void
+tsnap_set_limits(TSNAP *s, int tenant, struct limits *l)
+{
+	limits_free(s->tenants[tenant].limits);
+	s->tenants[tenant].limits = l;
 }
 
 /* ts_push - append an owned key to a key array */
@@ -274,6 +283,7 @@ tsnap_unref(TSNAP *s)
 	for (size_t i = 0; i < s->ntenants; i++) {
 		free(s->tenants[i].name);
 		free(s->tenants[i].reason);
+		limits_free(s->tenants[i].limits);
 	}
 	for (size_t i = 0; i < s->nsasl; i++)
 		free(s->sasl[i].key);

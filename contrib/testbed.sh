@@ -61,6 +61,7 @@ run_as_user = postfix
 pid_file = $TB_DIR/run/tenant-milter.pid
 tenant_refresh_interval = 200ms
 tenant_cache_max_age = 2s
+provider_map = $top_srcdir/conf/providers.conf
 CONF
 }
 

@@ -15,6 +15,7 @@
 
 enum tm_action { ACT_REJECT, ACT_TEMPFAIL, ACT_ACCEPT };
 enum tm_ownership { OWN_ENFORCE, OWN_WARN, OWN_OFF };
+enum tm_supp_action { SUPP_REJECT, SUPP_DISCARD };
 
 typedef struct conf {
 	int refs;
@@ -42,6 +43,11 @@ typedef struct conf {
 	int unknown_tenant_action; /* ACT_REJECT, ACT_TEMPFAIL, ACT_ACCEPT */
 	int store_error_action;	   /* ACT_TEMPFAIL or ACT_ACCEPT */
 	int sender_ownership;	   /* OWN_* */
+
+	/* limits and suppression */
+	char *provider_map;	/* conf/providers.conf */
+	int suppressed_action;	/* SUPP_REJECT, SUPP_DISCARD */
+	long reservation_ttl;	/* ms */
 } CONF;
 
 /*

@@ -42,6 +42,7 @@ static const char *const action3[] = {"reject", "tempfail", "accept", NULL};
 /* "-" keeps the indexes equal to ACT_*: store errors can never be answered with reject */
 static const char *const action_store[] = {"-", "tempfail", "accept", NULL};
 static const char *const ownership[] = {"enforce", "warn", "off", NULL};
+static const char *const supp_actions[] = {"reject", "discard", NULL};
 static const char *const levels[] = {"error", "warning", "info", "debug", NULL};
 
 #define O(f) offsetof(CONF, f)
@@ -63,6 +64,9 @@ static const CONF_DEF conf_table[] = {
     {"unknown_tenant_action", CT_ENUM, "reject", O(unknown_tenant_action), 0, 0, action3},
     {"store_error_action", CT_ENUM, "tempfail", O(store_error_action), 0, 0, action_store},
     {"sender_ownership", CT_ENUM, "enforce", O(sender_ownership), 0, 0, ownership},
+    {"provider_map", CT_STR, SYSCONFDIR "/tenant-milter/providers.conf", O(provider_map)},
+    {"suppressed_action", CT_ENUM, "reject", O(suppressed_action), 0, 0, supp_actions},
+    {"reservation_ttl", CT_TIME, "15m", O(reservation_ttl), 1000, 86400000, NULL, "s"},
 };
 #undef O
 #define CONF_NDEFS (sizeof(conf_table) / sizeof(conf_table[0]))

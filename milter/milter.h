@@ -8,6 +8,7 @@
 #include <libmilter/mfapi.h>
 
 #include "tm_conf.h"
+#include "tm_provider.h"
 #include "tm_tenant.h"
 
 /* Where the callbacks get tenant snapshots: tdir_get() in the daemon, a fixture in tests. */
@@ -19,6 +20,8 @@ void milter_cb_init(MILTER_SNAP_FN source, CONF *c);
 void milter_cb_set_conf(CONF *c);
 CONF *milter_cb_conf(void); /* an owned reference to the current configuration */
 void milter_cb_shutdown(void);
+/* milter_cb_set_pmap - swap in a provider map (owned from now on; NULL: every domain is "other") */
+void milter_cb_set_pmap(PMAP *m);
 
 extern struct smfiDesc milter_desc;
 

@@ -60,3 +60,9 @@ mseam_insheader(SMFICTX *ctx, int index, const char *name, const char *value)
 {
 	return smfi_insheader(ctx, index, (char *)name, (char *)value);
 }
+
+int
+mseam_delrcpt(SMFICTX *ctx, const char *rcpt)
+{
+	return smfi_delrcpt(ctx, (char *)rcpt);
+}

@@ -19,4 +19,6 @@ int mseam_setreply(SMFICTX *ctx, const char *rcode, const char *xcode, const cha
 int mseam_chgheader(SMFICTX *ctx, const char *name, int index, const char *value);
 int mseam_insheader(SMFICTX *ctx, int index, const char *name, const char *value);
 
+int mseam_delrcpt(SMFICTX *ctx, const char *rcpt);
+
 #endif

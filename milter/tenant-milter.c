@@ -59,12 +59,20 @@ reload(void)
 {
 	SBUF *errs = sbuf_new(256);
 	CONF *c = conf_load(opt_config, opt_overrides, opt_noverrides, errs), *old;
+	PMAP *m;
 
 	if (c == NULL) {
 		msg_warn("reload failed; keeping the running configuration:\n%s", sbuf_str(errs));
 		sbuf_free(errs);
 		return;
 	}
+	if ((m = pmap_load(c->provider_map, errs)) == NULL) {
+		msg_warn("reload failed; keeping the running configuration:\n%s", sbuf_str(errs));
+		conf_unref(c);
+		sbuf_free(errs);
+		return;
+	}
+	milter_cb_set_pmap(m);
 	old = milter_cb_conf();
 	if (strcmp(old->milter_socket, c->milter_socket) != 0 ||
 	    strcmp(old->run_as_user, c->run_as_user) != 0)
@@ -84,6 +92,7 @@ main(int argc, char **argv)
 	int ch, foreground = 0, check_only = 0, print = 0, verbose = 0;
 	SBUF *errs = sbuf_new(256);
 	CONF *c;
+	PMAP *pmap = NULL;
 	int rc;
 
 	while ((ch = getopt(argc, argv, "c:fno:pvV")) != -1) {
@@ -119,10 +128,13 @@ main(int argc, char **argv)
 		usage();
 	msg_open("tenant-milter", 1, NULL);
 	c = conf_load(opt_config, opt_overrides, opt_noverrides, errs);
+	if (c && (pmap = pmap_load(c->provider_map, errs)) == NULL)
+		c = conf_unref(c); /* the provider map is part of the configuration */
 	if (check_only) {
 		fputs(c ? "configuration OK\n" : sbuf_str(errs), c ? stdout : stderr);
 		rc = c ? 0 : 1;
 		conf_unref(c);
+		pmap_free(pmap);
 		sbuf_free(errs);
 		return rc;
 	}
@@ -136,6 +148,7 @@ main(int argc, char **argv)
 		fputs(sbuf_str(out), stdout);
 		sbuf_free(out);
 		conf_unref(c);
+		pmap_free(pmap);
 		sbuf_free(errs);
 		return 0;
 	}
@@ -167,6 +180,7 @@ main(int argc, char **argv)
 
 	the_tdir = tdir_start(c);
 	milter_cb_init(snap_source, c);
+	milter_cb_set_pmap(pmap);
 	md_start_reloader(reload);
 	msg_info("starting: listening on %s, store %s", c->milter_socket, c->redis_server);
 

@@ -83,6 +83,66 @@ out:
 
 static const char *const acme_from[] = {"From", " Acme <news@acme.example>", NULL};
 
+/* rcpt_unreachable - MAIL FROM, then RCPT with Redis unreachable, under action */
+static sfsistat
+rcpt_unreachable(FAKE_CTX *f, const char *action)
+{
+	SBUF *e = sbuf_new(64), *ov = sbuf_new(64);
+	char *ovs[2];
+	CONF *c;
+	char *mail[] = {"<a@acme.example>", NULL}, *rcpt[] = {"<x@gmail.com>", NULL};
+	SMFICTX *ctx = (SMFICTX *)(void *)f;
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	sfsistat r;
+
+	sbuf_printf(ov, "store_error_action = %s", action);
+	ovs[0] = "redis_server = 127.0.0.1:1"; /* nothing listens on port 1 */
+	ovs[1] = ov->s;
+	c = conf_parse("t", "", ovs, 2, e);
+	ck_assert_msg(c != NULL, "%s", sbuf_str(e));
+	milter_cb_set_conf(c);
+	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
+	milter_desc.xxfi_connect(ctx, "client", (struct sockaddr *)&sin);
+	ck_assert_int_eq(milter_desc.xxfi_envfrom(ctx, mail), SMFIS_CONTINUE);
+	r = milter_desc.xxfi_envrcpt(ctx, rcpt);
+	conf_unref(c);
+	sbuf_free(e);
+	sbuf_free(ov);
+	return r;
+}
+
+START_TEST(rcpt_store_down_tempfails)
+{
+	FAKE_CTX *f = fake_new();
+
+	ck_assert_int_eq(rcpt_unreachable(f, "tempfail"), SMFIS_TEMPFAIL);
+	ck_assert_str_eq(f->rcode, "451");
+	ck_assert_str_eq(f->xcode, "4.3.0");
+	ck_assert_str_eq(sbuf_str(f->reply), "tenant limits temporarily unavailable, try again later");
+	/* the next recipient is answered at once, from the back-off, the same way */
+	sbuf_reset(f->reply);
+	ck_assert_int_eq(milter_desc.xxfi_envrcpt((SMFICTX *)(void *)f, (char *[]){"<y@gmail.com>", NULL}),
+			 SMFIS_TEMPFAIL);
+	ck_assert_str_eq(sbuf_str(f->reply), "tenant limits temporarily unavailable, try again later");
+	milter_desc.xxfi_close((SMFICTX *)(void *)f);
+	fake_free(f);
+}
+END_TEST
+
+START_TEST(rcpt_store_down_fail_open)
+{
+	FAKE_CTX *f = fake_new();
+	const char *const *h = (const char *const[]){"From", " <news@acme.example>", NULL};
+
+	ck_assert_int_eq(rcpt_unreachable(f, "accept"), SMFIS_CONTINUE);
+	milter_desc.xxfi_header((SMFICTX *)(void *)f, (char *)h[0], (char *)h[1]);
+	ck_assert_int_eq(milter_desc.xxfi_eom((SMFICTX *)(void *)f), SMFIS_CONTINUE);
+	ck_assert_str_eq(sbuf_str(f->changes), "ins 0 X-Tenant: acme\n");
+	milter_desc.xxfi_close((SMFICTX *)(void *)f);
+	fake_free(f);
+}
+END_TEST
+
 START_TEST(tags_network_tenant)
 {
 	FAKE_CTX *f = fake_new();
@@ -313,4 +373,6 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, header_change_failure_tempfails);
 	tcase_add_test(tc, in_flight_keeps_configuration);
 	tcase_add_test(tc, abort_then_next_message);
+	tcase_add_test(tc, rcpt_store_down_tempfails);
+	tcase_add_test(tc, rcpt_store_down_fail_open);
 }

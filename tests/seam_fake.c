@@ -93,3 +93,12 @@ mseam_insheader(SMFICTX *ctx, int index, const char *name, const char *value)
 	sbuf_printf(f->changes, "ins %d %s: %s\n", index, name, value);
 	return MI_SUCCESS;
 }
+
+int
+mseam_delrcpt(SMFICTX *ctx, const char *rcpt)
+{
+	FAKE_CTX *f = (FAKE_CTX *)(void *)ctx;
+
+	sbuf_printf(f->changes, "delrcpt %s\n", rcpt);
+	return MI_SUCCESS;
+}

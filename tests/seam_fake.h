@@ -10,7 +10,7 @@ typedef struct fake_ctx {
 	const char *macros[8][2]; /* name, value */
 	char rcode[8], xcode[16];
 	SBUF *reply;	/* last reply text, as the MTA would get it */
-	SBUF *changes;	/* "del NAME IDX\n" and "ins IDX NAME: VALUE\n" */
+	SBUF *changes;	/* "del NAME IDX\n" and "ins IDX NAME: VALUE\n", "delrcpt ADDR\n" */
 	int fail_changes;
 } FAKE_CTX;
 

@@ -44,11 +44,23 @@ int ctl_claim(CTL *c, const CTL_KIND *k, const char *tenant, const char *item, S
 int ctl_release(CTL *c, const CTL_KIND *k, const char *tenant, const char *item, SBUF *err);
 int ctl_set_status(CTL *c, const char *name, const char *status, const char *reason, SBUF *err);
 int ctl_bump(CTL *c, SBUF *err);
+/* ctl_need_tenant - 0 if name is valid and exists, else -1 with err */
+int ctl_need_tenant(CTL *c, const char *name, SBUF *err);
+/* ctl_simple - run a command for its side effect; 0 or -1 with err */
+int ctl_simple(CTL *c, SBUF *err, int argc, const char **argv);
+const char *jstr(json_t *o, const char *k); /* a string member, "" if absent */
+/* ctl_print_json - print o compactly on one line and release it */
+void ctl_print_json(json_t *o);
 json_t *ctl_tenant_json(CTL *c, const char *name, SBUF *err);
 
 int ctl_cmd_tenant(CTL *c, int argc, char **argv);
 int ctl_cmd_identity(CTL *c, int argc, char **argv);
 int ctl_cmd_domain(CTL *c, int argc, char **argv);
 int ctl_cmd_apply(CTL *c, int argc, char **argv);
+int ctl_cmd_warmup(CTL *c, int argc, char **argv);
+int ctl_cmd_rate(CTL *c, int argc, char **argv);
+int ctl_cmd_stats(CTL *c, int argc, char **argv);
+int ctl_cmd_top(CTL *c, int argc, char **argv);
+int ctl_cmd_suppress(CTL *c, int argc, char **argv);
 
 #endif

@@ -33,8 +33,7 @@ ctl_key(char *buf, size_t len, const char *fmt, const char *name)
 	return buf;
 }
 
-/* ctl_simple - run a command for its side effect; 0 or -1 */
-static int
+int
 ctl_simple(CTL *c, SBUF *err, int argc, const char **argv)
 {
 	redisReply *r = store_cmdv(c->store, err, argc, argv);
@@ -251,7 +250,7 @@ ctl_join(json_t *a, SBUF *out)
 	json_array_foreach(a, i, v) sbuf_printf(out, "%s%s", i ? ", " : "", json_string_value(v));
 }
 
-static const char *
+const char *
 jstr(json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
@@ -280,7 +279,7 @@ ctl_print_tenant(json_t *o)
 }
 
 /* ctl_need_tenant - validate the name and require that the tenant exists */
-static int
+int
 ctl_need_tenant(CTL *c, const char *name, SBUF *err)
 {
 	int e;
@@ -503,4 +502,14 @@ ctl_cmd_domain(CTL *c, int argc, char **argv)
 	if (argc != 3)
 		return CTL_USAGE;
 	return ctl_item_cmd(c, &ctl_kind_domain, argv[0], argv[1], argv[2]);
+}
+
+void
+ctl_print_json(json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+
+	puts(s ? s : "null");
+	free(s);
+	json_decref(o);
 }

@@ -30,6 +30,11 @@ static const struct {
     {"identity", ctl_cmd_identity, 1},
     {"domain", ctl_cmd_domain, 1},
     {"apply", ctl_cmd_apply, 1},
+    {"warmup", ctl_cmd_warmup, 1},
+    {"rate", ctl_cmd_rate, 1},
+    {"suppress", ctl_cmd_suppress, 1},
+    {"stats", ctl_cmd_stats, 1},
+    {"top", ctl_cmd_top, 1},
 };
 
 int
@@ -60,7 +65,23 @@ usage(void)
 	      "  identity remove NAME (--sasl LOGIN | --network CIDR)\n"
 	      "  domain add NAME DOMAIN\n"
 	      "  domain remove NAME DOMAIN\n"
-	      "  apply FILE [--prune]\n",
+	      "  apply FILE [--prune]\n"
+	      "  warmup set NAME (--schedule N1,N2,... | --preset conservative|standard|aggressive)\n"
+	      "             [--start YYYY-MM-DD] [--then unlimited|N] [--active-hours H]\n"
+	      "             [--provider google=N,microsoft=N,...] [--timezone ZONE]\n"
+	      "  warmup show NAME [--json]\n"
+	      "  warmup clear NAME\n"
+	      "  rate set NAME RATE [--burst N]      RATE like 100/min, 2000/h, 10/s\n"
+	      "  rate clear NAME\n"
+	      "  suppress add ADDRESS [--tenant NAME] [--reason unsubscribe|hard-bounce|complaint|manual]\n"
+	      "               [--expires DURATION]\n"
+	      "  suppress remove ADDRESS [--tenant NAME]\n"
+	      "  suppress check ADDRESS [--tenant NAME] [--json]\n"
+	      "  suppress list [--tenant NAME] [--json]\n"
+	      "  suppress import FILE.csv [--tenant NAME]   rows: address[,reason[,tenant]]\n"
+	      "  suppress export [--tenant NAME]\n"
+	      "  stats NAME [--day YYYY-MM-DD] [--json]\n"
+	      "  top [--json]\n",
 	      stderr);
 	exit(CTL_USAGE);
 }

@@ -37,6 +37,14 @@ redisReply *store_cmd(STORE *s, SBUF *err, const char *fmt, ...);
 redisReply *store_eval(STORE *s, const char *sha, const char *body, int nkeys,
 		       const char **keys, int nargs, const char **args, SBUF *err);
 
+/*
+ * Pipelining, for bulk writes: store_append() queues a command without
+ * waiting; store_drain() reads n queued replies and reports the first error.
+ * On an I/O failure the connection is dropped with every queued reply.
+ */
+int store_append(STORE *s, int argc, const char **argv, const size_t *lens, SBUF *err);
+int store_drain(STORE *s, size_t n, SBUF *err);
+
 /* store_usable - 1 unless the last call broke the connection */
 int store_usable(const STORE *s);
 
@@ -61,6 +69,9 @@ void spool_put(SPOOL *p, STORE *s);
 
 /* store_version - the tenant data version; 0 if never written */
 int store_version(STORE *s, long long *version, SBUF *err);
+
+/* store_tenant_limits - one tenant's limits (empty if none set), or NULL with err */
+struct limits *store_tenant_limits(STORE *s, const char *tenant, SBUF *err, SBUF *warnings);
 
 /* store_load - a finished snapshot of every tenant, or NULL with err */
 TSNAP *store_load(STORE *s, SBUF *err, SBUF *warnings);

@@ -231,6 +231,19 @@ store_limits(const char *tname, redisReply *r, SBUF *warnings)
 	return l;
 }
 
+LIMITS *
+store_tenant_limits(STORE *s, const char *tenant, SBUF *err, SBUF *warnings)
+{
+	redisReply *r = store_cmd(s, err, "HGETALL " KEY_T_LIMITS_FMT, tenant);
+	LIMITS *l;
+
+	if (r == NULL)
+		return NULL;
+	l = store_limits(tenant, r, warnings);
+	freeReplyObject(r);
+	return l;
+}
+
 TSNAP *
 store_load(STORE *s, SBUF *err, SBUF *warnings)
 {
@@ -436,4 +449,38 @@ spool_put(SPOOL *p, STORE *s)
 	}
 	pthread_mutex_unlock(&p->lock);
 	store_free(s);
+}
+
+int
+store_append(STORE *s, int argc, const char **argv, const size_t *lens, SBUF *err)
+{
+	if (store_connect(s, err) < 0)
+		return -1;
+	if (redisAppendCommandArgv(s->rc, argc, argv, lens) != REDIS_OK) {
+		sbuf_printf(err, "redis %s: %s", s->server, s->rc->errstr);
+		store_drop(s);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_drain(STORE *s, size_t n, SBUF *err)
+{
+	SBUF *later = sbuf_new(64); /* errors after the first are not reported */
+	int rc = 0;
+
+	for (size_t i = 0; i < n && s->rc; i++) {
+		redisReply *r = store_get_reply(s, rc == 0 ? err : later);
+		if (r == NULL)
+			rc = -1;
+		else
+			freeReplyObject(r);
+	}
+	if (s->rc == NULL && rc == 0) {
+		sbuf_printf(err, "redis %s: connection lost", s->server);
+		rc = -1;
+	}
+	sbuf_free(later);
+	return rc;
 }

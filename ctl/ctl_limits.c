@@ -1,0 +1,551 @@
+/*
+ * NAME
+ *	ctl_limits - warm-up, rate, stats and top commands
+ * DESCRIPTION
+ *	Limits are text in {t:NAME}:limits, validated here by the very
+ *	functions the milter parses them with (limits_set), so tenantctl can
+ *	never write a value the milter would ignore. Every change bumps
+ *	tm:version; milters pick it up within tenant_refresh_interval.
+ *
+ *	stats and top read the counters the RCPT script keeps, exactly as a
+ *	dashboard would (docs/redis-schema.md).
+ * SEE ALSO
+ *	tenantctl(1), docs/limits.md
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "tm_keys.h"
+#include "tm_limits.h"
+#include "tm_mem.h"
+#include "tm_provider.h"
+#include "tm_tenant.h"
+
+/* ctl_opt - the value of "--name VALUE" in argv, or NULL; *bad set on a trailing flag */
+static const char *
+ctl_opt(int argc, char **argv, const char *name)
+{
+	for (int i = 0; i + 1 < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+/* ctl_opts_known - every argument from argv[from] on is a known "--flag value" pair (or --json) */
+static int
+ctl_opts_known(int argc, char **argv, int from, const char *const *known)
+{
+	for (int i = from; i < argc; i++) {
+		int ok = 0;
+		if (strcmp(argv[i], "--json") == 0)
+			continue;
+		for (int k = 0; known[k]; k++)
+			if (strcmp(argv[i], known[k]) == 0 && i + 1 < argc)
+				ok = 1;
+		if (!ok)
+			return 0;
+		i++;
+	}
+	return 1;
+}
+
+static int
+ctl_has_json(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			return 1;
+	return 0;
+}
+
+/* ctl_load_limits - a tenant's limits; warnings about stored values go to stderr */
+static LIMITS *
+ctl_load_limits(CTL *c, const char *name, SBUF *err)
+{
+	SBUF *warn = sbuf_new(64);
+	LIMITS *l = store_tenant_limits(c->store, name, err, warn);
+
+	if (warn->len)
+		fprintf(stderr, "tenantctl: warning: %s", sbuf_str(warn));
+	sbuf_free(warn);
+	return l;
+}
+
+/* ctl_hset - HSET key f1 v1 f2 v2 ... (NULL-terminated pairs) */
+static int
+ctl_hset(CTL *c, const char *key, const char *const *fv, SBUF *err)
+{
+	const char *argv[32] = {"HSET", key};
+	int n = 2;
+
+	for (int i = 0; fv[i] && n < 30; i += 2) {
+		argv[n++] = fv[i];
+		argv[n++] = fv[i + 1];
+	}
+	return n == 2 ? 0 : ctl_simple(c, err, n, argv);
+}
+
+static int
+ctl_hdel(CTL *c, const char *key, const char *const *fields, SBUF *err)
+{
+	const char *argv[32] = {"HDEL", key};
+	int n = 2;
+
+	for (int i = 0; fields[i] && n < 32; i++)
+		argv[n++] = fields[i];
+	return ctl_simple(c, err, n, argv);
+}
+
+/* ctl_today - the tenant-local date now */
+static void
+ctl_today(const LIMITS *l, char *date)
+{
+	LIMITS_NOW at;
+
+	limits_at(l, time(NULL), "other", &at);
+	memcpy(date, at.date, sizeof(at.date));
+}
+
+/* ctl_limits_json - the limits and what they allow today */
+static json_t *
+ctl_limits_json(const char *name, const LIMITS *l, const char *preset)
+{
+	json_t *o = json_object(), *days, *prov = json_object();
+	LIMITS_NOW at;
+	char start[16];
+
+	limits_at(l, time(NULL), "other", &at);
+	json_object_set_new(o, "tenant", json_string(name));
+	json_object_set_new(o, "timezone", json_string(l->tz_name));
+	if (l->warmup) {
+		const WARMUP *w = l->warmup;
+		days = json_array();
+		for (size_t i = 0; i < w->ndays; i++)
+			json_array_append_new(days, json_integer(w->days[i]));
+		snprintf(start, sizeof(start), "%04d-%02d-%02d", w->start_y, w->start_m, w->start_d);
+		json_object_set_new(o, "schedule", days);
+		json_object_set_new(o, "preset", preset && *preset ? json_string(preset) : json_null());
+		json_object_set_new(o, "start", json_string(start));
+		json_object_set_new(o, "then", w->then < 0 ? json_string("unlimited") : json_integer(w->then));
+		json_object_set_new(o, "active_hours", json_integer(w->active_hours));
+		json_object_set_new(o, "day", json_integer(at.day_index + 1));
+	} else {
+		json_object_set_new(o, "schedule", json_null());
+	}
+	for (int i = 0; i < LIMITS_NPROV; i++)
+		if (l->provider_cap[i] >= 0)
+			json_object_set_new(prov, provider_groups[i], json_integer(l->provider_cap[i]));
+	json_object_set_new(o, "providers", prov);
+	json_object_set_new(o, "rate", l->has_rate ? json_string(l->rate_text) : json_null());
+	json_object_set_new(o, "burst", l->has_rate ? json_integer(l->rate.burst) : json_null());
+	json_object_set_new(o, "date", json_string(at.date));
+	json_object_set_new(o, "cap", at.cap_day < 0 ? json_null() : json_integer(at.cap_day));
+	json_object_set_new(o, "hourly_cap", at.cap_hour < 0 ? json_null() : json_integer(at.cap_hour));
+	return o;
+}
+
+static void
+ctl_print_limits(json_t *o)
+{
+	json_t *sched = json_object_get(o, "schedule"), *v;
+	const char *k;
+	size_t i;
+	SBUF *b = sbuf_new(128);
+
+	printf("tenant:       %s\n", jstr(o, "tenant"));
+	printf("time zone:    %s\n", jstr(o, "timezone"));
+	if (json_is_array(sched)) {
+		json_array_foreach(sched, i, v) sbuf_printf(b, "%s%lld", i ? "," : "", (long long)json_integer_value(v));
+		printf("warm-up:      %s%s%zu days from %s, then %s\n", *jstr(o, "preset") ? jstr(o, "preset") : "",
+		       *jstr(o, "preset") ? " preset, " : "", json_array_size(sched), jstr(o, "start"),
+		       json_is_string(json_object_get(o, "then")) ? "unlimited" : "");
+		if (json_is_integer(json_object_get(o, "then")))
+			printf("then:         %lld a day\n", (long long)json_integer_value(json_object_get(o, "then")));
+		printf("schedule:     %s\n", sbuf_str(b));
+		printf("active hours: %lld\n", (long long)json_integer_value(json_object_get(o, "active_hours")));
+		printf("today:        %s, day %lld, ", jstr(o, "date"), (long long)json_integer_value(json_object_get(o, "day")));
+		if (json_is_integer(json_object_get(o, "cap")))
+			printf("cap %lld (at most %lld an hour)\n", (long long)json_integer_value(json_object_get(o, "cap")),
+			       (long long)json_integer_value(json_object_get(o, "hourly_cap")));
+		else
+			printf("no cap\n");
+	} else {
+		printf("warm-up:      none\n");
+	}
+	sbuf_reset(b);
+	json_object_foreach(json_object_get(o, "providers"), k, v)
+		sbuf_printf(b, "%s%s=%lld", b->len ? "," : "", k, (long long)json_integer_value(v));
+	printf("providers:    %s\n", b->len ? sbuf_str(b) : "no caps");
+	if (json_is_string(json_object_get(o, "rate")))
+		printf("rate:         %s, burst %lld\n", jstr(o, "rate"), (long long)json_integer_value(json_object_get(o, "burst")));
+	else
+		printf("rate:         unlimited\n");
+	sbuf_free(b);
+}
+
+/* ctl_warmup_set - validate every option, then write them in one HSET */
+static int
+ctl_warmup_set(CTL *c, const char *name, int argc, char **argv, SBUF *err)
+{
+	static const char *const known[] = {"--schedule", "--preset", "--start", "--then", "--active-hours",
+					    "--provider", "--timezone", NULL};
+	const char *sched = ctl_opt(argc, argv, "--schedule"), *preset = ctl_opt(argc, argv, "--preset");
+	const char *start = ctl_opt(argc, argv, "--start"), *then = ctl_opt(argc, argv, "--then");
+	const char *hours = ctl_opt(argc, argv, "--active-hours"), *prov = ctl_opt(argc, argv, "--provider");
+	const char *tz = ctl_opt(argc, argv, "--timezone");
+	LIMITS *cur, *chk = limits_new();
+	SBUF *days = sbuf_new(256), *provs = sbuf_new(64);
+	char today[32], key[160];
+	int rc = -1;
+
+	if (!ctl_opts_known(argc, argv, 0, known) || (sched == NULL) == (preset == NULL)) {
+		sbuf_cat(err, "warmup set NAME takes exactly one of --schedule N1,N2,... or --preset "
+			      "conservative|standard|aggressive");
+		limits_free(chk);
+		sbuf_free(days);
+		sbuf_free(provs);
+		return -1;
+	}
+	if ((cur = ctl_load_limits(c, name, err)) == NULL)
+		goto out;
+	if (tz == NULL)
+		tz = cur->tz_name;
+	if (limits_set(chk, LIM_TIMEZONE, tz, err) < 0)
+		goto out;
+	if (preset) {
+		WARMUP w = {0};
+		if (warmup_preset(preset, &w, err) < 0)
+			goto out;
+		for (size_t i = 0; i < w.ndays; i++)
+			sbuf_printf(days, "%s%ld", i ? "," : "", w.days[i]);
+		sched = sbuf_str(days);
+	}
+	if (start == NULL && cur->warmup && cur->warmup->start_y > 1970) {
+		snprintf(today, sizeof(today), "%04d-%02d-%02d", cur->warmup->start_y, cur->warmup->start_m,
+			 cur->warmup->start_d);
+		start = today; /* re-running set keeps the schedule's clock */
+	} else if (start == NULL) {
+		ctl_today(chk, today);
+		start = today;
+	}
+	if (limits_set(chk, LIM_SCHEDULE, sched, err) < 0 || limits_set(chk, LIM_START, start, err) < 0 ||
+	    limits_set(chk, LIM_THEN, then ? then : "unlimited", err) < 0 ||
+	    (hours && limits_set(chk, LIM_ACTIVE_HOURS, hours, err) < 0) ||
+	    (prov && limits_set(chk, LIM_PROVIDERS, prov, err) < 0))
+		goto out;
+	limits_format_providers(chk->provider_cap, provs);
+	{
+		char ah[8];
+		const char *fv[] = {LIM_SCHEDULE, sched, LIM_START, start, LIM_THEN, then ? then : "unlimited",
+				    LIM_ACTIVE_HOURS, ah, LIM_TIMEZONE, tz, LIM_PRESET, preset ? preset : "", NULL};
+		const char *gone[] = {LIM_PROVIDERS, NULL};
+		const char *pv[] = {LIM_PROVIDERS, sbuf_str(provs), NULL};
+		snprintf(ah, sizeof(ah), "%d", chk->warmup->active_hours);
+		snprintf(key, sizeof(key), KEY_T_LIMITS_FMT, name);
+		if (ctl_hset(c, key, fv, err) < 0 || (provs->len ? ctl_hset(c, key, pv, err) : ctl_hdel(c, key, gone, err)) < 0 ||
+		    ctl_bump(c, err) < 0)
+			goto out;
+	}
+	{
+		LIMITS_NOW at;
+		limits_at(chk, time(NULL), "other", &at);
+		printf("warm-up for tenant %s: %zu days from %s (%s), then %s; today is day %ld, cap %ld\n", name,
+		       chk->warmup->ndays, start, tz, then ? then : "unlimited", at.day_index + 1, at.cap_day);
+	}
+	rc = 0;
+out:
+	limits_free(cur);
+	limits_free(chk);
+	sbuf_free(days);
+	sbuf_free(provs);
+	return rc;
+}
+
+int
+ctl_cmd_warmup(CTL *c, int argc, char **argv)
+{
+	SBUF *err = sbuf_new(128);
+	LIMITS *l = NULL;
+	char key[160];
+	int rc = CTL_OK;
+
+	if (argc < 2) {
+		rc = CTL_USAGE;
+		goto out;
+	}
+	if (ctl_need_tenant(c, argv[1], err) < 0)
+		goto fail;
+	snprintf(key, sizeof(key), KEY_T_LIMITS_FMT, argv[1]);
+	if (strcmp(argv[0], "set") == 0) {
+		if (ctl_warmup_set(c, argv[1], argc - 2, argv + 2, err) < 0)
+			goto fail;
+	} else if (strcmp(argv[0], "show") == 0 && (argc == 2 || (argc == 3 && ctl_has_json(argc, argv)))) {
+		redisReply *r;
+		json_t *o;
+		if ((l = ctl_load_limits(c, argv[1], err)) == NULL)
+			goto fail;
+		if ((r = store_cmd(c->store, err, "HGET %s %s", key, LIM_PRESET)) == NULL)
+			goto fail;
+		o = ctl_limits_json(argv[1], l, r->type == REDIS_REPLY_STRING ? r->str : NULL);
+		freeReplyObject(r);
+		if (ctl_has_json(argc, argv)) {
+			ctl_print_json(o);
+		} else {
+			ctl_print_limits(o);
+			json_decref(o);
+		}
+	} else if (strcmp(argv[0], "clear") == 0 && argc == 2) {
+		const char *f[] = {LIM_SCHEDULE, LIM_PRESET, LIM_START, LIM_THEN, LIM_ACTIVE_HOURS, LIM_PROVIDERS, NULL};
+		if (ctl_hdel(c, key, f, err) < 0 || ctl_bump(c, err) < 0)
+			goto fail;
+		printf("warm-up for tenant %s cleared\n", argv[1]);
+	} else {
+		rc = CTL_USAGE;
+	}
+	goto out;
+fail:
+	rc = ctl_fail("%s", sbuf_str(err));
+out:
+	limits_free(l);
+	sbuf_free(err);
+	return rc;
+}
+
+int
+ctl_cmd_rate(CTL *c, int argc, char **argv)
+{
+	static const char *const known[] = {"--burst", NULL};
+	SBUF *err = sbuf_new(128);
+	LIMITS *chk = limits_new();
+	char key[160];
+	int rc = CTL_OK;
+
+	if (argc < 2 || (strcmp(argv[0], "set") == 0 ? argc < 3 || !ctl_opts_known(argc, argv, 3, known)
+						     : strcmp(argv[0], "clear") != 0 || argc != 2)) {
+		rc = CTL_USAGE;
+		goto out;
+	}
+	if (ctl_need_tenant(c, argv[1], err) < 0)
+		goto fail;
+	snprintf(key, sizeof(key), KEY_T_LIMITS_FMT, argv[1]);
+	if (strcmp(argv[0], "set") == 0) {
+		const char *burst = ctl_opt(argc, argv, "--burst");
+		const char *fv[] = {LIM_RATE, argv[2], burst ? LIM_BURST : NULL, burst, NULL};
+		const char *gone[] = {LIM_BURST, NULL};
+		SBUF *f = sbuf_new(64);
+		if (limits_set(chk, LIM_RATE, argv[2], err) < 0 || (burst && limits_set(chk, LIM_BURST, burst, err) < 0)) {
+			sbuf_free(f);
+			goto fail;
+		}
+		if ((!burst && ctl_hdel(c, key, gone, err) < 0) || ctl_hset(c, key, fv, err) < 0 || ctl_bump(c, err) < 0) {
+			sbuf_free(f);
+			goto fail;
+		}
+		rate_format(&chk->rate, f);
+		printf("rate for tenant %s: %s (GCRA: one every %.3f s)\n", argv[1], sbuf_str(f),
+		       chk->rate.interval_us / 1e6);
+		sbuf_free(f);
+	} else {
+		const char *gone[] = {LIM_RATE, LIM_BURST, NULL};
+		if (ctl_hdel(c, key, gone, err) < 0 || ctl_bump(c, err) < 0)
+			goto fail;
+		printf("rate for tenant %s cleared\n", argv[1]);
+	}
+	goto out;
+fail:
+	rc = ctl_fail("%s", sbuf_str(err));
+out:
+	limits_free(chk);
+	sbuf_free(err);
+	return rc;
+}
+
+static const char *const ctl_counters[] = {"accepted", "deferred_cap", "deferred_rate", "rejected_suppressed", NULL};
+
+/* ctl_hash_json - HGETALL as a JSON object of integers */
+static json_t *
+ctl_hash_json(CTL *c, const char *key, SBUF *err)
+{
+	redisReply *r = store_cmd(c->store, err, "HGETALL %s", key);
+	json_t *o;
+
+	if (r == NULL)
+		return NULL;
+	o = json_object();
+	for (size_t i = 0; i + 1 < r->elements; i += 2)
+		json_object_set_new(o, r->element[i]->str, json_integer(strtoll(r->element[i + 1]->str, NULL, 10)));
+	freeReplyObject(r);
+	return o;
+}
+
+static long long
+ctl_int(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+/* ctl_stats_json - one tenant's day: caps, usage and counters, by provider */
+static json_t *
+ctl_stats_json(CTL *c, const char *name, const char *day, SBUF *err)
+{
+	LIMITS *l;
+	LIMITS_NOW at;
+	json_t *o = NULL, *use, *st, *prov;
+	char key[160], date[11];
+	int y, m, d;
+	int64_t when = time(NULL);
+
+	if ((l = ctl_load_limits(c, name, err)) == NULL)
+		return NULL;
+	if (day) {
+		if (warmup_parse_date(day, &y, &m, &d, err) < 0)
+			goto out;
+		when = warmup_days_from_civil(y, m, d) * 86400 + 43200; /* noon: the day in any zone */
+	}
+	limits_at(l, when, "other", &at);
+	snprintf(date, sizeof(date), "%s", day ? day : at.date);
+	snprintf(key, sizeof(key), KEY_T_USE_FMT, name, date);
+	if ((use = ctl_hash_json(c, key, err)) == NULL)
+		goto out;
+	snprintf(key, sizeof(key), KEY_T_STATS_FMT, name, date);
+	if ((st = ctl_hash_json(c, key, err)) == NULL) {
+		json_decref(use);
+		goto out;
+	}
+	o = json_object();
+	json_object_set_new(o, "tenant", json_string(name));
+	json_object_set_new(o, "date", json_string(date));
+	json_object_set_new(o, "timezone", json_string(l->tz_name));
+	json_object_set_new(o, "day", at.day_index < 0 ? json_null() : json_integer(at.day_index + 1));
+	json_object_set_new(o, "cap", at.cap_day < 0 ? json_null() : json_integer(at.cap_day));
+	json_object_set_new(o, "used", json_integer(ctl_int(use, "day")));
+	for (int i = 0; ctl_counters[i]; i++)
+		json_object_set_new(o, ctl_counters[i], json_integer(ctl_int(st, ctl_counters[i])));
+	prov = json_object();
+	for (int g = 0; g < LIMITS_NPROV; g++) {
+		json_t *p = json_object();
+		char f[64];
+		snprintf(f, sizeof(f), "p:%s", provider_groups[g]);
+		json_object_set_new(p, "used", json_integer(ctl_int(use, f)));
+		json_object_set_new(p, "cap", l->provider_cap[g] < 0 ? json_null() : json_integer(l->provider_cap[g]));
+		for (int i = 0; ctl_counters[i]; i++) {
+			snprintf(f, sizeof(f), "%s:%s", provider_groups[g], ctl_counters[i]);
+			json_object_set_new(p, ctl_counters[i], json_integer(ctl_int(st, f)));
+		}
+		json_object_set_new(prov, provider_groups[g], p);
+	}
+	json_object_set_new(o, "providers", prov);
+	json_decref(use);
+	json_decref(st);
+out:
+	limits_free(l);
+	return o;
+}
+
+int
+ctl_cmd_stats(CTL *c, int argc, char **argv)
+{
+	static const char *const known[] = {"--day", NULL};
+	SBUF *err = sbuf_new(128);
+	json_t *o, *p, *v;
+	const char *g;
+	int rc = CTL_OK;
+
+	if (argc < 1 || !ctl_opts_known(argc, argv, 1, known))
+		return CTL_USAGE;
+	if (ctl_need_tenant(c, argv[0], err) < 0 ||
+	    (o = ctl_stats_json(c, argv[0], ctl_opt(argc, argv, "--day"), err)) == NULL) {
+		rc = ctl_fail("%s", sbuf_str(err));
+		sbuf_free(err);
+		return rc;
+	}
+	if (ctl_has_json(argc, argv)) {
+		ctl_print_json(o);
+		sbuf_free(err);
+		return CTL_OK;
+	}
+	printf("tenant %s, %s (%s)", argv[0], jstr(o, "date"), jstr(o, "timezone"));
+	if (json_is_integer(json_object_get(o, "day")))
+		printf(", warm-up day %lld", ctl_int(o, "day"));
+	if (json_is_integer(json_object_get(o, "cap")))
+		printf(": used %lld of %lld\n", ctl_int(o, "used"), ctl_int(o, "cap"));
+	else
+		printf(": used %lld, no daily cap\n", ctl_int(o, "used"));
+	printf("%-10s %8s %8s %9s %13s %13s %10s\n", "PROVIDER", "USED", "CAP", "ACCEPTED", "DEFERRED_CAP",
+	       "DEFERRED_RATE", "SUPPRESSED");
+	json_object_foreach((p = json_object_get(o, "providers")), g, v) {
+		char cap[24] = "-";
+		if (json_is_integer(json_object_get(v, "cap")))
+			snprintf(cap, sizeof(cap), "%lld", ctl_int(v, "cap"));
+		printf("%-10s %8lld %8s %9lld %13lld %13lld %10lld\n", g, ctl_int(v, "used"), cap, ctl_int(v, "accepted"),
+		       ctl_int(v, "deferred_cap"), ctl_int(v, "deferred_rate"), ctl_int(v, "rejected_suppressed"));
+	}
+	printf("%-10s %8lld %8s %9lld %13lld %13lld %10lld\n", "total", ctl_int(o, "used"), "",
+	       ctl_int(o, "accepted"), ctl_int(o, "deferred_cap"), ctl_int(o, "deferred_rate"),
+	       ctl_int(o, "rejected_suppressed"));
+	json_decref(o);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+int
+ctl_cmd_top(CTL *c, int argc, char **argv)
+{
+	SBUF *err = sbuf_new(128);
+	redisReply *r;
+	json_t *all = json_array(), *o;
+	size_t i;
+	int rc = CTL_OK;
+
+	if (argc > 1 || (argc == 1 && !ctl_has_json(argc, argv))) {
+		json_decref(all);
+		sbuf_free(err);
+		return CTL_USAGE;
+	}
+	if ((r = store_cmd(c->store, err, "SORT %s ALPHA", KEY_TENANTS)) == NULL)
+		goto fail;
+	for (i = 0; i < r->elements; i++) {
+		json_t *t;
+		if ((o = ctl_stats_json(c, r->element[i]->str, NULL, err)) == NULL ||
+		    (t = ctl_tenant_json(c, r->element[i]->str, err)) == NULL) {
+			json_decref(o);
+			freeReplyObject(r);
+			goto fail;
+		}
+		json_object_set(o, "status", json_object_get(t, "status"));
+		json_object_del(o, "providers");
+		json_decref(t);
+		json_array_append_new(all, o);
+	}
+	freeReplyObject(r);
+	if (ctl_has_json(argc, argv)) {
+		ctl_print_json(all);
+		sbuf_free(err);
+		return CTL_OK;
+	}
+	printf("%-24s %-9s %-10s %15s %9s %9s %10s\n", "TENANT", "STATUS", "DATE", "USED/CAP", "ACCEPTED", "DEFERRED",
+	       "SUPPRESSED");
+	json_array_foreach(all, i, o) {
+		char uc[40];
+		if (json_is_integer(json_object_get(o, "cap")))
+			snprintf(uc, sizeof(uc), "%lld/%lld", ctl_int(o, "used"), ctl_int(o, "cap"));
+		else
+			snprintf(uc, sizeof(uc), "%lld/-", ctl_int(o, "used"));
+		printf("%-24s %-9s %-10s %15s %9lld %9lld %10lld\n", jstr(o, "tenant"), jstr(o, "status"), jstr(o, "date"), uc,
+		       ctl_int(o, "accepted"), ctl_int(o, "deferred_cap") + ctl_int(o, "deferred_rate"),
+		       ctl_int(o, "rejected_suppressed"));
+	}
+	json_decref(all);
+	sbuf_free(err);
+	return CTL_OK;
+fail:
+	json_decref(all);
+	rc = ctl_fail("%s", sbuf_str(err));
+	sbuf_free(err);
+	return rc;
+}

@@ -1,0 +1,494 @@
+/*
+ * NAME
+ *	ctl_supp - suppression list commands
+ * DESCRIPTION
+ *	One HASH per scope: tm:supp for every tenant, {t:NAME}:supp for one.
+ *	Fields are suppression keys (supp_key: the one normalisation), values
+ *	"reason|since|expires" in unix seconds (expires 0: never). The RCPT
+ *	script reads them live, so a change needs no version bump and applies
+ *	to the very next recipient.
+ *
+ *	import streams the file: rows are validated one by one, bad lines are
+ *	reported as FILE:LINE and skipped, and good rows go out as pipelined
+ *	HSETs of IMPORT_BATCH fields, so a million addresses take seconds.
+ * SEE ALSO
+ *	tenantctl(1), docs/redis-schema.md, lib/suppress.c
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "tm_keys.h"
+#include "tm_mem.h"
+#include "tm_suppress.h"
+#include "tm_tenant.h"
+
+#define IMPORT_BATCH 1000	/* fields per HSET */
+#define IMPORT_INFLIGHT 32	/* HSETs queued before reading their replies */
+
+/* supp_opts - --tenant, --reason, --expires, --json anywhere after the fixed arguments */
+typedef struct {
+	const char *tenant, *reason, *expires;
+	int json;
+} SUPP_OPTS;
+
+static int
+supp_opts(int argc, char **argv, int from, SUPP_OPTS *o)
+{
+	memset(o, 0, sizeof(*o));
+	for (int i = from; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			o->json = 1;
+		else if (strcmp(argv[i], "--tenant") == 0 && i + 1 < argc)
+			o->tenant = argv[++i];
+		else if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc)
+			o->reason = argv[++i];
+		else if (strcmp(argv[i], "--expires") == 0 && i + 1 < argc)
+			o->expires = argv[++i];
+		else
+			return -1;
+	}
+	return 0;
+}
+
+static void
+supp_hash(char *key, size_t n, const char *tenant)
+{
+	if (tenant)
+		snprintf(key, n, KEY_T_SUPP_FMT, tenant);
+	else
+		snprintf(key, n, "%s", KEY_SUPP_GLOBAL);
+}
+
+static const char *
+supp_where(const char *tenant, char *buf, size_t n)
+{
+	if (tenant)
+		snprintf(buf, n, "for tenant %s", tenant);
+	else
+		snprintf(buf, n, "globally");
+	return buf;
+}
+
+static void
+supp_date(long long t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, n, "%Y-%m-%d", &tm);
+}
+
+/* supp_value - parse "reason|since|expires"; 0 or -1 */
+static int
+supp_value(const char *v, char *reason, size_t rn, long long *since, long long *expires)
+{
+	const char *bar = strchr(v, '|');
+
+	if (bar == NULL || sscanf(bar + 1, "%lld|%lld", since, expires) != 2) {
+		snprintf(reason, rn, "manual");
+		*since = *expires = 0;
+		return -1;
+	}
+	snprintf(reason, rn, "%.*s", (int)(bar - v), v);
+	return 0;
+}
+
+/* supp_describe - "a@b: suppressed globally since 2026-11-20 (unsubscribe), expires never" */
+static void
+supp_describe(const char *addr, const char *tenant, const char *v, SBUF *out)
+{
+	char reason[64], where[96], d1[16], d2[16];
+	long long since, expires;
+
+	supp_value(v, reason, sizeof(reason), &since, &expires);
+	supp_date(since, d1, sizeof(d1));
+	supp_date(expires, d2, sizeof(d2));
+	sbuf_printf(out, "%s: suppressed %s since %s (%s), expires %s\n", addr,
+		    supp_where(tenant, where, sizeof(where)), d1, reason, expires ? d2 : "never");
+}
+
+static int
+supp_add(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
+{
+	SBUF *key = sbuf_new(64), *why = sbuf_new(64);
+	char hash[160], val[96], where[96];
+	long ttl = 0;
+	int reason = SR_MANUAL, rc = -1;
+	long long now = time(NULL);
+
+	if (supp_key(addr, key, why) < 0) {
+		sbuf_printf(err, "invalid address \"%.200s\": %s", addr, sbuf_str(why));
+		goto out;
+	}
+	if (o->reason && (reason = supp_reason_parse(o->reason)) < 0) {
+		sbuf_printf(err, "unknown reason \"%.40s\": use unsubscribe, hard-bounce, complaint or manual", o->reason);
+		goto out;
+	}
+	if (o->expires && supp_duration(o->expires, &ttl, err) < 0)
+		goto out;
+	if (o->tenant && ctl_need_tenant(c, o->tenant, err) < 0)
+		goto out;
+	supp_hash(hash, sizeof(hash), o->tenant);
+	snprintf(val, sizeof(val), "%s|%lld|%lld", supp_reason_name(reason), now, ttl ? now + ttl : 0);
+	{
+		const char *argv[] = {"HSET", hash, sbuf_str(key), val};
+		if (ctl_simple(c, err, 4, argv) < 0)
+			goto out;
+	}
+	printf("%s suppressed %s (%s)%s%s\n", sbuf_str(key), supp_where(o->tenant, where, sizeof(where)),
+	       supp_reason_name(reason), o->expires ? " for " : "", o->expires ? o->expires : "");
+	rc = 0;
+out:
+	sbuf_free(key);
+	sbuf_free(why);
+	return rc;
+}
+
+static int
+supp_remove(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
+{
+	SBUF *key = sbuf_new(64), *why = sbuf_new(64);
+	char hash[160], where[96];
+	redisReply *r;
+	int rc = -1;
+
+	if (supp_key(addr, key, why) < 0) {
+		sbuf_printf(err, "invalid address \"%.200s\": %s", addr, sbuf_str(why));
+		goto out;
+	}
+	if (o->tenant && ctl_need_tenant(c, o->tenant, err) < 0)
+		goto out;
+	supp_hash(hash, sizeof(hash), o->tenant);
+	if ((r = store_cmd(c->store, err, "HDEL %s %s", hash, sbuf_str(key))) == NULL)
+		goto out;
+	if (r->integer == 0)
+		sbuf_printf(err, "%s is not suppressed %s", sbuf_str(key), supp_where(o->tenant, where, sizeof(where)));
+	else
+		printf("%s no longer suppressed %s\n", sbuf_str(key), supp_where(o->tenant, where, sizeof(where)));
+	rc = r->integer ? 0 : -1;
+	freeReplyObject(r);
+out:
+	sbuf_free(key);
+	sbuf_free(why);
+	return rc;
+}
+
+/* supp_check - every scope that suppresses addr: 0 if suppressed, 1 if not, -1 on error */
+static int
+supp_check(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
+{
+	SBUF *key = sbuf_new(64), *why = sbuf_new(64), *out = sbuf_new(128);
+	redisReply *names = NULL, *r;
+	char hash[160];
+	int rc = -1, hits = 0;
+	long long now = time(NULL);
+
+	if (supp_key(addr, key, why) < 0) {
+		sbuf_printf(err, "invalid address \"%.200s\": %s", addr, sbuf_str(why));
+		goto out;
+	}
+	if (o->tenant && ctl_need_tenant(c, o->tenant, err) < 0)
+		goto out;
+	if (o->tenant == NULL && (names = store_cmd(c->store, err, "SORT %s ALPHA", KEY_TENANTS)) == NULL)
+		goto out;
+	for (size_t i = 0; i <= (names ? names->elements : 1); i++) {
+		const char *t = i == 0 ? NULL : names ? names->element[i - 1]->str : o->tenant;
+		char reason[64];
+		long long since, expires;
+		supp_hash(hash, sizeof(hash), t);
+		if ((r = store_cmd(c->store, err, "HGET %s %s", hash, sbuf_str(key))) == NULL)
+			goto out;
+		if (r->type == REDIS_REPLY_STRING) {
+			supp_value(r->str, reason, sizeof(reason), &since, &expires);
+			if (expires == 0 || expires > now) {
+				supp_describe(sbuf_str(key), t, r->str, out);
+				hits++;
+			}
+		}
+		freeReplyObject(r);
+	}
+	if (hits == 0)
+		sbuf_printf(out, "%s: not suppressed%s%s\n", sbuf_str(key), o->tenant ? " globally or for tenant " : "",
+			    o->tenant ? o->tenant : "");
+	if (o->json) {
+		json_t *j = json_object();
+		json_object_set_new(j, "address", json_string(sbuf_str(key)));
+		json_object_set_new(j, "suppressed", json_boolean(hits > 0));
+		json_object_set_new(j, "text", json_string(sbuf_str(out)));
+		ctl_print_json(j);
+	} else {
+		fputs(sbuf_str(out), stdout);
+	}
+	rc = hits ? 0 : 1;
+out:
+	if (names)
+		freeReplyObject(names);
+	sbuf_free(key);
+	sbuf_free(why);
+	sbuf_free(out);
+	return rc;
+}
+
+/* supp_scan - call fn for every entry of one scope (HSCAN) */
+static int
+supp_scan(CTL *c, const char *tenant, SBUF *err, void (*fn)(const char *, const char *, void *), void *arg)
+{
+	char hash[160], cursor[32] = "0";
+	redisReply *r;
+
+	supp_hash(hash, sizeof(hash), tenant);
+	do {
+		if ((r = store_cmd(c->store, err, "HSCAN %s %s COUNT 1000", hash, cursor)) == NULL)
+			return -1;
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+			freeReplyObject(r);
+			sbuf_cat(err, "redis: unexpected HSCAN reply");
+			return -1;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+		for (size_t i = 0; i + 1 < r->element[1]->elements; i += 2)
+			fn(r->element[1]->element[i]->str, r->element[1]->element[i + 1]->str, arg);
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") != 0);
+	return 0;
+}
+
+typedef struct {
+	const char *tenant;
+	json_t *json;
+	int csv;
+} SUPP_OUT;
+
+/* supp_csv_field - RFC 4180 quoting when needed */
+static void
+supp_csv_field(const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static void
+supp_emit(const char *addr, const char *v, void *arg)
+{
+	SUPP_OUT *o = arg;
+	char reason[64], d1[16], d2[16];
+	long long since, expires;
+
+	supp_value(v, reason, sizeof(reason), &since, &expires);
+	if (o->json) {
+		json_t *e = json_object();
+		json_object_set_new(e, "address", json_string(addr));
+		json_object_set_new(e, "reason", json_string(reason));
+		json_object_set_new(e, "since", json_integer(since));
+		json_object_set_new(e, "expires", expires ? json_integer(expires) : json_null());
+		json_object_set_new(e, "tenant", o->tenant ? json_string(o->tenant) : json_null());
+		json_array_append_new(o->json, e);
+	} else if (o->csv) {
+		supp_csv_field(addr);
+		printf(",%s,%s\n", reason, o->tenant ? o->tenant : "");
+	} else {
+		supp_date(since, d1, sizeof(d1));
+		supp_date(expires, d2, sizeof(d2));
+		printf("%-40s %-12s %-10s %s\n", addr, reason, d1, expires ? d2 : "never");
+	}
+}
+
+/* supp_import - stream FILE into the lists; bad lines reported, not imported */
+static int
+supp_import(CTL *c, const char *path, const SUPP_OPTS *o, SBUF *err)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	redisReply *names;
+	char *line = NULL, val[64], hash[160];
+	size_t cap = 0, lineno = 0, good = 0, bad = 0, queued = 0, nglobal = 0;
+	SBUF *why = sbuf_new(64);
+	struct timeval t0, t1;
+	/* one pending batch: the hash it goes to and its field/value pairs */
+	const char **argv = xmalloc(sizeof(*argv) * (2 + 2 * IMPORT_BATCH));
+	char **owned = xmalloc(sizeof(*owned) * IMPORT_BATCH);
+	char *batch_hash = NULL;
+	int n = 0, rc = -1;
+
+	if (fp == NULL) {
+		sbuf_printf(err, "%s: %s", path, strerror(errno));
+		free(argv);
+		free(owned);
+		sbuf_free(why);
+		return -1;
+	}
+	if (o->tenant && ctl_need_tenant(c, o->tenant, err) < 0)
+		goto out;
+	if ((names = store_cmd(c->store, err, "SMEMBERS %s", KEY_TENANTS)) == NULL)
+		goto out;
+	gettimeofday(&t0, NULL);
+	snprintf(val, sizeof(val), "|%lld|0", (long long)time(NULL));
+
+#define FLUSH()                                                                          \
+	do {                                                                             \
+		if (n > 0) {                                                             \
+			argv[0] = "HSET";                                               \
+			argv[1] = batch_hash;                                           \
+			if (store_append(c->store, 2 + 2 * n, argv, NULL, err) < 0)      \
+				goto fail_names;                                         \
+			for (int k = 0; k < n; k++) {                                   \
+				free(owned[k]);                                          \
+				free((char *)argv[3 + 2 * k]);                           \
+			}                                                                \
+			n = 0;                                                           \
+			if (++queued == IMPORT_INFLIGHT) {                              \
+				if (store_drain(c->store, queued, err) < 0)              \
+					goto fail_names;                                 \
+				queued = 0;                                              \
+			}                                                                \
+		}                                                                        \
+	} while (0)
+
+	while (getline(&line, &cap, fp) > 0) {
+		SUPP_ROW row;
+		const char *t;
+		int known = 0;
+		lineno++;
+		sbuf_reset(why);
+		switch (supp_csv_line(line, &row, why)) {
+		case 0:
+			continue;
+		case -1:
+			fprintf(stderr, "tenantctl: %s:%zu: %s; not imported\n", path, lineno, sbuf_str(why));
+			bad++;
+			continue;
+		}
+		t = row.tenant ? row.tenant : o->tenant;
+		for (size_t i = 0; t && i < names->elements; i++)
+			known |= strcmp(names->element[i]->str, t) == 0;
+		if (t && !known) {
+			fprintf(stderr, "tenantctl: %s:%zu: no such tenant: %s; not imported\n", path, lineno, t);
+			bad++;
+			supp_row_clear(&row);
+			continue;
+		}
+		supp_hash(hash, sizeof(hash), t);
+		if (batch_hash && strcmp(batch_hash, hash) != 0)
+			FLUSH();
+		if (n == 0) {
+			free(batch_hash);
+			batch_hash = xstrdup(hash);
+		}
+		owned[n] = row.key;
+		argv[2 + 2 * n] = row.key;
+		{
+			size_t rl = strlen(supp_reason_name(row.reason));
+			char *v = xmalloc(rl + strlen(val) + 1);
+			memcpy(v, supp_reason_name(row.reason), rl);
+			strcpy(v + rl, val);
+			argv[3 + 2 * n] = v;
+		}
+		row.key = NULL;
+		supp_row_clear(&row);
+		n++;
+		good++;
+		nglobal += t == NULL;
+		if (n == IMPORT_BATCH)
+			FLUSH();
+	}
+	FLUSH();
+#undef FLUSH
+	if (queued && store_drain(c->store, queued, err) < 0)
+		goto fail_names;
+	gettimeofday(&t1, NULL);
+	{
+		double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_usec - t0.tv_usec) / 1e6;
+		printf("imported %zu addresses from %s (%zu global, %zu for tenants) in %.2f s (%.0f/s)%s", good, path,
+		       nglobal, good - nglobal, secs, secs > 0 ? good / secs : 0.0, bad ? "; " : "\n");
+		if (bad)
+			printf("%zu bad lines not imported\n", bad);
+	}
+	rc = bad ? -2 : 0;
+fail_names:
+	for (int k = 0; k < n; k++) {
+		free(owned[k]);
+		free((char *)argv[3 + 2 * k]);
+	}
+	freeReplyObject(names);
+out:
+	if (fp != stdin)
+		fclose(fp);
+	free(line);
+	free(argv);
+	free(owned);
+	free(batch_hash);
+	sbuf_free(why);
+	return rc;
+}
+
+int
+ctl_cmd_suppress(CTL *c, int argc, char **argv)
+{
+	SBUF *err = sbuf_new(128);
+	SUPP_OPTS o;
+	const char *verb = argc > 0 ? argv[0] : "";
+	int needs_arg = strcmp(verb, "list") != 0 && strcmp(verb, "export") != 0;
+	int rc = CTL_OK, r;
+
+	if (argc < 1 + needs_arg || supp_opts(argc, argv, 1 + needs_arg, &o) < 0) {
+		sbuf_free(err);
+		return CTL_USAGE;
+	}
+	if (strcmp(verb, "add") == 0) {
+		r = supp_add(c, argv[1], &o, err);
+	} else if (strcmp(verb, "remove") == 0) {
+		r = supp_remove(c, argv[1], &o, err);
+	} else if (strcmp(verb, "check") == 0) {
+		r = supp_check(c, argv[1], &o, err);
+		if (r == 1) { /* not suppressed: like grep, exit 1 with the answer printed */
+			sbuf_free(err);
+			return CTL_FAIL;
+		}
+	} else if (strcmp(verb, "import") == 0) {
+		r = supp_import(c, argv[1], &o, err);
+		if (r == -2) { /* bad lines were reported one by one */
+			sbuf_free(err);
+			return CTL_FAIL;
+		}
+	} else if (strcmp(verb, "list") == 0 || strcmp(verb, "export") == 0) {
+		SUPP_OUT out = {o.tenant, NULL, strcmp(verb, "export") == 0};
+		if (o.tenant && ctl_need_tenant(c, o.tenant, err) < 0) {
+			r = -1;
+		} else {
+			if (o.json && !out.csv)
+				out.json = json_array();
+			else if (out.csv)
+				puts("address,reason,tenant");
+			r = supp_scan(c, o.tenant, err, supp_emit, &out);
+			if (out.json) {
+				if (r == 0)
+					ctl_print_json(out.json);
+				else
+					json_decref(out.json);
+			}
+		}
+	} else {
+		sbuf_free(err);
+		return CTL_USAGE;
+	}
+	if (r < 0)
+		rc = ctl_fail("%s", sbuf_str(err));
+	sbuf_free(err);
+	return rc;
+}

@@ -63,3 +63,15 @@ ta_setup() {
 # ta_send_as_acme / ta_send_as_beta ARGS - a client on acme's network / beta authenticated
 ta_send_as_acme() { tb_send --local-interface 127.0.0.2 "$@"; }
 ta_send_as_beta() { tb_send --local-interface 127.0.0.9 --auth PLAIN --auth-user beta-user --auth-password beta-pass "$@"; }
+
+# ta_synced - wait until the milter has loaded the store's current tenant version
+ta_synced() {
+	local v
+	v=$(tb_redis get tm:version)
+	for _ in $(seq 1 50); do
+		grep -q "tenant directory loaded: version $v," "$TB_DIR/milter.log" && return 0
+		sleep 0.1
+	done
+	tb_log "milter did not load tenant version $v"
+	return 1
+}

@@ -145,6 +145,77 @@ tb_postfix_milter() {
 	esac
 }
 
+# tb_master_cf PORT - a master.cf whose smtpd listens on 127.0.0.1:PORT
+tb_master_cf() {
+	cat <<MASTER
+127.0.0.1:$1 inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+MASTER
+}
+
+# tb_upstream_start - a second private Postfix, the "customer's MTA": it
+# listens on $TB_UP_PORT, has no milter, and relays everything into ours from
+# 127.0.0.2 (acme's network), retrying deferred mail every second or two.
+tb_upstream_start() {
+	local up="$TB_DIR/up"
+	TB_UP_PORT=$(tb_free_port)
+	mkdir -p "$up/queue" "$up/data"
+	chown postfix "$up/data"
+	cat >"$up/main.cf" <<MAIN
+compatibility_level = 3.6
+queue_directory = $up/queue
+data_directory = $up/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = upstream.test
+mydomain = test
+myorigin = upstream.test
+mydestination =
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost = [127.0.0.1]:$TB_SMTP_PORT
+smtp_bind_address = 127.0.0.2
+alias_maps =
+alias_database =
+local_recipient_maps =
+biff = no
+smtputf8_enable = no
+smtpd_peername_lookup = no
+disable_dns_lookups = yes
+smtp_dns_support_level = disabled
+maillog_file = $up/maillog
+maillog_file_prefixes = $TB_ROOT
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
+MAIN
+	tb_master_cf "$TB_UP_PORT" >"$up/master.cf"
+	tb_register_config_dir "$up"
+	postfix -c "$up" check >"$TB_DIR/upstream-check.log" 2>&1 || { cat "$TB_DIR/upstream-check.log" >&2; return 1; }
+	postfix -c "$up" start >>"$TB_DIR/upstream-check.log" 2>&1 || { cat "$TB_DIR/upstream-check.log" >&2; return 1; }
+	tb_wait_port "$TB_UP_PORT"
+}
+
 tb_postfix_start() {
 	local pf="$TB_DIR/pf"
 	mkdir -p "$pf/queue" "$pf/data"
@@ -189,28 +260,7 @@ queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
 MAIN
-	cat >"$pf/master.cf" <<MASTER
-127.0.0.1:$TB_SMTP_PORT inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-MASTER
+	tb_master_cf "$TB_SMTP_PORT" >"$pf/master.cf"
 	tb_register_config_dir "$pf"
 	postfix -c "$pf" check >"$TB_DIR/postfix-check.log" 2>&1 || { cat "$TB_DIR/postfix-check.log" >&2; return 1; }
 	postfix -c "$pf" start >>"$TB_DIR/postfix-check.log" 2>&1 || { cat "$TB_DIR/postfix-check.log" >&2; return 1; }
@@ -267,6 +317,7 @@ tb_postfix_stop() {
 
 tb_stop_all() {
 	[ -n "$TB_DIR" ] || return 0
+	[ -f "$TB_DIR/up/main.cf" ] && postfix -c "$TB_DIR/up" stop >/dev/null 2>&1
 	tb_postfix_stop
 	[ -f "$TB_DIR/sasl/dovecot.conf" ] && doveadm -c "$TB_DIR/sasl/dovecot.conf" stop >/dev/null 2>&1
 	tb_milter_stop

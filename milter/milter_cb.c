@@ -576,6 +576,7 @@ cb_eom(SMFICTX *ctx)
 
 	if (m == NULL)
 		return SMFIS_CONTINUE;
+	snprintf(m->qid, sizeof(m->qid), "%s", cb_qid(ctx)); /* assigned after the first RCPT */
 	/* From is checked here, not at end of headers: one milter round trip less per message */
 	if ((r = cb_check_from(ctx, m)) != SMFIS_CONTINUE)
 		goto out;

@@ -46,6 +46,21 @@ for _ in $(seq 1 30); do [ "$(grep -c 'reachable again' "$TB_DIR/milter.log")" -
 out=$(ta_send_as_acme --from a@acme.example --to x@dest.example --header 'Subject: thawed')
 ta_contains "Redis answers again: accepted" "$out" "250 2.0.0 Ok: queued"
 
+# Redis answers, but with an error: OOM, then READONLY (a primary demoted to replica)
+tb_redis config set maxmemory-policy noeviction >/dev/null
+tb_redis config set maxmemory 1 >/dev/null
+out=$(ta_send_as_acme --from a@acme.example --to x@dest.example --header 'Subject: oom')
+ta_contains "Redis OOM: the recipient gets 451 4.3.0" "$out" "451 4.3.0 tenant limits temporarily unavailable"
+ta_contains "Redis OOM: the error is logged" "$(cat "$TB_DIR/milter.log")" "OOM command not allowed"
+tb_redis config set maxmemory 0 >/dev/null
+tb_redis replicaof 127.0.0.1 1 >/dev/null
+out=$(ta_send_as_acme --from a@acme.example --to x@dest.example --header 'Subject: readonly')
+ta_contains "Redis READONLY: the recipient gets 451 4.3.0" "$out" "451 4.3.0 tenant limits temporarily unavailable"
+ta_contains "Redis READONLY: the error is logged" "$(cat "$TB_DIR/milter.log")" "READONLY"
+tb_redis replicaof no one >/dev/null
+out=$(ta_send_as_acme --from a@acme.example --to x@dest.example --header 'Subject: writable again')
+ta_contains "Redis writable again: accepted" "$out" "250 2.0.0 Ok: queued"
+
 # store_error_action = accept: fail open, log every recipient, count them in tm:stats:DATE
 tb_milter_stop
 tb_milter_start -o store_error_action=accept

@@ -323,6 +323,14 @@ ctl_remove(CTL *c, const char *name, SBUF *err)
 		if (ctl_simple(c, err, 2, del) < 0)
 			return -1;
 	}
+	/* its limits, own suppression list and in-flight state go too; its dated
+	   counters stay for the dashboards until they expire */
+	static const char *const own[] = {KEY_T_LIMITS_FMT, KEY_T_SUPP_FMT, KEY_T_RESV_FMT, KEY_T_GCRA_FMT};
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		const char *d[] = {"DEL", ctl_key(key, sizeof(key), own[i], name)};
+		if (ctl_simple(c, err, 2, d) < 0)
+			return -1;
+	}
 	const char *del[] = {"DEL", ctl_key(key, sizeof(key), KEY_T_FMT, name)};
 	const char *srem[] = {"SREM", KEY_TENANTS, name};
 	if (ctl_simple(c, err, 2, del) < 0 || ctl_simple(c, err, 3, srem) < 0)

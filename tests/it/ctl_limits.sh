@@ -101,4 +101,8 @@ ta_contains "stats for another day" "$(tb_ctl stats acme --day 2026-01-01 --json
 ta_contains "stats: a bad day is refused" "$(tb_ctl stats acme --day yesterday 2>&1)" 'bad date "yesterday"'
 ta_contains "top --json lists every tenant" "$(tb_ctl top --json)" '"tenant":"beta"'
 ta_contains "top" "$(tb_ctl top)" "acme                     active    $today             7/-         7         2          0"
+# removing a tenant removes its limits and its own list, keeps its counters
+tb_ctl tenant remove acme >/dev/null
+ta_eq "tenant remove drops its limits and list" "$(tb_redis exists '{t:acme}:limits' '{t:acme}:supp')" 0
+ta_eq "tenant remove keeps its dated counters" "$(tb_redis exists "{t:acme}:stats:$today")" 1
 ta_finish

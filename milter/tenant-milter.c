@@ -128,7 +128,7 @@ main(int argc, char **argv)
 		usage();
 	msg_open("tenant-milter", 1, NULL);
 	c = conf_load(opt_config, opt_overrides, opt_noverrides, errs);
-	if (c && (pmap = pmap_load(c->provider_map, errs)) == NULL)
+	if (c && !print && (pmap = pmap_load(c->provider_map, errs)) == NULL)
 		c = conf_unref(c); /* the provider map is part of the configuration */
 	if (check_only) {
 		fputs(c ? "configuration OK\n" : sbuf_str(errs), c ? stdout : stderr);

@@ -30,4 +30,12 @@
 #define KEY_T_STATS_FMT "{t:%s}:stats:%s"	 /* HASH dashboard counters of one local day */
 #define KEY_STATS_FMT "tm:stats:%s"		 /* HASH relay-wide counters of one UTC day */
 
+/* Egress (issue 4): docs/redis-schema.md */
+#define KEY_TRANSPORTS "tm:transports"		 /* SET of transport names */
+#define KEY_TRANSPORT_FMT "tm:transport:%s"	 /* HASH ip, ip6, helo, concurrency, rate_delay, status, reason */
+#define KEY_POOLS "tm:pools"			 /* SET of pool names */
+#define KEY_POOL_FMT "tm:pool:%s"		 /* HASH transport -> weight */
+#define KEY_T_EGRESS_FMT "{t:%s}:egress"	 /* HASH stream -> pool */
+#define KEY_T_STREAMS_FMT "{t:%s}:streams"	 /* HASH domain -> stream */
+
 #endif

@@ -26,9 +26,13 @@ typedef struct {
 	int status;
 	char *reason; /* pause or disable reason; "" if none */
 	struct limits *limits; /* warm-up, provider caps, rate (tm_limits.h); NULL if none */
+	int stream;	       /* the default stream of its domains (STREAM_*, tm_egress.h) */
+	int pool[3];	       /* egress pool index per stream (transactional, bulk, any); -1 none */
 } TENANT;
 
 typedef struct tsnap TSNAP;
+struct egress;
+struct limits;
 
 typedef struct {
 	const TENANT *tenant; /* borrowed from the snapshot; NULL if unknown */
@@ -44,6 +48,20 @@ const char *tenant_how_name(int how);
 /* Building a snapshot: add everything, then tsnap_finish() once. */
 TSNAP *tsnap_new(long long version);
 int tsnap_add_tenant(TSNAP *s, const char *name, int status, const char *reason);
+/* Streams and egress (tm_egress.h). A domain's stream -1 means the tenant's default. */
+int tsnap_add_domain_stream(TSNAP *s, int tenant, const char *domain, int stream, SBUF *err);
+void tsnap_set_stream(TSNAP *s, int tenant, int stream);
+void tsnap_set_pool(TSNAP *s, int tenant, int stream, int pool);
+void tsnap_set_egress(TSNAP *s, struct egress *e); /* owned from now on */
+const struct egress *tsnap_egress(const TSNAP *s); /* NULL if none */
+
+/*
+ * tenant_stream - the stream of mail from domain (normalised) for tenant t:
+ * the stream set on the most specific domain of t that covers it, else t's
+ * default. The milter's unsubscribe headers use the same answer.
+ */
+int tenant_stream(const TSNAP *s, const TENANT *t, const char *domain);
+
 /* tsnap_set_limits - give tenant t its limits (ownership passes to the snapshot) */
 void tsnap_set_limits(TSNAP *s, int tenant, struct limits *l);
 /* these return 0, or -1 with a reason in err; the entry is then skipped */

@@ -19,6 +19,7 @@
 #include <sys/time.h>
 #include <pthread.h>
 
+#include "tm_egress.h"
 #include "tm_keys.h"
 #include "tm_limits.h"
 #include "tm_mem.h"
@@ -244,67 +245,186 @@ store_tenant_limits(STORE *s, const char *tenant, SBUF *err, SBUF *warnings)
 	return l;
 }
 
+/* store_hash_get - a field of an HGETALL reply, or NULL */
+static const char *
+store_hash_get(const redisReply *r, const char *field)
+{
+	for (size_t j = 0; r->type == REDIS_REPLY_ARRAY && j + 1 < r->elements; j += 2)
+		if (strcmp(r->element[j]->str, field) == 0)
+			return r->element[j + 1]->str;
+	return NULL;
+}
+
+/* store_load_egress - every transport and pool; NULL with err on a store failure */
+static EGRESS *
+store_load_egress(STORE *s, SBUF *err, SBUF *warnings)
+{
+	redisReply *names, *r;
+	EGRESS *e = egress_new();
+	SBUF *why = sbuf_new(64), *mname = sbuf_new(32);
+
+	/* transports first: pools refer to them */
+	for (int kind = 0; kind < 2; kind++) {
+		if ((names = store_cmd(s, err, "SMEMBERS %s", kind ? KEY_POOLS : KEY_TRANSPORTS)) == NULL)
+			goto fail;
+		for (size_t i = 0; i < names->elements; i++)
+			redisAppendCommand(s->rc, kind ? "HGETALL " KEY_POOL_FMT : "HGETALL " KEY_TRANSPORT_FMT,
+					   names->element[i]->str);
+		for (size_t i = 0; i < names->elements; i++) {
+			const char *n = names->element[i]->str, *v;
+			if ((r = store_get_reply(s, err)) == NULL) {
+				freeReplyObject(names);
+				store_drop(s);
+				goto fail;
+			}
+			if (kind == 0) {
+				TRANSPORT t = {0};
+				sbuf_reset(why);
+				if (!transport_name_valid(n, why) || (t.ip = (char *)store_hash_get(r, "ip")) == NULL) {
+					sbuf_printf(warnings, "ignoring transport \"%.40s\": %s\n", n,
+						    why->len ? sbuf_str(why) : "no source address");
+				} else {
+					t.name = (char *)n;
+					t.ip6 = (char *)store_hash_get(r, "ip6");
+					t.helo = (char *)store_hash_get(r, "helo");
+					t.concurrency = (v = store_hash_get(r, "concurrency")) ? atol(v) : 0;
+					t.rate_delay_ms = (v = store_hash_get(r, "rate_delay")) ? atol(v) : 0;
+					v = store_hash_get(r, "status");
+					t.up = v == NULL || strcmp(v, "up") == 0;
+					t.reason = (char *)store_hash_get(r, "reason");
+					egress_add_transport(e, &t);
+				}
+			} else {
+				size_t m = r->elements / 2;
+				char **mn = xcalloc(m ? m : 1, sizeof(char *));
+				long *w = xcalloc(m ? m : 1, sizeof(long));
+				for (size_t j = 0; j < m; j++) {
+					mn[j] = r->element[2 * j]->str;
+					w[j] = atol(r->element[2 * j + 1]->str);
+				}
+				egress_add_pool(e, n, mn, w, m, warnings);
+				free(mn);
+				free(w);
+			}
+			freeReplyObject(r);
+		}
+		freeReplyObject(names);
+	}
+	sbuf_free(why);
+	sbuf_free(mname);
+	return e;
+fail:
+	sbuf_free(why);
+	sbuf_free(mname);
+	return egress_free(e);
+}
+
+/* store_add_domains - a tenant's domains, each with the stream its streams hash gives it */
+static void
+store_add_domains(TSNAP *snap, int t, const char *tname, redisReply *doms, redisReply *streams, SBUF *warnings)
+{
+	SBUF *why = sbuf_new(64);
+
+	for (size_t i = 0; doms->type == REDIS_REPLY_ARRAY && i < doms->elements; i++) {
+		const char *d = doms->element[i]->str, *sv = store_hash_get(streams, d);
+		int st = sv ? stream_parse(sv) : -1;
+		sbuf_reset(why);
+		if (sv && (st < 0 || st == STREAM_ANY)) {
+			sbuf_printf(warnings, "tenant %s: domain %s: unknown stream \"%.20s\"; using the tenant's\n", tname, d, sv);
+			st = -1;
+		}
+		if (tsnap_add_domain_stream(snap, t, d, st, why) < 0)
+			sbuf_printf(warnings, "tenant %s: ignoring domain \"%.80s\": %s\n", tname, d, sbuf_str(why));
+	}
+	sbuf_free(why);
+}
+
+/* store_tenant_egress - the tenant's default stream and its pool per stream */
+static void
+store_tenant_egress(TSNAP *snap, int t, const char *tname, redisReply *th, redisReply *eg, const EGRESS *e,
+		    SBUF *warnings)
+{
+	const char *v = store_hash_get(th, "stream");
+	int st;
+
+	if (v && ((st = stream_parse(v)) < 0 || st == STREAM_ANY))
+		sbuf_printf(warnings, "tenant %s: unknown default stream \"%.20s\"\n", tname, v);
+	else if (v)
+		tsnap_set_stream(snap, t, st);
+	for (size_t j = 0; eg->type == REDIS_REPLY_ARRAY && j + 1 < eg->elements; j += 2) {
+		int p = egress_find_pool(e, eg->element[j + 1]->str);
+		if ((st = stream_parse(eg->element[j]->str)) < 0 || p < 0) {
+			sbuf_printf(warnings, "tenant %s: ignoring pool assignment %s=%s\n", tname, eg->element[j]->str,
+				    eg->element[j + 1]->str);
+			continue;
+		}
+		tsnap_set_pool(snap, t, st, p);
+	}
+}
+
 TSNAP *
 store_load(STORE *s, SBUF *err, SBUF *warnings)
 {
 	long long version;
-	redisReply *names = NULL, *r;
+	redisReply *names = NULL, *r, *rep[7];
 	TSNAP *snap = NULL;
+	EGRESS *eg;
 	size_t i;
 
 	if (store_version(s, &version, err) < 0)
 		return NULL;
-	if ((names = store_cmd(s, err, "SMEMBERS %s", KEY_TENANTS)) == NULL)
+	if ((eg = store_load_egress(s, err, warnings)) == NULL)
 		return NULL;
+	if ((names = store_cmd(s, err, "SMEMBERS %s", KEY_TENANTS)) == NULL) {
+		egress_free(eg);
+		return NULL;
+	}
 	for (i = 0; i < names->elements; i++) {
 		const char *n = names->element[i]->str;
 		redisAppendCommand(s->rc, "HGETALL " KEY_T_FMT, n);
 		redisAppendCommand(s->rc, "SMEMBERS " KEY_T_SASL_FMT, n);
 		redisAppendCommand(s->rc, "SMEMBERS " KEY_T_NETWORKS_FMT, n);
 		redisAppendCommand(s->rc, "SMEMBERS " KEY_T_DOMAINS_FMT, n);
+		redisAppendCommand(s->rc, "HGETALL " KEY_T_STREAMS_FMT, n);
 		redisAppendCommand(s->rc, "HGETALL " KEY_T_LIMITS_FMT, n);
+		redisAppendCommand(s->rc, "HGETALL " KEY_T_EGRESS_FMT, n);
 	}
 	snap = tsnap_new(version);
+	tsnap_set_egress(snap, eg);
 	for (i = 0; i < names->elements; i++) {
 		const char *n = names->element[i]->str;
 		int status = TS_ACTIVE, t;
-		const char *reason = "";
+		const char *reason = "", *v;
 
-		if ((r = store_get_reply(s, err)) == NULL)
-			goto fail;
-		for (size_t j = 0; j + 1 < r->elements; j += 2) {
-			if (strcmp(r->element[j]->str, "status") == 0) {
-				status = tenant_status_parse(r->element[j + 1]->str);
-				if (status < 0) {
-					sbuf_printf(warnings, "tenant %s: unknown status \"%.40s\"; treating it as disabled\n",
-						    n, r->element[j + 1]->str);
-					status = TS_DISABLED;
-				}
-			} else if (strcmp(r->element[j]->str, "reason") == 0) {
-				reason = r->element[j + 1]->str;
+		for (int k = 0; k < 7; k++) {
+			if ((rep[k] = store_get_reply(s, err)) == NULL) {
+				while (k > 0)
+					freeReplyObject(rep[--k]);
+				goto fail;
 			}
 		}
+		r = rep[0];
+		if ((v = store_hash_get(r, "status")) != NULL && (status = tenant_status_parse(v)) < 0) {
+			sbuf_printf(warnings, "tenant %s: unknown status \"%.40s\"; treating it as disabled\n", n, v);
+			status = TS_DISABLED;
+		}
+		if ((v = store_hash_get(r, "reason")) != NULL)
+			reason = v;
 		if (!tenant_name_valid(n)) {
 			sbuf_printf(warnings, "ignoring invalid tenant name \"%.80s\"\n", n);
 			n = NULL;
 		}
 		t = n ? tsnap_add_tenant(snap, n, status, reason) : -1;
-		freeReplyObject(r);
-		for (int k = 0; k < 3; k++) {
-			static const char *const what[] = {"SASL login", "network", "domain"};
-			int (*const adders[])(TSNAP *, int, const char *, SBUF *) = {
-			    tsnap_add_sasl, tsnap_add_network, tsnap_add_domain};
-			if ((r = store_get_reply(s, err)) == NULL)
-				goto fail;
-			if (t >= 0)
-				store_add_members(snap, t, n, what[k], r, adders[k], warnings);
-			freeReplyObject(r);
+		if (t >= 0) {
+			store_add_members(snap, t, n, "SASL login", rep[1], tsnap_add_sasl, warnings);
+			store_add_members(snap, t, n, "network", rep[2], tsnap_add_network, warnings);
+			store_add_domains(snap, t, n, rep[3], rep[4], warnings);
+			if (rep[5]->type == REDIS_REPLY_ARRAY && rep[5]->elements > 0)
+				tsnap_set_limits(snap, t, store_limits(n, rep[5], warnings));
+			store_tenant_egress(snap, t, n, rep[0], rep[6], eg, warnings);
 		}
-		if ((r = store_get_reply(s, err)) == NULL)
-			goto fail;
-		if (t >= 0 && r->type == REDIS_REPLY_ARRAY && r->elements > 0)
-			tsnap_set_limits(snap, t, store_limits(n, r, warnings));
-		freeReplyObject(r);
+		for (int k = 0; k < 7; k++)
+			freeReplyObject(rep[k]);
 	}
 	freeReplyObject(names);
 	tsnap_finish(snap, warnings);

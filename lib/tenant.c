@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "tm_addr.h"
+#include "tm_egress.h"
 #include "tm_limits.h"
 #include "tm_mem.h"
 #include "tm_msg.h"
@@ -27,6 +28,7 @@
 typedef struct {
 	char *key;
 	int tenant;
+	int stream; /* domains: STREAM_*, or -1 for the tenant's default */
 } TS_ENT;
 
 typedef struct {
@@ -45,6 +47,7 @@ struct tsnap {
 	TS_NET *nets;
 	size_t nnets, anets;
 	int *order; /* tenant indexes sorted by name, for tsnap_find */
+	EGRESS *egress; /* transports and pools; NULL if none */
 };
 
 static const char *const status_names[] = {"active", "paused", "disabled"};
@@ -115,6 +118,9 @@ tsnap_add_tenant(TSNAP *s, const char *name, int status, const char *reason)
 	s->tenants[s->ntenants].status = status;
 	s->tenants[s->ntenants].reason = xstrdup(reason ? reason : "");
 	s->tenants[s->ntenants].limits = NULL;
+	s->tenants[s->ntenants].stream = STREAM_TRANSACTIONAL;
+	for (int i = 0; i < STREAM_N; i++)
+		s->tenants[s->ntenants].pool[i] = -1;
 	return (int)s->ntenants++;
 }
 
@@ -131,6 +137,7 @@ ts_push(TS_ENT **arr, size_t *n, size_t *alloc, char *key, int tenant)
 {
 	*arr = ts_grow(*arr, *n, alloc, sizeof(TS_ENT));
 	(*arr)[*n].key = key;
+	(*arr)[*n].stream = -1;
 	(*arr)[(*n)++].tenant = tenant;
 }
 
@@ -156,6 +163,40 @@ tsnap_add_domain(TSNAP *s, int tenant, const char *domain, SBUF *err)
 	}
 	ts_push(&s->domains, &s->ndomains, &s->adomains, sbuf_steal(d), tenant);
 	return 0;
+}
+
+int
+tsnap_add_domain_stream(TSNAP *s, int tenant, const char *domain, int stream, SBUF *err)
+{
+	if (tsnap_add_domain(s, tenant, domain, err) < 0)
+		return -1;
+	s->domains[s->ndomains - 1].stream = stream;
+	return 0;
+}
+
+void
+tsnap_set_stream(TSNAP *s, int tenant, int stream)
+{
+	s->tenants[tenant].stream = stream;
+}
+
+void
+tsnap_set_pool(TSNAP *s, int tenant, int stream, int pool)
+{
+	s->tenants[tenant].pool[stream] = pool;
+}
+
+void
+tsnap_set_egress(TSNAP *s, EGRESS *e)
+{
+	egress_free(s->egress);
+	s->egress = e;
+}
+
+const EGRESS *
+tsnap_egress(const TSNAP *s)
+{
+	return s->egress;
 }
 
 int
@@ -296,6 +337,7 @@ tsnap_unref(TSNAP *s)
 	free(s->domains);
 	free(s->nets);
 	free(s->order);
+	egress_free(s->egress);
 	free(s);
 	return NULL;
 }
@@ -362,6 +404,21 @@ tenant_domain_owner(const TSNAP *s, const char *domain, const char **matched)
 		}
 	}
 	return NULL;
+}
+
+int
+tenant_stream(const TSNAP *s, const TENANT *t, const char *domain)
+{
+	const TS_ENT *e;
+
+	for (const char *d = domain; d && *d; d = domain_parent(d)) {
+		if ((e = ts_lookup(s->domains, s->ndomains, d)) != NULL) {
+			if (&s->tenants[e->tenant] == t && e->stream >= 0)
+				return e->stream;
+			break; /* the most specific owner decides; another tenant's domain has no stream for t */
+		}
+	}
+	return t->stream;
 }
 
 void

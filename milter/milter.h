@@ -27,13 +27,7 @@ extern struct smfiDesc milter_desc;
 
 /* milter_daemon.c */
 void md_prepare_listener(void);
-void md_socket_owner(const CONF *c);
-void md_write_pid(const char *path);
-void md_remove_pid(const char *path);
-void md_drop_privileges(const char *user);
-void md_daemonize(void);
 void md_block_signals(void);
 void md_start_reloader(void (*reload)(void));
-void md_prepare_paths(const CONF *c);
 
 #endif

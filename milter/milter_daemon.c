@@ -2,8 +2,8 @@
  * NAME
  *	milter_daemon - process plumbing for tenant-milter
  * DESCRIPTION
- *	Socket ownership and TCP_NODELAY on the listener, the pid file,
- *	daemonising, one audited privilege drop, and the SIGHUP reloader.
+ *	TCP_NODELAY on the listener, the signals and the SIGHUP reloader;
+ *	the pid file, detaching and the privilege drop are in lib/daemon.c.
  *
  *	SIGHUP: libmilter's own signal thread sigwait()s for SIGHUP, SIGINT
  *	and SIGTERM and treats SIGHUP as "stop". Two threads waiting for the
@@ -68,113 +68,11 @@ md_prepare_listener(void)
 	}
 }
 
-/* md_socket_owner - give a unix socket to the service user and its group, mode 0660 */
-void
-md_socket_owner(const CONF *c)
-{
-	const char *path = strchr(c->milter_socket, ':') + 1;
-	struct passwd *pw;
 
-	if (strncmp(c->milter_socket, "inet", 4) == 0 || getuid() != 0 || *c->run_as_user == 0)
-		return;
-	if ((pw = getpwnam(c->run_as_user)) == NULL)
-		msg_fatal("run_as_user: no such user \"%s\"", c->run_as_user);
-	if (chown(path, pw->pw_uid, pw->pw_gid) < 0 || chmod(path, 0660) < 0)
-		msg_fatal("cannot set the owner of %s: %s", path, strerror(errno));
-}
 
-/* md_make_dir - create the directory of path for the service user, if missing */
-static void
-md_make_dir(const char *path, const char *user)
-{
-	char dir[4096];
-	char *slash;
-	struct passwd *pw;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
-		return;
-	*slash = 0;
-	if (mkdir(dir, 0755) < 0) {
-		if (errno != EEXIST)
-			msg_warn("cannot create %s: %s", dir, strerror(errno));
-		return;
-	}
-	if (getuid() == 0 && *user && (pw = getpwnam(user)) != NULL && chown(dir, pw->pw_uid, pw->pw_gid) < 0)
-		msg_warn("cannot chown %s: %s", dir, strerror(errno));
-}
 
-void
-md_write_pid(const char *path)
-{
-	FILE *fp;
 
-	if (path == NULL || *path == 0)
-		return;
-	if ((fp = fopen(path, "w")) == NULL)
-		msg_fatal("cannot write pid file %s: %s", path, strerror(errno));
-	fprintf(fp, "%ld\n", (long)getpid());
-	if (fclose(fp) != 0)
-		msg_fatal("cannot write pid file %s: %s", path, strerror(errno));
-}
-
-void
-md_remove_pid(const char *path)
-{
-	if (path && *path && unlink(path) < 0 && errno != ENOENT)
-		msg_warn("cannot remove pid file %s: %s", path, strerror(errno));
-}
-
-/*
- * md_drop_privileges - the one place where root is given up: supplementary
- * groups, then group, then user, and a check that it cannot be regained.
- */
-void
-md_drop_privileges(const char *user)
-{
-	struct passwd *pw;
-
-	if (getuid() != 0 && geteuid() != 0)
-		return;
-	if (user == NULL || *user == 0) {
-		msg_warn("run_as_user is empty: running as root");
-		return;
-	}
-	if ((pw = getpwnam(user)) == NULL)
-		msg_fatal("run_as_user: no such user \"%s\"", user);
-	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
-	    setuid(pw->pw_uid) < 0)
-		msg_fatal("cannot switch to user %s: %s", user, strerror(errno));
-	if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
-		msg_fatal("privileges could be regained after switching to %s", user);
-	msg_info("running as user %s", user);
-}
-
-void
-md_daemonize(void)
-{
-	int fd;
-
-	switch (fork()) {
-	case -1:
-		msg_fatal("fork: %s", strerror(errno));
-	case 0:
-		break;
-	default:
-		_exit(0);
-	}
-	if (setsid() < 0)
-		msg_fatal("setsid: %s", strerror(errno));
-	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-	if (chdir("/") < 0)
-		msg_warn("chdir /: %s", strerror(errno));
-}
 
 /* md_block_signals - block them before any thread starts; each is taken by sigwait */
 void
@@ -241,12 +139,3 @@ md_start_reloader(void (*reload)(void))
 	pthread_detach(t);
 }
 
-/* md_prepare_paths - directories for the socket and pid file */
-void
-md_prepare_paths(const CONF *c)
-{
-	if (strncmp(c->milter_socket, "unix:", 5) == 0 || strncmp(c->milter_socket, "local:", 6) == 0)
-		md_make_dir(strchr(c->milter_socket, ':') + 1, c->run_as_user);
-	if (*c->pid_file)
-		md_make_dir(c->pid_file, c->run_as_user);
-}

@@ -19,6 +19,7 @@
 
 #include "milter.h"
 #include "tm_conf.h"
+#include "tm_daemon.h"
 #include "tm_mem.h"
 #include "tm_msg.h"
 #include "tm_tdir.h"
@@ -159,7 +160,7 @@ main(int argc, char **argv)
 	}
 
 	md_block_signals();
-	md_prepare_paths(c);
+	daemon_prepare_paths(c->milter_socket, c->pid_file, c->run_as_user);
 	if (smfi_setconn(c->milter_socket) == MI_FAILURE)
 		msg_fatal("milter_socket: cannot use \"%s\"", c->milter_socket);
 	if (smfi_settimeout((int)(c->milter_timeout / 1000)) == MI_FAILURE)
@@ -170,13 +171,13 @@ main(int argc, char **argv)
 		msg_fatal("cannot listen on %s: is another tenant-milter running, or is the address in use?",
 			  c->milter_socket);
 	md_prepare_listener();
-	md_socket_owner(c);
+	daemon_socket_owner(c->milter_socket, c->run_as_user);
 	if (!foreground) {
-		md_daemonize();
+		daemon_detach();
 		msg_also_stderr(0);
 	}
-	md_write_pid(c->pid_file);
-	md_drop_privileges(c->run_as_user);
+	daemon_write_pid(c->pid_file);
+	daemon_drop_privileges(c->run_as_user);
 
 	the_tdir = tdir_start(c);
 	milter_cb_init(snap_source, c);
@@ -187,7 +188,7 @@ main(int argc, char **argv)
 	rc = smfi_main();
 
 	msg_info("stopping");
-	md_remove_pid(c->pid_file);
+	daemon_remove_pid(c->pid_file);
 	tdir_stop(the_tdir);
 	milter_cb_shutdown();
 	conf_unref(c);

@@ -48,6 +48,15 @@ typedef struct conf {
 	char *provider_map;	/* conf/providers.conf */
 	int suppressed_action;	/* SUPP_REJECT, SUPP_DISCARD */
 	long reservation_ttl;	/* ms */
+
+	/* tenant-policyd */
+	char *policy_socket;
+	char *socketmap_socket;
+	char *policyd_pid_file;
+	long policy_max_line;
+	long policy_max_attributes;
+	long policy_idle_timeout; /* ms */
+	long policy_max_clients;
 } CONF;
 
 /*

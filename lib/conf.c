@@ -67,6 +67,13 @@ static const CONF_DEF conf_table[] = {
     {"provider_map", CT_STR, SYSCONFDIR "/tenant-milter/providers.conf", O(provider_map)},
     {"suppressed_action", CT_ENUM, "reject", O(suppressed_action), 0, 0, supp_actions},
     {"reservation_ttl", CT_TIME, "15m", O(reservation_ttl), 1000, 86400000, NULL, "s"},
+    {"policy_socket", CT_SOCKET, "unix:/run/tenant-milter/policy.sock", O(policy_socket)},
+    {"socketmap_socket", CT_SOCKET, "unix:/run/tenant-milter/socketmap.sock", O(socketmap_socket)},
+    {"policyd_pid_file", CT_STR, "/run/tenant-milter/tenant-policyd.pid", O(policyd_pid_file)},
+    {"policy_max_line", CT_INT, "2048", O(policy_max_line), 128, 65536},
+    {"policy_max_attributes", CT_INT, "64", O(policy_max_attributes), 8, 1024},
+    {"policy_idle_timeout", CT_TIME, "600s", O(policy_idle_timeout), 1000, 86400000, NULL, "s"},
+    {"policy_max_clients", CT_INT, "1000", O(policy_max_clients), 1, 100000},
 };
 #undef O
 #define CONF_NDEFS (sizeof(conf_table) / sizeof(conf_table[0]))

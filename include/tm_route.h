@@ -1,0 +1,46 @@
+/*
+ * NAME
+ *	tm_route 3h - which transport a message leaves through
+ * DESCRIPTION
+ *	route_decide() is the whole decision of tenant-policyd, a pure
+ *	function of a snapshot: resolve the tenant (the core's one resolution),
+ *	classify the stream from the sending domain, take the tenant's pool
+ *	for that stream (else its "any" pool), and pick a transport of the
+ *	pool that is up, sticky on key.
+ */
+#ifndef TM_ROUTE_H
+#define TM_ROUTE_H
+
+#include "tm_cidr.h"
+#include "tm_egress.h"
+#include "tm_sbuf.h"
+#include "tm_tenant.h"
+
+enum route_verdict {
+	ROUTE_NONE,	 /* no tenant, or a tenant with no pool: normal routing (DUNNO) */
+	ROUTE_TRANSPORT, /* a transport was chosen */
+	ROUTE_ALL_DOWN,	 /* the pool has no transport up: tempfail, never someone else's IP */
+};
+
+typedef struct {
+	int verdict;
+	RESOLUTION res;
+	int stream;		    /* STREAM_TRANSACTIONAL or STREAM_BULK; -1 without a tenant */
+	const POOL *pool;	    /* NULL unless the tenant has one for the stream */
+	const TRANSPORT *transport; /* ROUTE_TRANSPORT */
+} ROUTE;
+
+/*
+ * route_decide - sender is the envelope sender as given (may be "" or
+ * NULL); key makes the choice sticky (the policy instance, or the sender).
+ * Everything returned borrows from s.
+ */
+void route_decide(const TSNAP *s, const char *sasl, const IPADDR *client, const char *sender, const char *key,
+		  ROUTE *out);
+
+/* route_policy_action - the policy reply: "FILTER NAME:", "DUNNO", or "451 4.3.0 ..." */
+void route_policy_action(const ROUTE *r, SBUF *out);
+/* route_socketmap_reply - "OK NAME:", "NOTFOUND ", or "TEMP ..." */
+void route_socketmap_reply(const ROUTE *r, SBUF *out);
+
+#endif

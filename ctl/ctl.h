@@ -62,5 +62,8 @@ int ctl_cmd_rate(CTL *c, int argc, char **argv);
 int ctl_cmd_stats(CTL *c, int argc, char **argv);
 int ctl_cmd_top(CTL *c, int argc, char **argv);
 int ctl_cmd_suppress(CTL *c, int argc, char **argv);
+int ctl_cmd_transport(CTL *c, int argc, char **argv);
+int ctl_cmd_pool(CTL *c, int argc, char **argv);
+int ctl_cmd_postfix_config(CTL *c, int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@
 #include "ctl.h"
 #include "tm_addr.h"
 #include "tm_cidr.h"
+#include "tm_egress.h"
 #include "tm_keys.h"
 #include "tm_tenant.h"
 
@@ -325,7 +326,8 @@ ctl_remove(CTL *c, const char *name, SBUF *err)
 	}
 	/* its limits, own suppression list and in-flight state go too; its dated
 	   counters stay for the dashboards until they expire */
-	static const char *const own[] = {KEY_T_LIMITS_FMT, KEY_T_SUPP_FMT, KEY_T_RESV_FMT, KEY_T_GCRA_FMT};
+	static const char *const own[] = {KEY_T_LIMITS_FMT, KEY_T_SUPP_FMT, KEY_T_RESV_FMT, KEY_T_GCRA_FMT,
+					  KEY_T_EGRESS_FMT, KEY_T_STREAMS_FMT};
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
 		const char *d[] = {"DEL", ctl_key(key, sizeof(key), own[i], name)};
 		if (ctl_simple(c, err, 2, d) < 0)
@@ -410,6 +412,22 @@ ctl_cmd_tenant(CTL *c, int argc, char **argv)
 		if (ctl_tenant_create(c, argv[1], err) < 0)
 			goto fail;
 		printf("tenant %s added\n", argv[1]);
+		goto out;
+	}
+	if (strcmp(argv[0], "stream") == 0 && argc == 3) {
+		int st = stream_parse(argv[2]);
+		char key[160];
+		if (st < 0 || st == STREAM_ANY) {
+			sbuf_printf(err, "unknown stream \"%.20s\": use transactional or bulk", argv[2]);
+			goto fail;
+		}
+		if (ctl_need_tenant(c, argv[1], err) < 0)
+			goto fail;
+		snprintf(key, sizeof(key), KEY_T_FMT, argv[1]);
+		const char *set[] = {"HSET", key, "stream", argv[2]};
+		if (ctl_simple(c, err, 4, set) < 0 || ctl_bump(c, err) < 0)
+			goto fail;
+		printf("tenant %s sends %s mail unless a domain says otherwise\n", argv[1], argv[2]);
 		goto out;
 	}
 	if (strcmp(argv[0], "show") != 0 && strcmp(argv[0], "remove") != 0 &&
@@ -504,12 +522,59 @@ ctl_cmd_identity(CTL *c, int argc, char **argv)
 	return CTL_USAGE;
 }
 
+/* ctl_domain_stream - record (or with NULL, forget) the stream of a tenant's domain */
+static int
+ctl_domain_stream(CTL *c, const char *name, const char *domain, const char *stream)
+{
+	SBUF *err = sbuf_new(64), *norm = sbuf_new(64);
+	char key[160];
+	int rc = CTL_OK;
+
+	snprintf(key, sizeof(key), KEY_T_STREAMS_FMT, name);
+	if (ctl_normalize(&ctl_kind_domain, domain, norm, err) == 0) {
+		const char *set[] = {"HSET", key, sbuf_str(norm), stream};
+		const char *del[] = {"HDEL", key, sbuf_str(norm)};
+		if ((stream ? ctl_simple(c, err, 4, set) : ctl_simple(c, err, 3, del)) < 0 || ctl_bump(c, err) < 0)
+			rc = ctl_fail("%s", sbuf_str(err));
+		else if (stream)
+			printf("domain %s of tenant %s sends %s mail\n", sbuf_str(norm), name, stream);
+	}
+	sbuf_free(err);
+	sbuf_free(norm);
+	return rc;
+}
+
 int
 ctl_cmd_domain(CTL *c, int argc, char **argv)
 {
+	int rc;
+
+	if (argc == 5 && strcmp(argv[0], "add") == 0 && strcmp(argv[3], "--stream") == 0) {
+		int st = stream_parse(argv[4]);
+		if (st < 0 || st == STREAM_ANY)
+			return ctl_fail("unknown stream \"%.20s\": use transactional or bulk", argv[4]);
+		if ((rc = ctl_item_cmd(c, &ctl_kind_domain, argv[0], argv[1], argv[2])) != CTL_OK) {
+			/* already this tenant's: only the stream changes */
+			SBUF *err = sbuf_new(64), *norm = sbuf_new(64);
+			redisReply *r = NULL;
+			int own = ctl_normalize(&ctl_kind_domain, argv[2], norm, err) == 0 &&
+				  (r = store_cmd(c->store, err, "HGET %s %s", KEY_IDX_DOMAIN, sbuf_str(norm))) != NULL &&
+				  r->type == REDIS_REPLY_STRING && strcmp(r->str, argv[1]) == 0;
+			if (r)
+				freeReplyObject(r);
+			sbuf_free(err);
+			sbuf_free(norm);
+			if (!own)
+				return rc;
+		}
+		return ctl_domain_stream(c, argv[1], argv[2], stream_name(st));
+	}
 	if (argc != 3)
 		return CTL_USAGE;
-	return ctl_item_cmd(c, &ctl_kind_domain, argv[0], argv[1], argv[2]);
+	rc = ctl_item_cmd(c, &ctl_kind_domain, argv[0], argv[1], argv[2]);
+	if (rc == CTL_OK && strcmp(argv[0], "remove") == 0)
+		rc = ctl_domain_stream(c, argv[1], argv[2], NULL);
+	return rc;
 }
 
 void

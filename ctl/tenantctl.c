@@ -35,6 +35,9 @@ static const struct {
     {"suppress", ctl_cmd_suppress, 1},
     {"stats", ctl_cmd_stats, 1},
     {"top", ctl_cmd_top, 1},
+    {"transport", ctl_cmd_transport, 1},
+    {"pool", ctl_cmd_pool, 1},
+    {"postfix-config", ctl_cmd_postfix_config, 1},
 };
 
 int
@@ -63,7 +66,8 @@ usage(void)
 	      "  tenant resume NAME\n"
 	      "  identity add NAME (--sasl LOGIN | --network CIDR)\n"
 	      "  identity remove NAME (--sasl LOGIN | --network CIDR)\n"
-	      "  domain add NAME DOMAIN\n"
+	      "  tenant stream NAME transactional|bulk      the default stream of its domains\n"
+	      "  domain add NAME DOMAIN [--stream transactional|bulk]\n"
 	      "  domain remove NAME DOMAIN\n"
 	      "  apply FILE [--prune]\n"
 	      "  warmup set NAME (--schedule N1,N2,... | --preset conservative|standard|aggressive)\n"
@@ -81,7 +85,14 @@ usage(void)
 	      "  suppress import FILE.csv [--tenant NAME]   rows: address[,reason[,tenant]]\n"
 	      "  suppress export [--tenant NAME]\n"
 	      "  stats NAME [--day YYYY-MM-DD] [--json]\n"
-	      "  top [--json]\n",
+	      "  top [--json]\n"
+	      "  transport add NAME --ip ADDR [--ip6 ADDR] --helo HOSTNAME [--concurrency N]\n"
+	      "                [--rate-delay DURATION]\n"
+	      "  transport disable NAME [--reason TEXT]\n"
+	      "  transport enable NAME\n"
+	      "  pool add POOL TRANSPORT[:WEIGHT]...\n"
+	      "  pool assign TENANT POOL [--stream transactional|bulk|any]\n"
+	      "  postfix-config      the master.cf and main.cf lines for every transport\n",
 	      stderr);
 	exit(CTL_USAGE);
 }

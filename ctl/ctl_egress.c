@@ -1,0 +1,349 @@
+/*
+ * NAME
+ *	ctl_egress - transports, pools, pool assignments and postfix-config
+ * DESCRIPTION
+ *	Transports and pools are relay-wide (tm:transport:NAME, tm:pool:NAME);
+ *	a tenant names a pool per stream in {t:NAME}:egress. Every change
+ *	bumps tm:version, so tenant-policyd follows within
+ *	tenant_refresh_interval. postfix-config prints the master.cf and
+ *	main.cf lines that make each transport a real Postfix smtp client.
+ * SEE ALSO
+ *	tenantctl(1), tenant-policyd(8), docs/egress.md
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <sys/socket.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "tm_addr.h"
+#include "tm_cidr.h"
+#include "tm_egress.h"
+#include "tm_keys.h"
+#include "tm_suppress.h"
+#include "tm_tenant.h"
+
+/* ctl_flag - the value after flag in argv[from..], or NULL; -1 via *bad on an unknown word */
+static const char *
+ctl_flag(int argc, char **argv, int from, const char *flag)
+{
+	for (int i = from; i + 1 < argc; i += 2)
+		if (strcmp(argv[i], flag) == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+static int
+ctl_flags_known(int argc, char **argv, int from, const char *const *known)
+{
+	for (int i = from; i < argc; i += 2) {
+		int ok = 0;
+		for (int k = 0; known[k]; k++)
+			ok |= strcmp(argv[i], known[k]) == 0 && i + 1 < argc;
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+ctl_exists(CTL *c, const char *set, const char *name, SBUF *err)
+{
+	redisReply *r = store_cmd(c->store, err, "SISMEMBER %s %s", set, name);
+	int yes;
+
+	if (r == NULL)
+		return -1;
+	yes = r->integer == 1;
+	freeReplyObject(r);
+	return yes;
+}
+
+/* ctl_ip - a numeric address of the family wanted (4 or 6), canonical */
+static int
+ctl_ip(const char *text, int family, SBUF *out, SBUF *err)
+{
+	IPADDR a;
+
+	if (ipaddr_parse(text, &a) < 0 || (family == 4) != (a.family == AF_INET)) {
+		sbuf_printf(err, "\"%.60s\" is not an IPv%d address", text, family);
+		return -1;
+	}
+	ipaddr_format(&a, out);
+	return 0;
+}
+
+static int
+ctl_transport(CTL *c, int argc, char **argv, SBUF *err)
+{
+	static const char *const known[] = {"--ip", "--ip6", "--helo", "--concurrency", "--rate-delay", NULL};
+	char key[160], conc[16] = "0", delay[32] = "0";
+	SBUF *ip = sbuf_new(64), *ip6 = sbuf_new(64), *helo = sbuf_new(64);
+	int rc = -1;
+
+	if (strcmp(argv[0], "add") == 0) {
+		const char *v;
+		if (!ctl_flags_known(argc, argv, 2, known) || ctl_flag(argc, argv, 2, "--ip") == NULL ||
+		    ctl_flag(argc, argv, 2, "--helo") == NULL) {
+			sbuf_cat(err, "transport add NAME --ip ADDR [--ip6 ADDR] --helo HOSTNAME [--concurrency N] "
+				      "[--rate-delay DURATION]");
+			goto out;
+		}
+		if (!transport_name_valid(argv[1], err) || ctl_ip(ctl_flag(argc, argv, 2, "--ip"), 4, ip, err) < 0 ||
+		    ((v = ctl_flag(argc, argv, 2, "--ip6")) && ctl_ip(v, 6, ip6, err) < 0))
+			goto out;
+		v = ctl_flag(argc, argv, 2, "--helo");
+		if (domain_normalize(v, strlen(v), helo, err) < 0 || strchr(sbuf_str(helo), '.') == NULL) {
+			sbuf_reset(err);
+			sbuf_printf(err, "--helo \"%.60s\" is not a fully qualified host name", v);
+			goto out;
+		}
+		if ((v = ctl_flag(argc, argv, 2, "--concurrency"))) {
+			char *end;
+			long n = strtol(v, &end, 10);
+			if (end == v || *end || n < 1 || n > 1000) {
+				sbuf_printf(err, "--concurrency \"%.20s\": use a number from 1 to 1000", v);
+				goto out;
+			}
+			snprintf(conc, sizeof(conc), "%ld", n);
+		}
+		if ((v = ctl_flag(argc, argv, 2, "--rate-delay"))) {
+			long secs;
+			if (supp_duration(v, &secs, err) < 0 || secs > 3600) {
+				if (err->len == 0)
+					sbuf_cat(err, "--rate-delay: at most 1h");
+				goto out;
+			}
+			snprintf(delay, sizeof(delay), "%ld", secs * 1000);
+		}
+		snprintf(key, sizeof(key), KEY_TRANSPORT_FMT, argv[1]);
+		const char *hset[] = {"HSET", key, "ip", sbuf_str(ip), "ip6", sbuf_str(ip6), "helo", sbuf_str(helo),
+				      "concurrency", conc, "rate_delay", delay, "status", "up", "reason", ""};
+		const char *sadd[] = {"SADD", KEY_TRANSPORTS, argv[1]};
+		if (ctl_simple(c, err, 16, hset) < 0 || ctl_simple(c, err, 3, sadd) < 0 || ctl_bump(c, err) < 0)
+			goto out;
+		printf("transport %s: source %s%s%s, HELO %s\n", argv[1], sbuf_str(ip), ip6->len ? " and " : "",
+		       sbuf_str(ip6), sbuf_str(helo));
+		rc = 0;
+	} else if (strcmp(argv[0], "disable") == 0 || strcmp(argv[0], "enable") == 0) {
+		int down = argv[0][0] == 'd';
+		const char *reason = down ? ctl_flag(argc, argv, 2, "--reason") : NULL;
+		int e;
+		if (argc != 2 && !(down && argc == 4 && reason)) {
+			sbuf_cat(err, down ? "transport disable NAME [--reason TEXT]" : "transport enable NAME");
+			goto out;
+		}
+		if ((e = ctl_exists(c, KEY_TRANSPORTS, argv[1], err)) <= 0) {
+			if (e == 0)
+				sbuf_printf(err, "no such transport: %.40s", argv[1]);
+			goto out;
+		}
+		snprintf(key, sizeof(key), KEY_TRANSPORT_FMT, argv[1]);
+		const char *hset[] = {"HSET", key, "status", down ? "down" : "up", "reason", reason ? reason : ""};
+		if (ctl_simple(c, err, 6, hset) < 0 || ctl_bump(c, err) < 0)
+			goto out;
+		printf("transport %s %s%s%s\n", argv[1], down ? "disabled" : "enabled", reason ? ": " : "",
+		       reason ? reason : "");
+		rc = 0;
+	} else {
+		sbuf_cat(err, "transport add|disable|enable NAME ...");
+	}
+out:
+	sbuf_free(ip);
+	sbuf_free(ip6);
+	sbuf_free(helo);
+	return rc;
+}
+
+static int
+ctl_pool(CTL *c, int argc, char **argv, SBUF *err)
+{
+	SBUF *name = sbuf_new(32);
+	char key[160];
+	int rc = -1, e;
+
+	if (strcmp(argv[0], "add") == 0 && argc >= 3) {
+		const char **hset = calloc((size_t)(2 * argc + 2), sizeof(char *));
+		char (*w)[16] = calloc((size_t)argc, sizeof(*w));
+		char **names = calloc((size_t)argc, sizeof(char *));
+		int n = 2;
+		if (!transport_name_valid(argv[1], err)) { /* a pool name follows the same rule */
+			sbuf_reset(err);
+			sbuf_printf(err, "invalid pool name \"%.40s\": use 1 to %d of a-z, 0-9 and '-'", argv[1],
+				    TRANSPORT_NAME_MAX);
+			goto pool_out;
+		}
+		snprintf(key, sizeof(key), KEY_POOL_FMT, argv[1]);
+		hset[0] = "HSET";
+		hset[1] = key;
+		for (int i = 2; i < argc; i++) {
+			long weight;
+			if (pool_member_parse(argv[i], name, &weight, err) < 0)
+				goto pool_out;
+			if ((e = ctl_exists(c, KEY_TRANSPORTS, sbuf_str(name), err)) <= 0) {
+				if (e == 0)
+					sbuf_printf(err, "no such transport: %s (add it with tenantctl transport add)",
+						    sbuf_str(name));
+				goto pool_out;
+			}
+			names[i] = sbuf_steal(name);
+			name = sbuf_new(32);
+			snprintf(w[i], sizeof(w[i]), "%ld", weight);
+			hset[n++] = names[i];
+			hset[n++] = w[i];
+		}
+		const char *del[] = {"DEL", key};
+		const char *sadd[] = {"SADD", KEY_POOLS, argv[1]};
+		if (ctl_simple(c, err, 2, del) < 0 || ctl_simple(c, err, n, hset) < 0 ||
+		    ctl_simple(c, err, 3, sadd) < 0 || ctl_bump(c, err) < 0)
+			goto pool_out;
+		printf("pool %s:", argv[1]);
+		for (int i = 2; i < n; i += 2)
+			printf(" %s (weight %s)", hset[i], hset[i + 1]);
+		putchar('\n');
+		rc = 0;
+	pool_out:
+		for (int i = 0; i < argc; i++)
+			free(names[i]);
+		free(names);
+		free(w);
+		free(hset);
+	} else if (strcmp(argv[0], "assign") == 0 && (argc == 3 || argc == 5)) {
+		const char *stream = argc == 5 && strcmp(argv[3], "--stream") == 0 ? argv[4] : "any";
+		if (argc == 5 && strcmp(argv[3], "--stream") != 0) {
+			sbuf_cat(err, "pool assign TENANT POOL [--stream transactional|bulk|any]");
+			goto out;
+		}
+		if (stream_parse(stream) < 0) {
+			sbuf_printf(err, "unknown stream \"%.20s\": use transactional, bulk or any", stream);
+			goto out;
+		}
+		if (ctl_need_tenant(c, argv[1], err) < 0)
+			goto out;
+		if ((e = ctl_exists(c, KEY_POOLS, argv[2], err)) <= 0) {
+			if (e == 0)
+				sbuf_printf(err, "no such pool: %.40s", argv[2]);
+			goto out;
+		}
+		snprintf(key, sizeof(key), KEY_T_EGRESS_FMT, argv[1]);
+		const char *hset[] = {"HSET", key, stream, argv[2]};
+		if (ctl_simple(c, err, 4, hset) < 0 || ctl_bump(c, err) < 0)
+			goto out;
+		printf("tenant %s: %s mail leaves through pool %s\n", argv[1], stream, argv[2]);
+		rc = 0;
+	} else {
+		sbuf_cat(err, "pool add POOL TRANSPORT[:WEIGHT]... | pool assign TENANT POOL [--stream ...]");
+	}
+out:
+	sbuf_free(name);
+	return rc;
+}
+
+int
+ctl_cmd_transport(CTL *c, int argc, char **argv)
+{
+	SBUF *err = sbuf_new(128);
+	int rc = CTL_OK;
+
+	if (argc < 2)
+		rc = CTL_USAGE;
+	else if (ctl_transport(c, argc, argv, err) < 0)
+		rc = ctl_fail("%s", sbuf_str(err));
+	sbuf_free(err);
+	return rc;
+}
+
+int
+ctl_cmd_pool(CTL *c, int argc, char **argv)
+{
+	SBUF *err = sbuf_new(128);
+	int rc = CTL_OK;
+
+	if (argc < 2)
+		rc = CTL_USAGE;
+	else if (ctl_pool(c, argc, argv, err) < 0)
+		rc = ctl_fail("%s", sbuf_str(err));
+	sbuf_free(err);
+	return rc;
+}
+
+/* ctl_postfix_socket - our "unix:/p" or "inet:PORT@HOST" as Postfix writes it */
+static void
+ctl_postfix_socket(const char *spec, SBUF *out)
+{
+	const char *p = strchr(spec, ':') + 1, *at = strchr(p, '@');
+
+	if (strncmp(spec, "inet", 4) == 0)
+		sbuf_printf(out, "inet:%s:%.*s", at ? at + 1 : "127.0.0.1", (int)(at ? at - p : (long)strlen(p)), p);
+	else
+		sbuf_printf(out, "unix:%s", p);
+}
+
+int
+ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
+{
+	SBUF *err = sbuf_new(128), *pol = sbuf_new(64), *sm = sbuf_new(64);
+	redisReply *names, *r;
+	int rc = CTL_OK;
+
+	(void)argv;
+	if (argc != 0) {
+		sbuf_free(err);
+		sbuf_free(pol);
+		sbuf_free(sm);
+		return CTL_USAGE;
+	}
+	if ((names = store_cmd(c->store, err, "SORT %s ALPHA", KEY_TRANSPORTS)) == NULL) {
+		rc = ctl_fail("%s", sbuf_str(err));
+		goto out;
+	}
+	ctl_postfix_socket(c->conf->policy_socket, pol);
+	ctl_postfix_socket(c->conf->socketmap_socket, sm);
+	printf("# ---- master.cf: one smtp client per tenant-milter transport (tenantctl postfix-config)\n");
+	for (size_t i = 0; i < names->elements; i++) {
+		const char *n = names->element[i]->str;
+		if ((r = store_cmd(c->store, err, "HMGET " KEY_TRANSPORT_FMT " ip ip6 helo", n)) == NULL) {
+			freeReplyObject(names);
+			rc = ctl_fail("%s", sbuf_str(err));
+			goto out;
+		}
+		printf("%-16s unix  -       -       n       -       -       smtp\n", n);
+		if (r->element[0]->type == REDIS_REPLY_STRING)
+			printf("  -o smtp_bind_address=%s\n", r->element[0]->str);
+		if (r->element[1]->type == REDIS_REPLY_STRING && *r->element[1]->str)
+			printf("  -o smtp_bind_address6=%s\n", r->element[1]->str);
+		printf("  -o smtp_bind_address_enforce=yes\n");
+		if (r->element[2]->type == REDIS_REPLY_STRING)
+			printf("  -o smtp_helo_name=%s\n", r->element[2]->str);
+		printf("  -o syslog_name=postfix-%s\n", n);
+		freeReplyObject(r);
+	}
+	printf("\n# ---- main.cf\n");
+	for (size_t i = 0; i < names->elements; i++) {
+		const char *n = names->element[i]->str;
+		long conc, delay;
+		if ((r = store_cmd(c->store, err, "HMGET " KEY_TRANSPORT_FMT " concurrency rate_delay", n)) == NULL) {
+			freeReplyObject(names);
+			rc = ctl_fail("%s", sbuf_str(err));
+			goto out;
+		}
+		conc = r->element[0]->type == REDIS_REPLY_STRING ? atol(r->element[0]->str) : 0;
+		delay = r->element[1]->type == REDIS_REPLY_STRING ? atol(r->element[1]->str) : 0;
+		printf("%s_destination_concurrency_limit = %ld\n", n, conc > 0 ? conc : 20);
+		printf("%s_initial_destination_concurrency = %ld\n", n, conc > 0 && conc < 5 ? conc : 5);
+		printf("%s_destination_rate_delay = %lds\n", n, delay / 1000);
+		freeReplyObject(r);
+	}
+	printf("# once per message, with every recipient known: the transport is chosen per message\n");
+	printf("smtpd_data_restrictions = check_policy_service %s\n", sbuf_str(pol));
+	printf("# mail that never passes smtpd (sendmail, pickup) is routed by sender\n");
+	printf("sender_dependent_default_transport_maps = socketmap:%s:sender\n", sbuf_str(sm));
+	freeReplyObject(names);
+out:
+	sbuf_free(err);
+	sbuf_free(pol);
+	sbuf_free(sm);
+	return rc;
+}

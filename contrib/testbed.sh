@@ -13,6 +13,7 @@
 : "${top_builddir:=$top_srcdir}"
 TB_MILTER="$top_builddir/milter/tenant-milter"
 TB_CTL="$top_builddir/ctl/tenantctl"
+TB_POLICYD="$top_builddir/policyd/tenant-policyd"
 TB_ROOT="${TB_ROOT:-/var/tmp/tenant-milter}"
 
 tb_log() { printf '%s\n' "$*" >&2; }
@@ -111,13 +112,16 @@ tb_milter_stop() {
 	rm -f "$TB_DIR/milter.fg.pid"
 }
 
-# tb_sanitizer_clean - fail if the milter's log holds a sanitizer report
+# tb_sanitizer_clean - fail if a daemon's log holds a sanitizer report
 tb_sanitizer_clean() {
-	if grep -qE 'AddressSanitizer|runtime error:|LeakSanitizer' "$TB_DIR/milter.log" 2>/dev/null; then
-		tb_log "sanitizer report in $TB_DIR/milter.log:"
-		cat "$TB_DIR/milter.log" >&2
-		return 1
-	fi
+	local f
+	for f in "$TB_DIR/milter.log" "$TB_DIR/policyd.log"; do
+		if grep -qE 'AddressSanitizer|runtime error:|LeakSanitizer' "$f" 2>/dev/null; then
+			tb_log "sanitizer report in $f:"
+			cat "$f" >&2
+			return 1
+		fi
+	done
 }
 
 tb_sink_start() {
@@ -169,6 +173,46 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 MASTER
+}
+
+# tb_policyd_start [ARGS] - tenant-policyd in the foreground, sockets in $TB_DIR; log in $TB_DIR/policyd.log
+tb_policyd_start() {
+	grep -q '^policy_socket' "$TB_CONF" || cat >>"$TB_CONF" <<CONF
+policy_socket = unix:$TB_DIR/run/policy.sock
+socketmap_socket = unix:$TB_DIR/run/socketmap.sock
+policyd_pid_file = $TB_DIR/run/tenant-policyd.pid
+CONF
+	ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" \
+		"$TB_POLICYD" -f -c "$TB_CONF" "$@" </dev/null >>"$TB_DIR/policyd.log" 2>&1 &
+	echo $! >"$TB_DIR/policyd.fg.pid"
+	for _ in $(seq 1 100); do
+		[ -S "$TB_DIR/run/policy.sock" ] && [ -S "$TB_DIR/run/socketmap.sock" ] && return 0
+		sleep 0.1
+	done
+	tb_log "tenant-policyd did not start:"; cat "$TB_DIR/policyd.log" >&2; return 1
+}
+
+tb_policyd_stop() {
+	[ -f "$TB_DIR/policyd.fg.pid" ] || return 0
+	kill -TERM "$(cat "$TB_DIR/policyd.fg.pid")" 2>/dev/null
+	for _ in $(seq 1 50); do kill -0 "$(cat "$TB_DIR/policyd.fg.pid")" 2>/dev/null || break; sleep 0.1; done
+	rm -f "$TB_DIR/policyd.fg.pid"
+}
+
+# tb_postfix_egress - add what "tenantctl postfix-config" prints to the private Postfix, and reload
+tb_postfix_egress() {
+	local pf="$TB_DIR/pf" out
+	out=$(tb_ctl postfix-config) || return 1
+	sed -n '/^# ---- master.cf/,/^# ---- main.cf/p' <<<"$out" | grep -v '^# ----' >>"$pf/master.cf"
+	sed -n '/^# ---- main.cf/,$p' <<<"$out" | grep -v '^#' | while IFS= read -r line; do
+		[ -n "$line" ] && postconf -c "$pf" -e "$line"
+	done
+	# FILTER's empty next hop means MX routing, and the test bed has no DNS:
+	# destinations that cannot be looked up fall back to the sink
+	postconf -c "$pf" -e "smtp_fallback_relay = [127.0.0.1]:$TB_SINK_PORT"
+	postfix -c "$pf" check >>"$TB_DIR/postfix-check.log" 2>&1 || { cat "$TB_DIR/postfix-check.log" >&2; return 1; }
+	postfix -c "$pf" reload >/dev/null 2>&1
+	sleep 1
 }
 
 # tb_upstream_start - a second private Postfix, the "customer's MTA": it
@@ -321,6 +365,7 @@ tb_stop_all() {
 	tb_postfix_stop
 	[ -f "$TB_DIR/sasl/dovecot.conf" ] && doveadm -c "$TB_DIR/sasl/dovecot.conf" stop >/dev/null 2>&1
 	tb_milter_stop
+	tb_policyd_stop
 	[ -f "$TB_DIR/sink.pid" ] && kill "$(cat "$TB_DIR/sink.pid")" 2>/dev/null && rm -f "$TB_DIR/sink.pid"
 	tb_redis_stop
 	return 0

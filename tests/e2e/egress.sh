@@ -1,0 +1,74 @@
+#!/bin/bash
+# Each tenant's mail leaves through its own transport and source address, as
+# the next hop sees it. The Postfix lines come from "tenantctl
+# postfix-config", pasted as an administrator would; tenant-policyd answers
+# smtpd_data_restrictions (FILTER) and the socketmap for local submissions.
+. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+ta_need_root
+ta_setup e2e-egress
+tb_policyd_start || exit 99
+
+tb_ctl transport add out-a --ip 127.0.0.2 --helo a.relay.test --concurrency 5 >/dev/null
+tb_ctl transport add out-b --ip 127.0.0.3 --helo b.relay.test >/dev/null
+tb_ctl transport add out-bulk --ip 127.0.0.4 --helo bulk.relay.test --rate-delay 1s >/dev/null
+tb_ctl transport add out-d --ip 127.0.0.5 --helo d.relay.test >/dev/null
+tb_ctl pool add pa out-a >/dev/null
+tb_ctl pool add pbulk out-bulk >/dev/null
+tb_ctl pool add pb out-b >/dev/null
+tb_ctl pool assign acme pa --stream transactional >/dev/null
+tb_ctl pool assign acme pbulk --stream bulk >/dev/null
+tb_ctl pool assign beta pb >/dev/null
+tb_ctl domain add acme news.acme.example --stream bulk >/dev/null
+ta_status "postfix check accepts the generated lines" 0 tb_postfix_egress
+ta_contains "master.cf has the transport" "$(cat "$TB_DIR/pf/master.cf")" "-o smtp_bind_address_enforce=yes"
+ta_eq "main.cf has its concurrency" "$(postconf -c "$TB_DIR/pf" -h out-a_destination_concurrency_limit)" 5
+ta_contains "main.cf calls the policy service at DATA" "$(postconf -c "$TB_DIR/pf" -h smtpd_data_restrictions)" "check_policy_service unix:$TB_DIR/run/policy.sock"
+ta_synced
+
+# seen_from SUBJECT - the client address and HELO the sink saw for that message
+seen_from() {
+	local f
+	tb_wait_sink "$(($(tb_sink_files | wc -l)))" >/dev/null 2>&1
+	for _ in $(seq 1 100); do f=$(tb_sink_grep "Subject: $1\$" | head -1); [ -n "$f" ] && break; sleep 0.1; done
+	[ -n "$f" ] && printf '%s %s\n' "$(sed -n 's/^X-Client-Addr: //p' "$f")" "$(sed -n 's/^X-Helo-Args: //p' "$f")"
+}
+
+out=$(ta_send_as_acme --from a@acme.example --header 'From: <a@acme.example>' --to x@dest.example --header 'Subject: acme transactional')
+ta_contains "acme transactional queued" "$out" "250 2.0.0 Ok: queued"
+ta_eq "acme's transactional mail leaves from 127.0.0.2" "$(seen_from 'acme transactional')" "127.0.0.2 a.relay.test"
+out=$(ta_send_as_beta --from b@beta.example --header 'From: <b@beta.example>' --to y@dest.example --header 'Subject: beta one')
+ta_eq "beta's mail leaves from 127.0.0.3" "$(seen_from 'beta one')" "127.0.0.3 b.relay.test"
+out=$(ta_send_as_acme --from news@news.acme.example --header 'From: <news@news.acme.example>' --to z@dest.example --header 'Subject: acme bulk')
+ta_eq "acme's bulk mail leaves through its bulk transport" "$(seen_from 'acme bulk')" "127.0.0.4 bulk.relay.test"
+ta_contains "Postfix logs the chosen transport" "$(cat "$TB_DIR/pf/maillog")" "postfix-out-bulk/smtp"
+
+# a transport taken down: new mail moves to the pool's other one, never to another tenant's
+tb_ctl pool add pb out-b out-d >/dev/null
+tb_ctl transport disable out-b --reason "listed at a blocklist" >/dev/null
+ta_synced
+tb_postfix_egress >/dev/null
+for i in 1 2 3; do
+	ta_send_as_beta --from b@beta.example --header 'From: <b@beta.example>' --to "d$i@dest.example" --header "Subject: beta moved $i" >/dev/null
+done
+for i in 1 2 3; do ta_eq "with out-b down, beta message $i leaves from 127.0.0.5" "$(seen_from "beta moved $i")" "127.0.0.5 d.relay.test"; done
+tb_ctl transport disable out-d >/dev/null
+ta_synced
+out=$(ta_send_as_beta --from b@beta.example --header 'From: <b@beta.example>' --to e@dest.example --header 'Subject: beta nowhere')
+# trivial-rewrite asks the socketmap first (at RCPT), so Postfix words the reply
+ta_contains "every transport of the pool down: 451 4.3.0" "$out" "451 4.3.0 <e@dest.example>: Temporary lookup failure"
+ta_contains "...and Postfix logs tenant-policyd's reason" "$(cat "$TB_DIR/pf/maillog")" "socketmap server temporary error: tenant beta: every transport of pool pb is down"
+ta_eq "...and nothing went out through someone else's address" "$(tb_sink_grep 'Subject: beta nowhere' | wc -l)" 0
+tb_ctl transport enable out-b >/dev/null
+
+# local submission: never passes smtpd, routed by the socketmap on the sender
+printf 'From: <news@acme.example>\nTo: <l@dest.example>\nSubject: acme local\n\nhello\n' |
+	sendmail -C "$TB_DIR/pf" -f news@acme.example l@dest.example
+ta_eq "locally submitted mail is routed through the socketmap" "$(seen_from 'acme local')" "127.0.0.2 a.relay.test"
+
+# the policy service survives a hostile client while serving Postfix
+printf 'request=smtpd_access_policy\nsender\n\n' | timeout 5 socat - "UNIX-CONNECT:$TB_DIR/run/policy.sock" >/dev/null 2>&1 ||
+	python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b'request=smtpd_access_policy\nsender\n\n'); s.recv(10)" "$TB_DIR/run/policy.sock"
+ta_contains "garbage is logged and its connection closed" "$(cat "$TB_DIR/policyd.log")" "malformed attribute line \"sender\": expected name=value; closing the connection"
+out=$(ta_send_as_acme --from a@acme.example --header 'From: <a@acme.example>' --to x2@dest.example --header 'Subject: acme after garbage')
+ta_eq "and mail still flows" "$(seen_from 'acme after garbage')" "127.0.0.2 a.relay.test"
+ta_finish

@@ -78,7 +78,8 @@ ctl_ip(const char *text, int family, SBUF *out, SBUF *err)
 static int
 ctl_transport(CTL *c, int argc, char **argv, SBUF *err)
 {
-	static const char *const known[] = {"--ip", "--ip6", "--helo", "--concurrency", "--rate-delay", NULL};
+	static const char *const known[] = {"--ip", "--ip6", "--helo", "--concurrency", "--rate-delay", "--nexthop",
+					    NULL};
 	char key[160], conc[16] = "0", delay[32] = "0";
 	SBUF *ip = sbuf_new(64), *ip6 = sbuf_new(64), *helo = sbuf_new(64);
 	int rc = -1;
@@ -88,7 +89,7 @@ ctl_transport(CTL *c, int argc, char **argv, SBUF *err)
 		if (!ctl_flags_known(argc, argv, 2, known) || ctl_flag(argc, argv, 2, "--ip") == NULL ||
 		    ctl_flag(argc, argv, 2, "--helo") == NULL) {
 			sbuf_cat(err, "transport add NAME --ip ADDR [--ip6 ADDR] --helo HOSTNAME [--concurrency N] "
-				      "[--rate-delay DURATION]");
+				      "[--rate-delay DURATION] [--nexthop DESTINATION]");
 			goto out;
 		}
 		if (!transport_name_valid(argv[1], err) || ctl_ip(ctl_flag(argc, argv, 2, "--ip"), 4, ip, err) < 0 ||
@@ -118,14 +119,20 @@ ctl_transport(CTL *c, int argc, char **argv, SBUF *err)
 			}
 			snprintf(delay, sizeof(delay), "%ld", secs * 1000);
 		}
+		const char *nh = ctl_flag(argc, argv, 2, "--nexthop");
+		if (nh && (*nh == 0 || strlen(nh) > 255 || strspn(nh, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != strlen(nh))) {
+			sbuf_printf(err, "--nexthop \"%.60s\": use a Postfix next hop such as [relay.example]:25", nh);
+			goto out;
+		}
 		snprintf(key, sizeof(key), KEY_TRANSPORT_FMT, argv[1]);
 		const char *hset[] = {"HSET", key, "ip", sbuf_str(ip), "ip6", sbuf_str(ip6), "helo", sbuf_str(helo),
-				      "concurrency", conc, "rate_delay", delay, "status", "up", "reason", ""};
+				      "concurrency", conc, "rate_delay", delay, "status", "up", "reason", "",
+				      "nexthop", nh ? nh : ""};
 		const char *sadd[] = {"SADD", KEY_TRANSPORTS, argv[1]};
-		if (ctl_simple(c, err, 16, hset) < 0 || ctl_simple(c, err, 3, sadd) < 0 || ctl_bump(c, err) < 0)
+		if (ctl_simple(c, err, 18, hset) < 0 || ctl_simple(c, err, 3, sadd) < 0 || ctl_bump(c, err) < 0)
 			goto out;
-		printf("transport %s: source %s%s%s, HELO %s\n", argv[1], sbuf_str(ip), ip6->len ? " and " : "",
-		       sbuf_str(ip6), sbuf_str(helo));
+		printf("transport %s: source %s%s%s, HELO %s, next hop %s\n", argv[1], sbuf_str(ip), ip6->len ? " and " : "",
+		       sbuf_str(ip6), sbuf_str(helo), nh ? nh : "by MX");
 		rc = 0;
 	} else if (strcmp(argv[0], "disable") == 0 || strcmp(argv[0], "enable") == 0) {
 		int down = argv[0][0] == 'd';

@@ -33,7 +33,8 @@ typedef struct {
 	long concurrency;      /* destination concurrency limit; 0: Postfix default */
 	long rate_delay_ms;    /* destination rate delay; 0: none */
 	int up;
-	char *reason; /* why it is down; "" */
+	char *reason;  /* why it is down; "" */
+	char *nexthop; /* "" (the default): MX routing; or "[host]:port" etc. */
 } TRANSPORT;
 
 typedef struct {

@@ -64,6 +64,7 @@ egress_free(EGRESS *e)
 		free(e->tr[i].ip6);
 		free(e->tr[i].helo);
 		free(e->tr[i].reason);
+		free(e->tr[i].nexthop);
 	}
 	for (size_t i = 0; i < e->npools; i++) {
 		free(e->pools[i].name);
@@ -127,6 +128,7 @@ egress_add_transport(EGRESS *e, const TRANSPORT *t)
 	n->ip6 = xstrdup(t->ip6 ? t->ip6 : "");
 	n->helo = xstrdup(t->helo ? t->helo : "");
 	n->reason = xstrdup(t->reason ? t->reason : "");
+	n->nexthop = xstrdup(t->nexthop ? t->nexthop : "");
 	return (int)e->ntr++;
 }
 

@@ -52,7 +52,7 @@ route_policy_action(const ROUTE *r, SBUF *out)
 {
 	switch (r->verdict) {
 	case ROUTE_TRANSPORT:
-		sbuf_printf(out, "FILTER %s:", r->transport->name);
+		sbuf_printf(out, "FILTER %s:%s", r->transport->name, r->transport->nexthop);
 		break;
 	case ROUTE_ALL_DOWN:
 		sbuf_printf(out, "451 4.3.0 tenant %s: every transport of pool %s is down, try again later",
@@ -69,7 +69,7 @@ route_socketmap_reply(const ROUTE *r, SBUF *out)
 {
 	switch (r->verdict) {
 	case ROUTE_TRANSPORT:
-		sbuf_printf(out, "OK %s:", r->transport->name);
+		sbuf_printf(out, "OK %s:%s", r->transport->name, r->transport->nexthop);
 		break;
 	case ROUTE_ALL_DOWN:
 		sbuf_printf(out, "TEMP tenant %s: every transport of pool %s is down", r->res.tenant->name,

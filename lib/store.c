@@ -292,6 +292,7 @@ store_load_egress(STORE *s, SBUF *err, SBUF *warnings)
 					v = store_hash_get(r, "status");
 					t.up = v == NULL || strcmp(v, "up") == 0;
 					t.reason = (char *)store_hash_get(r, "reason");
+					t.nexthop = (char *)store_hash_get(r, "nexthop");
 					egress_add_transport(e, &t);
 				}
 			} else {

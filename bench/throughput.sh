@@ -61,6 +61,15 @@ tb_postfix_start || exit 1
 postconf -c "$TB_DIR/pf" -e "default_process_limit = 200" "smtpd_client_connection_rate_limit = 0" \
 	"smtpd_client_connection_count_limit = 0"
 
+# tenant-policyd: one transport bound to 127.0.0.2, handing to the sink
+tb_policyd_start || exit 1
+tb_ctl transport add out-bench --ip 127.0.0.2 --helo bench.relay.test --nexthop "[127.0.0.1]:$TB_SINK_PORT" >/dev/null
+tb_ctl pool add bench-pool out-bench >/dev/null
+tb_ctl pool assign bench bench-pool >/dev/null
+tb_postfix_egress || exit 1
+PD_RESTRICTION=$(postconf -c "$TB_DIR/pf" -h smtpd_data_restrictions)
+PD_SOCKETMAP=$(postconf -c "$TB_DIR/pf" -h sender_dependent_default_transport_maps)
+
 {
 	printf 'From: Bench <news@bench.example>\nTo: <rcpt@dest.example>\nSubject: throughput\n'
 	printf 'Message-ID: <bench@bench.example>\nMIME-Version: 1.0\nContent-Type: text/plain\n\n'
@@ -69,9 +78,12 @@ postconf -c "$TB_DIR/pf" -e "default_process_limit = 200" "smtpd_client_connecti
 
 sent_count() { awk '/status=sent/ {n++} END {print n + 0}' "$TB_DIR/pf/maillog" 2>/dev/null; }
 
-# measure MILTERS - messages per second, printed with two decimals
+# measure MILTERS [EGRESS] - messages per second, printed with two decimals; EGRESS=1
+# adds tenant-policyd (check_policy_service at DATA and the socketmap)
 measure() {
-	postconf -c "$TB_DIR/pf" -e "smtpd_milters = $1" "non_smtpd_milters = $1"
+	postconf -c "$TB_DIR/pf" -e "smtpd_milters = $1" "non_smtpd_milters = $1" \
+		"smtpd_data_restrictions = ${2:+$PD_RESTRICTION}" \
+		"sender_dependent_default_transport_maps = ${2:+$PD_SOCKETMAP}"
 	postfix -c "$TB_DIR/pf" reload >/dev/null 2>&1
 	sleep 1.5
 	local before start end target
@@ -103,18 +115,20 @@ measure_counted() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-declare -a bare null unix tcp
+declare -a bare null unix tcp both
 for r in $(seq 1 "$ROUNDS"); do
 	bare+=("$(measure "")")
 	null+=("$(measure "unix:$TB_DIR/null.sock")")
 	unix+=("$(measure_counted "$TB_MILTER_SOCKET")")
 	tcp+=("$(measure "inet:127.0.0.1:$TCP_PORT")")
-	echo "round $r: bare ${bare[-1]}, null milter ${null[-1]}, unix ${unix[-1]}, tcp ${tcp[-1]} msg/s"
+	both+=("$(measure "$TB_MILTER_SOCKET" egress)")
+	echo "round $r: bare ${bare[-1]}, null milter ${null[-1]}, unix ${unix[-1]}, tcp ${tcp[-1]}, milter+policyd ${both[-1]} msg/s"
 done
 b=$(printf '%s\n' "${bare[@]}" | median)
 n=$(printf '%s\n' "${null[@]}" | median)
 u=$(printf '%s\n' "${unix[@]}" | median)
 t=$(printf '%s\n' "${tcp[@]}" | median)
+m=$(printf '%s\n' "${both[@]}" | median)
 
 echo
 echo "messages per run: $N, parallel sessions: $S, rounds: $ROUNDS (median shown)"
@@ -123,6 +137,9 @@ printf '%-34s %10s %8s\n' "bare Postfix" "$b" "1.00"
 printf '%-34s %10s %8s\n' "null milter (protocol floor), unix" "$n" "$(awk -v a="$n" -v b="$b" 'BEGIN{printf "%.2f", a/b}')"
 printf '%-34s %10s %8s\n' "tenant-milter, unix socket" "$u" "$(awk -v a="$u" -v b="$b" 'BEGIN{printf "%.2f", a/b}')"
 printf '%-34s %10s %8s\n' "tenant-milter, TCP 127.0.0.1" "$t" "$(awk -v a="$t" -v b="$b" 'BEGIN{printf "%.2f", a/b}')"
+printf '%-34s %10s %8s\n' "tenant-milter + tenant-policyd" "$m" "$(awk -v a="$m" -v b="$b" 'BEGIN{printf "%.2f", a/b}')"
+delivered_via=$(grep -c 'postfix-out-bench/smtp.*status=sent' "$TB_DIR/pf/maillog")
+echo "  (messages delivered through the tenant's transport out-bench: $delivered_via)"
 
 # Redis calls per recipient, from INFO commandstats around the unix runs
 read -r ev calls usec < <(awk '{e += $1; g += $2; u += $3} END {print e, g, u}' "$TB_DIR/calls")

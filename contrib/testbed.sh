@@ -185,8 +185,9 @@ CONF
 	ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" \
 		"$TB_POLICYD" -f -c "$TB_CONF" "$@" </dev/null >>"$TB_DIR/policyd.log" 2>&1 &
 	echo $! >"$TB_DIR/policyd.fg.pid"
+	# both sockets are bound together, the socketmap's second
 	for _ in $(seq 1 100); do
-		[ -S "$TB_DIR/run/policy.sock" ] && [ -S "$TB_DIR/run/socketmap.sock" ] && return 0
+		[ -S "$TB_DIR/run/socketmap.sock" ] && kill -0 "$(cat "$TB_DIR/policyd.fg.pid")" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	tb_log "tenant-policyd did not start:"; cat "$TB_DIR/policyd.log" >&2; return 1

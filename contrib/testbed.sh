@@ -75,7 +75,11 @@ tb_redis_start() {
 
 tb_redis_stop() {
 	[ -f "$TB_DIR/redis/redis.pid" ] || return 0
-	redis-cli -p "$TB_REDIS_PORT" shutdown save >/dev/null 2>&1
+	if [ -n "${TB_REDIS_PORT:-}" ]; then
+		redis-cli -p "$TB_REDIS_PORT" shutdown save >/dev/null 2>&1
+	else # a Redis left by an earlier run whose port is not known here
+		kill "$(cat "$TB_DIR/redis/redis.pid")" 2>/dev/null
+	fi
 	for _ in $(seq 1 50); do
 		[ -f "$TB_DIR/redis/redis.pid" ] || return 0
 		kill -0 "$(cat "$TB_DIR/redis/redis.pid")" 2>/dev/null || { rm -f "$TB_DIR/redis/redis.pid"; return 0; }

@@ -72,5 +72,12 @@ printf 'request=smtpd_access_policy\nsender\n\n' | timeout 5 socat - "UNIX-CONNE
 ta_contains "garbage is logged and its connection closed" "$(cat "$TB_DIR/policyd.log")" "malformed attribute line \"sender\": expected name=value; closing the connection"
 out=$(ta_send_as_acme --from a@acme.example --header 'From: <a@acme.example>' --to x2@dest.example --header 'Subject: acme after garbage')
 ta_eq "and mail still flows" "$(seen_from 'acme after garbage')" "127.0.0.2 a.relay.test"
+# tenant-policyd down: the client is told to retry; nothing leaves unrouted
+tb_policyd_stop
+before=$(tb_sink_files | wc -l)
+out=$(ta_send_as_acme --from a@acme.example --header 'From: <a@acme.example>' --to x3@dest.example --header 'Subject: acme policyd down')
+ta_contains "tenant-policyd down: the client gets 451" "$out" "<** 451 4.3."
+sleep 1
+ta_eq "...and nothing was delivered" "$(tb_sink_files | wc -l)" "$before"
 ta_eq "every message went to its transport's next hop; none bounced" "$(grep -c 'status=bounced' "$TB_DIR/pf/maillog")" 0
 ta_finish

@@ -16,7 +16,8 @@ int pd_listen(const char *spec);
 /*
  * pd_serve - the event loop: accept, read, answer, until SIGTERM or SIGINT.
  * SIGHUP calls reload(), which returns the configuration to use from then on.
+ * Returns the configuration in use at the end (the caller's to release).
  */
-void pd_serve(int policy_fd, int socketmap_fd, CONF *c, TDIR *d, CONF *(*reload)(CONF *old));
+CONF *pd_serve(int policy_fd, int socketmap_fd, CONF *c, TDIR *d, CONF *(*reload)(CONF *old));
 
 #endif

@@ -354,7 +354,7 @@ pd_idle(PD *pd)
 
 static int pd_tag_policy, pd_tag_socketmap, pd_tag_signal; /* epoll data for the non-client fds */
 
-void
+CONF *
 pd_serve(int policy_fd, int socketmap_fd, CONF *c, TDIR *d, CONF *(*reload)(CONF *old))
 {
 	PD pd = {.conf = c, .dir = d, .req = xmalloc(sizeof(PREQ))};
@@ -419,4 +419,5 @@ pd_serve(int policy_fd, int socketmap_fd, CONF *c, TDIR *d, CONF *(*reload)(CONF
 	close(pd.ep);
 	close(sfd);
 	free(pd.req);
+	return pd.conf;
 }

@@ -156,10 +156,13 @@ main(int argc, char **argv)
 	the_tdir = tdir_start(c);
 	msg_info("starting: policy on %s, socketmap on %s, store %s", c->policy_socket, c->socketmap_socket,
 		 c->redis_server);
-	pd_serve(pfd, sfd, c, the_tdir, reload);
+	c = pd_serve(pfd, sfd, c, the_tdir, reload);
 	msg_info("stopping");
 	daemon_remove_pid(c->policyd_pid_file);
 	tdir_stop(the_tdir);
+	conf_unref(c);
+	close(pfd);
+	close(sfd);
 	sbuf_free(errs);
 	return 0;
 }

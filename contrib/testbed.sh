@@ -77,8 +77,11 @@ tb_redis_stop() {
 	[ -f "$TB_DIR/redis/redis.pid" ] || return 0
 	if [ -n "${TB_REDIS_PORT:-}" ]; then
 		redis-cli -p "$TB_REDIS_PORT" shutdown save >/dev/null 2>&1
-	else # a Redis left by an earlier run whose port is not known here
-		kill "$(cat "$TB_DIR/redis/redis.pid")" 2>/dev/null
+	else # a Redis left by an earlier run whose port is not known here; never a stranger
+		local pid
+		pid=$(cat "$TB_DIR/redis/redis.pid" 2>/dev/null)
+		[ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = redis-server ] &&
+			[ "$(readlink "/proc/$pid/cwd")" = "$TB_DIR/redis" ] && kill "$pid" 2>/dev/null
 	fi
 	for _ in $(seq 1 50); do
 		[ -f "$TB_DIR/redis/redis.pid" ] || return 0
@@ -106,15 +109,21 @@ tb_milter_start() {
 	esac
 }
 
-tb_milter_stop() {
+# tb_stop_pid FILE NAME - stop the process FILE names, if it is still NAME (a pid
+# file left by an earlier run may name a process that is now someone else's)
+tb_stop_pid() {
 	local pid
-	[ -f "$TB_DIR/milter.fg.pid" ] || return 0
-	pid=$(cat "$TB_DIR/milter.fg.pid")
+	[ -f "$1" ] || return 0
+	pid=$(cat "$1" 2>/dev/null)
+	rm -f "$1"
+	[ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ] || return 0
 	kill -TERM "$pid" 2>/dev/null
-	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$pid" 2>/dev/null
-	rm -f "$TB_DIR/milter.fg.pid"
+	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ] && kill -KILL "$pid" 2>/dev/null
+	return 0
 }
+
+tb_milter_stop() { tb_stop_pid "$TB_DIR/milter.fg.pid" tenant-milter; }
 
 # tb_sanitizer_clean - fail if a daemon's log holds a sanitizer report
 tb_sanitizer_clean() {
@@ -197,12 +206,7 @@ CONF
 	tb_log "tenant-policyd did not start:"; cat "$TB_DIR/policyd.log" >&2; return 1
 }
 
-tb_policyd_stop() {
-	[ -f "$TB_DIR/policyd.fg.pid" ] || return 0
-	kill -TERM "$(cat "$TB_DIR/policyd.fg.pid")" 2>/dev/null
-	for _ in $(seq 1 50); do kill -0 "$(cat "$TB_DIR/policyd.fg.pid")" 2>/dev/null || break; sleep 0.1; done
-	rm -f "$TB_DIR/policyd.fg.pid"
-}
+tb_policyd_stop() { tb_stop_pid "$TB_DIR/policyd.fg.pid" tenant-policyd; }
 
 # tb_postfix_egress - add what "tenantctl postfix-config" prints to the private Postfix, and reload
 tb_postfix_egress() {
@@ -368,7 +372,7 @@ tb_stop_all() {
 	[ -f "$TB_DIR/sasl/dovecot.conf" ] && doveadm -c "$TB_DIR/sasl/dovecot.conf" stop >/dev/null 2>&1
 	tb_milter_stop
 	tb_policyd_stop
-	[ -f "$TB_DIR/sink.pid" ] && kill "$(cat "$TB_DIR/sink.pid")" 2>/dev/null && rm -f "$TB_DIR/sink.pid"
+	tb_stop_pid "$TB_DIR/sink.pid" smtp-sink
 	tb_redis_stop
 	return 0
 }

@@ -57,6 +57,9 @@ typedef struct conf {
 	long policy_max_attributes;
 	long policy_idle_timeout; /* ms */
 	long policy_max_clients;
+
+	/* tenant-feedback */
+	char *bounce_rules;
 } CONF;
 
 /*

@@ -74,6 +74,7 @@ static const CONF_DEF conf_table[] = {
     {"policy_max_attributes", CT_INT, "64", O(policy_max_attributes), 8, 1024},
     {"policy_idle_timeout", CT_TIME, "600s", O(policy_idle_timeout), 1000, 86400000, NULL, "s"},
     {"policy_max_clients", CT_INT, "1000", O(policy_max_clients), 1, 100000},
+    {"bounce_rules", CT_STR, SYSCONFDIR "/tenant-milter/bounce-rules.conf", O(bounce_rules)},
 };
 #undef O
 #define CONF_NDEFS (sizeof(conf_table) / sizeof(conf_table[0]))

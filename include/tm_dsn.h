@@ -1,0 +1,45 @@
+/*
+ * NAME
+ *	tm_dsn 3h - delivery status notifications and feedback reports
+ * DESCRIPTION
+ *	dsn_parse() reads one message with GMime and finds what it reports:
+ *	RFC 3464 delivery-status fields, RFC 5965 feedback-report fields, the
+ *	headers of the returned original (X-Tenant, Message-ID, To), or, for
+ *	the many MTAs that send plain-text bounces (qmail, Exim, old Sendmail,
+ *	Exchange, Domino...), recipients and reply texts found in the text. Each
+ *	recipient is classified with the bounce rules.
+ */
+#ifndef TM_DSN_H
+#define TM_DSN_H
+
+#include <stddef.h>
+
+#include "tm_bounce.h"
+#include "tm_sbuf.h"
+
+enum dsn_kind { DSN_NONE, DSN_DSN, DSN_ARF, DSN_TEXT, DSN_AUTOREPLY };
+
+typedef struct {
+	char *recipient;
+	char status[16]; /* "5.1.1"; "" if unknown */
+	int code;	 /* 550; 0 if unknown */
+	char *action;	 /* failed, delayed, delivered, relayed, expanded; "" */
+	char *text;	 /* diagnostic or reply text */
+	int category;
+	char *reason;
+} DSN_RCPT;
+
+typedef struct {
+	int kind;
+	char *feedback_type; /* ARF */
+	char *tenant;	     /* X-Tenant of the returned original */
+	char *message_id;    /* Message-ID of the returned original */
+	DSN_RCPT *r;
+	size_t n;
+} DSN_REPORT;
+
+/* dsn_parse - 0 (kind DSN_NONE when it is no bounce or report); never fails on bad input */
+int dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out);
+void dsn_report_clear(DSN_REPORT *r);
+
+#endif

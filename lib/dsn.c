@@ -1,0 +1,586 @@
+/*
+ * NAME
+ *	dsn - find and classify what a bounce or a feedback report says
+ * DESCRIPTION
+ *	GMime parses the MIME structure (multipart/report or not, any
+ *	transfer encoding, nesting bounded at 32 levels). Our code starts at
+ *	the report fields and the texts:
+ *	  - message/delivery-status (or a text part that carries the same
+ *	    fields, as some MTAs label it): one block per recipient, with
+ *	    Final-Recipient, Action, Status and Diagnostic-Code;
+ *	  - message/feedback-report: Feedback-Type and Original-Rcpt-To;
+ *	  - text/rfc822-headers or message/rfc822: the returned original's
+ *	    X-Tenant, Message-ID and To;
+ *	  - otherwise, if the message looks like a bounce, the recipients in
+ *	    X-Failed-Recipients or in the text, each with the reply text that
+ *	    follows it.
+ *	Auto-replies are recognised from their headers and subject.
+ * SEE ALSO
+ *	tm_dsn.h, RFC 3464, RFC 5965, lib/bounce.c
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <gmime/gmime.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tm_dsn.h"
+#include "tm_mem.h"
+
+#define DSN_MAX_DEPTH 32
+#define DSN_MAX_RCPTS 100
+#define DSN_MAX_TEXT (256 * 1024)
+
+static pthread_once_t dsn_once = PTHREAD_ONCE_INIT;
+
+static void
+dsn_gmime_init(void)
+{
+	g_mime_init();
+}
+
+typedef struct {
+	DSN_REPORT *out;
+	const BRULES *rules;
+	SBUF *text;	/* human-readable parts, for plain-text bounces */
+	char *to;	/* To of the returned original */
+	int have_fields;
+} WALK;
+
+void
+dsn_report_clear(DSN_REPORT *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->r[i].recipient);
+		free(r->r[i].action);
+		free(r->r[i].text);
+		free(r->r[i].reason);
+	}
+	free(r->r);
+	free(r->feedback_type);
+	free(r->tenant);
+	free(r->message_id);
+	memset(r, 0, sizeof(*r));
+}
+
+/* dsn_clean_addr - "rfc822; <User@Example.COM>" -> "User@Example.COM" (owned), or NULL */
+static char *
+dsn_clean_addr(const char *v)
+{
+	const char *semi = strchr(v, ';'), *p = semi ? semi + 1 : v, *end;
+	char *a;
+
+	while (isspace((unsigned char)*p) || *p == '<')
+		p++;
+	end = p + strlen(p);
+	while (end > p && (isspace((unsigned char)end[-1]) || end[-1] == '>'))
+		end--;
+	if (end == p || memchr(p, '@', (size_t)(end - p)) == NULL || end - p > 320)
+		return NULL;
+	a = xmalloc((size_t)(end - p) + 1);
+	memcpy(a, p, (size_t)(end - p));
+	a[end - p] = 0;
+	return a;
+}
+
+static DSN_RCPT *
+dsn_add(DSN_REPORT *r, char *recipient)
+{
+	DSN_RCPT *x;
+
+	if (r->n >= DSN_MAX_RCPTS) {
+		free(recipient);
+		return NULL;
+	}
+	for (size_t i = 0; i < r->n; i++) { /* one line per recipient */
+		if (strcasecmp(r->r[i].recipient, recipient) == 0) {
+			free(recipient);
+			return NULL;
+		}
+	}
+	r->r = xrealloc(r->r, (r->n + 1) * sizeof(DSN_RCPT));
+	x = &r->r[r->n++];
+	memset(x, 0, sizeof(*x));
+	x->recipient = recipient;
+	x->action = xstrdup("");
+	x->text = xstrdup("");
+	return x;
+}
+
+/* A parsed field block: names and values, unfolded. */
+typedef struct {
+	char *name[64], *value[64];
+	int n;
+} FIELDS;
+
+static void
+fields_clear(FIELDS *f)
+{
+	for (int i = 0; i < f->n; i++) {
+		free(f->name[i]);
+		free(f->value[i]);
+	}
+	f->n = 0;
+}
+
+static const char *
+fields_get(const FIELDS *f, const char *name)
+{
+	for (int i = 0; i < f->n; i++)
+		if (strcasecmp(f->name[i], name) == 0)
+			return f->value[i];
+	return NULL;
+}
+
+/*
+ * fields_next - the next block of "Name: value" lines (continuations
+ * unfolded) from *pp, up to a blank line. Returns 0 at the end.
+ */
+static int
+fields_next(const char **pp, FIELDS *f)
+{
+	const char *p = *pp;
+
+	fields_clear(f);
+	while (*p == '\r' || *p == '\n' || *p == ' ' || *p == '\t') /* blank lines between blocks */
+		p++;
+	if (*p == 0)
+		return 0;
+	while (*p && *p != '\r' && *p != '\n') {
+		const char *eol = p + strcspn(p, "\r\n"), *colon = memchr(p, ':', (size_t)(eol - p));
+		SBUF *v = sbuf_new(64);
+		if (colon && colon > p && f->n < 64 && !isspace((unsigned char)*p)) {
+			const char *q = colon + 1;
+			while (q < eol && isspace((unsigned char)*q))
+				q++;
+			sbuf_catn(v, q, (size_t)(eol - q));
+			for (;;) { /* folded continuation lines */
+				const char *nx = eol;
+				if (*nx == '\r')
+					nx++;
+				if (*nx == '\n')
+					nx++;
+				if (*nx != ' ' && *nx != '\t')
+					break;
+				while (*nx == ' ' || *nx == '\t')
+					nx++;
+				eol = nx + strcspn(nx, "\r\n");
+				sbuf_putc(v, ' ');
+				sbuf_catn(v, nx, (size_t)(eol - nx));
+			}
+			f->name[f->n] = xmalloc((size_t)(colon - p) + 1);
+			memcpy(f->name[f->n], p, (size_t)(colon - p));
+			f->name[f->n][colon - p] = 0;
+			f->value[f->n++] = sbuf_steal(v);
+			v = NULL;
+		}
+		sbuf_free(v);
+		p = eol;
+		if (*p == '\r')
+			p++;
+		if (*p == '\n')
+			p++;
+		if (*p == '\r' || *p == '\n')
+			break; /* blank line: the block ends */
+	}
+	*pp = p;
+	return 1;
+}
+
+/* dsn_classify - fill status, code and category of x from its text */
+static void
+dsn_classify(WALK *w, DSN_RCPT *x)
+{
+	SBUF *reason = sbuf_new(64);
+
+	if (x->code == 0)
+		x->code = bounce_extract_code(x->text);
+	if (*x->status == 0)
+		bounce_extract_status(x->text, x->status, sizeof(x->status));
+	if (strcasecmp(x->action, "delivered") == 0 || strcasecmp(x->action, "relayed") == 0 ||
+	    strcasecmp(x->action, "expanded") == 0) {
+		x->category = BC_DELIVERED;
+		sbuf_printf(reason, "%s", x->action);
+	} else {
+		x->category = bounce_classify(w->rules, x->status, x->code, x->text, reason);
+		if (x->category == BC_NONE || x->category == BC_DELIVERED) {
+			/* a failure report with nothing to go on: the action decides */
+			int failed = strcasecmp(x->action, "failed") == 0 || w->out->kind == DSN_TEXT;
+			sbuf_reset(reason);
+			x->category = failed ? BC_HARD : BC_SOFT;
+			sbuf_cat(reason, failed ? "permanent failure without a reason" : "delayed without a reason");
+		}
+	}
+	if (*x->status == 0 && x->code >= 400)
+		snprintf(x->status, sizeof(x->status), "%d.0.0", x->code / 100);
+	free(x->reason);
+	x->reason = sbuf_steal(reason);
+}
+
+/* dsn_status_fields - the per-recipient blocks of a delivery-status body */
+static void
+dsn_status_fields(WALK *w, const char *body)
+{
+	FIELDS f = {0};
+	const char *p = body;
+
+	while (fields_next(&p, &f)) {
+		const char *fr = fields_get(&f, "Final-Recipient"), *orr = fields_get(&f, "Original-Recipient");
+		const char *st = fields_get(&f, "Status"), *dc = fields_get(&f, "Diagnostic-Code");
+		const char *ac = fields_get(&f, "Action");
+		char *addr;
+		DSN_RCPT *x;
+		if (fr == NULL && orr == NULL)
+			continue;
+		if ((addr = dsn_clean_addr(fr ? fr : orr)) == NULL && orr)
+			addr = dsn_clean_addr(orr);
+		if (addr == NULL || (x = dsn_add(w->out, addr)) == NULL)
+			continue;
+		w->have_fields = 1;
+		if (ac) {
+			free(x->action);
+			x->action = xstrdup(ac);
+		}
+		if (dc) {
+			const char *semi = strchr(dc, ';');
+			free(x->text);
+			x->text = xstrdup(semi ? semi + 1 + strspn(semi + 1, " ") : dc);
+		}
+		if (st)
+			bounce_extract_status(st, x->status, sizeof(x->status));
+		dsn_classify(w, x);
+	}
+	fields_clear(&f);
+}
+
+/* dsn_feedback_fields - an ARF report */
+static void
+dsn_feedback_fields(WALK *w, const char *body)
+{
+	FIELDS f = {0};
+	const char *p = body;
+
+	w->out->kind = DSN_ARF;
+	while (fields_next(&p, &f)) {
+		const char *ft = fields_get(&f, "Feedback-Type");
+		if (ft && w->out->feedback_type == NULL)
+			w->out->feedback_type = xstrdup(ft);
+		for (int i = 0; i < f.n; i++) {
+			char *addr;
+			DSN_RCPT *x;
+			if (strcasecmp(f.name[i], "Original-Rcpt-To") != 0 && strcasecmp(f.name[i], "Removal-Recipient") != 0)
+				continue;
+			if ((addr = dsn_clean_addr(f.value[i])) != NULL && (x = dsn_add(w->out, addr)) != NULL)
+				w->have_fields = 1;
+		}
+	}
+	fields_clear(&f);
+}
+
+/* dsn_original_headers - X-Tenant, Message-ID and To of the returned message */
+static void
+dsn_original_headers(WALK *w, const char *body)
+{
+	FIELDS f = {0};
+	const char *p = body, *v;
+
+	if (fields_next(&p, &f)) {
+		if ((v = fields_get(&f, "X-Tenant")) && w->out->tenant == NULL)
+			w->out->tenant = xstrdup(v);
+		if ((v = fields_get(&f, "Message-ID")) && w->out->message_id == NULL)
+			w->out->message_id = xstrdup(v);
+		if ((v = fields_get(&f, "To")) && w->to == NULL)
+			w->to = xstrdup(v);
+	}
+	fields_clear(&f);
+}
+
+/* dsn_part_text - the decoded content of a leaf part, NUL-terminated, bounded */
+static char *
+dsn_part_text(GMimePart *part)
+{
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	GMimeStream *s;
+	GByteArray *arr;
+	char *t;
+
+	if (dw == NULL)
+		return xstrdup("");
+	s = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(dw, s);
+	arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
+	t = xmalloc(arr->len > DSN_MAX_TEXT ? DSN_MAX_TEXT + 1 : arr->len + 1);
+	memcpy(t, arr->data, arr->len > DSN_MAX_TEXT ? DSN_MAX_TEXT : arr->len);
+	t[arr->len > DSN_MAX_TEXT ? DSN_MAX_TEXT : arr->len] = 0;
+	g_object_unref(s);
+	return t;
+}
+
+static void
+dsn_walk(WALK *w, GMimeObject *obj, int depth)
+{
+	GMimeContentType *ct;
+	const char *type, *sub;
+
+	if (obj == NULL || depth > DSN_MAX_DEPTH)
+		return;
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int n = g_mime_multipart_get_count(mp);
+		for (int i = 0; i < n && i < 64; i++)
+			dsn_walk(w, g_mime_multipart_get_part(mp, i), depth + 1);
+		return;
+	}
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		if (m) {
+			const char *v;
+			GMimeObject *mo = GMIME_OBJECT(m);
+			if ((v = g_mime_object_get_header(mo, "X-Tenant")) && w->out->tenant == NULL)
+				w->out->tenant = xstrdup(v);
+			if ((v = g_mime_object_get_header(mo, "Message-ID")) && w->out->message_id == NULL)
+				w->out->message_id = xstrdup(v);
+			if ((v = g_mime_object_get_header(mo, "To")) && w->to == NULL)
+				w->to = xstrdup(v);
+		}
+		return; /* the original's own parts are not the report */
+	}
+	if (!GMIME_IS_PART(obj))
+		return;
+	ct = g_mime_object_get_content_type(obj);
+	type = ct ? g_mime_content_type_get_media_type(ct) : "text";
+	sub = ct ? g_mime_content_type_get_media_subtype(ct) : "plain";
+	type = type ? type : "text";
+	sub = sub ? sub : "plain";
+	{
+		char *t = dsn_part_text(GMIME_PART(obj));
+		if (strcasecmp(sub, "delivery-status") == 0 || strcasecmp(sub, "global-delivery-status") == 0)
+			dsn_status_fields(w, t);
+		else if (strcasecmp(sub, "feedback-report") == 0)
+			dsn_feedback_fields(w, t);
+		else if (strcasecmp(sub, "rfc822-headers") == 0 || strcasecmp(sub, "global-headers") == 0)
+			dsn_original_headers(w, t);
+		else if (strcasecmp(type, "text") == 0 || strcasecmp(type, "message") == 0) {
+			/* a mislabelled status part still carries the fields */
+			if (strcasestr(t, "Final-Recipient:") && strcasestr(t, "Status:"))
+				dsn_status_fields(w, t);
+			if (w->text->len < DSN_MAX_TEXT && strcasecmp(sub, "html") != 0)
+				sbuf_printf(w->text, "%s\n", t);
+			else if (w->text->len == 0 && strcasecmp(sub, "html") == 0)
+				sbuf_printf(w->text, "%s\n", t); /* strip tags below */
+		}
+		free(t);
+	}
+}
+
+/* dsn_looks_like_bounce - from the mailer daemon, or a subject bounces use */
+static int
+dsn_looks_like_bounce(GMimeMessage *m)
+{
+	GMimeObject *o = GMIME_OBJECT(m);
+	const char *from = g_mime_object_get_header(o, "From"), *subj = g_mime_object_get_header(o, "Subject");
+	const char *ct = g_mime_object_get_header(o, "Content-Type");
+	static const char *const subjects[] = {
+	    "undeliver", "undelivered", "delivery status", "delivery failure", "delivery has failed",
+	    "delivery notification", "returned mail", "failure notice", "mail delivery failed",
+	    "nondeliver", "non-deliver", "could not be delivered", "delivery problem", "not delivered",
+	    "mail system error", "delivery failed", "undeliverable", "rejected", "delivery report",
+	    "delivery error", "unzustellbar", "non remis", "no se puede entregar", NULL};
+
+	if (ct && strcasestr(ct, "multipart/report"))
+		return 1;
+	if (from && (strcasestr(from, "mailer-daemon") || strcasestr(from, "postmaster") ||
+		     strcasestr(from, "mail delivery") || strcasestr(from, "mail administrator")))
+		return 1;
+	for (int i = 0; subj && subjects[i]; i++)
+		if (strcasestr(subj, subjects[i]))
+			return 1;
+	return g_mime_object_get_header(o, "X-Failed-Recipients") != NULL;
+}
+
+static int
+dsn_is_autoreply(GMimeMessage *m)
+{
+	GMimeObject *o = GMIME_OBJECT(m);
+	const char *as = g_mime_object_get_header(o, "Auto-Submitted"), *subj = g_mime_object_get_header(o, "Subject");
+	const char *prec = g_mime_object_get_header(o, "Precedence");
+	static const char *const subjects[] = {"auto:", "automatic reply", "autoreply", "auto-reply", "auto reply",
+					       "out of office", "out of the office", "abwesenheit", "absence",
+					       "vacation", "réponse automatique", "respuesta automática", NULL};
+
+	if (as && strcasestr(as, "auto-replied"))
+		return 1;
+	if (g_mime_object_get_header(o, "X-Autoreply") || g_mime_object_get_header(o, "X-Autorespond") ||
+	    (prec && strcasestr(prec, "auto_reply")))
+		return 1;
+	for (int i = 0; subj && subjects[i]; i++)
+		if (strncasecmp(subj, subjects[i], strlen(subjects[i])) == 0 ||
+		    (strlen(subjects[i]) > 6 && strcasestr(subj, subjects[i])))
+			return 1;
+	return 0;
+}
+
+/* dsn_is_daemon_addr - addresses in a bounce that are not recipients */
+static int
+dsn_is_daemon_addr(const char *a)
+{
+	return strncasecmp(a, "mailer-daemon@", 14) == 0 || strncasecmp(a, "postmaster@", 11) == 0 ||
+	       strncasecmp(a, "mail-daemon@", 12) == 0 || strncasecmp(a, "noreply@", 8) == 0;
+}
+
+/*
+ * dsn_scan_text - recipients in a plain-text bounce: every address that
+ * starts a line, is in <> or is followed by ':', with the text that follows it
+ * up to the next such address.
+ */
+static void
+dsn_scan_text(WALK *w, const char *text, const char *sender)
+{
+	const char *p = text;
+	struct {
+		char *addr;
+		const char *at;
+	} found[DSN_MAX_RCPTS];
+	int n = 0;
+
+	while ((p = strchr(p, '@')) != NULL && n < DSN_MAX_RCPTS) {
+		const char *s = p, *e = p + 1;
+		while (s > text && (isalnum((unsigned char)s[-1]) || strchr("._%+-=/'", s[-1])))
+			s--;
+		while (isalnum((unsigned char)*e) || *e == '.' || *e == '-')
+			e++;
+		while (e > p + 1 && e[-1] == '.')
+			e--;
+		if (s < p && e > p + 3 && memchr(p, '.', (size_t)(e - p))) {
+			const char *ls = s;
+			int ok;
+			while (ls > text && (ls[-1] == ' ' || ls[-1] == '\t'))
+				ls--;
+			ok = (s > text && s[-1] == '<') || ls == text || ls[-1] == '\n' || *e == ':' ||
+			     (*e == '>' && e[1] == ':') || strncasecmp(e, ">:", 2) == 0;
+			/* "RCPT TO:<x>" and "Original-Recipient" lines name it too */
+			if (!ok && s - text > 8 && strncasecmp(s - 8, "RCPT TO:", 8) == 0)
+				ok = 1;
+			if (ok) {
+				char *a = xmalloc((size_t)(e - s) + 1);
+				memcpy(a, s, (size_t)(e - s));
+				a[e - s] = 0;
+				if (dsn_is_daemon_addr(a) || (sender && strcasecmp(a, sender) == 0) || strstr(a, "..")) {
+					free(a);
+				} else {
+					found[n].addr = a;
+					found[n++].at = e;
+				}
+			}
+		}
+		p = e > p ? e : p + 1;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *end = i + 1 < n ? found[i + 1].at : found[i].at + strlen(found[i].at);
+		size_t len = (size_t)(end - found[i].at) > 2000 ? 2000 : (size_t)(end - found[i].at);
+		DSN_RCPT *x = dsn_add(w->out, found[i].addr);
+		if (x == NULL)
+			continue; /* a repeat: the first context stays */
+		free(x->text);
+		x->text = xmalloc(len + 1);
+		memcpy(x->text, found[i].at, len);
+		x->text[len] = 0;
+		for (char *c = x->text; *c; c++)
+			if (*c == '\r' || *c == '\n' || *c == '\t')
+				*c = ' ';
+		free(x->action);
+		x->action = xstrdup("failed");
+		dsn_classify(w, x);
+	}
+}
+
+int
+dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
+{
+	GMimeStream *s;
+	GMimeParser *p;
+	GMimeMessage *m;
+	WALK w = {.out = out, .rules = rules};
+
+	memset(out, 0, sizeof(*out));
+	pthread_once(&dsn_once, dsn_gmime_init);
+	s = g_mime_stream_mem_new_with_buffer(data, len);
+	p = g_mime_parser_new_with_stream(s);
+	m = g_mime_parser_construct_message(p, NULL);
+	g_object_unref(p);
+	g_object_unref(s);
+	if (m == NULL)
+		return 0;
+	w.text = sbuf_new(1024);
+	out->kind = DSN_NONE;
+	if (dsn_is_autoreply(m) && !dsn_looks_like_bounce(m)) {
+		InternetAddressList *from = g_mime_message_get_from(m);
+		InternetAddress *a = from && internet_address_list_length(from) > 0 ? internet_address_list_get_address(from, 0) : NULL;
+		DSN_RCPT *x;
+		out->kind = DSN_AUTOREPLY;
+		if (a && INTERNET_ADDRESS_IS_MAILBOX(a) &&
+		    (x = dsn_add(out, xstrdup(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))))) != NULL) {
+			x->category = BC_AUTOREPLY;
+			x->reason = xstrdup("automatic reply");
+		}
+		goto done;
+	}
+	dsn_walk(&w, g_mime_message_get_mime_part(m), 0);
+	if (out->kind == DSN_ARF) {
+		const char *ft = out->feedback_type ? out->feedback_type : "abuse";
+		int cat = strncasecmp(ft, "opt-out", 7) == 0 ? BC_UNSUBSCRIBE
+			  : strcasecmp(ft, "not-spam") == 0 ? BC_NONE
+							    : BC_COMPLAINT;
+		if (out->n == 0 && w.to) { /* no Original-Rcpt-To: the original's To */
+			InternetAddressList *l = internet_address_list_parse(NULL, w.to);
+			InternetAddress *a = l && internet_address_list_length(l) > 0 ? internet_address_list_get_address(l, 0) : NULL;
+			if (a && INTERNET_ADDRESS_IS_MAILBOX(a))
+				dsn_add(out, xstrdup(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))));
+			if (l)
+				g_object_unref(l);
+		}
+		for (size_t i = 0; i < out->n; i++) {
+			out->r[i].category = cat;
+			SBUF *why = sbuf_new(64);
+			sbuf_printf(why, "feedback report: %.60s", ft);
+			free(out->r[i].reason);
+			out->r[i].reason = sbuf_steal(why);
+		}
+	} else if (w.have_fields) {
+		out->kind = DSN_DSN;
+	} else if (dsn_looks_like_bounce(m)) {
+		const char *xf = g_mime_object_get_header(GMIME_OBJECT(m), "X-Failed-Recipients");
+		out->kind = DSN_TEXT;
+		if (xf) { /* Exim names them; the text says why */
+			char *copy = xstrdup(xf), *save = NULL;
+			for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+				char *a = dsn_clean_addr(t);
+				DSN_RCPT *x;
+				const char *at;
+				if (a == NULL || (x = dsn_add(out, a)) == NULL)
+					continue;
+				at = strcasestr(sbuf_str(w.text), x->recipient);
+				free(x->text);
+				at = at ? at + strlen(x->recipient) : sbuf_str(w.text);
+				x->text = xstrndup(at, strlen(at) > 2000 ? 2000 : strlen(at));
+				for (char *c = x->text; *c; c++)
+					if (*c == '\r' || *c == '\n' || *c == '\t')
+						*c = ' ';
+				free(x->action);
+				x->action = xstrdup("failed");
+				dsn_classify(&w, x);
+			}
+			free(copy);
+		}
+		if (out->n == 0)
+			dsn_scan_text(&w, sbuf_str(w.text), NULL);
+	}
+done:
+	free(w.to);
+	sbuf_free(w.text);
+	g_object_unref(m);
+	return 0;
+}

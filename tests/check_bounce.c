@@ -1,0 +1,204 @@
+/*
+ * check_bounce - the shipped rules and their precedence, status and code
+ * extraction, every bounce fixture in tests/fixtures/bounce, and hostile
+ * input (garbage, 10 MB, deep nesting, missing boundaries) without a crash.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tm_bounce.h"
+#include "tm_dsn.h"
+#define SUITE_NAME "bounce"
+#include "check_main.h"
+
+static BRULES *rules;
+
+static void
+load_rules(void)
+{
+	SBUF *e = sbuf_new(64);
+
+	rules = brules_load(TOP_SRCDIR "/conf/bounce-rules.conf", e);
+	ck_assert_msg(rules != NULL, "%s", sbuf_str(e));
+	sbuf_free(e);
+}
+
+static void
+free_rules(void)
+{
+	rules = brules_free(rules);
+}
+
+static const struct {
+	const char *status;
+	int code;
+	const char *text;
+	int cat;
+} cases[] = {
+    {"5.2.2", 552, "mailbox full", BC_SOFT},
+    {"5.0.0", 550, "Requested action not taken: mailbox full", BC_SOFT}, /* full beats 5.x */
+    {"5.1.1", 550, "<x@y>: Recipient address rejected: User unknown", BC_HARD},
+    {"5.1.10", 550, "RESOLVER.ADR.RecipientNotFound", BC_HARD},
+    {"", 550, "user unknown", BC_HARD}, /* user unknown under a generic 550 */
+    {"", 550, "Requested action not taken: mailbox unavailable", BC_HARD},
+    {"4.7.0", 421, "Try again later", BC_THROTTLE},
+    {"", 421, "Too many connections", BC_THROTTLE},
+    {"4.2.1", 450, "rate limited, please slow down", BC_THROTTLE},
+    {"4.1.1", 450, "Recipient address rejected: unverified address: user unknown", BC_SOFT},
+    {"5.7.1", 554, "Client host [192.0.2.9] blocked using zen.spamhaus.org", BC_BLOCK},
+    {"5.7.26", 550, "This mail is unauthenticated", BC_BLOCK},
+    {"", 554, "Message rejected due to spam content", BC_BLOCK},
+    {"5.1.8", 553, "sender domain does not resolve", BC_BLOCK},
+    {"2.0.0", 250, "Ok: queued", BC_DELIVERED},
+    {"5.4.4", 550, "Unrouteable address", BC_HARD},
+    {"5.3.4", 552, "message too big", BC_SOFT},
+    {"", 0, "", BC_NONE},
+};
+
+START_TEST(precedence)
+{
+	SBUF *why = sbuf_new(64);
+	int c = bounce_classify(rules, cases[_i].status, cases[_i].code, cases[_i].text, why);
+
+	ck_assert_msg(c == cases[_i].cat, "%s %d \"%s\": %s (%s), expected %s", cases[_i].status, cases[_i].code,
+		      cases[_i].text, bounce_category_name(c), sbuf_str(why), bounce_category_name(cases[_i].cat));
+	sbuf_free(why);
+}
+END_TEST
+
+START_TEST(rule_errors_and_extraction)
+{
+	SBUF *e = sbuf_new(64);
+	char st[16];
+
+	ck_assert_ptr_null(brules_parse("r", "status=5.1.1 => hard ok\nstatus=5.* hard\ncode=5?? => bogus x\n"
+					 "text=/(unclosed/ => hard x\nfoo=1 => hard x\n",
+					 e));
+	ck_assert_str_eq(sbuf_str(e), "r:2: expected CONDITION... => CATEGORY REASON\n"
+				      "r:3: unknown category \"bogus\"\n"
+				      "r:4: bad regular expression: Unmatched ( or \\(\n"
+				      "r:5: unknown condition \"foo=1\" (status=GLOB, code=GLOB or text=/REGEX/, once each)\n");
+	ck_assert_uint_gt(brules_count(rules), 40);
+	bounce_extract_status("smtp; 550-5.1.1 The email account", st, sizeof(st));
+	ck_assert_str_eq(st, "5.1.1");
+	bounce_extract_status("version 1.2.3.4 and 10.5.1.1 are not statuses", st, sizeof(st));
+	ck_assert_str_eq(st, "");
+	ck_assert_int_eq(bounce_extract_code("Remote host said: 550 No such user"), 550);
+	ck_assert_int_eq(bounce_extract_code("554: delivery error"), 554);
+	ck_assert_int_eq(bounce_extract_code("port 25025 and 5500 users"), 0);
+	sbuf_free(e);
+}
+END_TEST
+
+static const struct {
+	const char *file, *rcpt, *status;
+	int cat;
+} fixtures[] = {
+    {"postfix-user-unknown.eml", "nobody@dest.example", "5.1.1", BC_HARD},
+    {"postfix-delayed.eml", "slow@dest.example", "4.4.1", BC_SOFT},
+    {"exim-failed.eml", "gone@dest.example", "5.0.0", BC_HARD},
+    {"qmail-notfound.eml", "missing@dest.example", "5.1.1", BC_HARD},
+    {"yahoo-dd.eml", "olduser@yahoo.com", "5.0.0", BC_HARD},
+    {"gmail-full.eml", "fullbox@gmail.com", "5.2.2", BC_SOFT},
+    {"o365-block.eml", "someone@outlook.com", "5.7.606", BC_BLOCK},
+    {"o365-notfound.eml", "ghost@contoso.com", "5.1.10", BC_HARD},
+    {"spamhaus-block.eml", "a@isp.example", "5.7.1", BC_BLOCK},
+    {"arf-abuse.eml", "complainer@provider.example", "", BC_COMPLAINT},
+    {"arf-optout-noroptto.eml", "leaver@provider.example", "", BC_UNSUBSCRIBE},
+    {"autoreply.eml", "jane@dest.example", "", BC_AUTOREPLY},
+    {"not-a-bounce.eml", NULL, "", BC_NONE},
+    {"mislabelled-textplain.eml", "moved@old.example", "5.1.6", BC_HARD},
+    {"greylist.eml", "wait@dest.example", "4.7.0", BC_THROTTLE},
+    {"truncated.eml", "cut@dest.example", "", BC_HARD},
+};
+
+static char *
+slurp(const char *name, size_t *len)
+{
+	char path[512];
+	FILE *fp;
+	char *buf = malloc(1 << 20);
+
+	snprintf(path, sizeof(path), "%s/tests/fixtures/bounce/%s", TOP_SRCDIR, name);
+	fp = fopen(path, "rb");
+	ck_assert_msg(fp != NULL, "%s", path);
+	*len = fread(buf, 1, (1 << 20) - 1, fp);
+	buf[*len] = 0;
+	fclose(fp);
+	return buf;
+}
+
+START_TEST(fixture_files)
+{
+	size_t len;
+	char *data = slurp(fixtures[_i].file, &len);
+	DSN_REPORT r;
+
+	dsn_parse(data, len, rules, &r);
+	if (fixtures[_i].rcpt == NULL) {
+		ck_assert_uint_eq(r.n, 0);
+	} else {
+		ck_assert_msg(r.n >= 1, "%s: no recipient", fixtures[_i].file);
+		ck_assert_str_eq(r.r[0].recipient, fixtures[_i].rcpt);
+		ck_assert_str_eq(r.r[0].status, fixtures[_i].status);
+		ck_assert_msg(r.r[0].category == fixtures[_i].cat, "%s: %s (%s)", fixtures[_i].file,
+			      bounce_category_name(r.r[0].category), r.r[0].reason);
+	}
+	if (strcmp(fixtures[_i].file, "postfix-user-unknown.eml") == 0) {
+		ck_assert_str_eq(r.tenant, "acme"); /* from the returned headers */
+		ck_assert_str_eq(r.message_id, "<n1@acme.example>");
+	}
+	if (strcmp(fixtures[_i].file, "spamhaus-block.eml") == 0)
+		ck_assert_uint_eq(r.n, 2);
+	dsn_report_clear(&r);
+	free(data);
+}
+END_TEST
+
+START_TEST(hostile_input)
+{
+	DSN_REPORT r;
+	size_t big = 10 * 1024 * 1024;
+	char *junk = malloc(big);
+	SBUF *nest = sbuf_new(1024);
+	const char *nobound = "From: MAILER-DAEMON@x\nSubject: Undelivered\nMIME-Version: 1.0\n"
+			      "Content-Type: multipart/report\n\nFinal-Recipient: rfc822; nb@x.example\nStatus: 5.1.1\n";
+
+	for (size_t i = 0; i < big; i++)
+		junk[i] = (char)((i * 2654435761u) >> 13);
+	dsn_parse(junk, big, rules, &r); /* 10 MB of binary garbage */
+	dsn_report_clear(&r);
+	memcpy(junk, "From: MAILER-DAEMON@x\nSubject: failure notice\n\n", 47);
+	dsn_parse(junk, big, rules, &r);
+	ck_assert_uint_le(r.n, 100);
+	dsn_report_clear(&r);
+	dsn_parse("", 0, rules, &r);
+	ck_assert_int_eq(r.kind, DSN_NONE);
+	dsn_report_clear(&r);
+	sbuf_cat(nest, "From: MAILER-DAEMON@x\nSubject: Undelivered\nMIME-Version: 1.0\n");
+	for (int i = 0; i < 200; i++)
+		sbuf_printf(nest, "Content-Type: multipart/mixed; boundary=\"b%d\"\n\n--b%d\n", i, i);
+	sbuf_cat(nest, "Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; deep@x.example\nAction: failed\nStatus: 5.1.1\n");
+	dsn_parse(nest->s, nest->len, rules, &r); /* 200 levels: bounded, no crash */
+	dsn_report_clear(&r);
+	dsn_parse(nobound, strlen(nobound), rules, &r);
+	ck_assert_int_ne(r.kind, DSN_ARF);
+	dsn_report_clear(&r);
+	sbuf_free(nest);
+	free(junk);
+}
+END_TEST
+
+static void
+suite_tests(TCase *tc)
+{
+	tcase_add_unchecked_fixture(tc, load_rules, free_rules);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, precedence, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_test(tc, rule_errors_and_extraction);
+	tcase_add_loop_test(tc, fixture_files, 0, sizeof(fixtures) / sizeof(fixtures[0]));
+	tcase_add_test(tc, hostile_input);
+}

@@ -25,6 +25,7 @@
 #include "tm_bounce.h"
 #include "tm_conf.h"
 #include "tm_dsn.h"
+#include "tm_maillog.h"
 #include "tm_mem.h"
 #include "tm_msg.h"
 
@@ -34,7 +35,8 @@ static void
 usage(void)
 {
 	fputs("usage: tenant-feedback [-c config_file] [-o name=value] [-r rules_file] COMMAND ...\n"
-	      "  classify [--json] FILE...   one line per recipient of each bounce or report\n",
+	      "  classify [--json] FILE...   one line per recipient of each bounce or report\n"
+	      "  scan [--json] FILE|-        each delivery record of a Postfix log, classified\n",
 	      stderr);
 	exit(2);
 }
@@ -120,6 +122,83 @@ cmd_classify(const BRULES *rules, int argc, char **argv)
 	return rc;
 }
 
+/* cmd_scan - every delivery record of a Postfix log, with its category */
+static int
+cmd_scan(const BRULES *rules, int argc, char **argv)
+{
+	const char *path = NULL;
+	int json = 0;
+	FILE *fp;
+	char *line = NULL;
+	size_t cap = 0, lines = 0, records = 0;
+	ssize_t n;
+	MAILLOG_REC *rec = xmalloc(sizeof(*rec));
+	SBUF *why = sbuf_new(64);
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (path == NULL)
+			path = argv[i];
+		else
+			usage();
+	}
+	if (path == NULL)
+		usage();
+	if ((fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r")) == NULL) {
+		fprintf(stderr, "tenant-feedback: %s: %s\n", path, strerror(errno));
+		free(rec);
+		sbuf_free(why);
+		return 1;
+	}
+	while ((n = getline(&line, &cap, fp)) > 0) {
+		int cat;
+		lines++;
+		if (!maillog_parse(line, (size_t)n, rec))
+			continue;
+		records++;
+		sbuf_reset(why);
+		if (rec->status == ML_SENT) {
+			cat = BC_DELIVERED;
+			sbuf_cat(why, "delivered");
+		} else {
+			cat = bounce_classify(rules, rec->dsn, bounce_extract_code(rec->text), rec->text, why);
+			if (cat == BC_NONE || cat == BC_DELIVERED) {
+				cat = rec->status == ML_BOUNCED ? BC_HARD : BC_SOFT;
+				sbuf_reset(why);
+				sbuf_cat(why, "no rule matched");
+			}
+		}
+		if (json) {
+			json_t *o = json_object();
+			char *s;
+			json_object_set_new(o, "queue_id", json_string(rec->qid));
+			json_object_set_new(o, "service", json_string(rec->service));
+			json_object_set_new(o, "recipient", json_string(rec->rcpt));
+			json_object_set_new(o, "relay", json_string(rec->relay));
+			json_object_set_new(o, "status", json_string(rec->dsn));
+			json_object_set_new(o, "log_status", json_string(maillog_status_name(rec->status)));
+			json_object_set_new(o, "category", json_string(bounce_category_name(cat)));
+			json_object_set_new(o, "reason", json_string(sbuf_str(why)));
+			json_object_set_new(o, "text", json_string(rec->text));
+			s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+			puts(s ? s : "{}");
+			free(s);
+			json_decref(o);
+		} else {
+			printf("%s %s %s %s %s (%s)\n", rec->qid, rec->rcpt, *rec->dsn ? rec->dsn : "-",
+			       maillog_status_name(rec->status), bounce_category_name(cat), sbuf_str(why));
+		}
+	}
+	fprintf(stderr, "tenant-feedback: %zu lines, %zu delivery records\n", lines, records);
+	if (fp != stdin)
+		fclose(fp);
+	free(line);
+	free(rec);
+	sbuf_free(why);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -169,6 +248,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[optind], "classify") == 0)
 		rc = cmd_classify(rules, argc - optind - 1, argv + optind + 1);
+	else if (strcmp(argv[optind], "scan") == 0)
+		rc = cmd_scan(rules, argc - optind - 1, argv + optind + 1);
 	else
 		usage();
 	brules_free(rules);

@@ -60,6 +60,10 @@ typedef struct conf {
 
 	/* tenant-feedback */
 	char *bounce_rules;
+	int hard_bounce_scope;	 /* 0 tenant, 1 global */
+	long soft_bounce_limit;	 /* N soft bounces in a row */
+	long soft_bounce_window; /* ms */
+	long queue_map_ttl;	 /* ms */
 } CONF;
 
 /*

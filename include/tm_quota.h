@@ -65,10 +65,13 @@ void quota_res_clear(QUOTA_RES *res);
 /*
  * quota_settle - commit (accepted, counted) or release (given back) the
  * members of one message. today is the tenant-local date for the counters;
- * rate_interval_us refunds the rate on release (0: none). 0 or -1 with err.
+ * rate_interval_us refunds the rate on release (0: none). A commit with a
+ * queue id also records tm:q:QID -> tenant for map_ttl_s (tenant-feedback).
+ * 0 or -1 with err.
  */
 int quota_settle(STORE *s, const char *tenant, const char *today, int commit,
-		 long rate_interval_us, char *const *members, size_t n, SBUF *err);
+		 long rate_interval_us, const char *qid, long map_ttl_s, char *const *members, size_t n,
+		 SBUF *err);
 
 /*
  * quota_reply - the reply text a client sees for a refusal, e.g.

@@ -42,6 +42,7 @@ static const char *const action3[] = {"reject", "tempfail", "accept", NULL};
 /* "-" keeps the indexes equal to ACT_*: store errors can never be answered with reject */
 static const char *const action_store[] = {"-", "tempfail", "accept", NULL};
 static const char *const ownership[] = {"enforce", "warn", "off", NULL};
+static const char *const scopes[] = {"tenant", "global", NULL};
 static const char *const supp_actions[] = {"reject", "discard", NULL};
 static const char *const levels[] = {"error", "warning", "info", "debug", NULL};
 
@@ -75,6 +76,10 @@ static const CONF_DEF conf_table[] = {
     {"policy_idle_timeout", CT_TIME, "600s", O(policy_idle_timeout), 1000, 86400000, NULL, "s"},
     {"policy_max_clients", CT_INT, "1000", O(policy_max_clients), 1, 100000},
     {"bounce_rules", CT_STR, SYSCONFDIR "/tenant-milter/bounce-rules.conf", O(bounce_rules)},
+    {"hard_bounce_scope", CT_ENUM, "tenant", O(hard_bounce_scope), 0, 0, scopes},
+    {"soft_bounce_limit", CT_INT, "3", O(soft_bounce_limit), 1, 100},
+    {"soft_bounce_window", CT_TIME, "14d", O(soft_bounce_window), 3600000, 2000000000L, NULL, "s"},
+    {"queue_map_ttl", CT_TIME, "7d", O(queue_map_ttl), 3600000, 2000000000L, NULL, "s"},
 };
 #undef O
 #define CONF_NDEFS (sizeof(conf_table) / sizeof(conf_table[0]))

@@ -142,10 +142,10 @@ quota_rcpt(STORE *s, const QUOTA_REQ *q, QUOTA_RES *res, SBUF *err)
 
 int
 quota_settle(STORE *s, const char *tenant, const char *today, int commit, long rate_interval_us,
-	     char *const *members, size_t n, SBUF *err)
+	     const char *qid, long map_ttl_s, char *const *members, size_t n, SBUF *err)
 {
-	char k[3][160], prefix[96], a[3][32];
-	const char *keys[3], **args;
+	char k[4][160], prefix[96], a[4][32];
+	const char *keys[4], **args;
 	redisReply *r;
 
 	if (n == 0)
@@ -157,16 +157,20 @@ quota_settle(STORE *s, const char *tenant, const char *today, int commit, long r
 	snprintf(a[0], sizeof(a[0]), "%ld", rate_interval_us);
 	snprintf(a[1], sizeof(a[1]), "%ld", QUOTA_USE_TTL);
 	snprintf(a[2], sizeof(a[2]), "%ld", QUOTA_STATS_TTL);
-	args = xmalloc(sizeof(*args) * (n + 5));
+	snprintf(a[3], sizeof(a[3]), "%ld", map_ttl_s > 0 ? map_ttl_s : 1);
+	snprintf(k[3], sizeof(k[3]), "tm:q:%.100s", qid && *qid && strcmp(qid, "NOQUEUE") != 0 ? qid : "");
+	args = xmalloc(sizeof(*args) * (n + 6));
 	args[0] = commit ? "commit" : "release";
 	args[1] = prefix;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		keys[i] = k[i];
 		args[2 + i] = a[i];
 	}
+	if (!commit || qid == NULL || *qid == 0 || strcmp(qid, "NOQUEUE") == 0)
+		keys[3] = "";
 	for (size_t i = 0; i < n; i++)
-		args[5 + i] = members[i];
-	r = store_eval(s, quota_script_sha(), quota_lua, 3, keys, (int)(n + 5), args, err);
+		args[6 + i] = members[i];
+	r = store_eval(s, quota_script_sha(), quota_lua, 4, keys, (int)(n + 6), args, err);
 	free(args);
 	if (r == NULL)
 		return -1;

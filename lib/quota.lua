@@ -12,8 +12,10 @@
 --               hour cap, provider cap (-1: none), GCRA interval and
 --               tolerance in microseconds (interval 0: no rate), RID,
 --               reservation ttl ms, use ttl s, stats ttl s
--- commit  KEYS: resv, stats:DATE (today), gcra
--- release ARGV: mode, prefix, GCRA interval, use ttl s, stats ttl s, members...
+-- commit  KEYS: resv, stats:DATE (today), gcra, queue-id map key (tm:q:QID) or ""
+-- release ARGV: mode, prefix, GCRA interval, use ttl s, stats ttl s, map ttl s, members...
+--         A commit also records queue id -> tenant for tenant-feedback, in the
+--         same call (no extra round trip).
 
 local mode, prefix = ARGV[1], ARGV[2]
 
@@ -131,10 +133,14 @@ if mode == 'rcpt' then
 end
 
 if mode == 'commit' or mode == 'release' then
-	local resv, stats, gcra = KEYS[1], KEYS[2], KEYS[3]
+	local resv, stats, gcra, qmap = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 	local interval, use_ttl, stats_ttl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+	local map_ttl = tonumber(ARGV[6])
 	local n = 0
-	for i = 6, #ARGV do
+	if mode == 'commit' and qmap and qmap ~= '' then
+		redis.call('SET', qmap, string.match(prefix, '^{t:(.-)}:$') or '', 'EX', map_ttl)
+	end
+	for i = 7, #ARGV do
 		local m = ARGV[i]
 		local live = redis.call('ZREM', resv, m)
 		if mode == 'commit' then

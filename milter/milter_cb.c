@@ -198,7 +198,8 @@ cb_settle(MSGCTX *m, int commit)
 	limits_at(l, time(NULL), "other", &at);
 	if ((s = spool_get(cb_pool, m->conf, err)) != NULL) {
 		rc = quota_settle(s, m->res.tenant->name, at.date, commit,
-				  !commit && l && l->has_rate ? l->rate.interval_us : 0, m->resv, m->nresv, err);
+				  !commit && l && l->has_rate ? l->rate.interval_us : 0, m->qid,
+				  m->conf->queue_map_ttl / 1000, m->resv, m->nresv, err);
 		spool_put(cb_pool, s);
 	}
 	if (rc < 0)

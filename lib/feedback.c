@@ -1,0 +1,103 @@
+/*
+ * NAME
+ *	feedback - the client of the feedback script
+ * SEE ALSO
+ *	tm_feedback.h, lib/feedback.lua
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "tm_bounce.h"
+#include "tm_digest.h"
+#include "tm_feedback.h"
+#include "tm_keys.h"
+#include "tm_suppress.h"
+
+#include "lib/feedback_lua.h" /* feedback_lua[]: lib/feedback.lua as a C string */
+
+static char fb_sha[41];
+static pthread_once_t fb_once = PTHREAD_ONCE_INIT;
+
+static void
+fb_sha_init(void)
+{
+	digest_sha1_hex(feedback_lua, strlen(feedback_lua), fb_sha);
+}
+
+const char *
+feedback_script_sha(void)
+{
+	pthread_once(&fb_once, fb_sha_init);
+	return fb_sha;
+}
+
+const char *
+feedback_script(void)
+{
+	return feedback_lua;
+}
+
+int
+feedback_argv(const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **argv, char buf[][384])
+{
+	SBUF *key = sbuf_new(64), *err = sbuf_new(32);
+	const char *at;
+	time_t now = time(NULL);
+	struct tm tm;
+	int n = 0;
+
+	if (supp_key(e->rcpt ? e->rcpt : "", key, err) < 0)
+		sbuf_reset(key);
+	at = strrchr(sbuf_str(key), '@');
+	gmtime_r(&now, &tm);
+	argv[n++] = "EVALSHA";
+	argv[n++] = feedback_script_sha();
+	argv[n++] = "4";
+	snprintf(buf[0], 384, FB_QMAP_FMT, e->qid && *e->qid ? e->qid : "-");
+	argv[n++] = e->tenant || !e->qid || !*e->qid ? "" : buf[0];
+	argv[n++] = e->pos_key ? e->pos_key : "";
+	argv[n++] = KEY_SUPP_GLOBAL;
+	snprintf(buf[1], 384, FB_SEEN_FMT, e->qid && *e->qid ? e->qid : "-", sbuf_str(key));
+	argv[n++] = e->qid && *e->qid && e->final ? buf[1] : "";
+	argv[n++] = e->tenant ? e->tenant : "";
+	argv[n++] = bounce_category_name(e->category);
+	snprintf(buf[2], 384, "%s", sbuf_str(key));
+	argv[n++] = buf[2];
+	argv[n++] = at && pm ? pmap_lookup(pm, at + 1) : at ? "other" : "";
+	argv[n++] = e->transport ? e->transport : "";
+	strftime(buf[3], 384, "%Y-%m-%d", &tm);
+	argv[n++] = buf[3];
+	argv[n++] = e->pos ? e->pos : "";
+	argv[n++] = c->hard_bounce_scope == 1 ? "global" : "tenant";
+	snprintf(buf[4], 384, "%ld", c->soft_bounce_limit);
+	argv[n++] = buf[4];
+	snprintf(buf[5], 384, "%ld", c->soft_bounce_window / 1000);
+	argv[n++] = buf[5];
+	snprintf(buf[6], 384, "%ld", 400L * 86400);
+	argv[n++] = buf[6];
+	snprintf(buf[7], 384, "%ld", c->queue_map_ttl / 1000);
+	argv[n++] = buf[7];
+	argv[n++] = e->final ? "1" : "0";
+	sbuf_free(key);
+	sbuf_free(err);
+	return n;
+}
+
+int
+feedback_apply(STORE *s, const CONF *c, const PMAP *pm, const FB_EVENT *e, int *applied, SBUF *err)
+{
+	const char *argv[24];
+	char buf[8][384];
+	int n = feedback_argv(c, pm, e, argv, buf);
+	redisReply *r = store_eval(s, feedback_script_sha(), feedback_script(), 4, argv + 3, n - 7, argv + 7, err);
+
+	if (r == NULL)
+		return -1;
+	*applied = r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[1]->integer == 1;
+	freeReplyObject(r);
+	return 0;
+}

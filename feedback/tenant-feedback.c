@@ -17,15 +17,20 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tm_bounce.h"
 #include "tm_conf.h"
 #include "tm_dsn.h"
+#include "tm_feedback.h"
 #include "tm_maillog.h"
+#include "tm_provider.h"
+#include "tm_store.h"
 #include "tm_mem.h"
 #include "tm_msg.h"
 
@@ -36,7 +41,10 @@ usage(void)
 {
 	fputs("usage: tenant-feedback [-c config_file] [-o name=value] [-r rules_file] COMMAND ...\n"
 	      "  classify [--json] FILE...   one line per recipient of each bounce or report\n"
-	      "  scan [--json] FILE|-        each delivery record of a Postfix log, classified\n",
+	      "  scan [--json] FILE|-        each delivery record of a Postfix log, classified\n"
+	      "  follow [--from-start] [--once] FILE\n"
+	      "                              apply a Postfix log's outcomes to Redis, durably\n"
+	      "  dsn                         apply one bounce or report from stdin (a pipe(8) command)\n",
 	      stderr);
 	exit(2);
 }
@@ -199,6 +207,252 @@ cmd_scan(const BRULES *rules, int argc, char **argv)
 	return 0;
 }
 
+/* log_category - the category of one delivery record */
+static int
+log_category(const BRULES *rules, const MAILLOG_REC *rec)
+{
+	SBUF *why = sbuf_new(64);
+	int cat;
+
+	if (rec->status == ML_SENT) {
+		sbuf_free(why);
+		return BC_DELIVERED;
+	}
+	cat = bounce_classify(rules, rec->dsn, bounce_extract_code(rec->text), rec->text, why);
+	if (cat == BC_NONE || cat == BC_DELIVERED)
+		cat = rec->status == ML_BOUNCED ? BC_HARD : BC_SOFT;
+	/* a deferral or expiry is never a hard bounce by itself */
+	if (rec->status != ML_BOUNCED && cat == BC_HARD)
+		cat = BC_SOFT;
+	sbuf_free(why);
+	return cat;
+}
+
+static volatile sig_atomic_t stop_following;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop_following = 1;
+}
+
+/*
+ * cmd_follow - apply a Postfix log to Redis. Each record's effects and the
+ * position after it are one atomic script call, so a restart resumes exactly
+ * after the last applied record: nothing lost, nothing counted twice. Lines
+ * that are no records move the position at the end of each batch. Rotation:
+ * a new inode at the path (rename) is opened once the old file is read to its
+ * end; a file shorter than the position (truncation) is read from its start.
+ */
+static int
+cmd_follow(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
+{
+	const char *path = NULL;
+	int from_start = 0, once = 0, rc = 0;
+	STORE *s = store_new(c);
+	SBUF *err = sbuf_new(128);
+	char poskey[512], posval[64], *line = NULL;
+	size_t cap = 0, lines = 0, records = 0, applied_total = 0;
+	FILE *fp = NULL;
+	struct stat st;
+	unsigned long long ino = 0;
+	long long off = 0;
+	MAILLOG_REC *rec = xmalloc(sizeof(*rec));
+	redisReply *r;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--from-start") == 0)
+			from_start = 1;
+		else if (strcmp(argv[i], "--once") == 0)
+			once = 1;
+		else if (path == NULL)
+			path = argv[i];
+		else
+			usage();
+	}
+	if (path == NULL || strcmp(path, "-") == 0)
+		usage();
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	snprintf(poskey, sizeof(poskey), FB_POS_FMT, path);
+reopen:
+	if (fp)
+		fclose(fp);
+	fp = NULL;
+	while (!stop_following && (fp = fopen(path, "r")) == NULL) {
+		if (once) {
+			fprintf(stderr, "tenant-feedback: %s: %s\n", path, strerror(errno));
+			rc = 1;
+			goto out;
+		}
+		sleep(1);
+	}
+	if (fp == NULL)
+		goto out;
+	fstat(fileno(fp), &st);
+	/* where to start: the stored position if it is this file's, else the start or the end */
+	off = 0;
+	sbuf_reset(err);
+	if ((r = store_cmd(s, err, "GET %s", poskey)) == NULL) {
+		msg_warn("%s; retrying", sbuf_str(err));
+		sleep(1);
+		goto reopen;
+	}
+	if (r->type == REDIS_REPLY_STRING && !from_start) {
+		unsigned long long pino;
+		long long poff;
+		if (sscanf(r->str, "%llu:%lld", &pino, &poff) == 2 && pino == (unsigned long long)st.st_ino &&
+		    poff <= st.st_size)
+			off = poff;
+	} else if (r->type != REDIS_REPLY_STRING && !from_start && !once) {
+		off = st.st_size; /* first start: new lines only */
+	}
+	freeReplyObject(r);
+	/* the batches use EVALSHA: make sure Redis has the script (after a restart too) */
+	if ((r = store_cmd(s, err, "SCRIPT LOAD %s", feedback_script())) == NULL) {
+		msg_warn("%s; retrying", sbuf_str(err));
+		sleep(1);
+		goto reopen;
+	}
+	freeReplyObject(r);
+	from_start = 0; /* only the first file */
+	ino = (unsigned long long)st.st_ino;
+	fseeko(fp, off, SEEK_SET);
+	while (!stop_following) {
+		size_t queued = 0, batch_records = 0, batch_lines = 0;
+		int last_was_record = 0;
+		ssize_t n;
+		clearerr(fp);
+		while (queued < 256 && (n = getline(&line, &cap, fp)) > 0) {
+			if (line[n - 1] != '\n') { /* a line still being written: come back for it */
+				fseeko(fp, off, SEEK_SET);
+				break;
+			}
+			off += n;
+			lines++;
+			batch_lines++;
+			last_was_record = 0;
+			if (!maillog_parse(line, (size_t)n, rec))
+				continue;
+			{
+				FB_EVENT e = {.qid = rec->qid, .category = log_category(rules, rec), .rcpt = rec->rcpt,
+					      .transport = rec->service, .final = rec->status != ML_DEFERRED,
+					      .pos_key = poskey, .pos = posval};
+				const char *av[24];
+				char buf[8][384];
+				int ac;
+				snprintf(posval, sizeof(posval), "%llu:%lld", ino, off);
+				ac = feedback_argv(c, pm, &e, av, buf);
+				if (store_append(s, ac, av, NULL, err) < 0)
+					goto broken;
+				queued++;
+				batch_records++;
+				last_was_record = 1;
+			}
+		}
+		if (!last_was_record && batch_lines > 0) { /* position after the last line read */
+			const char *av[3] = {"SET", poskey, posval};
+			snprintf(posval, sizeof(posval), "%llu:%lld", ino, off);
+			if (store_append(s, 3, av, NULL, err) < 0)
+				goto broken;
+			queued++;
+		}
+		if (queued && store_drain(s, queued, err) < 0)
+			goto broken;
+		records += batch_records;
+		applied_total += batch_records;
+		if (queued >= 256)
+			continue;
+		/* at the end: rotated or truncated? */
+		if (stat(path, &st) == 0 && (unsigned long long)st.st_ino != ino) {
+			if (getline(&line, &cap, fp) > 0) { /* the old file grew after all */
+				fseeko(fp, off, SEEK_SET);
+				continue;
+			}
+			msg_info("%s was rotated; following the new file", path);
+			sbuf_reset(err);
+			if ((r = store_cmd(s, err, "SET %s %llu:0", poskey, (unsigned long long)st.st_ino)) != NULL)
+				freeReplyObject(r);
+			goto reopen;
+		}
+		if (stat(path, &st) == 0 && st.st_size < off) {
+			msg_info("%s was truncated; reading it from the start", path);
+			off = 0;
+			fseeko(fp, 0, SEEK_SET);
+			continue;
+		}
+		if (once)
+			break;
+		usleep(200000);
+	}
+	fprintf(stderr, "tenant-feedback: %zu lines, %zu delivery records applied\n", lines, applied_total);
+	goto out;
+broken:
+	/* nothing after the stored position was applied: resume from there */
+	msg_warn("%s; resuming from the stored position", sbuf_str(err));
+	store_free(s);
+	s = store_new(c);
+	if (once) {
+		rc = 1;
+		goto out;
+	}
+	sleep(1);
+	goto reopen;
+out:
+	if (fp)
+		fclose(fp);
+	free(line);
+	free(rec);
+	sbuf_free(err);
+	store_free(s);
+	(void)records;
+	return rc;
+}
+
+/*
+ * cmd_dsn - one message on stdin, as a pipe(8) command. Exit 0 when its
+ * outcomes were applied or it is nothing to apply; 75 (EX_TEMPFAIL) when
+ * Redis could not be reached, so Postfix keeps the message and retries.
+ */
+static int
+cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm)
+{
+	size_t len;
+	SBUF *err = sbuf_new(128);
+	char *data = read_all("-", &len, err);
+	DSN_REPORT rep;
+	STORE *s;
+	int rc = 0;
+
+	if (data == NULL) {
+		fprintf(stderr, "tenant-feedback: %s\n", sbuf_str(err));
+		sbuf_free(err);
+		return 75;
+	}
+	dsn_parse(data, len, rules, &rep);
+	s = store_new(c);
+	for (size_t i = 0; i < rep.n; i++) {
+		FB_EVENT e = {.tenant = rep.tenant, .qid = "", .category = rep.r[i].category, .rcpt = rep.r[i].recipient,
+			      .transport = "", .final = 1};
+		int applied = 0;
+		if (rep.r[i].category == BC_AUTOREPLY || rep.r[i].category == BC_NONE)
+			continue;
+		if (feedback_apply(s, c, pm, &e, &applied, err) < 0) {
+			fprintf(stderr, "tenant-feedback: %s\n", sbuf_str(err));
+			rc = 75;
+			break;
+		}
+		msg_info("dsn: tenant=%s rcpt=%s category=%s%s", rep.tenant ? rep.tenant : "-", rep.r[i].recipient,
+			 bounce_category_name(rep.r[i].category), applied ? "" : " (not applied: no tenant or a repeat)");
+	}
+	store_free(s);
+	dsn_report_clear(&rep);
+	free(data);
+	sbuf_free(err);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -250,6 +504,13 @@ main(int argc, char **argv)
 		rc = cmd_classify(rules, argc - optind - 1, argv + optind + 1);
 	else if (strcmp(argv[optind], "scan") == 0)
 		rc = cmd_scan(rules, argc - optind - 1, argv + optind + 1);
+	else if (strcmp(argv[optind], "follow") == 0 || strcmp(argv[optind], "dsn") == 0) {
+		PMAP *pm = access(c->provider_map, R_OK) == 0 ? pmap_load(c->provider_map, errs) : NULL;
+		msg_set_level(c->log_level);
+		rc = argv[optind][0] == 'f' ? cmd_follow(c, rules, pm, argc - optind - 1, argv + optind + 1)
+					    : cmd_dsn(c, rules, pm);
+		pmap_free(pm);
+	}
 	else
 		usage();
 	brules_free(rules);

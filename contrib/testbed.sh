@@ -221,6 +221,49 @@ tb_postfix_egress() {
 	sleep 1
 }
 
+# tb_receiver_start - a second private Postfix as the receiving site: it refuses
+# nobody@dest.example with 550 5.1.1 and defers slow@dest.example with 451 4.7.0
+# (check_recipient_access), and passes everything else to the sink. Our relay
+# then delivers to it instead of to the sink.
+tb_receiver_start() {
+	local rx="$TB_DIR/rx"
+	TB_RX_PORT=$(tb_free_port)
+	mkdir -p "$rx/queue" "$rx/data"
+	chown postfix "$rx/data"
+	cat >"$rx/main.cf" <<MAIN
+compatibility_level = 3.6
+queue_directory = $rx/queue
+data_directory = $rx/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.dest.test
+mydestination =
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost = [127.0.0.1]:$TB_SINK_PORT
+alias_maps =
+alias_database =
+local_recipient_maps =
+biff = no
+smtputf8_enable = no
+smtpd_peername_lookup = no
+disable_dns_lookups = yes
+smtp_dns_support_level = disabled
+maillog_file = $rx/maillog
+maillog_file_prefixes = $TB_ROOT
+smtpd_recipient_restrictions = check_recipient_access inline:{ { nobody@dest.example = 550 5.1.1 User unknown }, { slow@dest.example = 451 4.7.0 Try again later, rate limited } }, permit_mynetworks, reject
+MAIN
+	tb_master_cf "$TB_RX_PORT" >"$rx/master.cf"
+	tb_register_config_dir "$rx"
+	postfix -c "$rx" check >"$TB_DIR/receiver-check.log" 2>&1 || { cat "$TB_DIR/receiver-check.log" >&2; return 1; }
+	postfix -c "$rx" start >>"$TB_DIR/receiver-check.log" 2>&1 || { cat "$TB_DIR/receiver-check.log" >&2; return 1; }
+	tb_wait_port "$TB_RX_PORT" || return 1
+	postconf -c "$TB_DIR/pf" -e "relayhost = [127.0.0.1]:$TB_RX_PORT"
+	postfix -c "$TB_DIR/pf" reload >/dev/null 2>&1
+	sleep 1
+}
+
 # tb_upstream_start - a second private Postfix, the "customer's MTA": it
 # listens on $TB_UP_PORT, has no milter, and relays everything into ours from
 # 127.0.0.2 (acme's network), retrying deferred mail every second or two.
@@ -368,6 +411,7 @@ tb_postfix_stop() {
 tb_stop_all() {
 	[ -n "$TB_DIR" ] || return 0
 	[ -f "$TB_DIR/up/main.cf" ] && postfix -c "$TB_DIR/up" stop >/dev/null 2>&1
+	[ -f "$TB_DIR/rx/main.cf" ] && postfix -c "$TB_DIR/rx" stop >/dev/null 2>&1
 	tb_postfix_stop
 	[ -f "$TB_DIR/sasl/dovecot.conf" ] && doveadm -c "$TB_DIR/sasl/dovecot.conf" stop >/dev/null 2>&1
 	tb_milter_stop

@@ -1,0 +1,62 @@
+#!/bin/bash
+# Delivery feedback through real Postfix instances: our relay delivers to a
+# second private Postfix acting as the receiving site, which refuses an
+# unknown user (550 5.1.1) and defers one address (451 4.7.0). tenant-feedback
+# follows our relay's log: the hard bounce becomes a suppression that the
+# milter then enforces at RCPT, the deferral counts as throttle, and a second
+# pass counts nothing again. An ARF report fed through a pipe(8) transport
+# suppresses its recipient.
+. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+ta_need_root
+ta_setup e2e-feedback
+tb_receiver_start || exit 99
+FB="$top_builddir/feedback/tenant-feedback"
+today=$(date -u +%F)
+from_acme=(--from news@acme.example --header 'From: <news@acme.example>')
+
+for to in nobody ok slow; do
+	ta_send_as_acme "${from_acme[@]}" --to "$to@dest.example" --header "Subject: to $to" >/dev/null
+done
+for _ in $(seq 1 100); do grep -q 'to=<nobody@dest.example>.*status=bounced' "$TB_DIR/pf/maillog" && break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q 'to=<slow@dest.example>.*status=deferred' "$TB_DIR/pf/maillog" && break; sleep 0.1; done
+ta_contains "the receiving site refused the unknown user" "$(cat "$TB_DIR/pf/maillog")" "said: 550 5.1.1 <nobody@dest.example>: Recipient address rejected: User unknown"
+qid=$(sed -n 's/.* \([0-9A-F]*\): to=<nobody@dest.example>.*status=bounced.*/\1/p' "$TB_DIR/pf/maillog" | head -1)
+ta_eq "the milter recorded the queue id for the tenant" "$(tb_redis get "tm:q:$qid")" acme
+
+out=$("$FB" -c "$TB_CONF" follow --from-start --once "$TB_DIR/pf/maillog" 2>&1)
+ta_contains "follow applies the log" "$out" "delivery records applied"
+ta_eq "the hard bounce became acme's suppression" "$(tb_redis hget '{t:acme}:supp' nobody@dest.example | cut -d'|' -f1)" hard-bounce
+ta_eq "dashboard: bounced_hard" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" 1
+ta_eq "dashboard: the deferral counts as throttle" "$(tb_redis hget "{t:acme}:fb:$today" throttled)" 1
+ta_eq "dashboard: delivered" "$(tb_redis hget "{t:acme}:fb:$today" delivered)" 1
+ta_eq "dashboard: by transport" "$(tb_redis hget "{t:acme}:fb:$today" transport:postfix/smtp:bounced_hard)" 1
+before=$(tb_redis hgetall "{t:acme}:fb:$today" | paste -sd' ')
+"$FB" -c "$TB_CONF" follow --once "$TB_DIR/pf/maillog" >/dev/null 2>&1
+ta_eq "a second pass counts nothing twice" "$(tb_redis hgetall "{t:acme}:fb:$today" | paste -sd' ')" "$before"
+
+out=$(ta_send_as_acme "${from_acme[@]}" --to nobody@dest.example --header 'Subject: again')
+ta_contains "the next message to the bounced address is refused at RCPT" "$out" "550 5.7.1 <nobody@dest.example>: recipient suppressed (hard-bounce, $today)"
+out=$(ta_send_as_beta --from b@beta.example --header 'From: <b@beta.example>' --to nobody@dest.example --header 'Subject: beta')
+ta_lacks "another tenant is not affected (hard_bounce_scope = tenant)" "$out" "550 5.7.1"
+
+# an ARF complaint through a pipe(8) transport, received on an inbound listener
+# without the milter (reports come from providers, not from tenants)
+FBL_PORT=$(tb_free_port)
+cat >>"$TB_DIR/pf/master.cf" <<MASTER
+127.0.0.1:$FBL_PORT inet n - n - - smtpd -o smtpd_milters=
+feedback  unix  -       n       n       -       -       pipe
+  flags=Rq user=nobody argv=$FB -c $TB_CONF dsn
+MASTER
+postconf -c "$TB_DIR/pf" -e "transport_maps = inline:{ fbl@relay.test=feedback: }"
+postfix -c "$TB_DIR/pf" reload >/dev/null 2>&1
+sleep 1
+sed 's/complainer@provider.example/angry@dest.example/' "$top_srcdir/tests/fixtures/bounce/arf-abuse.eml" >"$TB_DIR/arf.eml"
+tb_wait_port "$FBL_PORT"
+out=$(swaks --server 127.0.0.1 --port "$FBL_PORT" --helo fbl.provider.test --from fbl@provider.example --to fbl@relay.test \
+	--data "$TB_DIR/arf.eml" --hide-informational 2>&1)
+ta_contains "the report is accepted for the pipe transport" "$out" "250 2.0.0 Ok: queued"
+for _ in $(seq 1 100); do [ -n "$(tb_redis hget '{t:acme}:supp' angry@dest.example)" ] && break; sleep 0.1; done
+ta_eq "the complaint suppresses its recipient for the tenant" "$(tb_redis hget '{t:acme}:supp' angry@dest.example | cut -d'|' -f1)" complaint
+ta_eq "dashboard: complaints" "$(tb_redis hget "{t:acme}:fb:$today" complaints)" 1
+ta_contains "Postfix delivered it through the pipe" "$(cat "$TB_DIR/pf/maillog")" "relay=feedback"
+ta_finish

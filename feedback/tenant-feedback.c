@@ -433,8 +433,10 @@ cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm)
 	dsn_parse(data, len, rules, &rep);
 	s = store_new(c);
 	for (size_t i = 0; i < rep.n; i++) {
-		FB_EVENT e = {.tenant = rep.tenant, .qid = "", .category = rep.r[i].category, .rcpt = rep.r[i].recipient,
-			      .transport = "", .final = 1};
+		/* the queue id finds the tenant when the original's headers did not come back, and
+		   makes a bounce already counted from the log count once */
+		FB_EVENT e = {.tenant = rep.tenant, .qid = rep.queue_id ? rep.queue_id : "", .category = rep.r[i].category,
+			      .rcpt = rep.r[i].recipient, .transport = "", .final = 1};
 		int applied = 0;
 		if (rep.r[i].category == BC_AUTOREPLY || rep.r[i].category == BC_NONE)
 			continue;

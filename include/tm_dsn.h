@@ -34,6 +34,7 @@ typedef struct {
 	char *feedback_type; /* ARF */
 	char *tenant;	     /* X-Tenant of the returned original */
 	char *message_id;    /* Message-ID of the returned original */
+	char *queue_id;	     /* X-Postfix-Queue-ID of the reporting MTA, if it is Postfix */
 	DSN_RCPT *r;
 	size_t n;
 } DSN_REPORT;

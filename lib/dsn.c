@@ -63,6 +63,7 @@ dsn_report_clear(DSN_REPORT *r)
 	free(r->feedback_type);
 	free(r->tenant);
 	free(r->message_id);
+	free(r->queue_id);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -230,9 +231,11 @@ dsn_status_fields(WALK *w, const char *body)
 	while (fields_next(&p, &f)) {
 		const char *fr = fields_get(&f, "Final-Recipient"), *orr = fields_get(&f, "Original-Recipient");
 		const char *st = fields_get(&f, "Status"), *dc = fields_get(&f, "Diagnostic-Code");
-		const char *ac = fields_get(&f, "Action");
+		const char *ac = fields_get(&f, "Action"), *q = fields_get(&f, "X-Postfix-Queue-ID");
 		char *addr;
 		DSN_RCPT *x;
+		if (q && w->out->queue_id == NULL && strlen(q) < 32)
+			w->out->queue_id = xstrdup(q);
 		if (fr == NULL && orr == NULL)
 			continue;
 		if ((addr = dsn_clean_addr(fr ? fr : orr)) == NULL && orr)

@@ -151,6 +151,7 @@ START_TEST(fixture_files)
 	if (strcmp(fixtures[_i].file, "postfix-user-unknown.eml") == 0) {
 		ck_assert_str_eq(r.tenant, "acme"); /* from the returned headers */
 		ck_assert_str_eq(r.message_id, "<n1@acme.example>");
+		ck_assert_str_eq(r.queue_id, "3F2A1C0");
 	}
 	if (strcmp(fixtures[_i].file, "spamhaus-block.eml") == 0)
 		ck_assert_uint_eq(r.n, 2);

@@ -59,4 +59,12 @@ for _ in $(seq 1 100); do [ -n "$(tb_redis hget '{t:acme}:supp' angry@dest.examp
 ta_eq "the complaint suppresses its recipient for the tenant" "$(tb_redis hget '{t:acme}:supp' angry@dest.example | cut -d'|' -f1)" complaint
 ta_eq "dashboard: complaints" "$(tb_redis hget "{t:acme}:fb:$today" complaints)" 1
 ta_contains "Postfix delivered it through the pipe" "$(cat "$TB_DIR/pf/maillog")" "relay=feedback"
+
+# the DSN of the bounce already counted from the log counts once
+sed "s/3F2A1C0/$qid/" "$top_srcdir/tests/fixtures/bounce/postfix-user-unknown.eml" >"$TB_DIR/dsn.eml"
+swaks --server 127.0.0.1 --port "$FBL_PORT" --helo mx.test --from '' --to fbl@relay.test --data "$TB_DIR/dsn.eml" \
+	--hide-all >/dev/null 2>&1
+for _ in $(seq 1 100); do [ "$(grep -c 'relay=feedback.*status=sent' "$TB_DIR/pf/maillog")" -ge 2 ] && break; sleep 0.1; done
+ta_contains "the DSN went through the pipe too" "$(grep 'relay=feedback' "$TB_DIR/pf/maillog" | tail -1)" "category=hard (not applied"
+ta_eq "and bounced_hard is still 1" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" 1
 ta_finish

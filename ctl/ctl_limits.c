@@ -389,6 +389,56 @@ ctl_int(json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
+static const char *const fb_counters[] = {"delivered", "deferred", "bounced_hard", "bounced_soft", "blocked",
+					  "throttled", "complaints", "unsubscribes", NULL};
+
+/* ctl_feedback_json - delivery feedback counters over days UTC days ending today, with rates and flags */
+static json_t *
+ctl_feedback_json(CTL *c, const char *name, int days, SBUF *err)
+{
+	json_t *o = json_object(), *flags = json_array();
+	long long sum[8] = {0};
+	time_t now = time(NULL);
+	double sent, b, h, cr;
+
+	for (int d = 0; d < days; d++) {
+		time_t t = now - (time_t)d * 86400;
+		struct tm tm;
+		char date[16], key[160];
+		json_t *day;
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+		snprintf(key, sizeof(key), "{t:%s}:fb:%s", name, date);
+		if ((day = ctl_hash_json(c, key, err)) == NULL) {
+			json_decref(o);
+			json_decref(flags);
+			return NULL;
+		}
+		for (int i = 0; fb_counters[i]; i++)
+			sum[i] += ctl_int(day, fb_counters[i]);
+		json_decref(day);
+	}
+	for (int i = 0; fb_counters[i]; i++)
+		json_object_set_new(o, fb_counters[i], json_integer(sum[i]));
+	sent = (double)(sum[0] + sum[2] + sum[3]);
+	b = sent > 0 ? (double)(sum[2] + sum[3]) / sent : 0;
+	h = sent > 0 ? (double)sum[2] / sent : 0;
+	cr = sum[0] > 0 ? (double)sum[6] / (double)sum[0] : 0;
+	json_object_set_new(o, "bounce_rate", json_real(b));
+	json_object_set_new(o, "hard_bounce_rate", json_real(h));
+	json_object_set_new(o, "complaint_rate", json_real(cr));
+	if (b > 0.02)
+		json_array_append_new(flags, json_string("bounce rate over 2%"));
+	if (h > 0.005)
+		json_array_append_new(flags, json_string("hard-bounce rate over 0.5%"));
+	if (cr > 0.003)
+		json_array_append_new(flags, json_string("complaint rate over 0.3%"));
+	else if (cr > 0.001)
+		json_array_append_new(flags, json_string("complaint rate over 0.1%"));
+	json_object_set_new(o, "flags", flags);
+	return o;
+}
+
 /* ctl_stats_json - one tenant's day: caps, usage and counters, by provider */
 static json_t *
 ctl_stats_json(CTL *c, const char *name, const char *day, SBUF *err)
@@ -442,6 +492,14 @@ ctl_stats_json(CTL *c, const char *name, const char *day, SBUF *err)
 	json_object_set_new(o, "providers", prov);
 	json_decref(use);
 	json_decref(st);
+	{
+		json_t *fb = json_object(), *t1 = ctl_feedback_json(c, name, 1, err), *t7 = ctl_feedback_json(c, name, 7, err);
+		if (t1)
+			json_object_set_new(fb, "today", t1);
+		if (t7)
+			json_object_set_new(fb, "7d", t7);
+		json_object_set_new(o, "feedback", fb);
+	}
 out:
 	limits_free(l);
 	return o;
@@ -488,6 +546,29 @@ ctl_cmd_stats(CTL *c, int argc, char **argv)
 	printf("%-10s %8lld %8s %9lld %13lld %13lld %10lld\n", "total", ctl_int(o, "used"), "",
 	       ctl_int(o, "accepted"), ctl_int(o, "deferred_cap"), ctl_int(o, "deferred_rate"),
 	       ctl_int(o, "rejected_suppressed"));
+	{
+		json_t *fb = json_object_get(o, "feedback");
+		const char *when[] = {"today", "7d"};
+		printf("delivery feedback (UTC days)\n%-6s %9s %8s %8s %8s %8s %9s %10s %8s %8s %10s  %s\n", "", "DELIVERED",
+		       "DEFERRED", "HARD", "SOFT", "BLOCKED", "THROTTLED", "COMPLAINTS", "BOUNCE%", "HARD%", "COMPLAINT%",
+		       "FLAGS");
+		for (int k = 0; k < 2; k++) {
+			json_t *x = json_object_get(fb, when[k]), *fl;
+			SBUF *f = sbuf_new(64);
+			size_t j;
+			if (x == NULL)
+				continue;
+			json_array_foreach(json_object_get(x, "flags"), j, fl)
+				sbuf_printf(f, "%s%s", j ? "; " : "", json_string_value(fl));
+			printf("%-6s %9lld %8lld %8lld %8lld %8lld %9lld %10lld %7.2f%% %7.2f%% %9.3f%%  %s\n", when[k],
+			       ctl_int(x, "delivered"), ctl_int(x, "deferred"), ctl_int(x, "bounced_hard"),
+			       ctl_int(x, "bounced_soft"), ctl_int(x, "blocked"), ctl_int(x, "throttled"),
+			       ctl_int(x, "complaints"), 100 * json_real_value(json_object_get(x, "bounce_rate")),
+			       100 * json_real_value(json_object_get(x, "hard_bounce_rate")),
+			       100 * json_real_value(json_object_get(x, "complaint_rate")), f->len ? sbuf_str(f) : "-");
+			sbuf_free(f);
+		}
+	}
 	json_decref(o);
 	sbuf_free(err);
 	return CTL_OK;

@@ -75,3 +75,18 @@ ta_synced() {
 	tb_log "milter did not load tenant version $v"
 	return 1
 }
+
+# ta_milter_restart [ARGS] - restart the milter and wait for the new process's own
+# directory load (the log still holds the earlier process's lines)
+ta_milter_restart() {
+	local loads
+	loads=$(grep -c "tenant directory loaded" "$TB_DIR/milter.log" 2>/dev/null)
+	tb_milter_stop
+	tb_milter_start "$@" || return 1
+	for _ in $(seq 1 100); do
+		[ "$(grep -c "tenant directory loaded" "$TB_DIR/milter.log")" -gt "${loads:-0}" ] && return 0
+		sleep 0.1
+	done
+	tb_log "the restarted milter did not load the directory"
+	return 1
+}

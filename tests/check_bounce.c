@@ -114,6 +114,14 @@ static const struct {
     {"mislabelled-textplain.eml", "moved@old.example", "5.1.6", BC_HARD},
     {"greylist.eml", "wait@dest.example", "4.7.0", BC_THROTTLE},
     {"truncated.eml", "cut@dest.example", "", BC_HARD},
+    {"sendmail-dsn.eml", "jdoe@sendmail.example", "5.1.1", BC_HARD},
+    {"ses-bounce.eml", "bounce@simulator.amazonses.com", "5.1.1", BC_HARD},
+    {"exchange-onprem.eml", "former@corp.example", "5.1.10", BC_HARD},
+    {"courier.eml", "user@courier.example", "5.0.0", BC_SOFT},
+    {"domino.eml", "someone@domino.example", "5.0.0", BC_HARD},
+    {"base64-textbounce.eml", "killed@b64.example", "5.1.1", BC_HARD},
+    {"gmail-blocked.eml", "reader@gmail.com", "5.7.1", BC_BLOCK},
+    {"yahoo-arf.eml", "fan1@yahoo.com", "", BC_COMPLAINT},
 };
 
 static char *

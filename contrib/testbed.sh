@@ -63,6 +63,7 @@ pid_file = $TB_DIR/run/tenant-milter.pid
 tenant_refresh_interval = 200ms
 tenant_cache_max_age = 2s
 provider_map = $top_srcdir/conf/providers.conf
+token_keys = $TB_DIR/token.keys
 CONF
 }
 

@@ -65,5 +65,6 @@ int ctl_cmd_suppress(CTL *c, int argc, char **argv);
 int ctl_cmd_transport(CTL *c, int argc, char **argv);
 int ctl_cmd_pool(CTL *c, int argc, char **argv);
 int ctl_cmd_postfix_config(CTL *c, int argc, char **argv);
+int ctl_cmd_unsubscribe_key(CTL *c, int argc, char **argv);
 
 #endif

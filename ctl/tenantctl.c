@@ -38,6 +38,7 @@ static const struct {
     {"transport", ctl_cmd_transport, 1},
     {"pool", ctl_cmd_pool, 1},
     {"postfix-config", ctl_cmd_postfix_config, 1},
+    {"unsubscribe-key", ctl_cmd_unsubscribe_key, 0},
 };
 
 int
@@ -92,7 +93,8 @@ usage(void)
 	      "  transport enable NAME\n"
 	      "  pool add POOL TRANSPORT[:WEIGHT]...\n"
 	      "  pool assign TENANT POOL [--stream transactional|bulk|any]\n"
-	      "  postfix-config      the master.cf and main.cf lines for every transport\n",
+	      "  postfix-config      the master.cf and main.cf lines for every transport\n"
+	      "  unsubscribe-key generate|rotate|list|retire ID   the keys that seal tokens\n",
 	      stderr);
 	exit(CTL_USAGE);
 }

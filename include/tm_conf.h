@@ -64,6 +64,10 @@ typedef struct conf {
 	long soft_bounce_limit;	 /* N soft bounces in a row */
 	long soft_bounce_window; /* ms */
 	long queue_map_ttl;	 /* ms */
+
+	/* sealed tokens (unsubscribe links, VERP) */
+	char *token_keys;
+	long token_lifetime; /* ms */
 } CONF;
 
 /*

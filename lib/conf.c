@@ -80,6 +80,8 @@ static const CONF_DEF conf_table[] = {
     {"soft_bounce_limit", CT_INT, "3", O(soft_bounce_limit), 1, 100},
     {"soft_bounce_window", CT_TIME, "14d", O(soft_bounce_window), 3600000, 2000000000L, NULL, "s"},
     {"queue_map_ttl", CT_TIME, "7d", O(queue_map_ttl), 3600000, 2000000000L, NULL, "s"},
+    {"token_keys", CT_STR, SYSCONFDIR "/tenant-milter/token.keys", O(token_keys)},
+    {"token_lifetime", CT_TIME, "365d", O(token_lifetime), 86400000, 400000000000L, NULL, "s"},
 };
 #undef O
 #define CONF_NDEFS (sizeof(conf_table) / sizeof(conf_table[0]))

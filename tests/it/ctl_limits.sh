@@ -101,6 +101,19 @@ ta_contains "stats for another day" "$(tb_ctl stats acme --day 2026-01-01 --json
 ta_contains "stats: a bad day is refused" "$(tb_ctl stats acme --day yesterday 2>&1)" 'bad date "yesterday"'
 ta_contains "top --json lists every tenant" "$(tb_ctl top --json)" '"tenant":"beta"'
 ta_contains "top" "$(tb_ctl top)" "acme                     active    $today             7/-         7         2          0"
+# the token keyring: generate, list (no key material), rotate, retire
+ta_contains "unsubscribe-key generate" "$(tb_ctl unsubscribe-key generate)" "key 1 generated in $TB_DIR/token.keys (mode 0600)"
+ta_eq "the keyring is mode 0600" "$(stat -c %a "$TB_DIR/token.keys")" 600
+ta_status "generate refuses to overwrite" 1 tb_ctl unsubscribe-key generate
+ta_contains "rotate adds a key" "$(tb_ctl unsubscribe-key rotate)" "key 2 added"
+ta_status "the last live key cannot be retired" 0 tb_ctl unsubscribe-key retire 1
+ta_status "...but only while another is live" 1 tb_ctl unsubscribe-key retire 2
+list=$(tb_ctl unsubscribe-key list)
+ta_contains "list shows state" "$list" "key 1  created $today  retired"
+ta_lacks "list never prints key material" "$list" "$(sed -n 's/^2 \([0-9a-f]*\) .*/\1/p' "$TB_DIR/token.keys")"
+chmod 0644 "$TB_DIR/token.keys"
+ta_contains "a keyring readable by others is refused" "$(tb_ctl unsubscribe-key list 2>&1)" "keys must be mode 0600"
+
 # removing a tenant removes its limits and its own list, keeps its counters
 tb_ctl tenant remove acme >/dev/null
 ta_eq "tenant remove drops its limits and list" "$(tb_redis exists '{t:acme}:limits' '{t:acme}:supp')" 0

@@ -68,6 +68,13 @@ typedef struct conf {
 	/* sealed tokens (unsubscribe links, VERP) */
 	char *token_keys;
 	long token_lifetime; /* ms */
+
+	/* one-click unsubscribe (bulk stream) */
+	char *unsubscribe_url_host;	 /* "" = no unsubscribe headers */
+	char *unsubscribe_mailto_domain; /* "" = no mailto URI */
+	int existing_unsubscribe;	 /* 0 keep (if complete), 1 replace */
+	int bulk_multi_recipient;	 /* 0 accept (logged), 1 reject */
+	char *unsubscribe_list_header;	 /* "" = no list id in tokens */
 } CONF;
 
 /*

@@ -42,6 +42,8 @@ static const char *const action3[] = {"reject", "tempfail", "accept", NULL};
 /* "-" keeps the indexes equal to ACT_*: store errors can never be answered with reject */
 static const char *const action_store[] = {"-", "tempfail", "accept", NULL};
 static const char *const ownership[] = {"enforce", "warn", "off", NULL};
+static const char *const keep_replace[] = {"keep", "replace", NULL};
+static const char *const accept_reject[] = {"accept", "reject", NULL};
 static const char *const scopes[] = {"tenant", "global", NULL};
 static const char *const supp_actions[] = {"reject", "discard", NULL};
 static const char *const levels[] = {"error", "warning", "info", "debug", NULL};
@@ -82,6 +84,11 @@ static const CONF_DEF conf_table[] = {
     {"queue_map_ttl", CT_TIME, "7d", O(queue_map_ttl), 3600000, 2000000000L, NULL, "s"},
     {"token_keys", CT_STR, SYSCONFDIR "/tenant-milter/token.keys", O(token_keys)},
     {"token_lifetime", CT_TIME, "365d", O(token_lifetime), 86400000, 400000000000L, NULL, "s"},
+    {"unsubscribe_url_host", CT_STR, "", O(unsubscribe_url_host)},
+    {"unsubscribe_mailto_domain", CT_STR, "", O(unsubscribe_mailto_domain)},
+    {"existing_unsubscribe", CT_ENUM, "keep", O(existing_unsubscribe), 0, 0, keep_replace},
+    {"bulk_multi_recipient", CT_ENUM, "accept", O(bulk_multi_recipient), 0, 0, accept_reject},
+    {"unsubscribe_list_header", CT_STR, "", O(unsubscribe_list_header)},
 };
 #undef O
 #define CONF_NDEFS (sizeof(conf_table) / sizeof(conf_table[0]))

@@ -22,6 +22,9 @@ CONF *milter_cb_conf(void); /* an owned reference to the current configuration *
 void milter_cb_shutdown(void);
 /* milter_cb_set_pmap - swap in a provider map (owned from now on; NULL: every domain is "other") */
 void milter_cb_set_pmap(PMAP *m);
+/* milter_cb_set_keyring - swap in the token keys (owned from now on; NULL: no unsubscribe headers) */
+struct keyring;
+void milter_cb_set_keyring(struct keyring *k);
 
 extern struct smfiDesc milter_desc;
 

@@ -36,7 +36,10 @@
 #include "tm_keys.h"
 #include "tm_provider.h"
 #include "tm_quota.h"
+#include "tm_egress.h"
 #include "tm_suppress.h"
+#include "tm_token.h"
+#include "tm_unsub.h"
 
 typedef struct {
 	CONF *conf;	   /* owned reference */
@@ -57,6 +60,9 @@ typedef struct {
 	size_t nresv;
 	char **discard;	   /* suppressed recipients to drop (suppressed_action=discard) */
 	size_t ndiscard;
+	char *rcpt1;	   /* the first recipient that goes on, normalised: the unsubscribe token's */
+	int n_lu, lu_https, n_post, post_ok; /* client-sent List-Unsubscribe(-Post) */
+	char *list_id;	   /* unsubscribe_list_header's value */
 } MSGCTX; /* a message that reaches end of message without snap was failed open */
 
 typedef struct {
@@ -90,6 +96,8 @@ static char cb_host[64];	/* reservation ids: host:pid:message.recipient */
 static unsigned long cb_seq;	/* message numbers */
 static unsigned long cb_fail_open;	/* fail-open recipients since start */
 static unsigned long cb_fail_open_unsaved; /* not yet added to tm:stats:DATE */
+static pthread_rwlock_t cb_keys_lock = PTHREAD_RWLOCK_INITIALIZER;
+static KEYRING *cb_keys;	/* seals unsubscribe tokens; NULL: no unsubscribe headers */
 
 void
 milter_cb_init(MILTER_SNAP_FN source, CONF *c)
@@ -112,6 +120,18 @@ milter_cb_set_pmap(PMAP *m)
 	cb_pmap = m;
 	pthread_rwlock_unlock(&cb_pmap_lock);
 	pmap_free(old);
+}
+
+void
+milter_cb_set_keyring(KEYRING *k)
+{
+	KEYRING *old;
+
+	pthread_rwlock_wrlock(&cb_keys_lock);
+	old = cb_keys;
+	cb_keys = k;
+	pthread_rwlock_unlock(&cb_keys_lock);
+	keyring_free(old);
 }
 
 /* cb_provider - the provider group of a normalised recipient domain */
@@ -157,6 +177,7 @@ milter_cb_shutdown(void)
 	pthread_mutex_unlock(&cb_lock);
 	cb_pool = spool_free(cb_pool);
 	milter_cb_set_pmap(NULL);
+	milter_cb_set_keyring(NULL);
 }
 
 /* cb_strv_push - append an owned string */
@@ -217,6 +238,8 @@ msgctx_free(MSGCTX *m)
 	if (m) {
 		cb_settle(m, 0); /* a transaction that ends any other way gives its reservations back */
 		cb_strv_free(&m->discard, &m->ndiscard);
+		free(m->rcpt1);
+		free(m->list_id);
 		tsnap_unref(m->snap);
 		conf_unref(m->conf);
 		free(m->sender);
@@ -452,6 +475,14 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 			m->nrcpt++; /* failed open or no tenant: nothing to check against */
 		return SMFIS_CONTINUE;
 	}
+	if (m->rcpt1 == NULL) { /* the recipient an unsubscribe token names, if it goes on */
+		SBUF *k1 = sbuf_new(64), *e1 = sbuf_new(32);
+		if (supp_key(rcpt, k1, e1) == 0)
+			m->rcpt1 = sbuf_steal(k1);
+		else
+			sbuf_free(k1);
+		sbuf_free(e1);
+	}
 	key = sbuf_new(64);
 	err = sbuf_new(64);
 	text = sbuf_new(128);
@@ -525,6 +556,20 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 			m->ntags++;
 		if (hdr_is_tag(name, "From") && ++m->nfrom == 1)
 			m->from_result = hdr_from_domain(value, m->from_domain, m->from_err);
+		if (hdr_is_tag(name, "List-Unsubscribe")) {
+			m->n_lu++;
+			m->lu_https |= unsub_has_https(value);
+		}
+		if (hdr_is_tag(name, "List-Unsubscribe-Post")) {
+			const char *v = value + strspn(value, " \t");
+			m->n_post++;
+			m->post_ok |= strncasecmp(v, UNSUB_POST_VALUE, strlen(UNSUB_POST_VALUE)) == 0;
+		}
+		if (*m->conf->unsubscribe_list_header && m->list_id == NULL &&
+		    hdr_is_tag(name, m->conf->unsubscribe_list_header))
+			m->list_id = xstrndup(value + strspn(value, " \t"), strlen(value + strspn(value, " \t")) > 200
+									       ? 200
+									       : strlen(value + strspn(value, " \t")));
 	}
 	return c && (c->noreply & SMFIP_NR_HDR) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
@@ -567,6 +612,8 @@ cb_check_from(SMFICTX *ctx, MSGCTX *m)
 	return r;
 }
 
+static sfsistat cb_unsubscribe(SMFICTX *ctx, MSGCTX *m);
+
 static sfsistat
 cb_eom(SMFICTX *ctx)
 {
@@ -605,6 +652,8 @@ cb_eom(SMFICTX *ctx)
 		r = cb_refuse(ctx, m, 1, "4.3.0", "cannot add the tenant tag, try again later");
 		goto out;
 	}
+	if (m->snap && (r = cb_unsubscribe(ctx, m)) != SMFIS_CONTINUE)
+		goto out;
 	msg_info("%s: accept: tenant=%s via=%s%s%s sender=<%s> from=%s tags_removed=%d rcpts=%zu dropped=%zu%s", cb_qid(ctx),
 		 m->res.tenant ? m->res.tenant->name : "-", tenant_how_name(m->res.how),
 		 m->res.key ? ":" : "", m->res.key ? m->res.key : "", m->sender,
@@ -614,6 +663,70 @@ cb_eom(SMFICTX *ctx)
 out:
 	c->msg = msgctx_free(c->msg); /* releases whatever was not committed */
 	return r;
+}
+
+/*
+ * cb_unsubscribe - on bulk mail with one recipient, the RFC 8058 headers with
+ * a sealed token, replacing the client's unless they are complete and
+ * existing_unsubscribe is keep. SMFIS_CONTINUE or a refusal.
+ */
+static sfsistat
+cb_unsubscribe(SMFICTX *ctx, MSGCTX *m)
+{
+	SBUF *tok, *val, *err;
+	TOKEN_DATA d = {0};
+	int rc;
+
+	if (m->res.tenant == NULL || *m->conf->unsubscribe_url_host == 0 ||
+	    tenant_stream(m->snap, m->res.tenant, m->from_domain->len ? sbuf_str(m->from_domain) : m->sender_dom) !=
+		STREAM_BULK)
+		return SMFIS_CONTINUE;
+	if (m->nrcpt != 1 || m->rcpt1 == NULL) {
+		SBUF *why = sbuf_new(128);
+		sfsistat r = SMFIS_CONTINUE;
+		sbuf_printf(why, "tenant %s: bulk mail must be sent one recipient per message, so each can carry its own "
+				 "unsubscribe link; this message has %zu recipients", m->res.tenant->name, m->nrcpt);
+		if (m->conf->bulk_multi_recipient == 1)
+			r = cb_refuse(ctx, m, 0, "5.7.0", sbuf_str(why));
+		else
+			msg_warn("%s: %s: sent without unsubscribe headers (bulk_multi_recipient=accept)", m->qid,
+				 sbuf_str(why));
+		sbuf_free(why);
+		return r;
+	}
+	if (unsub_keep_existing(m->conf->existing_unsubscribe, m->n_lu, m->lu_https, m->n_post, m->post_ok))
+		return SMFIS_CONTINUE;
+	tok = sbuf_new(128);
+	val = sbuf_new(256);
+	err = sbuf_new(64);
+	d.day = (long)(time(NULL) / 86400);
+	snprintf(d.tenant, sizeof(d.tenant), "%s", m->res.tenant->name);
+	snprintf(d.recipient, sizeof(d.recipient), "%s", m->rcpt1);
+	snprintf(d.list, sizeof(d.list), "%s", m->list_id ? m->list_id : "");
+	pthread_rwlock_rdlock(&cb_keys_lock);
+	rc = cb_keys ? token_seal(cb_keys, &d, tok, err) : (sbuf_cat(err, "no token keys loaded"), -1);
+	pthread_rwlock_unlock(&cb_keys_lock);
+	if (rc == 0) {
+		for (int i = m->n_lu; i >= 1 && rc == 0; i--) /* never a duplicate */
+			rc = mseam_chgheader(ctx, "List-Unsubscribe", i, NULL) == MI_SUCCESS ? 0 : -1;
+		for (int i = m->n_post; i >= 1 && rc == 0; i--)
+			rc = mseam_chgheader(ctx, "List-Unsubscribe-Post", i, NULL) == MI_SUCCESS ? 0 : -1;
+		unsub_header(m->conf->unsubscribe_url_host, m->conf->unsubscribe_mailto_domain, sbuf_str(tok), val);
+		if (rc == 0 && (mseam_insheader(ctx, 1, "List-Unsubscribe-Post", UNSUB_POST_VALUE) != MI_SUCCESS ||
+				mseam_insheader(ctx, 1, "List-Unsubscribe", sbuf_str(val)) != MI_SUCCESS))
+			rc = -1;
+		if (rc < 0)
+			sbuf_cat(err, "cannot change the unsubscribe headers");
+	}
+	sbuf_free(tok);
+	sbuf_free(val);
+	if (rc < 0) {
+		msg_warn("%s: tenant %s: %s", m->qid, m->res.tenant->name, sbuf_str(err));
+		sbuf_free(err);
+		return cb_refuse(ctx, m, 1, "4.3.0", "cannot add the unsubscribe headers, try again later");
+	}
+	sbuf_free(err);
+	return SMFIS_CONTINUE;
 }
 
 /* cb_data - only negotiated over TCP; see cb_negotiate */

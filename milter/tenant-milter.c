@@ -23,6 +23,7 @@
 #include "tm_mem.h"
 #include "tm_msg.h"
 #include "tm_tdir.h"
+#include "tm_token.h"
 
 #define MAX_OVERRIDES 64
 
@@ -73,6 +74,17 @@ reload(void)
 		sbuf_free(errs);
 		return;
 	}
+	if (*c->unsubscribe_url_host) {
+		KEYRING *k = keyring_load(c->token_keys, errs);
+		if (k == NULL) {
+			msg_warn("reload: %s; keeping the running token keys", sbuf_str(errs));
+			sbuf_reset(errs);
+		} else {
+			milter_cb_set_keyring(k);
+		}
+	} else {
+		milter_cb_set_keyring(NULL);
+	}
 	milter_cb_set_pmap(m);
 	old = milter_cb_conf();
 	if (strcmp(old->milter_socket, c->milter_socket) != 0 ||
@@ -94,6 +106,7 @@ main(int argc, char **argv)
 	SBUF *errs = sbuf_new(256);
 	CONF *c;
 	PMAP *pmap = NULL;
+	KEYRING *keys = NULL;
 	int rc;
 
 	while ((ch = getopt(argc, argv, "c:fno:pvV")) != -1) {
@@ -131,11 +144,15 @@ main(int argc, char **argv)
 	c = conf_load(opt_config, opt_overrides, opt_noverrides, errs);
 	if (c && !print && (pmap = pmap_load(c->provider_map, errs)) == NULL)
 		c = conf_unref(c); /* the provider map is part of the configuration */
+	/* unsubscribe headers need the token keys: no keys, no start */
+	if (c && !print && *c->unsubscribe_url_host && (keys = keyring_load(c->token_keys, errs)) == NULL)
+		c = conf_unref(c);
 	if (check_only) {
 		fputs(c ? "configuration OK\n" : sbuf_str(errs), c ? stdout : stderr);
 		rc = c ? 0 : 1;
 		conf_unref(c);
 		pmap_free(pmap);
+		keyring_free(keys);
 		sbuf_free(errs);
 		return rc;
 	}
@@ -182,6 +199,7 @@ main(int argc, char **argv)
 	the_tdir = tdir_start(c);
 	milter_cb_init(snap_source, c);
 	milter_cb_set_pmap(pmap);
+	milter_cb_set_keyring(keys);
 	md_start_reloader(reload);
 	msg_info("starting: listening on %s, store %s", c->milter_socket, c->redis_server);
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "tm_token.h"
+#include "tm_unsub.h"
 #define SUITE_NAME "token"
 #include "check_main.h"
 
@@ -167,6 +168,27 @@ START_TEST(keyring_file)
 }
 END_TEST
 
+START_TEST(unsubscribe_headers)
+{
+	SBUF *v = sbuf_new(64);
+
+	unsub_header("unsub.example", "unsub.example", "TOK", v);
+	ck_assert_str_eq(sbuf_str(v), "<https://unsub.example/u/TOK>, <mailto:unsubscribe+TOK@unsub.example>");
+	sbuf_reset(v);
+	unsub_header("unsub.example", "", "TOK", v);
+	ck_assert_str_eq(sbuf_str(v), "<https://unsub.example/u/TOK>");
+	ck_assert(unsub_has_https("<mailto:x@y>, < https://a.example/u>"));
+	ck_assert(!unsub_has_https("<mailto:x@y>, <http://a.example/u>"));
+	/* keep: only a complete pair of the tenant's own */
+	ck_assert(unsub_keep_existing(0, 1, 1, 1, 1));
+	ck_assert(!unsub_keep_existing(0, 1, 0, 1, 1)); /* mailto only */
+	ck_assert(!unsub_keep_existing(0, 1, 1, 0, 0)); /* no Post header */
+	ck_assert(!unsub_keep_existing(0, 2, 1, 1, 1)); /* two of them */
+	ck_assert(!unsub_keep_existing(1, 1, 1, 1, 1)); /* replace */
+	sbuf_free(v);
+}
+END_TEST
+
 static void
 suite_tests(TCase *tc)
 {
@@ -175,4 +197,5 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, failures);
 	tcase_add_test(tc, rotation_and_retirement);
 	tcase_add_test(tc, keyring_file);
+	tcase_add_test(tc, unsubscribe_headers);
 }

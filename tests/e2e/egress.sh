@@ -72,6 +72,24 @@ printf 'request=smtpd_access_policy\nsender\n\n' | timeout 5 socat - "UNIX-CONNE
 ta_contains "garbage is logged and its connection closed" "$(cat "$TB_DIR/policyd.log")" "malformed attribute line \"sender\": expected name=value; closing the connection"
 out=$(ta_send_as_acme --from a@acme.example --header 'From: <a@acme.example>' --to x2@dest.example --header 'Subject: acme after garbage')
 ta_eq "and mail still flows" "$(seen_from 'acme after garbage')" "127.0.0.2 a.relay.test"
+# one-click unsubscribe on bulk mail (RFC 8058): a sealed token per recipient
+tb_ctl unsubscribe-key generate >/dev/null
+ta_milter_restart -o unsubscribe_url_host=unsub.relay.test -o unsubscribe_mailto_domain=unsub.relay.test
+ta_send_as_acme --from news@news.acme.example --header 'From: <news@news.acme.example>' --to fan@dest.example \
+	--header 'Subject: bulk single' --header 'List-Unsubscribe: <mailto:old@acme.example>' >/dev/null
+ta_send_as_acme --from a@acme.example --header 'From: <a@acme.example>' --to r@dest.example --header 'Subject: transactional' >/dev/null
+ta_send_as_acme --from news@news.acme.example --header 'From: <news@news.acme.example>' --to 'm1@dest.example,m2@dest.example' \
+	--header 'Subject: bulk multi' >/dev/null
+seen_from 'bulk multi' >/dev/null
+f=$(tb_sink_grep 'Subject: bulk single$' | head -1)
+ta_contains "bulk mail carries an https one-click URI and a mailto" "$(cat $f)" "List-Unsubscribe: <https://unsub.relay.test/u/"
+ta_contains "...and the Post header" "$(cat $f)" "List-Unsubscribe-Post: List-Unsubscribe=One-Click"
+ta_eq "the client's incomplete header was replaced, never duplicated" "$(grep -ci '^List-Unsubscribe:' $f)" 1
+ta_lacks "the token does not show the address" "$(grep -i '^List-Unsubscribe:' $f)" "fan"
+ta_eq "transactional mail carries no unsubscribe header" "$(grep -ci '^List-Unsubscribe' $(tb_sink_grep 'Subject: transactional$' | head -1))" 0
+ta_eq "a bulk message with two recipients gets none" "$(grep -ci '^List-Unsubscribe' $(tb_sink_grep 'Subject: bulk multi$' | head -1))" 0
+ta_contains "...and is logged" "$(cat "$TB_DIR/milter.log")" "bulk mail must be sent one recipient per message"
+
 # tenant-policyd down: the client is told to retry; nothing leaves unrouted
 tb_policyd_stop
 before=$(tb_sink_files | wc -l)

@@ -222,6 +222,56 @@ tb_postfix_egress() {
 	sleep 1
 }
 
+# tb_main_cf DIR HOSTNAME RELAYHOST - the main.cf lines every private instance shares
+tb_main_cf() {
+	cat <<MAIN
+compatibility_level = 3.6
+queue_directory = $1/queue
+data_directory = $1/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = $2
+mydomain = test
+myorigin = $2
+mydestination =
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost = $3
+alias_maps =
+alias_database =
+local_recipient_maps =
+biff = no
+smtputf8_enable = no
+# no DNS traffic leaves this machine
+smtpd_peername_lookup = no
+disable_dns_lookups = yes
+smtp_dns_support_level = disabled
+maillog_file = $1/maillog
+maillog_file_prefixes = $TB_ROOT
+# keep tests quick
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
+MAIN
+}
+
+# tb_instance_prepare DIR - the queue and data directories of a private instance
+tb_instance_prepare() {
+	mkdir -p "$1/queue" "$1/data"
+	chown postfix "$1/data"
+}
+
+# tb_instance_start DIR PORT NAME - master.cf, registration, check and start of an
+# instance whose main.cf is written; its smtpd listens on 127.0.0.1:PORT
+tb_instance_start() {
+	tb_master_cf "$2" >"$1/master.cf"
+	tb_register_config_dir "$1"
+	postfix -c "$1" check >"$TB_DIR/$3-check.log" 2>&1 || { cat "$TB_DIR/$3-check.log" >&2; return 1; }
+	postfix -c "$1" start >>"$TB_DIR/$3-check.log" 2>&1 || { cat "$TB_DIR/$3-check.log" >&2; return 1; }
+	tb_wait_port "$2"
+}
+
 # tb_receiver_start - a second private Postfix as the receiving site: it refuses
 # nobody@dest.example with 550 5.1.1 and defers slow@dest.example with 451 4.7.0
 # (check_recipient_access), and passes everything else to the sink. Our relay
@@ -229,37 +279,12 @@ tb_postfix_egress() {
 tb_receiver_start() {
 	local rx="$TB_DIR/rx"
 	TB_RX_PORT=$(tb_free_port)
-	mkdir -p "$rx/queue" "$rx/data"
-	chown postfix "$rx/data"
-	cat >"$rx/main.cf" <<MAIN
-compatibility_level = 3.6
-queue_directory = $rx/queue
-data_directory = $rx/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.dest.test
-mydestination =
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relayhost = [127.0.0.1]:$TB_SINK_PORT
-alias_maps =
-alias_database =
-local_recipient_maps =
-biff = no
-smtputf8_enable = no
-smtpd_peername_lookup = no
-disable_dns_lookups = yes
-smtp_dns_support_level = disabled
-maillog_file = $rx/maillog
-maillog_file_prefixes = $TB_ROOT
-smtpd_recipient_restrictions = check_recipient_access inline:{ { nobody@dest.example = 550 5.1.1 User unknown }, { slow@dest.example = 451 4.7.0 Try again later, rate limited } }, permit_mynetworks, reject
-MAIN
-	tb_master_cf "$TB_RX_PORT" >"$rx/master.cf"
-	tb_register_config_dir "$rx"
-	postfix -c "$rx" check >"$TB_DIR/receiver-check.log" 2>&1 || { cat "$TB_DIR/receiver-check.log" >&2; return 1; }
-	postfix -c "$rx" start >>"$TB_DIR/receiver-check.log" 2>&1 || { cat "$TB_DIR/receiver-check.log" >&2; return 1; }
-	tb_wait_port "$TB_RX_PORT" || return 1
+	tb_instance_prepare "$rx"
+	{
+		tb_main_cf "$rx" mx.dest.test "[127.0.0.1]:$TB_SINK_PORT"
+		echo "smtpd_recipient_restrictions = check_recipient_access inline:{ { nobody@dest.example = 550 5.1.1 User unknown }, { slow@dest.example = 451 4.7.0 Try again later, rate limited } }, permit_mynetworks, reject"
+	} >"$rx/main.cf"
+	tb_instance_start "$rx" "$TB_RX_PORT" receiver || return 1
 	postconf -c "$TB_DIR/pf" -e "relayhost = [127.0.0.1]:$TB_RX_PORT"
 	postfix -c "$TB_DIR/pf" reload >/dev/null 2>&1
 	sleep 1
@@ -271,75 +296,22 @@ MAIN
 tb_upstream_start() {
 	local up="$TB_DIR/up"
 	TB_UP_PORT=$(tb_free_port)
-	mkdir -p "$up/queue" "$up/data"
-	chown postfix "$up/data"
-	cat >"$up/main.cf" <<MAIN
-compatibility_level = 3.6
-queue_directory = $up/queue
-data_directory = $up/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = upstream.test
-mydomain = test
-myorigin = upstream.test
-mydestination =
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relayhost = [127.0.0.1]:$TB_SMTP_PORT
-smtp_bind_address = 127.0.0.2
-alias_maps =
-alias_database =
-local_recipient_maps =
-biff = no
-smtputf8_enable = no
-smtpd_peername_lookup = no
-disable_dns_lookups = yes
-smtp_dns_support_level = disabled
-maillog_file = $up/maillog
-maillog_file_prefixes = $TB_ROOT
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-queue_run_delay = 1s
-minimal_backoff_time = 1s
-maximal_backoff_time = 2s
-MAIN
-	tb_master_cf "$TB_UP_PORT" >"$up/master.cf"
-	tb_register_config_dir "$up"
-	postfix -c "$up" check >"$TB_DIR/upstream-check.log" 2>&1 || { cat "$TB_DIR/upstream-check.log" >&2; return 1; }
-	postfix -c "$up" start >>"$TB_DIR/upstream-check.log" 2>&1 || { cat "$TB_DIR/upstream-check.log" >&2; return 1; }
-	tb_wait_port "$TB_UP_PORT"
+	tb_instance_prepare "$up"
+	{
+		tb_main_cf "$up" upstream.test "[127.0.0.1]:$TB_SMTP_PORT"
+		echo "smtp_bind_address = 127.0.0.2"
+		echo "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination"
+	} >"$up/main.cf"
+	tb_instance_start "$up" "$TB_UP_PORT" upstream
 }
 
 tb_postfix_start() {
 	local pf="$TB_DIR/pf"
-	mkdir -p "$pf/queue" "$pf/data"
-	chown postfix "$pf/data"
+	tb_instance_prepare "$pf"
 	tb_dovecot_start || return 1
-	cat >"$pf/main.cf" <<MAIN
-compatibility_level = 3.6
-queue_directory = $pf/queue
-data_directory = $pf/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = relay.test
-mydomain = test
-myorigin = relay.test
-mydestination =
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relayhost = [127.0.0.1]:$TB_SINK_PORT
-alias_maps =
-alias_database =
-local_recipient_maps =
-biff = no
-smtputf8_enable = no
-# no DNS traffic leaves this machine
-smtpd_peername_lookup = no
-disable_dns_lookups = yes
-smtp_dns_support_level = disabled
-maillog_file = $pf/maillog
-maillog_file_prefixes = $TB_ROOT
+	{
+		tb_main_cf "$pf" relay.test "[127.0.0.1]:$TB_SINK_PORT"
+		cat <<MAIN
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
 smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = dovecot
@@ -349,16 +321,9 @@ smtpd_sasl_security_options = noanonymous
 smtpd_milters = $(tb_postfix_milter)
 non_smtpd_milters = \$smtpd_milters
 milter_default_action = tempfail
-# keep tests quick
-queue_run_delay = 1s
-minimal_backoff_time = 1s
-maximal_backoff_time = 2s
 MAIN
-	tb_master_cf "$TB_SMTP_PORT" >"$pf/master.cf"
-	tb_register_config_dir "$pf"
-	postfix -c "$pf" check >"$TB_DIR/postfix-check.log" 2>&1 || { cat "$TB_DIR/postfix-check.log" >&2; return 1; }
-	postfix -c "$pf" start >>"$TB_DIR/postfix-check.log" 2>&1 || { cat "$TB_DIR/postfix-check.log" >&2; return 1; }
-	tb_wait_port "$TB_SMTP_PORT"
+	} >"$pf/main.cf"
+	tb_instance_start "$pf" "$TB_SMTP_PORT" postfix
 }
 
 # tb_dovecot_start - Dovecot's auth service alone, as the private smtpd's SASL back end

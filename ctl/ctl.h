@@ -49,6 +49,14 @@ int ctl_need_tenant(CTL *c, const char *name, SBUF *err);
 /* ctl_simple - run a command for its side effect; 0 or -1 with err */
 int ctl_simple(CTL *c, SBUF *err, int argc, const char **argv);
 const char *jstr(json_t *o, const char *k); /* a string member, "" if absent */
+/*
+ * Options after a command's fixed words, read from argv[from] on as
+ * "--flag value" pairs; "--json" stands alone. ctl_opt: the value, or NULL.
+ * ctl_opts_known: 1 if every flag is one of known (NULL-terminated).
+ */
+const char *ctl_opt(int argc, char **argv, int from, const char *name);
+int ctl_opts_known(int argc, char **argv, int from, const char *const *known);
+int ctl_has_json(int argc, char **argv);
 /* ctl_print_json - print o compactly on one line and release it */
 void ctl_print_json(json_t *o);
 json_t *ctl_tenant_json(CTL *c, const char *name, SBUF *err);

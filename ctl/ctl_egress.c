@@ -25,28 +25,7 @@
 #include "tm_suppress.h"
 #include "tm_tenant.h"
 
-/* ctl_flag - the value after flag in argv[from..], or NULL; -1 via *bad on an unknown word */
-static const char *
-ctl_flag(int argc, char **argv, int from, const char *flag)
-{
-	for (int i = from; i + 1 < argc; i += 2)
-		if (strcmp(argv[i], flag) == 0)
-			return argv[i + 1];
-	return NULL;
-}
 
-static int
-ctl_flags_known(int argc, char **argv, int from, const char *const *known)
-{
-	for (int i = from; i < argc; i += 2) {
-		int ok = 0;
-		for (int k = 0; known[k]; k++)
-			ok |= strcmp(argv[i], known[k]) == 0 && i + 1 < argc;
-		if (!ok)
-			return 0;
-	}
-	return 1;
-}
 
 static int
 ctl_exists(CTL *c, const char *set, const char *name, SBUF *err)
@@ -86,22 +65,22 @@ ctl_transport(CTL *c, int argc, char **argv, SBUF *err)
 
 	if (strcmp(argv[0], "add") == 0) {
 		const char *v;
-		if (!ctl_flags_known(argc, argv, 2, known) || ctl_flag(argc, argv, 2, "--ip") == NULL ||
-		    ctl_flag(argc, argv, 2, "--helo") == NULL) {
+		if (!ctl_opts_known(argc, argv, 2, known) || ctl_opt(argc, argv, 2, "--ip") == NULL ||
+		    ctl_opt(argc, argv, 2, "--helo") == NULL) {
 			sbuf_cat(err, "transport add NAME --ip ADDR [--ip6 ADDR] --helo HOSTNAME [--concurrency N] "
 				      "[--rate-delay DURATION] [--nexthop DESTINATION]");
 			goto out;
 		}
-		if (!transport_name_valid(argv[1], err) || ctl_ip(ctl_flag(argc, argv, 2, "--ip"), 4, ip, err) < 0 ||
-		    ((v = ctl_flag(argc, argv, 2, "--ip6")) && ctl_ip(v, 6, ip6, err) < 0))
+		if (!transport_name_valid(argv[1], err) || ctl_ip(ctl_opt(argc, argv, 2, "--ip"), 4, ip, err) < 0 ||
+		    ((v = ctl_opt(argc, argv, 2, "--ip6")) && ctl_ip(v, 6, ip6, err) < 0))
 			goto out;
-		v = ctl_flag(argc, argv, 2, "--helo");
+		v = ctl_opt(argc, argv, 2, "--helo");
 		if (domain_normalize(v, strlen(v), helo, err) < 0 || strchr(sbuf_str(helo), '.') == NULL) {
 			sbuf_reset(err);
 			sbuf_printf(err, "--helo \"%.60s\" is not a fully qualified host name", v);
 			goto out;
 		}
-		if ((v = ctl_flag(argc, argv, 2, "--concurrency"))) {
+		if ((v = ctl_opt(argc, argv, 2, "--concurrency"))) {
 			char *end;
 			long n = strtol(v, &end, 10);
 			if (end == v || *end || n < 1 || n > 1000) {
@@ -110,7 +89,7 @@ ctl_transport(CTL *c, int argc, char **argv, SBUF *err)
 			}
 			snprintf(conc, sizeof(conc), "%ld", n);
 		}
-		if ((v = ctl_flag(argc, argv, 2, "--rate-delay"))) {
+		if ((v = ctl_opt(argc, argv, 2, "--rate-delay"))) {
 			long secs;
 			if (supp_duration(v, &secs, err) < 0 || secs > 3600) {
 				if (err->len == 0)
@@ -119,7 +98,7 @@ ctl_transport(CTL *c, int argc, char **argv, SBUF *err)
 			}
 			snprintf(delay, sizeof(delay), "%ld", secs * 1000);
 		}
-		const char *nh = ctl_flag(argc, argv, 2, "--nexthop");
+		const char *nh = ctl_opt(argc, argv, 2, "--nexthop");
 		if (nh && (*nh == 0 || strlen(nh) > 255 || strspn(nh, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != strlen(nh))) {
 			sbuf_printf(err, "--nexthop \"%.60s\": use a Postfix next hop such as [relay.example]:25", nh);
 			goto out;
@@ -136,7 +115,7 @@ ctl_transport(CTL *c, int argc, char **argv, SBUF *err)
 		rc = 0;
 	} else if (strcmp(argv[0], "disable") == 0 || strcmp(argv[0], "enable") == 0) {
 		int down = argv[0][0] == 'd';
-		const char *reason = down ? ctl_flag(argc, argv, 2, "--reason") : NULL;
+		const char *reason = down ? ctl_opt(argc, argv, 2, "--reason") : NULL;
 		int e;
 		if (argc != 2 && !(down && argc == 4 && reason)) {
 			sbuf_cat(err, down ? "transport disable NAME [--reason TEXT]" : "transport enable NAME");

@@ -26,42 +26,8 @@
 #include "tm_provider.h"
 #include "tm_tenant.h"
 
-/* ctl_opt - the value of "--name VALUE" in argv, or NULL; *bad set on a trailing flag */
-static const char *
-ctl_opt(int argc, char **argv, const char *name)
-{
-	for (int i = 0; i + 1 < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return argv[i + 1];
-	return NULL;
-}
 
-/* ctl_opts_known - every argument from argv[from] on is a known "--flag value" pair (or --json) */
-static int
-ctl_opts_known(int argc, char **argv, int from, const char *const *known)
-{
-	for (int i = from; i < argc; i++) {
-		int ok = 0;
-		if (strcmp(argv[i], "--json") == 0)
-			continue;
-		for (int k = 0; known[k]; k++)
-			if (strcmp(argv[i], known[k]) == 0 && i + 1 < argc)
-				ok = 1;
-		if (!ok)
-			return 0;
-		i++;
-	}
-	return 1;
-}
 
-static int
-ctl_has_json(int argc, char **argv)
-{
-	for (int i = 0; i < argc; i++)
-		if (strcmp(argv[i], "--json") == 0)
-			return 1;
-	return 0;
-}
 
 /* ctl_load_limits - a tenant's limits; warnings about stored values go to stderr */
 static LIMITS *
@@ -194,10 +160,10 @@ ctl_warmup_set(CTL *c, const char *name, int argc, char **argv, SBUF *err)
 {
 	static const char *const known[] = {"--schedule", "--preset", "--start", "--then", "--active-hours",
 					    "--provider", "--timezone", NULL};
-	const char *sched = ctl_opt(argc, argv, "--schedule"), *preset = ctl_opt(argc, argv, "--preset");
-	const char *start = ctl_opt(argc, argv, "--start"), *then = ctl_opt(argc, argv, "--then");
-	const char *hours = ctl_opt(argc, argv, "--active-hours"), *prov = ctl_opt(argc, argv, "--provider");
-	const char *tz = ctl_opt(argc, argv, "--timezone");
+	const char *sched = ctl_opt(argc, argv, 0, "--schedule"), *preset = ctl_opt(argc, argv, 0, "--preset");
+	const char *start = ctl_opt(argc, argv, 0, "--start"), *then = ctl_opt(argc, argv, 0, "--then");
+	const char *hours = ctl_opt(argc, argv, 0, "--active-hours"), *prov = ctl_opt(argc, argv, 0, "--provider");
+	const char *tz = ctl_opt(argc, argv, 0, "--timezone");
 	LIMITS *cur, *chk = limits_new();
 	SBUF *days = sbuf_new(256), *provs = sbuf_new(64);
 	char today[32], key[160];
@@ -334,7 +300,7 @@ ctl_cmd_rate(CTL *c, int argc, char **argv)
 		goto fail;
 	snprintf(key, sizeof(key), KEY_T_LIMITS_FMT, argv[1]);
 	if (strcmp(argv[0], "set") == 0) {
-		const char *burst = ctl_opt(argc, argv, "--burst");
+		const char *burst = ctl_opt(argc, argv, 3, "--burst");
 		const char *fv[] = {LIM_RATE, argv[2], burst ? LIM_BURST : NULL, burst, NULL};
 		const char *gone[] = {LIM_BURST, NULL};
 		SBUF *f = sbuf_new(64);
@@ -517,7 +483,7 @@ ctl_cmd_stats(CTL *c, int argc, char **argv)
 	if (argc < 1 || !ctl_opts_known(argc, argv, 1, known))
 		return CTL_USAGE;
 	if (ctl_need_tenant(c, argv[0], err) < 0 ||
-	    (o = ctl_stats_json(c, argv[0], ctl_opt(argc, argv, "--day"), err)) == NULL) {
+	    (o = ctl_stats_json(c, argv[0], ctl_opt(argc, argv, 1, "--day"), err)) == NULL) {
 		rc = ctl_fail("%s", sbuf_str(err));
 		sbuf_free(err);
 		return rc;

@@ -586,3 +586,41 @@ ctl_print_json(json_t *o)
 	free(s);
 	json_decref(o);
 }
+
+const char *
+ctl_opt(int argc, char **argv, int from, const char *name)
+{
+	for (int i = from; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			continue; /* the one flag without a value */
+		if (i + 1 < argc && strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+		i++; /* a value is never taken for a flag */
+	}
+	return NULL;
+}
+
+int
+ctl_opts_known(int argc, char **argv, int from, const char *const *known)
+{
+	for (int i = from; i < argc; i++) {
+		int ok = 0;
+		if (strcmp(argv[i], "--json") == 0)
+			continue;
+		for (int k = 0; known[k]; k++)
+			ok |= strcmp(argv[i], known[k]) == 0 && i + 1 < argc;
+		if (!ok)
+			return 0;
+		i++;
+	}
+	return 1;
+}
+
+int
+ctl_has_json(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			return 1;
+	return 0;
+}

@@ -130,6 +130,28 @@ cmd_classify(const BRULES *rules, int argc, char **argv)
 	return rc;
 }
 
+/* log_category - the category of one delivery record, and why */
+static int
+log_category(const BRULES *rules, const MAILLOG_REC *rec, SBUF *why)
+{
+	int cat;
+
+	if (rec->status == ML_SENT) {
+		sbuf_cat(why, "delivered");
+		return BC_DELIVERED;
+	}
+	cat = bounce_classify(rules, rec->dsn, bounce_extract_code(rec->text), rec->text, why);
+	if (cat == BC_NONE || cat == BC_DELIVERED) {
+		cat = rec->status == ML_BOUNCED ? BC_HARD : BC_SOFT;
+		sbuf_reset(why);
+		sbuf_cat(why, "no rule matched");
+	}
+	/* a deferral or expiry is never a hard bounce by itself */
+	if (rec->status != ML_BOUNCED && cat == BC_HARD)
+		cat = BC_SOFT;
+	return cat;
+}
+
 /* cmd_scan - every delivery record of a Postfix log, with its category */
 static int
 cmd_scan(const BRULES *rules, int argc, char **argv)
@@ -166,17 +188,7 @@ cmd_scan(const BRULES *rules, int argc, char **argv)
 			continue;
 		records++;
 		sbuf_reset(why);
-		if (rec->status == ML_SENT) {
-			cat = BC_DELIVERED;
-			sbuf_cat(why, "delivered");
-		} else {
-			cat = bounce_classify(rules, rec->dsn, bounce_extract_code(rec->text), rec->text, why);
-			if (cat == BC_NONE || cat == BC_DELIVERED) {
-				cat = rec->status == ML_BOUNCED ? BC_HARD : BC_SOFT;
-				sbuf_reset(why);
-				sbuf_cat(why, "no rule matched");
-			}
-		}
+		cat = log_category(rules, rec, why);
 		if (json) {
 			json_t *o = json_object();
 			char *s;
@@ -207,26 +219,6 @@ cmd_scan(const BRULES *rules, int argc, char **argv)
 	return 0;
 }
 
-/* log_category - the category of one delivery record */
-static int
-log_category(const BRULES *rules, const MAILLOG_REC *rec)
-{
-	SBUF *why = sbuf_new(64);
-	int cat;
-
-	if (rec->status == ML_SENT) {
-		sbuf_free(why);
-		return BC_DELIVERED;
-	}
-	cat = bounce_classify(rules, rec->dsn, bounce_extract_code(rec->text), rec->text, why);
-	if (cat == BC_NONE || cat == BC_DELIVERED)
-		cat = rec->status == ML_BOUNCED ? BC_HARD : BC_SOFT;
-	/* a deferral or expiry is never a hard bounce by itself */
-	if (rec->status != ML_BOUNCED && cat == BC_HARD)
-		cat = BC_SOFT;
-	sbuf_free(why);
-	return cat;
-}
 
 static volatile sig_atomic_t stop_following;
 
@@ -251,9 +243,9 @@ cmd_follow(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
 	const char *path = NULL;
 	int from_start = 0, once = 0, rc = 0;
 	STORE *s = store_new(c);
-	SBUF *err = sbuf_new(128);
+	SBUF *err = sbuf_new(128), *why = sbuf_new(64);
 	char poskey[512], posval[64], *line = NULL;
-	size_t cap = 0, lines = 0, records = 0, applied_total = 0;
+	size_t cap = 0, lines = 0, applied_total = 0;
 	FILE *fp = NULL;
 	struct stat st;
 	unsigned long long ino = 0;
@@ -310,7 +302,7 @@ reopen:
 	}
 	freeReplyObject(r);
 	/* the batches use EVALSHA: make sure Redis has the script (after a restart too) */
-	if ((r = store_cmd(s, err, "SCRIPT LOAD %s", feedback_script())) == NULL) {
+	if ((r = store_cmd(s, err, "SCRIPT LOAD %s", feedback_script()->body)) == NULL) {
 		msg_warn("%s; retrying", sbuf_str(err));
 		sleep(1);
 		goto reopen;
@@ -335,8 +327,9 @@ reopen:
 			last_was_record = 0;
 			if (!maillog_parse(line, (size_t)n, rec))
 				continue;
+			sbuf_reset(why);
 			{
-				FB_EVENT e = {.qid = rec->qid, .category = log_category(rules, rec), .rcpt = rec->rcpt,
+				FB_EVENT e = {.qid = rec->qid, .category = log_category(rules, rec, why), .rcpt = rec->rcpt,
 					      .transport = rec->service, .final = rec->status != ML_DEFERRED,
 					      .pos_key = poskey, .pos = posval};
 				const char *av[24];
@@ -360,7 +353,6 @@ reopen:
 		}
 		if (queued && store_drain(s, queued, err) < 0)
 			goto broken;
-		records += batch_records;
 		applied_total += batch_records;
 		if (queued >= 256)
 			continue;
@@ -405,8 +397,8 @@ out:
 	free(line);
 	free(rec);
 	sbuf_free(err);
+	sbuf_free(why);
 	store_free(s);
-	(void)records;
 	return rc;
 }
 

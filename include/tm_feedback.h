@@ -28,8 +28,8 @@ typedef struct {
 
 /* feedback_argv - the EVALSHA argv of one event (17 strings into argv, storage in buf) */
 int feedback_argv(const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **argv, char buf[][384]);
-const char *feedback_script_sha(void);
-const char *feedback_script(void);
+/* feedback_script - lib/feedback.lua, for SCRIPT LOAD before pipelined batches */
+STORE_SCRIPT *feedback_script(void);
 
 /* feedback_apply - run one event now; 0 with *applied, or -1 with err */
 int feedback_apply(STORE *s, const CONF *c, const PMAP *pm, const FB_EVENT *e, int *applied, SBUF *err);

@@ -80,7 +80,5 @@ int quota_settle(STORE *s, const char *tenant, const char *today, int commit,
  */
 void quota_reply(const QUOTA_REQ *q, const QUOTA_RES *res, const char *rcpt, SBUF *out);
 
-/* quota_script_sha - the SHA-1 of lib/quota.lua, for EVALSHA */
-const char *quota_script_sha(void);
 
 #endif

@@ -26,6 +26,11 @@ void sbuf_catn(SBUF *b, const char *s, size_t n);
 void sbuf_putc(SBUF *b, int c);
 void sbuf_printf(SBUF *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbuf_truncate(SBUF *b, size_t len);
+/*
+ * sbuf_read_text - append a whole text file (at most max bytes, no NUL
+ * byte) to b. 0, or -1 with "path: reason" and a newline in errs.
+ */
+int sbuf_read_text(SBUF *b, const char *path, size_t max, SBUF *errs);
 
 #define sbuf_str(b) ((const char *)(b)->s)
 #define sbuf_len(b) ((b)->len)

@@ -29,13 +29,23 @@ STORE *store_free(STORE *s);
 redisReply *store_cmdv(STORE *s, SBUF *err, int argc, const char **argv);
 redisReply *store_cmd(STORE *s, SBUF *err, const char *fmt, ...);
 
+/* A Lua script run with EVALSHA; its SHA-1 is computed once, on first use. */
+typedef struct {
+	const char *body;
+	int ready;
+	char sha[41];
+} STORE_SCRIPT;
+
+/* store_script_sha - the script's SHA-1 in hex (thread-safe) */
+const char *store_script_sha(STORE_SCRIPT *sc);
+
 /*
  * store_eval - EVALSHA a script, loading it once when Redis answers
- * NOSCRIPT (after a restart or SCRIPT FLUSH). sha is the script's SHA-1 in
- * hex. Same result convention as store_cmdv.
+ * NOSCRIPT (after a restart or SCRIPT FLUSH). Same result convention as
+ * store_cmdv.
  */
-redisReply *store_eval(STORE *s, const char *sha, const char *body, int nkeys,
-		       const char **keys, int nargs, const char **args, SBUF *err);
+redisReply *store_eval(STORE *s, STORE_SCRIPT *sc, int nkeys, const char **keys, int nargs, const char **args,
+		       SBUF *err);
 
 /*
  * Pipelining, for bulk writes: store_append() queues a command without

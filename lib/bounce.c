@@ -208,21 +208,11 @@ brules_default(void)
 BRULES *
 brules_load(const char *path, SBUF *errs)
 {
-	FILE *fp = fopen(path, "r");
-	SBUF *text;
-	char buf[4096];
-	size_t n;
-	BRULES *b;
+	SBUF *text = sbuf_new(4096);
+	BRULES *b = NULL;
 
-	if (fp == NULL) {
-		sbuf_printf(errs, "%s: cannot open: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	text = sbuf_new(4096);
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0 && text->len < 1024 * 1024)
-		sbuf_catn(text, buf, n);
-	fclose(fp);
-	b = brules_parse(path, sbuf_str(text), errs);
+	if (sbuf_read_text(text, path, 1024 * 1024, errs) == 0)
+		b = brules_parse(path, sbuf_str(text), errs);
 	sbuf_free(text);
 	return b;
 }

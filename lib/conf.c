@@ -386,33 +386,12 @@ CONF *
 conf_load(const char *path, char *const *overrides, int noverrides, SBUF *errs)
 {
 	SBUF *text = sbuf_new(4096);
-	char buf[4096];
-	size_t n;
-	FILE *fp;
 	CONF *c = NULL;
 
 	if (path == NULL)
 		path = conf_default_path();
-	if ((fp = fopen(path, "r")) == NULL) {
-		sbuf_printf(errs, "%s: cannot open: %s\n", path, strerror(errno));
-		goto out;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
-		if (memchr(buf, 0, n)) {
-			sbuf_printf(errs, "%s: contains a NUL byte; not a text file\n", path);
-			fclose(fp);
-			goto out;
-		}
-		sbuf_catn(text, buf, n);
-		if (text->len > 1024 * 1024) {
-			sbuf_printf(errs, "%s: larger than 1 MiB\n", path);
-			fclose(fp);
-			goto out;
-		}
-	}
-	fclose(fp);
-	c = conf_parse(path, sbuf_str(text), overrides, noverrides, errs);
-out:
+	if (sbuf_read_text(text, path, 1024 * 1024, errs) == 0)
+		c = conf_parse(path, sbuf_str(text), overrides, noverrides, errs);
 	sbuf_free(text);
 	return c;
 }

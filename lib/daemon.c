@@ -140,3 +140,86 @@ daemon_prepare_paths(const char *socket, const char *pid_file, const char *user)
 	if (*pid_file)
 		daemon_make_dir(pid_file, user);
 }
+
+static void
+daemon_usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-fnpvV] [-c config_file] [-o name=value]...\n"
+			"  -c FILE   configuration file (default %s)\n"
+			"  -o N=V    override a setting\n"
+			"  -f        stay in the foreground and log to stderr\n"
+			"  -n        check the configuration, print \"configuration OK\" or the errors\n"
+			"  -p        print the effective configuration\n"
+			"  -v        verbose (log_level=debug)\n"
+			"  -V        print the version\n",
+		prog, conf_default_path());
+	exit(2);
+}
+
+void
+daemon_options(int argc, char **argv, const char *prog, DAEMON_OPTS *o)
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	while ((ch = getopt(argc, argv, "c:fno:pvV")) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'f':
+			o->foreground = 1;
+			break;
+		case 'n':
+			o->check_only = 1;
+			break;
+		case 'o':
+			if (o->noverrides >= DAEMON_MAX_OVERRIDES)
+				msg_fatal("too many -o options");
+			o->overrides[o->noverrides++] = optarg;
+			break;
+		case 'p':
+			o->print = 1;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'V':
+			printf("%s %s\n", prog, PACKAGE_VERSION);
+			exit(0);
+		default:
+			daemon_usage(prog);
+		}
+	}
+	if (optind != argc)
+		daemon_usage(prog);
+}
+
+CONF *
+daemon_load(const DAEMON_OPTS *o, SBUF *errs)
+{
+	return conf_load(o->config, o->overrides, o->noverrides, errs);
+}
+
+int
+daemon_early_exit(const DAEMON_OPTS *o, const CONF *c, SBUF *errs)
+{
+	if (c == NULL) {
+		fputs(sbuf_str(errs), stderr);
+		if (o->check_only)
+			return 1;
+		msg_fatal("configuration errors; not starting");
+	}
+	if (o->check_only) {
+		puts("configuration OK");
+		return 0;
+	}
+	if (o->print) {
+		SBUF *out = sbuf_new(1024);
+		conf_print(c, out, 0);
+		fputs(sbuf_str(out), stdout);
+		sbuf_free(out);
+		return 0;
+	}
+	return -1;
+}

@@ -6,39 +6,23 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "tm_bounce.h"
-#include "tm_digest.h"
 #include "tm_feedback.h"
 #include "tm_keys.h"
 #include "tm_suppress.h"
 
 #include "lib/feedback_lua.h" /* feedback_lua[]: lib/feedback.lua as a C string */
 
-static char fb_sha[41];
-static pthread_once_t fb_once = PTHREAD_ONCE_INIT;
+static STORE_SCRIPT fb_script = {.body = feedback_lua};
 
-static void
-fb_sha_init(void)
-{
-	digest_sha1_hex(feedback_lua, strlen(feedback_lua), fb_sha);
-}
-
-const char *
-feedback_script_sha(void)
-{
-	pthread_once(&fb_once, fb_sha_init);
-	return fb_sha;
-}
-
-const char *
+STORE_SCRIPT *
 feedback_script(void)
 {
-	return feedback_lua;
+	return &fb_script;
 }
 
 int
@@ -55,7 +39,7 @@ feedback_argv(const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **arg
 	at = strrchr(sbuf_str(key), '@');
 	gmtime_r(&now, &tm);
 	argv[n++] = "EVALSHA";
-	argv[n++] = feedback_script_sha();
+	argv[n++] = store_script_sha(&fb_script);
 	argv[n++] = "4";
 	snprintf(buf[0], 384, FB_QMAP_FMT, e->qid && *e->qid ? e->qid : "-");
 	argv[n++] = e->tenant || !e->qid || !*e->qid ? "" : buf[0];
@@ -93,7 +77,7 @@ feedback_apply(STORE *s, const CONF *c, const PMAP *pm, const FB_EVENT *e, int *
 	const char *argv[24];
 	char buf[8][384];
 	int n = feedback_argv(c, pm, e, argv, buf);
-	redisReply *r = store_eval(s, feedback_script_sha(), feedback_script(), 4, argv + 3, n - 7, argv + 7, err);
+	redisReply *r = store_eval(s, &fb_script, 4, argv + 3, n - 7, argv + 7, err);
 
 	if (r == NULL)
 		return -1;

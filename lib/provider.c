@@ -120,21 +120,11 @@ pmap_parse(const char *origin, const char *text, SBUF *errs)
 PMAP *
 pmap_load(const char *path, SBUF *errs)
 {
-	FILE *fp = fopen(path, "r");
-	SBUF *text;
-	char buf[4096];
-	size_t n;
-	PMAP *m;
+	SBUF *text = sbuf_new(4096);
+	PMAP *m = NULL;
 
-	if (fp == NULL) {
-		sbuf_printf(errs, "%s: cannot open: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	text = sbuf_new(4096);
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0 && text->len < 4 * 1024 * 1024)
-		sbuf_catn(text, buf, n);
-	fclose(fp);
-	m = pmap_parse(path, sbuf_str(text), errs);
+	if (sbuf_read_text(text, path, 4 * 1024 * 1024, errs) == 0)
+		m = pmap_parse(path, sbuf_str(text), errs);
 	sbuf_free(text);
 	return m;
 }

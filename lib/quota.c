@@ -12,33 +12,17 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tm_digest.h"
 #include "tm_keys.h"
 #include "tm_mem.h"
 #include "tm_quota.h"
 
 #include "lib/quota_lua.h" /* quota_lua[]: lib/quota.lua as a C string */
 
-static char quota_sha[41];
-static pthread_once_t quota_sha_once = PTHREAD_ONCE_INIT;
-
-static void
-quota_sha_init(void)
-{
-	digest_sha1_hex(quota_lua, strlen(quota_lua), quota_sha);
-}
-
-const char *
-quota_script_sha(void)
-{
-	pthread_once(&quota_sha_once, quota_sha_init);
-	return quota_sha;
-}
+static STORE_SCRIPT quota_script = {.body = quota_lua};
 
 void
 quota_res_clear(QUOTA_RES *res)
@@ -105,7 +89,7 @@ quota_rcpt(STORE *s, const QUOTA_REQ *q, QUOTA_RES *res, SBUF *err)
 	args[5] = q->provider;
 	args[11] = q->rid;
 
-	if ((r = store_eval(s, quota_script_sha(), quota_lua, 7, keys, 15, args, err)) == NULL)
+	if ((r = store_eval(s, &quota_script, 7, keys, 15, args, err)) == NULL)
 		return -1;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
 		sbuf_cat(err, "redis: unexpected answer from the quota script");
@@ -170,7 +154,7 @@ quota_settle(STORE *s, const char *tenant, const char *today, int commit, long r
 		keys[3] = "";
 	for (size_t i = 0; i < n; i++)
 		args[6 + i] = members[i];
-	r = store_eval(s, quota_script_sha(), quota_lua, 4, keys, (int)(n + 6), args, err);
+	r = store_eval(s, &quota_script, 4, keys, (int)(n + 6), args, err);
 	free(args);
 	if (r == NULL)
 		return -1;

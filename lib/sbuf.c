@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,4 +115,34 @@ sbuf_printf(SBUF *b, const char *fmt, ...)
 		va_end(ap);
 	}
 	b->len += (size_t)n;
+}
+
+int
+sbuf_read_text(SBUF *b, const char *path, size_t max, SBUF *errs)
+{
+	FILE *fp = fopen(path, "r");
+	char buf[4096];
+	size_t n, start = b->len;
+	int rc = 0;
+
+	if (fp == NULL) {
+		sbuf_printf(errs, "%s: cannot open: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+		if (memchr(buf, 0, n)) {
+			sbuf_printf(errs, "%s: contains a NUL byte; not a text file\n", path);
+			rc = -1;
+		} else if (b->len - start + n > max) {
+			if (max % (1024 * 1024) == 0)
+				sbuf_printf(errs, "%s: larger than %zu MiB\n", path, max / (1024 * 1024));
+			else
+				sbuf_printf(errs, "%s: larger than %zu bytes\n", path, max);
+			rc = -1;
+		} else {
+			sbuf_catn(b, buf, n);
+		}
+	}
+	fclose(fp);
+	return rc;
 }

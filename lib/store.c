@@ -19,6 +19,7 @@
 #include <sys/time.h>
 #include <pthread.h>
 
+#include "tm_digest.h"
 #include "tm_egress.h"
 #include "tm_keys.h"
 #include "tm_limits.h"
@@ -451,10 +452,26 @@ store_same_target(const STORE *s, const CONF *c)
 	       s->db == c->redis_db && s->timeout_ms == c->redis_timeout;
 }
 
-redisReply *
-store_eval(STORE *s, const char *sha, const char *body, int nkeys, const char **keys, int nargs,
-	   const char **args, SBUF *err)
+const char *
+store_script_sha(STORE_SCRIPT *sc)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+	if (!__atomic_load_n(&sc->ready, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&lock);
+		if (!sc->ready) {
+			digest_sha1_hex(sc->body, strlen(sc->body), sc->sha);
+			__atomic_store_n(&sc->ready, 1, __ATOMIC_RELEASE);
+		}
+		pthread_mutex_unlock(&lock);
+	}
+	return sc->sha;
+}
+
+redisReply *
+store_eval(STORE *s, STORE_SCRIPT *sc, int nkeys, const char **keys, int nargs, const char **args, SBUF *err)
+{
+	const char *sha = store_script_sha(sc), *body = sc->body;
 	int argc = 3 + nkeys + nargs;
 	const char **argv = xmalloc(sizeof(*argv) * (size_t)argc);
 	char nk[16];

@@ -118,25 +118,21 @@ keyring_parse(const char *origin, const char *text, SBUF *errs)
 KEYRING *
 keyring_load(const char *path, SBUF *errs)
 {
-	FILE *fp = fopen(path, "r");
 	struct stat st;
-	char buf[65536];
-	size_t n;
+	SBUF *text;
+	KEYRING *k = NULL;
 
-	if (fp == NULL) {
-		sbuf_printf(errs, "%s: cannot open: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(fp), &st) == 0 && (st.st_mode & 077) != 0) {
+	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0) {
 		sbuf_printf(errs, "%s: readable by group or others (mode %o); keys must be mode 0600\n", path,
 			    (unsigned)(st.st_mode & 0777));
-		fclose(fp);
 		return NULL;
 	}
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	buf[n] = 0;
-	fclose(fp);
-	return keyring_parse(path, buf, errs);
+	text = sbuf_new(1024);
+	if (sbuf_read_text(text, path, 65536, errs) == 0)
+		k = keyring_parse(path, sbuf_str(text), errs);
+	OPENSSL_cleanse(text->s, text->len);
+	sbuf_free(text);
+	return k;
 }
 
 void

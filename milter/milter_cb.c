@@ -9,9 +9,11 @@
  *	never alters a message in flight.
  *
  *	MAIL FROM: resolve the tenant, check its status and the envelope
- *	sender's domain. End of message: check the From author, remove every
- *	client-sent copy of the tenant tag and insert ours at the top. Every
- *	other event is negotiated away, because each milter round trip costs
+ *	sender's domain. RCPT: caps, rates and suppression (milter_rcpt.c).
+ *	End of message: check the From author, remove every client-sent copy of
+ *	the tenant tag and insert ours at the top, add the unsubscribe headers
+ *	to bulk mail, and settle the reservations. Every other event is
+ *	negotiated away, because each milter round trip costs
  *	two context switches on each side. No callback exits the process: internal failures
  *	return the store_error_action result.
  * SEE ALSO
@@ -28,49 +30,17 @@
 #include <unistd.h>
 
 #include "milter.h"
+#include "milter_int.h"
 #include "milter_seam.h"
 #include "tm_addr.h"
 #include "tm_hdr.h"
 #include "tm_mem.h"
 #include "tm_msg.h"
-#include "tm_keys.h"
-#include "tm_provider.h"
-#include "tm_quota.h"
 #include "tm_egress.h"
 #include "tm_suppress.h"
 #include "tm_token.h"
 #include "tm_unsub.h"
 
-typedef struct {
-	CONF *conf;	   /* owned reference */
-	TSNAP *snap;	   /* owned reference; NULL if failed open */
-	RESOLUTION res;	   /* borrows from snap */
-	char *sender;	   /* as given, for logs */
-	char *sender_dom;  /* normalised; NULL for <> */
-	int ntags;	   /* client-sent copies of the tag */
-	int nfrom;	   /* From fields seen */
-	int from_result;   /* FROM_* of the first From */
-	SBUF *from_domain; /* author domain of the first From */
-	SBUF *from_err;
-	char qid[32];	   /* for logs after the macros are gone */
-	unsigned long seq; /* message number: reservation ids */
-	size_t nseen;	   /* RCPT events: reservation ids */
-	size_t nrcpt;	   /* recipients that go on to delivery */
-	char **resv;	   /* reservations held, settled at end of message */
-	size_t nresv;
-	char **discard;	   /* suppressed recipients to drop (suppressed_action=discard) */
-	size_t ndiscard;
-	char *rcpt1;	   /* the first recipient that goes on, normalised: the unsubscribe token's */
-	int n_lu, lu_https, n_post, post_ok; /* client-sent List-Unsubscribe(-Post) */
-	char *list_id;	   /* unsubscribe_list_header's value */
-} MSGCTX; /* a message that reaches end of message without snap was failed open */
-
-typedef struct {
-	IPADDR client;
-	char client_text[64];
-	unsigned long noreply; /* SMFIP_NR_* agreed in negotiate */
-	MSGCTX *msg;
-} CONNCTX;
 
 /* conn_get - the connection context, created by whichever callback comes first */
 static CONNCTX *
@@ -89,13 +59,7 @@ conn_get(SMFICTX *ctx)
 static pthread_mutex_t cb_lock = PTHREAD_MUTEX_INITIALIZER;
 static CONF *cb_conf;
 static MILTER_SNAP_FN cb_snap;
-static SPOOL *cb_pool;		/* Redis connections for the RCPT checks */
-static pthread_rwlock_t cb_pmap_lock = PTHREAD_RWLOCK_INITIALIZER;
-static PMAP *cb_pmap;		/* recipient domain -> provider group */
-static char cb_host[64];	/* reservation ids: host:pid:message.recipient */
 static unsigned long cb_seq;	/* message numbers */
-static unsigned long cb_fail_open;	/* fail-open recipients since start */
-static unsigned long cb_fail_open_unsaved; /* not yet added to tm:stats:DATE */
 static pthread_rwlock_t cb_keys_lock = PTHREAD_RWLOCK_INITIALIZER;
 static KEYRING *cb_keys;	/* seals unsubscribe tokens; NULL: no unsubscribe headers */
 
@@ -103,24 +67,10 @@ void
 milter_cb_init(MILTER_SNAP_FN source, CONF *c)
 {
 	cb_snap = source;
-	cb_pool = spool_new();
-	if (gethostname(cb_host, sizeof(cb_host) - 1) < 0 || *cb_host == 0)
-		snprintf(cb_host, sizeof(cb_host), "localhost");
-	cb_host[strcspn(cb_host, ".|")] = 0;
+	mr_init();
 	milter_cb_set_conf(c);
 }
 
-void
-milter_cb_set_pmap(PMAP *m)
-{
-	PMAP *old;
-
-	pthread_rwlock_wrlock(&cb_pmap_lock);
-	old = cb_pmap;
-	cb_pmap = m;
-	pthread_rwlock_unlock(&cb_pmap_lock);
-	pmap_free(old);
-}
 
 void
 milter_cb_set_keyring(KEYRING *k)
@@ -134,17 +84,6 @@ milter_cb_set_keyring(KEYRING *k)
 	keyring_free(old);
 }
 
-/* cb_provider - the provider group of a normalised recipient domain */
-static const char *
-cb_provider(const char *domain)
-{
-	const char *g;
-
-	pthread_rwlock_rdlock(&cb_pmap_lock);
-	g = cb_pmap ? pmap_lookup(cb_pmap, domain) : "other";
-	pthread_rwlock_unlock(&cb_pmap_lock);
-	return g; /* an interned group name: outlives the map */
-}
 
 void
 milter_cb_set_conf(CONF *c)
@@ -175,20 +114,19 @@ milter_cb_shutdown(void)
 	pthread_mutex_lock(&cb_lock);
 	cb_conf = conf_unref(cb_conf);
 	pthread_mutex_unlock(&cb_lock);
-	cb_pool = spool_free(cb_pool);
-	milter_cb_set_pmap(NULL);
+	mr_shutdown();
 	milter_cb_set_keyring(NULL);
 }
 
 /* cb_strv_push - append an owned string */
-static void
+void
 cb_strv_push(char ***v, size_t *n, char *item)
 {
 	*v = xrealloc(*v, sizeof(**v) * (*n + 1));
 	(*v)[(*n)++] = item;
 }
 
-static void
+void
 cb_strv_free(char ***v, size_t *n)
 {
 	for (size_t i = 0; i < *n; i++)
@@ -198,45 +136,13 @@ cb_strv_free(char ***v, size_t *n)
 	*n = 0;
 }
 
-/*
- * cb_settle - commit (the message was accepted) or release (it was not)
- * every reservation the message holds. A failure loses nothing: released
- * reservations expire within reservation_ttl; a failed commit undercounts.
- */
-static void
-cb_settle(MSGCTX *m, int commit)
-{
-	SBUF *err;
-	STORE *s;
-	const LIMITS *l;
-	LIMITS_NOW at;
-	int rc = -1;
-
-	if (m->nresv == 0)
-		return;
-	err = sbuf_new(64);
-	l = m->res.tenant->limits;
-	limits_at(l, time(NULL), "other", &at);
-	if ((s = spool_get(cb_pool, m->conf, err)) != NULL) {
-		rc = quota_settle(s, m->res.tenant->name, at.date, commit,
-				  !commit && l && l->has_rate ? l->rate.interval_us : 0, m->qid,
-				  m->conf->queue_map_ttl / 1000, m->resv, m->nresv, err);
-		spool_put(cb_pool, s);
-	}
-	if (rc < 0)
-		msg_warn("%s: tenant %s: cannot %s %zu reservation(s): %s; %s", m->qid, m->res.tenant->name,
-			 commit ? "commit" : "release", m->nresv, sbuf_str(err),
-			 commit ? "today's usage undercounts them" : "they expire within reservation_ttl");
-	cb_strv_free(&m->resv, &m->nresv);
-	sbuf_free(err);
-}
 
 /* msg_free - release a message context; accepts NULL */
 static MSGCTX *
 msgctx_free(MSGCTX *m)
 {
 	if (m) {
-		cb_settle(m, 0); /* a transaction that ends any other way gives its reservations back */
+		mr_settle(m, 0); /* a transaction that ends any other way gives its reservations back */
 		cb_strv_free(&m->discard, &m->ndiscard);
 		free(m->rcpt1);
 		free(m->list_id);
@@ -252,7 +158,7 @@ msgctx_free(MSGCTX *m)
 }
 
 /* cb_qid - the queue id for logs */
-static const char *
+const char *
 cb_qid(SMFICTX *ctx)
 {
 	const char *q = mseam_getsymval(ctx, "i");
@@ -261,7 +167,7 @@ cb_qid(SMFICTX *ctx)
 }
 
 /* cb_refuse - set the reply, log the decision with the reason, and choose the result */
-static sfsistat
+sfsistat
 cb_refuse(SMFICTX *ctx, MSGCTX *m, int temp, const char *xcode, const char *text)
 {
 	mseam_setreply(ctx, temp ? "451" : "550", xcode, text);
@@ -414,136 +320,8 @@ out:
 	return r;
 }
 
-/* cb_fail_open_saved - add fail-open recipients counted during an outage to tm:stats:DATE */
-static void
-cb_fail_open_saved(STORE *s)
-{
-	unsigned long n = __atomic_exchange_n(&cb_fail_open_unsaved, 0, __ATOMIC_RELAXED);
-	LIMITS_NOW at;
-	SBUF *err;
-	redisReply *r;
 
-	if (n == 0)
-		return;
-	err = sbuf_new(64);
-	limits_at(NULL, time(NULL), "other", &at);
-	if ((r = store_cmd(s, err, "HINCRBY " KEY_STATS_FMT " fail_open %lu", at.date, n)) != NULL)
-		freeReplyObject(r);
-	else
-		__atomic_add_fetch(&cb_fail_open_unsaved, n, __ATOMIC_RELAXED);
-	sbuf_free(err);
-}
 
-/* cb_rcpt_store_down - the RCPT script could not run: store_error_action */
-static sfsistat
-cb_rcpt_store_down(SMFICTX *ctx, MSGCTX *m, const char *rcpt, const char *why)
-{
-	if (m->conf->store_error_action == ACT_ACCEPT) {
-		unsigned long n = __atomic_add_fetch(&cb_fail_open, 1, __ATOMIC_RELAXED);
-		__atomic_add_fetch(&cb_fail_open_unsaved, 1, __ATOMIC_RELAXED);
-		msg_warn("%s: fail-open: tenant=%s rcpt=%s: limits and suppression not checked: %s "
-			 "(store_error_action=accept; %lu fail-open recipients since start)",
-			 m->qid, m->res.tenant->name, rcpt, why, n);
-		m->nrcpt++;
-		return SMFIS_CONTINUE;
-	}
-	msg_warn("%s: %s", m->qid, why);
-	return cb_refuse(ctx, m, 1, "4.3.0", "tenant limits temporarily unavailable, try again later");
-}
-
-/*
- * cb_envrcpt - every RCPT-time check in one Redis call (tm_quota.h). A
- * recipient that passes holds a reservation until end of message. A
- * refusal covers this recipient only; the others of the transaction go on.
- */
-static sfsistat
-cb_envrcpt(SMFICTX *ctx, char **argv)
-{
-	CONNCTX *c = mseam_getpriv(ctx);
-	MSGCTX *m = c ? c->msg : NULL;
-	const char *rcpt = argv && argv[0] ? argv[0] : "", *at;
-	char rid[128];
-	SBUF *key, *err, *text;
-	STORE *s;
-	QUOTA_REQ q;
-	QUOTA_RES res;
-	int rc = -1;
-	sfsistat r = SMFIS_CONTINUE;
-
-	if (m == NULL || m->snap == NULL || m->res.tenant == NULL) {
-		if (m)
-			m->nrcpt++; /* failed open or no tenant: nothing to check against */
-		return SMFIS_CONTINUE;
-	}
-	if (m->rcpt1 == NULL) { /* the recipient an unsubscribe token names, if it goes on */
-		SBUF *k1 = sbuf_new(64), *e1 = sbuf_new(32);
-		if (supp_key(rcpt, k1, e1) == 0)
-			m->rcpt1 = sbuf_steal(k1);
-		else
-			sbuf_free(k1);
-		sbuf_free(e1);
-	}
-	key = sbuf_new(64);
-	err = sbuf_new(64);
-	text = sbuf_new(128);
-	if (supp_key(rcpt, key, err) < 0)
-		sbuf_reset(key); /* no usable address: Postfix judges it; nothing can be suppressed */
-	at = strrchr(sbuf_str(key), '@');
-	snprintf(rid, sizeof(rid), "%s:%ld:%lu.%zu", cb_host, (long)getpid(), m->seq, ++m->nseen);
-	q = (QUOTA_REQ){.tenant = m->res.tenant->name, .lim = m->res.tenant->limits, .rcpt_key = sbuf_str(key),
-			.provider = cb_provider(at ? at + 1 : ""), .rid = rid,
-			.resv_ttl_ms = m->conf->reservation_ttl, .now = time(NULL)};
-	sbuf_reset(err);
-	if ((s = spool_get(cb_pool, m->conf, err)) != NULL) {
-		rc = quota_rcpt(s, &q, &res, err);
-		if (rc == 0)
-			cb_fail_open_saved(s);
-		spool_put(cb_pool, s);
-	}
-	if (rc < 0) {
-		r = cb_rcpt_store_down(ctx, m, rcpt, sbuf_str(err));
-		goto out;
-	}
-	quota_reply(&q, &res, rcpt[0] == '<' ? sbuf_str(key) : rcpt, text);
-	switch (res.verdict) {
-	case Q_OK:
-		cb_strv_push(&m->resv, &m->nresv, res.member);
-		res.member = NULL;
-		m->nrcpt++;
-		msg_debug("%s: rcpt ok: tenant=%s rcpt=%s provider=%s day=%s used=%ld", m->qid, q.tenant, rcpt,
-			  q.provider, res.at.date, res.used);
-		break;
-	case Q_SUPPRESSED:
-		if (m->conf->suppressed_action == SUPP_DISCARD) {
-			cb_strv_push(&m->discard, &m->ndiscard, xstrdup(rcpt));
-			msg_info("%s: discard-rcpt: tenant=%s rcpt=%s: %s (%s list; suppressed_action=discard)", m->qid,
-				 q.tenant, rcpt, sbuf_str(text), res.scope);
-			break;
-		}
-		mseam_setreply(ctx, "550", "5.7.1", sbuf_str(text));
-		msg_info("%s: reject-rcpt: tenant=%s rcpt=%s: %s (%s list)", m->qid, q.tenant, rcpt, sbuf_str(text),
-			 res.scope);
-		r = SMFIS_REJECT;
-		break;
-	case Q_DISABLED:
-		mseam_setreply(ctx, "550", "5.7.1", sbuf_str(text));
-		msg_info("%s: reject-rcpt: tenant=%s rcpt=%s: %s", m->qid, q.tenant, rcpt, sbuf_str(text));
-		r = SMFIS_REJECT;
-		break;
-	default: /* caps, rate, paused, removed: try again later */
-		mseam_setreply(ctx, "451", "4.7.1", sbuf_str(text));
-		msg_info("%s: defer-rcpt: tenant=%s rcpt=%s provider=%s: %s", m->qid, q.tenant, rcpt, q.provider,
-			 sbuf_str(text));
-		r = SMFIS_TEMPFAIL;
-		break;
-	}
-	quota_res_clear(&res);
-out:
-	sbuf_free(key);
-	sbuf_free(err);
-	sbuf_free(text);
-	return r;
-}
 
 static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
@@ -659,7 +437,7 @@ cb_eom(SMFICTX *ctx)
 		 m->res.key ? ":" : "", m->res.key ? m->res.key : "", m->sender,
 		 m->from_domain->len ? sbuf_str(m->from_domain) : "-", m->ntags, m->nrcpt,
 		 m->ndiscard, m->snap == NULL ? " fail-open" : "");
-	cb_settle(m, 1);
+	mr_settle(m, 1);
 out:
 	c->msg = msgctx_free(c->msg); /* releases whatever was not committed */
 	return r;
@@ -800,7 +578,7 @@ struct smfiDesc milter_desc = {
     .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT,
     .xxfi_connect = cb_connect,
     .xxfi_envfrom = cb_envfrom,
-    .xxfi_envrcpt = cb_envrcpt,
+    .xxfi_envrcpt = mr_envrcpt,
     .xxfi_header = cb_header,
     .xxfi_eom = cb_eom,
     .xxfi_data = cb_data,

@@ -25,28 +25,8 @@
 #include "tm_tdir.h"
 #include "tm_token.h"
 
-#define MAX_OVERRIDES 64
-
-static const char *opt_config;
-static char *opt_overrides[MAX_OVERRIDES];
-static int opt_noverrides;
+static DAEMON_OPTS opts;
 static TDIR *the_tdir;
-
-
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: tenant-milter [-fnv] [-c config_file] [-o name=value]...\n"
-			"  -c FILE   configuration file (default %s)\n"
-			"  -o N=V    override a setting\n"
-			"  -f        stay in the foreground and log to stderr\n"
-			"  -n        check the configuration, print \"configuration OK\" or the errors\n"
-			"  -p        print the effective configuration\n"
-			"  -v        verbose (log_level=debug)\n"
-			"  -V        print the version\n",
-		conf_default_path());
-	exit(2);
-}
 
 /* snap_source - the callbacks' view of the tenant directory */
 static TSNAP *
@@ -60,7 +40,7 @@ static void
 reload(void)
 {
 	SBUF *errs = sbuf_new(256);
-	CONF *c = conf_load(opt_config, opt_overrides, opt_noverrides, errs), *old;
+	CONF *c = daemon_load(&opts, errs), *old;
 	PMAP *m;
 
 	if (c == NULL) {
@@ -102,76 +82,29 @@ reload(void)
 int
 main(int argc, char **argv)
 {
-	int ch, foreground = 0, check_only = 0, print = 0, verbose = 0;
 	SBUF *errs = sbuf_new(256);
 	CONF *c;
 	PMAP *pmap = NULL;
 	KEYRING *keys = NULL;
 	int rc;
 
-	while ((ch = getopt(argc, argv, "c:fno:pvV")) != -1) {
-		switch (ch) {
-		case 'c':
-			opt_config = optarg;
-			break;
-		case 'f':
-			foreground = 1;
-			break;
-		case 'n':
-			check_only = 1;
-			break;
-		case 'o':
-			if (opt_noverrides >= MAX_OVERRIDES)
-				msg_fatal("too many -o options");
-			opt_overrides[opt_noverrides++] = optarg;
-			break;
-		case 'p':
-			print = 1;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'V':
-			printf("tenant-milter %s\n", PACKAGE_VERSION);
-			return 0;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
+	daemon_options(argc, argv, "tenant-milter", &opts);
 	msg_open("tenant-milter", 1, NULL);
-	c = conf_load(opt_config, opt_overrides, opt_noverrides, errs);
-	if (c && !print && (pmap = pmap_load(c->provider_map, errs)) == NULL)
+	c = daemon_load(&opts, errs);
+	if (c && !opts.print && (pmap = pmap_load(c->provider_map, errs)) == NULL)
 		c = conf_unref(c); /* the provider map is part of the configuration */
 	/* unsubscribe headers need the token keys: no keys, no start */
-	if (c && !print && *c->unsubscribe_url_host && (keys = keyring_load(c->token_keys, errs)) == NULL)
+	if (c && !opts.print && *c->unsubscribe_url_host && (keys = keyring_load(c->token_keys, errs)) == NULL)
 		c = conf_unref(c);
-	if (check_only) {
-		fputs(c ? "configuration OK\n" : sbuf_str(errs), c ? stdout : stderr);
-		rc = c ? 0 : 1;
+	if ((rc = daemon_early_exit(&opts, c, errs)) >= 0) {
 		conf_unref(c);
 		pmap_free(pmap);
 		keyring_free(keys);
 		sbuf_free(errs);
 		return rc;
 	}
-	if (c == NULL) {
-		fputs(sbuf_str(errs), stderr);
-		msg_fatal("configuration errors; not starting");
-	}
-	if (print) {
-		SBUF *out = sbuf_new(1024);
-		conf_print(c, out, 0);
-		fputs(sbuf_str(out), stdout);
-		sbuf_free(out);
-		conf_unref(c);
-		pmap_free(pmap);
-		sbuf_free(errs);
-		return 0;
-	}
-	msg_set_level(verbose ? MSG_DEBUG : c->log_level);
-	if (!foreground) {
+	msg_set_level(opts.verbose ? MSG_DEBUG : c->log_level);
+	if (!opts.foreground) {
 		msg_open(c->syslog_name, 0, c->syslog_facility);
 		msg_also_stderr(1); /* start-up errors reach the terminal until we detach */
 	}
@@ -189,7 +122,7 @@ main(int argc, char **argv)
 			  c->milter_socket);
 	md_prepare_listener();
 	daemon_socket_owner(c->milter_socket, c->run_as_user);
-	if (!foreground) {
+	if (!opts.foreground) {
 		daemon_detach();
 		msg_also_stderr(0);
 	}

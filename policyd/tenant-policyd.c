@@ -26,34 +26,15 @@
 #include "tm_msg.h"
 #include "tm_tdir.h"
 
-#define MAX_OVERRIDES 64
-
-static const char *opt_config;
-static char *opt_overrides[MAX_OVERRIDES];
-static int opt_noverrides;
+static DAEMON_OPTS opts;
 static TDIR *the_tdir;
-
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: tenant-policyd [-fnpvV] [-c config_file] [-o name=value]...\n"
-			"  -c FILE   configuration file (default %s)\n"
-			"  -o N=V    override a setting\n"
-			"  -f        stay in the foreground and log to stderr\n"
-			"  -n        check the configuration, print \"configuration OK\" or the errors\n"
-			"  -p        print the effective configuration\n"
-			"  -v        verbose (log_level=debug)\n"
-			"  -V        print the version\n",
-		conf_default_path());
-	exit(2);
-}
 
 /* reload - SIGHUP: a new configuration, or the old one if the file has errors */
 static CONF *
 reload(CONF *old)
 {
 	SBUF *errs = sbuf_new(256);
-	CONF *c = conf_load(opt_config, opt_overrides, opt_noverrides, errs);
+	CONF *c = daemon_load(&opts, errs);
 
 	if (c == NULL) {
 		msg_warn("reload failed; keeping the running configuration:\n%s", sbuf_str(errs));
@@ -74,63 +55,21 @@ reload(CONF *old)
 int
 main(int argc, char **argv)
 {
-	int ch, foreground = 0, check_only = 0, print = 0, verbose = 0, pfd, sfd;
+	int pfd, sfd, rc;
 	SBUF *errs = sbuf_new(256);
 	sigset_t set;
 	CONF *c;
 
-	while ((ch = getopt(argc, argv, "c:fno:pvV")) != -1) {
-		switch (ch) {
-		case 'c':
-			opt_config = optarg;
-			break;
-		case 'f':
-			foreground = 1;
-			break;
-		case 'n':
-			check_only = 1;
-			break;
-		case 'o':
-			if (opt_noverrides >= MAX_OVERRIDES)
-				msg_fatal("too many -o options");
-			opt_overrides[opt_noverrides++] = optarg;
-			break;
-		case 'p':
-			print = 1;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'V':
-			printf("tenant-policyd %s\n", PACKAGE_VERSION);
-			return 0;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
+	daemon_options(argc, argv, "tenant-policyd", &opts);
 	msg_open("tenant-policyd", 1, NULL);
-	c = conf_load(opt_config, opt_overrides, opt_noverrides, errs);
-	if (check_only || print || c == NULL) {
-		int rc = c ? 0 : 1;
-		if (c == NULL)
-			fputs(sbuf_str(errs), stderr);
-		else if (print) {
-			SBUF *out = sbuf_new(1024);
-			conf_print(c, out, 0);
-			fputs(sbuf_str(out), stdout);
-			sbuf_free(out);
-		} else
-			puts("configuration OK");
+	c = daemon_load(&opts, errs);
+	if ((rc = daemon_early_exit(&opts, c, errs)) >= 0) {
 		conf_unref(c);
 		sbuf_free(errs);
-		if (!check_only && !print)
-			msg_fatal("configuration errors; not starting");
 		return rc;
 	}
-	msg_set_level(verbose ? MSG_DEBUG : c->log_level);
-	if (!foreground) {
+	msg_set_level(opts.verbose ? MSG_DEBUG : c->log_level);
+	if (!opts.foreground) {
 		msg_open(strcmp(c->syslog_name, "tenant-milter") == 0 ? "tenant-policyd" : c->syslog_name, 0,
 			 c->syslog_facility);
 		msg_also_stderr(1);
@@ -147,7 +86,7 @@ main(int argc, char **argv)
 	sfd = pd_listen(c->socketmap_socket);
 	daemon_socket_owner(c->policy_socket, c->run_as_user);
 	daemon_socket_owner(c->socketmap_socket, c->run_as_user);
-	if (!foreground) {
+	if (!opts.foreground) {
 		daemon_detach();
 		msg_also_stderr(0);
 	}

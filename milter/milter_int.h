@@ -1,0 +1,63 @@
+/*
+ * NAME
+ *	milter_int 3h - what tenant-milter's callback files share
+ * DESCRIPTION
+ *	milter_cb.c holds the connection and message callbacks, milter_rcpt.c
+ *	the RCPT-time checks; both work on these two contexts.
+ */
+#ifndef MILTER_INT_H
+#define MILTER_INT_H
+
+#include <libmilter/mfapi.h>
+
+#include "tm_cidr.h"
+#include "tm_conf.h"
+#include "tm_sbuf.h"
+#include "tm_tenant.h"
+
+typedef struct {
+	CONF *conf;	   /* owned reference */
+	TSNAP *snap;	   /* owned reference; NULL if failed open */
+	RESOLUTION res;	   /* borrows from snap */
+	char *sender;	   /* as given, for logs */
+	char *sender_dom;  /* normalised; NULL for <> */
+	int ntags;	   /* client-sent copies of the tag */
+	int nfrom;	   /* From fields seen */
+	int from_result;   /* FROM_* of the first From */
+	SBUF *from_domain; /* author domain of the first From */
+	SBUF *from_err;
+	char qid[32];	   /* for logs after the macros are gone */
+	unsigned long seq; /* message number: reservation ids */
+	size_t nseen;	   /* RCPT events: reservation ids */
+	size_t nrcpt;	   /* recipients that go on to delivery */
+	char **resv;	   /* reservations held, settled at end of message */
+	size_t nresv;
+	char **discard;	   /* suppressed recipients to drop (suppressed_action=discard) */
+	size_t ndiscard;
+	char *rcpt1;	   /* the first checked recipient that goes on, normalised: the unsubscribe token's */
+	int n_lu, lu_https, n_post, post_ok; /* client-sent List-Unsubscribe(-Post) */
+	char *list_id;	   /* unsubscribe_list_header's value */
+} MSGCTX; /* a message that reaches end of message without snap was failed open */
+
+typedef struct {
+	IPADDR client;
+	char client_text[64];
+	unsigned long noreply; /* SMFIP_NR_* agreed in negotiate */
+	MSGCTX *msg;
+} CONNCTX;
+
+/* milter_cb.c */
+const char *cb_qid(SMFICTX *ctx); /* the queue id for logs, or NOQUEUE */
+/* cb_refuse - set the reply, log the decision with the reason, and choose the result */
+sfsistat cb_refuse(SMFICTX *ctx, MSGCTX *m, int temp, const char *xcode, const char *text);
+void cb_strv_push(char ***v, size_t *n, char *item);
+void cb_strv_free(char ***v, size_t *n);
+
+/* milter_rcpt.c */
+void mr_init(void);
+void mr_shutdown(void);
+/* mr_settle - commit (accepted) or release (anything else) the message's reservations */
+void mr_settle(MSGCTX *m, int commit);
+sfsistat mr_envrcpt(SMFICTX *ctx, char **argv);
+
+#endif

@@ -1,0 +1,236 @@
+/*
+ * NAME
+ *	milter_rcpt - tenant-milter at RCPT: caps, rates and suppression
+ * DESCRIPTION
+ *	Every recipient is one call of the quota script (tm_quota.h) through a
+ *	pool of Redis connections, so no thread waits on another's call. A
+ *	recipient that passes holds a reservation, settled at end of message or
+ *	when the transaction ends any other way. Failures follow
+ *	store_error_action; fail-open recipients are logged and counted.
+ * SEE ALSO
+ *	milter_int.h, tm_quota.h, docs/limits.md
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "milter.h"
+#include "milter_int.h"
+#include "milter_seam.h"
+#include "tm_keys.h"
+#include "tm_mem.h"
+#include "tm_msg.h"
+#include "tm_quota.h"
+#include "tm_suppress.h"
+
+static SPOOL *cb_pool;		/* Redis connections for the RCPT checks */
+static pthread_rwlock_t cb_pmap_lock = PTHREAD_RWLOCK_INITIALIZER;
+static PMAP *cb_pmap;		/* recipient domain -> provider group */
+static char cb_host[64];	/* reservation ids: host:pid:message.recipient */
+static unsigned long cb_fail_open;	/* fail-open recipients since start */
+static unsigned long cb_fail_open_unsaved; /* not yet added to tm:stats:DATE */
+
+void
+mr_init(void)
+{
+	cb_pool = spool_new();
+	if (gethostname(cb_host, sizeof(cb_host) - 1) < 0 || *cb_host == 0)
+		snprintf(cb_host, sizeof(cb_host), "localhost");
+	cb_host[strcspn(cb_host, ".|")] = 0;
+}
+
+void
+mr_shutdown(void)
+{
+	cb_pool = spool_free(cb_pool);
+	milter_cb_set_pmap(NULL);
+}
+
+void
+milter_cb_set_pmap(PMAP *m)
+{
+	PMAP *old;
+
+	pthread_rwlock_wrlock(&cb_pmap_lock);
+	old = cb_pmap;
+	cb_pmap = m;
+	pthread_rwlock_unlock(&cb_pmap_lock);
+	pmap_free(old);
+}
+
+/* cb_provider - the provider group of a normalised recipient domain */
+static const char *
+cb_provider(const char *domain)
+{
+	const char *g;
+
+	pthread_rwlock_rdlock(&cb_pmap_lock);
+	g = cb_pmap ? pmap_lookup(cb_pmap, domain) : "other";
+	pthread_rwlock_unlock(&cb_pmap_lock);
+	return g; /* an interned group name: outlives the map */
+}
+
+/*
+ * mr_settle - commit (the message was accepted) or release (it was not)
+ * every reservation the message holds. A failure loses nothing: released
+ * reservations expire within reservation_ttl; a failed commit undercounts.
+ */
+void
+mr_settle(MSGCTX *m, int commit)
+{
+	SBUF *err;
+	STORE *s;
+	const LIMITS *l;
+	LIMITS_NOW at;
+	int rc = -1;
+
+	if (m->nresv == 0)
+		return;
+	err = sbuf_new(64);
+	l = m->res.tenant->limits;
+	limits_at(l, time(NULL), "other", &at);
+	if ((s = spool_get(cb_pool, m->conf, err)) != NULL) {
+		rc = quota_settle(s, m->res.tenant->name, at.date, commit,
+				  !commit && l && l->has_rate ? l->rate.interval_us : 0, m->qid,
+				  m->conf->queue_map_ttl / 1000, m->resv, m->nresv, err);
+		spool_put(cb_pool, s);
+	}
+	if (rc < 0)
+		msg_warn("%s: tenant %s: cannot %s %zu reservation(s): %s; %s", m->qid, m->res.tenant->name,
+			 commit ? "commit" : "release", m->nresv, sbuf_str(err),
+			 commit ? "today's usage undercounts them" : "they expire within reservation_ttl");
+	cb_strv_free(&m->resv, &m->nresv);
+	sbuf_free(err);
+}
+
+/* cb_fail_open_saved - add fail-open recipients counted during an outage to tm:stats:DATE */
+static void
+cb_fail_open_saved(STORE *s)
+{
+	unsigned long n = __atomic_exchange_n(&cb_fail_open_unsaved, 0, __ATOMIC_RELAXED);
+	LIMITS_NOW at;
+	SBUF *err;
+	redisReply *r;
+
+	if (n == 0)
+		return;
+	err = sbuf_new(64);
+	limits_at(NULL, time(NULL), "other", &at);
+	if ((r = store_cmd(s, err, "HINCRBY " KEY_STATS_FMT " fail_open %lu", at.date, n)) != NULL)
+		freeReplyObject(r);
+	else
+		__atomic_add_fetch(&cb_fail_open_unsaved, n, __ATOMIC_RELAXED);
+	sbuf_free(err);
+}
+
+/* cb_rcpt_store_down - the RCPT script could not run: store_error_action */
+static sfsistat
+cb_rcpt_store_down(SMFICTX *ctx, MSGCTX *m, const char *rcpt, const char *why)
+{
+	if (m->conf->store_error_action == ACT_ACCEPT) {
+		unsigned long n = __atomic_add_fetch(&cb_fail_open, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&cb_fail_open_unsaved, 1, __ATOMIC_RELAXED);
+		msg_warn("%s: fail-open: tenant=%s rcpt=%s: limits and suppression not checked: %s "
+			 "(store_error_action=accept; %lu fail-open recipients since start)",
+			 m->qid, m->res.tenant->name, rcpt, why, n);
+		m->nrcpt++;
+		return SMFIS_CONTINUE;
+	}
+	msg_warn("%s: %s", m->qid, why);
+	return cb_refuse(ctx, m, 1, "4.3.0", "tenant limits temporarily unavailable, try again later");
+}
+
+/*
+ * mr_envrcpt - every RCPT-time check in one Redis call (tm_quota.h). A
+ * recipient that passes holds a reservation until end of message. A
+ * refusal covers this recipient only; the others of the transaction go on.
+ */
+sfsistat
+mr_envrcpt(SMFICTX *ctx, char **argv)
+{
+	CONNCTX *c = mseam_getpriv(ctx);
+	MSGCTX *m = c ? c->msg : NULL;
+	const char *rcpt = argv && argv[0] ? argv[0] : "", *at;
+	char rid[128];
+	SBUF *key, *err, *text;
+	STORE *s;
+	QUOTA_REQ q;
+	QUOTA_RES res;
+	int rc = -1;
+	sfsistat r = SMFIS_CONTINUE;
+
+	if (m == NULL || m->snap == NULL || m->res.tenant == NULL) {
+		if (m)
+			m->nrcpt++; /* failed open or no tenant: nothing to check against */
+		return SMFIS_CONTINUE;
+	}
+	key = sbuf_new(64);
+	err = sbuf_new(64);
+	text = sbuf_new(128);
+	if (supp_key(rcpt, key, err) < 0)
+		sbuf_reset(key); /* no usable address: Postfix judges it; nothing can be suppressed */
+	at = strrchr(sbuf_str(key), '@');
+	snprintf(rid, sizeof(rid), "%s:%ld:%lu.%zu", cb_host, (long)getpid(), m->seq, ++m->nseen);
+	q = (QUOTA_REQ){.tenant = m->res.tenant->name, .lim = m->res.tenant->limits, .rcpt_key = sbuf_str(key),
+			.provider = cb_provider(at ? at + 1 : ""), .rid = rid,
+			.resv_ttl_ms = m->conf->reservation_ttl, .now = time(NULL)};
+	sbuf_reset(err);
+	if ((s = spool_get(cb_pool, m->conf, err)) != NULL) {
+		rc = quota_rcpt(s, &q, &res, err);
+		if (rc == 0)
+			cb_fail_open_saved(s);
+		spool_put(cb_pool, s);
+	}
+	if (rc < 0) {
+		r = cb_rcpt_store_down(ctx, m, rcpt, sbuf_str(err));
+		if (r == SMFIS_CONTINUE && m->rcpt1 == NULL && key->len)
+			m->rcpt1 = xstrdup(sbuf_str(key)); /* failed open: it goes on */
+		goto out;
+	}
+	quota_reply(&q, &res, rcpt[0] == '<' ? sbuf_str(key) : rcpt, text);
+	switch (res.verdict) {
+	case Q_OK:
+		cb_strv_push(&m->resv, &m->nresv, res.member);
+		res.member = NULL;
+		m->nrcpt++;
+		if (m->rcpt1 == NULL && key->len) /* the recipient an unsubscribe token names */
+			m->rcpt1 = xstrdup(sbuf_str(key));
+		msg_debug("%s: rcpt ok: tenant=%s rcpt=%s provider=%s day=%s used=%ld", m->qid, q.tenant, rcpt,
+			  q.provider, res.at.date, res.used);
+		break;
+	case Q_SUPPRESSED:
+		if (m->conf->suppressed_action == SUPP_DISCARD) {
+			cb_strv_push(&m->discard, &m->ndiscard, xstrdup(rcpt));
+			msg_info("%s: discard-rcpt: tenant=%s rcpt=%s: %s (%s list; suppressed_action=discard)", m->qid,
+				 q.tenant, rcpt, sbuf_str(text), res.scope);
+			break;
+		}
+		mseam_setreply(ctx, "550", "5.7.1", sbuf_str(text));
+		msg_info("%s: reject-rcpt: tenant=%s rcpt=%s: %s (%s list)", m->qid, q.tenant, rcpt, sbuf_str(text),
+			 res.scope);
+		r = SMFIS_REJECT;
+		break;
+	case Q_DISABLED:
+		mseam_setreply(ctx, "550", "5.7.1", sbuf_str(text));
+		msg_info("%s: reject-rcpt: tenant=%s rcpt=%s: %s", m->qid, q.tenant, rcpt, sbuf_str(text));
+		r = SMFIS_REJECT;
+		break;
+	default: /* caps, rate, paused, removed: try again later */
+		mseam_setreply(ctx, "451", "4.7.1", sbuf_str(text));
+		msg_info("%s: defer-rcpt: tenant=%s rcpt=%s provider=%s: %s", m->qid, q.tenant, rcpt, q.provider,
+			 sbuf_str(text));
+		r = SMFIS_TEMPFAIL;
+		break;
+	}
+	quota_res_clear(&res);
+out:
+	sbuf_free(key);
+	sbuf_free(err);
+	sbuf_free(text);
+	return r;
+}

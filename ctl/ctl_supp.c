@@ -115,19 +115,30 @@ supp_describe(const char *addr, const char *tenant, const char *v, SBUF *out)
 		    supp_where(tenant, where, sizeof(where)), d1, reason, expires ? d2 : "never");
 }
 
+/* supp_key_named - the suppression key of addr, or -1 with "invalid address ..." in err */
+static int
+supp_key_named(const char *addr, SBUF *key, SBUF *err)
+{
+	SBUF *why = sbuf_new(64);
+	int rc = supp_key(addr, key, why);
+
+	if (rc < 0)
+		sbuf_printf(err, "invalid address \"%.200s\": %s", addr, sbuf_str(why));
+	sbuf_free(why);
+	return rc;
+}
+
 static int
 supp_add(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 {
-	SBUF *key = sbuf_new(64), *why = sbuf_new(64);
+	SBUF *key = sbuf_new(64);
 	char hash[160], val[96], where[96];
 	long ttl = 0;
 	int reason = SR_MANUAL, rc = -1;
 	long long now = time(NULL);
 
-	if (supp_key(addr, key, why) < 0) {
-		sbuf_printf(err, "invalid address \"%.200s\": %s", addr, sbuf_str(why));
+	if (supp_key_named(addr, key, err) < 0)
 		goto out;
-	}
 	if (o->reason && (reason = supp_reason_parse(o->reason)) < 0) {
 		sbuf_printf(err, "unknown reason \"%.40s\": use unsubscribe, hard-bounce, complaint or manual", o->reason);
 		goto out;
@@ -148,22 +159,19 @@ supp_add(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 	rc = 0;
 out:
 	sbuf_free(key);
-	sbuf_free(why);
 	return rc;
 }
 
 static int
 supp_remove(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 {
-	SBUF *key = sbuf_new(64), *why = sbuf_new(64);
+	SBUF *key = sbuf_new(64);
 	char hash[160], where[96];
 	redisReply *r;
 	int rc = -1;
 
-	if (supp_key(addr, key, why) < 0) {
-		sbuf_printf(err, "invalid address \"%.200s\": %s", addr, sbuf_str(why));
+	if (supp_key_named(addr, key, err) < 0)
 		goto out;
-	}
 	if (o->tenant && ctl_need_tenant(c, o->tenant, err) < 0)
 		goto out;
 	supp_hash(hash, sizeof(hash), o->tenant);
@@ -177,7 +185,6 @@ supp_remove(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 	freeReplyObject(r);
 out:
 	sbuf_free(key);
-	sbuf_free(why);
 	return rc;
 }
 
@@ -185,16 +192,14 @@ out:
 static int
 supp_check(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 {
-	SBUF *key = sbuf_new(64), *why = sbuf_new(64), *out = sbuf_new(128);
+	SBUF *key = sbuf_new(64), *out = sbuf_new(128);
 	redisReply *names = NULL, *r;
 	char hash[160];
 	int rc = -1, hits = 0;
 	long long now = time(NULL);
 
-	if (supp_key(addr, key, why) < 0) {
-		sbuf_printf(err, "invalid address \"%.200s\": %s", addr, sbuf_str(why));
+	if (supp_key_named(addr, key, err) < 0)
 		goto out;
-	}
 	if (o->tenant && ctl_need_tenant(c, o->tenant, err) < 0)
 		goto out;
 	if (o->tenant == NULL && (names = store_cmd(c->store, err, "SORT %s ALPHA", KEY_TENANTS)) == NULL)
@@ -232,7 +237,6 @@ out:
 	if (names)
 		freeReplyObject(names);
 	sbuf_free(key);
-	sbuf_free(why);
 	sbuf_free(out);
 	return rc;
 }

@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tm_bounce.h"
@@ -33,6 +35,7 @@
 #include "tm_store.h"
 #include "tm_mem.h"
 #include "tm_msg.h"
+#include "tm_token.h"
 
 #define MAX_MESSAGE (32 * 1024 * 1024)
 
@@ -44,7 +47,8 @@ usage(void)
 	      "  scan [--json] FILE|-        each delivery record of a Postfix log, classified\n"
 	      "  follow [--from-start] [--once] FILE\n"
 	      "                              apply a Postfix log's outcomes to Redis, durably\n"
-	      "  dsn                         apply one bounce or report from stdin (a pipe(8) command)\n",
+	      "  dsn [RECIPIENT]             apply one bounce or report from stdin (a pipe(8) command);\n"
+	      "                              RECIPIENT (${original_recipient}) opens a VERP return path\n",
 	      stderr);
 	exit(2);
 }
@@ -403,32 +407,147 @@ out:
 }
 
 /*
- * cmd_dsn - one message on stdin, as a pipe(8) command. Exit 0 when its
- * outcomes were applied or it is nothing to apply; 75 (EX_TEMPFAIL) when
- * Redis could not be reached, so Postfix keeps the message and retries.
+ * dsn_verp - is the envelope recipient a VERP return path of ours? 1 with d
+ * filled from its token, 0 when it is not (or VERP is off), -1 when the
+ * token does not open (forged, tampered, retired key, expired): logged, and
+ * the report is then read as if it had come without VERP.
  */
 static int
-cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm)
+dsn_verp(const CONF *c, const char *rcpt, TOKEN_DATA *d, SBUF *err)
+{
+	SBUF *tok = sbuf_new(128);
+	KEYRING *k;
+	int rc = 0;
+
+	if (rcpt && token_from_address(rcpt, c->bounce_prefix, c->return_path_domain, tok)) {
+		if ((k = keyring_load(c->token_keys, err)) == NULL) {
+			rc = -2;
+		} else {
+			rc = token_open(k, sbuf_str(tok), (long)(time(NULL) / 86400), c->token_lifetime / 86400000, d,
+					err) == 0 ? 1 : -1;
+			keyring_free(k);
+		}
+	}
+	sbuf_free(tok);
+	return rc;
+}
+
+/*
+ * dsn_forward - forward_bounces: pass the message on, unchanged, to the
+ * tenant's original return path, with a null sender so it can never loop.
+ * 0, or -1 with err (the caller tempfails, so Postfix retries).
+ */
+static int
+dsn_forward(const CONF *c, const char *to, const char *data, size_t len, SBUF *err)
+{
+	char *cmd = xstrdup(c->sendmail_path), *argv[32], *save = NULL;
+	int n = 0, fds[2], status;
+	pid_t pid;
+	size_t off = 0;
+
+	for (char *w = strtok_r(cmd, " \t", &save); w && n < 26; w = strtok_r(NULL, " \t", &save))
+		argv[n++] = w;
+	if (n == 0) {
+		free(cmd);
+		sbuf_cat(err, "sendmail_path is empty");
+		return -1;
+	}
+	argv[n++] = "-i";
+	argv[n++] = "-f";
+	argv[n++] = "<>";
+	argv[n++] = "--";
+	argv[n++] = (char *)to;
+	argv[n] = NULL;
+	if (pipe(fds) < 0 || (pid = fork()) < 0) {
+		sbuf_printf(err, "cannot run %s: %s", argv[0], strerror(errno));
+		free(cmd);
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(fds[0], 0);
+		close(fds[0]);
+		close(fds[1]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[0]);
+	signal(SIGPIPE, SIG_IGN);
+	while (off < len) {
+		ssize_t w = write(fds[1], data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	close(fds[1]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (off < len || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		sbuf_printf(err, "forwarding to <%s> failed: %s exited with %d", to, argv[0],
+			    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		free(cmd);
+		return -1;
+	}
+	free(cmd);
+	return 0;
+}
+
+/*
+ * cmd_dsn - one message on stdin, as a pipe(8) command; the optional
+ * argument is the envelope recipient (${original_recipient}), which names
+ * the tenant and recipient when it is a VERP return path. Exit 0 when its
+ * outcomes were applied or it is nothing to apply; 75 (EX_TEMPFAIL) when
+ * Redis, the keyring or the forwarding could not be reached, so Postfix
+ * keeps the message and retries. Forwarding comes first: a retry may
+ * forward twice, but never loses the tenant's copy.
+ */
+static int
+cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
 {
 	size_t len;
 	SBUF *err = sbuf_new(128);
 	char *data = read_all("-", &len, err);
 	DSN_REPORT rep;
+	TOKEN_DATA verp;
 	STORE *s;
-	int rc = 0;
+	int rc = 0, v;
 
 	if (data == NULL) {
 		fprintf(stderr, "tenant-feedback: %s\n", sbuf_str(err));
 		sbuf_free(err);
 		return 75;
 	}
+	v = dsn_verp(c, argc > 0 ? argv[0] : NULL, &verp, err);
+	if (v == -2) {
+		msg_warn("dsn: %s; the message is kept for a retry", sbuf_str(err));
+		free(data);
+		sbuf_free(err);
+		return 75;
+	}
+	if (v == -1) {
+		msg_warn("dsn: recipient <%.200s>: VERP token refused (%s); reading the report without it", argv[0],
+			 sbuf_str(err));
+		sbuf_reset(err);
+	}
+	if (v == 1 && c->forward_bounces && *verp.list && dsn_forward(c, verp.list, data, len, err) < 0) {
+		msg_warn("dsn: tenant=%s: %s; the message is kept for a retry", verp.tenant, sbuf_str(err));
+		free(data);
+		sbuf_free(err);
+		return 75;
+	}
 	dsn_parse(data, len, rules, &rep);
 	s = store_new(c);
 	for (size_t i = 0; i < rep.n; i++) {
-		/* the queue id finds the tenant when the original's headers did not come back, and
-		   makes a bounce already counted from the log count once */
-		FB_EVENT e = {.tenant = rep.tenant, .qid = rep.queue_id ? rep.queue_id : "", .category = rep.r[i].category,
-			      .rcpt = rep.r[i].recipient, .transport = "", .final = 1};
+		/* VERP names the tenant and the one recipient for certain; else the queue id finds the
+		   tenant when the original's headers did not come back, and makes a bounce already
+		   counted from the log count once */
+		FB_EVENT e = {.tenant = v == 1 ? verp.tenant : rep.tenant,
+			      .qid = rep.queue_id ? rep.queue_id : "",
+			      .category = rep.r[i].category,
+			      .rcpt = v == 1 ? verp.recipient : rep.r[i].recipient,
+			      .transport = "",
+			      .final = 1};
 		int applied = 0;
 		if (rep.r[i].category == BC_AUTOREPLY || rep.r[i].category == BC_NONE)
 			continue;
@@ -437,9 +556,15 @@ cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm)
 			rc = 75;
 			break;
 		}
-		msg_info("dsn: tenant=%s rcpt=%s category=%s%s", rep.tenant ? rep.tenant : "-", rep.r[i].recipient,
-			 bounce_category_name(rep.r[i].category), applied ? "" : " (not applied: no tenant or a repeat)");
+		msg_info("dsn: tenant=%s rcpt=%s category=%s%s%s", e.tenant ? e.tenant : "-", e.rcpt,
+			 bounce_category_name(rep.r[i].category), v == 1 ? " via=verp" : "",
+			 applied ? "" : " (not applied: no tenant or a repeat)");
+		if (v == 1)
+			break; /* one recipient per VERP message */
 	}
+	if (rep.n == 0 && v == 1)
+		msg_info("dsn: tenant=%s rcpt=%s: message to the VERP address is no bounce or report; nothing applied%s",
+			 verp.tenant, verp.recipient, c->forward_bounces && *verp.list ? " (forwarded)" : "");
 	store_free(s);
 	dsn_report_clear(&rep);
 	free(data);
@@ -502,7 +627,7 @@ main(int argc, char **argv)
 		PMAP *pm = access(c->provider_map, R_OK) == 0 ? pmap_load(c->provider_map, errs) : NULL;
 		msg_set_level(c->log_level);
 		rc = argv[optind][0] == 'f' ? cmd_follow(c, rules, pm, argc - optind - 1, argv + optind + 1)
-					    : cmd_dsn(c, rules, pm);
+					    : cmd_dsn(c, rules, pm, argc - optind - 1, argv + optind + 1);
 		pmap_free(pm);
 	}
 	else

@@ -75,6 +75,12 @@ typedef struct conf {
 	int existing_unsubscribe;	 /* 0 keep (if complete), 1 replace */
 	int bulk_multi_recipient;	 /* 0 accept (logged), 1 reject */
 	char *unsubscribe_list_header;	 /* "" = no list id in tokens */
+
+	/* VERP and bounce forwarding */
+	char *return_path_domain; /* "" = no VERP */
+	char *bounce_prefix;	  /* local part before "+TOKEN" */
+	int forward_bounces;	  /* 0 no, 1 yes */
+	char *sendmail_path;	  /* command (split on spaces) that forwards a consumed bounce */
 } CONF;
 
 /*

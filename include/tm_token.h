@@ -56,4 +56,12 @@ int token_seal(const KEYRING *k, const TOKEN_DATA *d, SBUF *out, SBUF *err);
  */
 int token_open(const KEYRING *k, const char *token, long today, long lifetime_days, TOKEN_DATA *d, SBUF *err);
 
+/*
+ * token_from_address - the token of "PREFIX+TOKEN@DOMAIN" (a VERP return
+ * path or a mailto unsubscribe address; angle brackets allowed, prefix and
+ * domain compared without case). 1 with the token in tok, 0 when the
+ * address is not of that form.
+ */
+int token_from_address(const char *addr, const char *prefix, const char *domain, SBUF *tok);
+
 #endif

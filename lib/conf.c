@@ -44,6 +44,7 @@ static const char *const action_store[] = {"-", "tempfail", "accept", NULL};
 static const char *const ownership[] = {"enforce", "warn", "off", NULL};
 static const char *const keep_replace[] = {"keep", "replace", NULL};
 static const char *const accept_reject[] = {"accept", "reject", NULL};
+static const char *const no_yes[] = {"no", "yes", NULL};
 static const char *const scopes[] = {"tenant", "global", NULL};
 static const char *const supp_actions[] = {"reject", "discard", NULL};
 static const char *const levels[] = {"error", "warning", "info", "debug", NULL};
@@ -89,6 +90,10 @@ static const CONF_DEF conf_table[] = {
     {"existing_unsubscribe", CT_ENUM, "keep", O(existing_unsubscribe), 0, 0, keep_replace},
     {"bulk_multi_recipient", CT_ENUM, "accept", O(bulk_multi_recipient), 0, 0, accept_reject},
     {"unsubscribe_list_header", CT_STR, "", O(unsubscribe_list_header)},
+    {"return_path_domain", CT_STR, "", O(return_path_domain)},
+    {"bounce_prefix", CT_STR, "bounce", O(bounce_prefix)},
+    {"forward_bounces", CT_ENUM, "no", O(forward_bounces), 0, 0, no_yes},
+    {"sendmail_path", CT_STR, "/usr/sbin/sendmail", O(sendmail_path)},
 };
 #undef O
 #define CONF_NDEFS (sizeof(conf_table) / sizeof(conf_table[0]))

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "tm_mem.h"
@@ -363,4 +364,29 @@ token_open(const KEYRING *k, const char *token, long today, long lifetime_days, 
 		return -1;
 	}
 	return 0;
+}
+
+int
+token_from_address(const char *addr, const char *prefix, const char *domain, SBUF *tok)
+{
+	size_t n = strlen(addr), plen = strlen(prefix);
+	const char *at, *t;
+
+	if (n >= 2 && addr[0] == '<' && addr[n - 1] == '>') {
+		addr++;
+		n -= 2;
+	}
+	if ((at = memchr(addr, '@', n)) == NULL || *prefix == 0 || *domain == 0)
+		return 0;
+	if ((size_t)(n - (at + 1 - addr)) != strlen(domain) || strncasecmp(at + 1, domain, strlen(domain)) != 0)
+		return 0;
+	if ((size_t)(at - addr) <= plen + 1 || strncasecmp(addr, prefix, plen) != 0 || addr[plen] != '+')
+		return 0;
+	t = addr + plen + 1;
+	for (const char *p = t; p < at; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			return 0;
+	sbuf_reset(tok);
+	sbuf_catn(tok, t, (size_t)(at - t));
+	return 1;
 }

@@ -60,8 +60,6 @@ static pthread_mutex_t cb_lock = PTHREAD_MUTEX_INITIALIZER;
 static CONF *cb_conf;
 static MILTER_SNAP_FN cb_snap;
 static unsigned long cb_seq;	/* message numbers */
-static pthread_rwlock_t cb_keys_lock = PTHREAD_RWLOCK_INITIALIZER;
-static KEYRING *cb_keys;	/* seals unsubscribe tokens; NULL: no unsubscribe headers */
 
 void
 milter_cb_init(MILTER_SNAP_FN source, CONF *c)
@@ -71,18 +69,6 @@ milter_cb_init(MILTER_SNAP_FN source, CONF *c)
 	milter_cb_set_conf(c);
 }
 
-
-void
-milter_cb_set_keyring(KEYRING *k)
-{
-	KEYRING *old;
-
-	pthread_rwlock_wrlock(&cb_keys_lock);
-	old = cb_keys;
-	cb_keys = k;
-	pthread_rwlock_unlock(&cb_keys_lock);
-	keyring_free(old);
-}
 
 
 void
@@ -203,6 +189,20 @@ cb_ownership(SMFICTX *ctx, MSGCTX *m, const char *xcode, const char *why)
 	return SMFIS_CONTINUE;
 }
 
+/*
+ * cb_local_submission - mail that came in through sendmail(1) and pickup,
+ * not SMTP: cleanup has its queue id before MAIL, which smtpd, opening the
+ * queue file at the first valid RCPT, does not; and the client is
+ * cleanup's stand-in "localhost [127.0.0.1]".
+ */
+static int
+cb_local_submission(SMFICTX *ctx)
+{
+	const char *qid = mseam_getsymval(ctx, "i"), *client = mseam_getsymval(ctx, "_");
+
+	return qid && *qid && client && strcmp(client, "localhost [127.0.0.1]") == 0;
+}
+
 /* cb_unknown - the reply for a message no tenant claims */
 static sfsistat
 cb_unknown(SMFICTX *ctx, CONNCTX *c, MSGCTX *m, const char *auth)
@@ -217,6 +217,14 @@ cb_unknown(SMFICTX *ctx, CONNCTX *c, MSGCTX *m, const char *auth)
 		sbuf_printf(why, "sender domain %s belongs to no tenant", m->sender_dom);
 	else
 		sbuf_cat(why, "and the sender has no usable domain");
+	if (*m->sender == 0 && cb_local_submission(ctx)) {
+		/* like the bounces Postfix writes itself, which never pass a milter; tenant-feedback's
+		   forward_bounces copies are such mail */
+		msg_info("%s: accept: tenant=- via=none sender=<>: a notification submitted on this host with "
+			 "sendmail(1) passes untagged", cb_qid(ctx));
+		sbuf_free(why);
+		return SMFIS_CONTINUE;
+	}
 	switch (m->conf->unknown_tenant_action) {
 	case ACT_ACCEPT:
 		msg_info("%s: accept: tenant=- via=none sender=<%s>: %s (unknown_tenant_action=accept)",
@@ -390,8 +398,6 @@ cb_check_from(SMFICTX *ctx, MSGCTX *m)
 	return r;
 }
 
-static sfsistat cb_unsubscribe(SMFICTX *ctx, MSGCTX *m);
-
 static sfsistat
 cb_eom(SMFICTX *ctx)
 {
@@ -430,7 +436,9 @@ cb_eom(SMFICTX *ctx)
 		r = cb_refuse(ctx, m, 1, "4.3.0", "cannot add the tenant tag, try again later");
 		goto out;
 	}
-	if (m->snap && (r = cb_unsubscribe(ctx, m)) != SMFIS_CONTINUE)
+	if (m->snap && (r = mo_unsubscribe(ctx, m)) != SMFIS_CONTINUE)
+		goto out;
+	if (m->snap && (r = mo_verp(ctx, m)) != SMFIS_CONTINUE)
 		goto out;
 	msg_info("%s: accept: tenant=%s via=%s%s%s sender=<%s> from=%s tags_removed=%d rcpts=%zu dropped=%zu%s", cb_qid(ctx),
 		 m->res.tenant ? m->res.tenant->name : "-", tenant_how_name(m->res.how),
@@ -441,70 +449,6 @@ cb_eom(SMFICTX *ctx)
 out:
 	c->msg = msgctx_free(c->msg); /* releases whatever was not committed */
 	return r;
-}
-
-/*
- * cb_unsubscribe - on bulk mail with one recipient, the RFC 8058 headers with
- * a sealed token, replacing the client's unless they are complete and
- * existing_unsubscribe is keep. SMFIS_CONTINUE or a refusal.
- */
-static sfsistat
-cb_unsubscribe(SMFICTX *ctx, MSGCTX *m)
-{
-	SBUF *tok, *val, *err;
-	TOKEN_DATA d = {0};
-	int rc;
-
-	if (m->res.tenant == NULL || *m->conf->unsubscribe_url_host == 0 ||
-	    tenant_stream(m->snap, m->res.tenant, m->from_domain->len ? sbuf_str(m->from_domain) : m->sender_dom) !=
-		STREAM_BULK)
-		return SMFIS_CONTINUE;
-	if (m->nrcpt != 1 || m->rcpt1 == NULL) {
-		SBUF *why = sbuf_new(128);
-		sfsistat r = SMFIS_CONTINUE;
-		sbuf_printf(why, "tenant %s: bulk mail must be sent one recipient per message, so each can carry its own "
-				 "unsubscribe link; this message has %zu recipients", m->res.tenant->name, m->nrcpt);
-		if (m->conf->bulk_multi_recipient == 1)
-			r = cb_refuse(ctx, m, 0, "5.7.0", sbuf_str(why));
-		else
-			msg_warn("%s: %s: sent without unsubscribe headers (bulk_multi_recipient=accept)", m->qid,
-				 sbuf_str(why));
-		sbuf_free(why);
-		return r;
-	}
-	if (unsub_keep_existing(m->conf->existing_unsubscribe, m->n_lu, m->lu_https, m->n_post, m->post_ok))
-		return SMFIS_CONTINUE;
-	tok = sbuf_new(128);
-	val = sbuf_new(256);
-	err = sbuf_new(64);
-	d.day = (long)(time(NULL) / 86400);
-	snprintf(d.tenant, sizeof(d.tenant), "%s", m->res.tenant->name);
-	snprintf(d.recipient, sizeof(d.recipient), "%s", m->rcpt1);
-	snprintf(d.list, sizeof(d.list), "%s", m->list_id ? m->list_id : "");
-	pthread_rwlock_rdlock(&cb_keys_lock);
-	rc = cb_keys ? token_seal(cb_keys, &d, tok, err) : (sbuf_cat(err, "no token keys loaded"), -1);
-	pthread_rwlock_unlock(&cb_keys_lock);
-	if (rc == 0) {
-		for (int i = m->n_lu; i >= 1 && rc == 0; i--) /* never a duplicate */
-			rc = mseam_chgheader(ctx, "List-Unsubscribe", i, NULL) == MI_SUCCESS ? 0 : -1;
-		for (int i = m->n_post; i >= 1 && rc == 0; i--)
-			rc = mseam_chgheader(ctx, "List-Unsubscribe-Post", i, NULL) == MI_SUCCESS ? 0 : -1;
-		unsub_header(m->conf->unsubscribe_url_host, m->conf->unsubscribe_mailto_domain, sbuf_str(tok), val);
-		if (rc == 0 && (mseam_insheader(ctx, 1, "List-Unsubscribe-Post", UNSUB_POST_VALUE) != MI_SUCCESS ||
-				mseam_insheader(ctx, 1, "List-Unsubscribe", sbuf_str(val)) != MI_SUCCESS))
-			rc = -1;
-		if (rc < 0)
-			sbuf_cat(err, "cannot change the unsubscribe headers");
-	}
-	sbuf_free(tok);
-	sbuf_free(val);
-	if (rc < 0) {
-		msg_warn("%s: tenant %s: %s", m->qid, m->res.tenant->name, sbuf_str(err));
-		sbuf_free(err);
-		return cb_refuse(ctx, m, 1, "4.3.0", "cannot add the unsubscribe headers, try again later");
-	}
-	sbuf_free(err);
-	return SMFIS_CONTINUE;
 }
 
 /* cb_data - only negotiated over TCP; see cb_negotiate */
@@ -564,7 +508,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	*pf0 = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
 	if ((f0 & *pf0) != *pf0)
 		return SMFIS_REJECT; /* the MTA cannot change headers: we cannot tag */
-	*pf0 |= f0 & SMFIF_DELRCPT; /* suppressed_action=discard */
+	*pf0 |= f0 & (SMFIF_DELRCPT | SMFIF_CHGFROM); /* suppressed_action=discard; VERP */
 	*pf1 = f1 & want_skip;
 	conn_get(ctx)->noreply = *pf1 & (SMFIP_NR_HDR | SMFIP_NR_CONN);
 	*pf2 = 0;
@@ -575,7 +519,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 struct smfiDesc milter_desc = {
     .xxfi_name = "tenant-milter",
     .xxfi_version = SMFI_VERSION,
-    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT,
+    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT | SMFIF_CHGFROM,
     .xxfi_connect = cb_connect,
     .xxfi_envfrom = cb_envfrom,
     .xxfi_envrcpt = mr_envrcpt,

@@ -53,6 +53,10 @@ sfsistat cb_refuse(SMFICTX *ctx, MSGCTX *m, int temp, const char *xcode, const c
 void cb_strv_push(char ***v, size_t *n, char *item);
 void cb_strv_free(char ***v, size_t *n);
 
+/* milter_out.c: end-of-message additions; SMFIS_CONTINUE or a refusal */
+sfsistat mo_unsubscribe(SMFICTX *ctx, MSGCTX *m);
+sfsistat mo_verp(SMFICTX *ctx, MSGCTX *m);
+
 /* milter_rcpt.c */
 void mr_init(void);
 void mr_shutdown(void);

@@ -66,3 +66,9 @@ mseam_delrcpt(SMFICTX *ctx, const char *rcpt)
 {
 	return smfi_delrcpt(ctx, (char *)rcpt);
 }
+
+int
+mseam_chgfrom(SMFICTX *ctx, const char *sender)
+{
+	return smfi_chgfrom(ctx, (char *)sender, NULL);
+}

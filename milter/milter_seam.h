@@ -20,5 +20,7 @@ int mseam_chgheader(SMFICTX *ctx, const char *name, int index, const char *value
 int mseam_insheader(SMFICTX *ctx, int index, const char *name, const char *value);
 
 int mseam_delrcpt(SMFICTX *ctx, const char *rcpt);
+/* mseam_chgfrom - the new envelope sender, "<addr>" */
+int mseam_chgfrom(SMFICTX *ctx, const char *sender);
 
 #endif

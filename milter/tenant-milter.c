@@ -36,6 +36,13 @@ snap_source(long max_age_ms, long *age_ms)
 }
 
 /* reload - SIGHUP: build a new configuration and swap it in; keep the old on error */
+/* needs_keys - unsubscribe headers and VERP seal tokens */
+static int
+needs_keys(const CONF *c)
+{
+	return *c->unsubscribe_url_host || *c->return_path_domain;
+}
+
 static void
 reload(void)
 {
@@ -54,7 +61,7 @@ reload(void)
 		sbuf_free(errs);
 		return;
 	}
-	if (*c->unsubscribe_url_host) {
+	if (needs_keys(c)) {
 		KEYRING *k = keyring_load(c->token_keys, errs);
 		if (k == NULL) {
 			msg_warn("reload: %s; keeping the running token keys", sbuf_str(errs));
@@ -93,8 +100,8 @@ main(int argc, char **argv)
 	c = daemon_load(&opts, errs);
 	if (c && !opts.print && (pmap = pmap_load(c->provider_map, errs)) == NULL)
 		c = conf_unref(c); /* the provider map is part of the configuration */
-	/* unsubscribe headers need the token keys: no keys, no start */
-	if (c && !opts.print && *c->unsubscribe_url_host && (keys = keyring_load(c->token_keys, errs)) == NULL)
+	/* unsubscribe headers and VERP need the token keys: no keys, no start */
+	if (c && !opts.print && needs_keys(c) && (keys = keyring_load(c->token_keys, errs)) == NULL)
 		c = conf_unref(c);
 	if ((rc = daemon_early_exit(&opts, c, errs)) >= 0) {
 		conf_unref(c);

@@ -302,6 +302,33 @@ START_TEST(unknown_accept_and_tempfail)
 }
 END_TEST
 
+/* a null sender through sendmail(1): cleanup knows the queue id at MAIL, smtpd does not */
+START_TEST(local_null_sender)
+{
+	FAKE_CTX *f = fake_new();
+
+	fake_macro(f, "i", "QID9");
+	fake_macro(f, "_", "localhost [127.0.0.1]");
+	ck_assert_int_eq(run(f, "127.0.0.1", "<>", NULL).eom, SMFIS_CONTINUE);
+	ck_assert_str_eq(sbuf_str(f->changes), ""); /* passes untagged */
+	fake_free(f);
+	f = fake_new();
+	fake_macro(f, "_", "localhost [127.0.0.1]"); /* SMTP: no queue id yet */
+	ck_assert_int_eq(run(f, "127.0.0.1", "<>", NULL).mail, SMFIS_REJECT);
+	fake_free(f);
+	f = fake_new();
+	fake_macro(f, "i", "QID9");
+	fake_macro(f, "_", "unknown [192.0.2.1]"); /* smtpd_delay_open_until_valid_rcpt = no */
+	ck_assert_int_eq(run(f, "192.0.2.1", "<>", NULL).mail, SMFIS_REJECT);
+	fake_free(f);
+	f = fake_new();
+	fake_macro(f, "i", "QID9");
+	fake_macro(f, "_", "localhost [127.0.0.1]");
+	ck_assert_int_eq(run(f, "127.0.0.1", "<root@relay.test>", NULL).mail, SMFIS_REJECT); /* only <> */
+	fake_free(f);
+}
+END_TEST
+
 START_TEST(header_change_failure_tempfails)
 {
 	FAKE_CTX *f = fake_new();
@@ -370,6 +397,7 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, store_down_fail_open_still_strips_tags);
 	tcase_add_test(tc, warn_mode_accepts);
 	tcase_add_test(tc, unknown_accept_and_tempfail);
+	tcase_add_test(tc, local_null_sender);
 	tcase_add_test(tc, header_change_failure_tempfails);
 	tcase_add_test(tc, in_flight_keeps_configuration);
 	tcase_add_test(tc, abort_then_next_message);

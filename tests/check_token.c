@@ -189,6 +189,28 @@ START_TEST(unsubscribe_headers)
 }
 END_TEST
 
+START_TEST(address_forms)
+{
+	SBUF *t = sbuf_new(64);
+
+	ck_assert_int_eq(token_from_address("bounce+AbC-_9@rp.example", "bounce", "rp.example", t), 1);
+	ck_assert_str_eq(sbuf_str(t), "AbC-_9");
+	ck_assert_int_eq(token_from_address("<Bounce+x1@RP.example>", "bounce", "rp.example", t), 1);
+	ck_assert_str_eq(sbuf_str(t), "x1");
+	ck_assert_int_eq(token_from_address("unsubscribe+T@u.example", "unsubscribe", "u.example", t), 1);
+	ck_assert_int_eq(token_from_address("bounce+@rp.example", "bounce", "rp.example", t), 0);	   /* empty */
+	ck_assert_int_eq(token_from_address("bounce@rp.example", "bounce", "rp.example", t), 0);	   /* no token */
+	ck_assert_int_eq(token_from_address("bouncer+x@rp.example", "bounce", "rp.example", t), 0);	   /* other prefix */
+	ck_assert_int_eq(token_from_address("bounce+x@rp.example.evil", "bounce", "rp.example", t), 0); /* domain */
+	ck_assert_int_eq(token_from_address("bounce+x@sub.rp.example", "bounce", "rp.example", t), 0);
+	ck_assert_int_eq(token_from_address("bounce+x.y@rp.example", "bounce", "rp.example", t), 0);	   /* not base64url */
+	ck_assert_int_eq(token_from_address("bounce+x", "bounce", "rp.example", t), 0);
+	ck_assert_int_eq(token_from_address("", "bounce", "rp.example", t), 0);
+	ck_assert_int_eq(token_from_address("bounce+x@rp.example", "bounce", "", t), 0); /* VERP off */
+	sbuf_free(t);
+}
+END_TEST
+
 static void
 suite_tests(TCase *tc)
 {
@@ -198,4 +220,5 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, rotation_and_retirement);
 	tcase_add_test(tc, keyring_file);
 	tcase_add_test(tc, unsubscribe_headers);
+	tcase_add_test(tc, address_forms);
 }

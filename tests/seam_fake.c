@@ -102,3 +102,14 @@ mseam_delrcpt(SMFICTX *ctx, const char *rcpt)
 	sbuf_printf(f->changes, "delrcpt %s\n", rcpt);
 	return MI_SUCCESS;
 }
+
+int
+mseam_chgfrom(SMFICTX *ctx, const char *sender)
+{
+	FAKE_CTX *f = (FAKE_CTX *)(void *)ctx;
+
+	if (f->fail_changes)
+		return MI_FAILURE;
+	sbuf_printf(f->changes, "chgfrom %s\n", sender);
+	return MI_SUCCESS;
+}

@@ -316,7 +316,8 @@ dsn_part_text(GMimePart *part)
 	g_mime_data_wrapper_write_to_stream(dw, s);
 	arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
 	t = xmalloc(arr->len > DSN_MAX_TEXT ? DSN_MAX_TEXT + 1 : arr->len + 1);
-	memcpy(t, arr->data, arr->len > DSN_MAX_TEXT ? DSN_MAX_TEXT : arr->len);
+	if (arr->len > 0)
+		memcpy(t, arr->data, arr->len > DSN_MAX_TEXT ? DSN_MAX_TEXT : arr->len);
 	t[arr->len > DSN_MAX_TEXT ? DSN_MAX_TEXT : arr->len] = 0;
 	g_object_unref(s);
 	return t;

@@ -103,7 +103,7 @@ maillog_parse(const char *line, size_t len, MAILLOG_REC *out)
 	ml_field(colon, end, "orig_to=", out->orig_rcpt, sizeof(out->orig_rcpt));
 	ml_field(colon, end, "relay=", out->relay, sizeof(out->relay));
 	ml_field(colon, end, "dsn=", out->dsn, sizeof(out->dsn));
-	if ((st = strstr(colon, ", status=")) == NULL || st >= end)
+	if ((st = memmem(colon, (size_t)(end - colon), ", status=", 9)) == NULL)
 		return 0;
 	word = st + 9;
 	for (i = 0; i <= ML_EXPIRED; i++) {

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 
 #include "tm_bounce.h"
@@ -125,19 +126,25 @@ static const struct {
 };
 
 static char *
-slurp(const char *name, size_t *len)
+slurp_in(const char *dir, const char *name, size_t *len)
 {
 	char path[512];
 	FILE *fp;
 	char *buf = malloc(1 << 20);
 
-	snprintf(path, sizeof(path), "%s/tests/fixtures/bounce/%s", TOP_SRCDIR, name);
+	snprintf(path, sizeof(path), "%s/tests/fixtures/%s/%s", TOP_SRCDIR, dir, name);
 	fp = fopen(path, "rb");
 	ck_assert_msg(fp != NULL, "%s", path);
 	*len = fread(buf, 1, (1 << 20) - 1, fp);
 	buf[*len] = 0;
 	fclose(fp);
 	return buf;
+}
+
+static char *
+slurp(const char *name, size_t *len)
+{
+	return slurp_in("bounce", name, len);
 }
 
 START_TEST(fixture_files)
@@ -266,6 +273,43 @@ START_TEST(log_other_lines)
 }
 END_TEST
 
+/* inputs the fuzzer (fuzz/run) once crashed on, replayed under the sanitizers */
+START_TEST(fuzz_regressions)
+{
+	char dir[512];
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/tests/fixtures/fuzz", TOP_SRCDIR);
+	ck_assert((d = opendir(dir)) != NULL);
+	while ((e = readdir(d)) != NULL) {
+		size_t len;
+		char *data;
+		DSN_REPORT r;
+		MAILLOG_REC rec;
+		if (e->d_name[0] == '.')
+			continue;
+		data = slurp_in("fuzz", e->d_name, &len);
+		dsn_parse(data, len, rules, &r);
+		dsn_report_clear(&r);
+		for (char *p = data, *end = data + len; p < end;) {
+			char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			char *line = malloc(l ? l : 1); /* not NUL-terminated, exactly as long as the line */
+			memcpy(line, p, l);
+			maillog_parse(line, l, &rec);
+			free(line);
+			p += l + 1;
+		}
+		free(data);
+		n++;
+	}
+	closedir(d);
+	ck_assert_int_ge(n, 1);
+}
+END_TEST
+
 static void
 suite_tests(TCase *tc)
 {
@@ -277,4 +321,5 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, hostile_input);
 	tcase_add_loop_test(tc, log_lines, 0, sizeof(logs) / sizeof(logs[0]));
 	tcase_add_test(tc, log_other_lines);
+	tcase_add_test(tc, fuzz_regressions);
 }

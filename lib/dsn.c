@@ -452,9 +452,11 @@ dsn_scan_text(WALK *w, const char *text, const char *sender)
 
 	while ((p = strchr(p, '@')) != NULL && n < DSN_MAX_RCPTS) {
 		const char *s = p, *e = p + 1;
-		while (s > text && (isalnum((unsigned char)s[-1]) || strchr("._%+-=/'", s[-1])))
+		/* bytes >= 0x80: UTF-8 local parts and domains (SMTPUTF8, 8-bit bounces) */
+		while (s > text && (isalnum((unsigned char)s[-1]) || (unsigned char)s[-1] >= 0x80 ||
+				    strchr("._%+-=/'", s[-1])))
 			s--;
-		while (isalnum((unsigned char)*e) || *e == '.' || *e == '-')
+		while (isalnum((unsigned char)*e) || (unsigned char)*e >= 0x80 || *e == '.' || *e == '-')
 			e++;
 		while (e > p + 1 && e[-1] == '.')
 			e--;
@@ -483,7 +485,12 @@ dsn_scan_text(WALK *w, const char *text, const char *sender)
 		p = e > p ? e : p + 1;
 	}
 	for (int i = 0; i < n; i++) {
-		const char *end = i + 1 < n ? found[i + 1].at : found[i].at + strlen(found[i].at);
+		/* the context runs to the next other address: Exim names the recipient again in
+		   "RCPT TO:<x>:", just before the reply */
+		int j = i + 1;
+		while (j < n && strcasecmp(found[j].addr, found[i].addr) == 0)
+			j++;
+		const char *end = j < n ? found[j].at : found[i].at + strlen(found[i].at);
 		size_t len = (size_t)(end - found[i].at) > 2000 ? 2000 : (size_t)(end - found[i].at);
 		DSN_RCPT *x = dsn_add(w->out, found[i].addr);
 		if (x == NULL)

@@ -123,6 +123,9 @@ static const struct {
     {"base64-textbounce.eml", "killed@b64.example", "5.1.1", BC_HARD},
     {"gmail-blocked.eml", "reader@gmail.com", "5.7.1", BC_BLOCK},
     {"yahoo-arf.eml", "fan1@yahoo.com", "", BC_COMPLAINT},
+    {"qp-textbounce.eml", "weg@qp.example", "5.1.1", BC_HARD},
+    {"nested-two-rcpts.eml", "first@multi.example", "5.1.1", BC_HARD},
+    {"exim-8bit.eml", "m\xc3\xbcller@exim.8bit.example", "5.1.1", BC_HARD},
 };
 
 static char *
@@ -273,6 +276,26 @@ START_TEST(log_other_lines)
 }
 END_TEST
 
+/* several recipients in one report, nested in a gateway's multipart/mixed */
+START_TEST(two_recipients_nested)
+{
+	size_t len;
+	char *data = slurp("nested-two-rcpts.eml", &len);
+	DSN_REPORT r;
+
+	dsn_parse(data, len, rules, &r);
+	ck_assert_int_eq(r.kind, DSN_DSN);
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert_str_eq(r.r[1].recipient, "second@multi.example");
+	ck_assert_str_eq(r.r[1].status, "4.2.2");
+	ck_assert_int_eq(r.r[1].category, BC_SOFT);
+	ck_assert_str_eq(r.tenant, "acme");
+	ck_assert_str_eq(r.message_id, "<multi-1@acme.example>");
+	dsn_report_clear(&r);
+	free(data);
+}
+END_TEST
+
 /* inputs the fuzzer (fuzz/run) once crashed on, replayed under the sanitizers */
 START_TEST(fuzz_regressions)
 {
@@ -322,4 +345,5 @@ suite_tests(TCase *tc)
 	tcase_add_loop_test(tc, log_lines, 0, sizeof(logs) / sizeof(logs[0]));
 	tcase_add_test(tc, log_other_lines);
 	tcase_add_test(tc, fuzz_regressions);
+	tcase_add_test(tc, two_recipients_nested);
 }

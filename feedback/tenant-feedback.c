@@ -45,7 +45,7 @@ usage(void)
 	fputs("usage: tenant-feedback [-c config_file] [-o name=value] [-r rules_file] COMMAND ...\n"
 	      "  classify [--json] FILE...   one line per recipient of each bounce or report\n"
 	      "  scan [--json] FILE|-        each delivery record of a Postfix log, classified\n"
-	      "  follow [--from-start] [--once] FILE\n"
+	      "  follow [--from-start] [--once] FILE|-\n"
 	      "                              apply a Postfix log's outcomes to Redis, durably\n"
 	      "  dsn [RECIPIENT]             apply one bounce or report from stdin (a pipe(8) command);\n"
 	      "                              RECIPIENT (${original_recipient}) opens a VERP return path\n",
@@ -241,6 +241,47 @@ on_term(int sig)
  * a new inode at the path (rename) is opened once the old file is read to its
  * end; a file shorter than the position (truncation) is read from its start.
  */
+/*
+ * follow_stdin - "follow -": records from a pipe (journalctl -f -o cat
+ * --cursor-file ...). A pipe has no position to store, so each record is
+ * applied as it arrives; while Redis is down the record is retried and the
+ * pipe waits, so nothing is dropped. Resuming is the feeder's job.
+ */
+static int
+follow_stdin(CONF *c, const BRULES *rules, const PMAP *pm)
+{
+	STORE *s = store_new(c);
+	SBUF *err = sbuf_new(128), *why = sbuf_new(64);
+	MAILLOG_REC *rec = xmalloc(sizeof(*rec));
+	char *line = NULL;
+	size_t cap = 0, lines = 0, applied_total = 0;
+	ssize_t n;
+
+	while (!stop_following && (n = getline(&line, &cap, stdin)) > 0) {
+		FB_EVENT e;
+		int applied = 0;
+		lines++;
+		if (!maillog_parse(line, (size_t)n, rec))
+			continue;
+		sbuf_reset(why);
+		e = (FB_EVENT){.qid = rec->qid, .category = log_category(rules, rec, why), .rcpt = rec->rcpt,
+			       .transport = rec->service, .final = rec->status != ML_DEFERRED, .pos_key = "", .pos = ""};
+		while (!stop_following && feedback_apply(s, c, pm, &e, &applied, err) < 0) {
+			msg_warn("%s; retrying this record", sbuf_str(err));
+			sbuf_reset(err);
+			sleep(1);
+		}
+		applied_total += (size_t)applied;
+	}
+	fprintf(stderr, "tenant-feedback: %zu lines, %zu delivery records applied\n", lines, applied_total);
+	free(line);
+	free(rec);
+	sbuf_free(err);
+	sbuf_free(why);
+	store_free(s);
+	return 0;
+}
+
 static int
 cmd_follow(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
 {
@@ -267,10 +308,17 @@ cmd_follow(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
 		else
 			usage();
 	}
-	if (path == NULL || strcmp(path, "-") == 0)
+	if (path == NULL)
 		usage();
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
+	if (strcmp(path, "-") == 0) {
+		store_free(s);
+		sbuf_free(err);
+		sbuf_free(why);
+		free(rec);
+		return follow_stdin(c, rules, pm);
+	}
 	snprintf(poskey, sizeof(poskey), FB_POS_FMT, path);
 reopen:
 	if (fp)

@@ -74,5 +74,8 @@ int ctl_cmd_transport(CTL *c, int argc, char **argv);
 int ctl_cmd_pool(CTL *c, int argc, char **argv);
 int ctl_cmd_postfix_config(CTL *c, int argc, char **argv);
 int ctl_cmd_unsubscribe_key(CTL *c, int argc, char **argv);
+int ctl_cmd_dkim(CTL *c, int argc, char **argv);
+/* ctl_write_file - write text to path through a temporary file and rename (readers never see half) */
+int ctl_write_file(const char *path, const SBUF *text, int mode, SBUF *err);
 
 #endif

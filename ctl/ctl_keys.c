@@ -24,15 +24,14 @@
 #include "ctl.h"
 #include "tm_token.h"
 
-static int
-keys_write(const char *path, const KEYRING *k, SBUF *err)
+int
+ctl_write_file(const char *path, const SBUF *text, int mode, SBUF *err)
 {
-	SBUF *text = sbuf_new(512), *tmp = sbuf_new(256);
+	SBUF *tmp = sbuf_new(256);
 	int fd, rc = -1;
 
-	keyring_format(k, text);
 	sbuf_printf(tmp, "%s.tmp.%ld", path, (long)getpid());
-	if ((fd = open(sbuf_str(tmp), O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0) {
+	if ((fd = open(sbuf_str(tmp), O_WRONLY | O_CREAT | O_EXCL, mode)) < 0) {
 		sbuf_printf(err, "%s: %s", sbuf_str(tmp), strerror(errno));
 		goto out;
 	}
@@ -44,8 +43,19 @@ keys_write(const char *path, const KEYRING *k, SBUF *err)
 	}
 	rc = 0;
 out:
-	sbuf_free(text);
 	sbuf_free(tmp);
+	return rc;
+}
+
+static int
+keys_write(const char *path, const KEYRING *k, SBUF *err)
+{
+	SBUF *text = sbuf_new(512);
+	int rc;
+
+	keyring_format(k, text);
+	rc = ctl_write_file(path, text, 0600, err);
+	sbuf_free(text);
 	return rc;
 }
 

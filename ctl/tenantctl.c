@@ -39,6 +39,7 @@ static const struct {
     {"pool", ctl_cmd_pool, 1},
     {"postfix-config", ctl_cmd_postfix_config, 1},
     {"unsubscribe-key", ctl_cmd_unsubscribe_key, 0},
+    {"dkim", ctl_cmd_dkim, 1},
 };
 
 int
@@ -94,7 +95,10 @@ usage(void)
 	      "  pool add POOL TRANSPORT[:WEIGHT]...\n"
 	      "  pool assign TENANT POOL [--stream transactional|bulk|any]\n"
 	      "  postfix-config      the master.cf and main.cf lines for every transport\n"
-	      "  unsubscribe-key generate|rotate|list|retire ID   the keys that seal tokens\n",
+	      "  unsubscribe-key generate|rotate|list|retire ID   the keys that seal tokens\n"
+	      "  dkim generate NAME DOMAIN --selector S   a 2048-bit key (mode 0600) and its DNS record\n"
+	      "  dkim add NAME DOMAIN --selector S --key FILE\n"
+	      "  dkim list [NAME] [--json]\n",
 	      stderr);
 	exit(CTL_USAGE);
 }

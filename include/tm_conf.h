@@ -81,6 +81,11 @@ typedef struct conf {
 	char *bounce_prefix;	  /* local part before "+TOKEN" */
 	int forward_bounces;	  /* 0 no, 1 yes */
 	char *sendmail_path;	  /* command (split on spaces) that forwards a consumed bounce */
+
+	/* DKIM signing */
+	char *dkim_keys;	/* the key table */
+	char *dkim_key_dir;	/* where tenantctl dkim generate writes keys */
+	int dkim_missing_key;	/* ACT_ACCEPT (unsigned), ACT_TEMPFAIL, ACT_REJECT */
 } CONF;
 
 /*

@@ -45,6 +45,8 @@ static const char *const ownership[] = {"enforce", "warn", "off", NULL};
 static const char *const keep_replace[] = {"keep", "replace", NULL};
 static const char *const accept_reject[] = {"accept", "reject", NULL};
 static const char *const no_yes[] = {"no", "yes", NULL};
+/* indexes equal to ACT_*: unsigned is ACT_ACCEPT */
+static const char *const dkim_missing[] = {"reject", "tempfail", "unsigned", NULL};
 static const char *const scopes[] = {"tenant", "global", NULL};
 static const char *const supp_actions[] = {"reject", "discard", NULL};
 static const char *const levels[] = {"error", "warning", "info", "debug", NULL};
@@ -94,6 +96,9 @@ static const CONF_DEF conf_table[] = {
     {"bounce_prefix", CT_STR, "bounce", O(bounce_prefix)},
     {"forward_bounces", CT_ENUM, "no", O(forward_bounces), 0, 0, no_yes},
     {"sendmail_path", CT_STR, "/usr/sbin/sendmail", O(sendmail_path)},
+    {"dkim_keys", CT_STR, SYSCONFDIR "/tenant-milter/dkim.keys", O(dkim_keys)},
+    {"dkim_key_dir", CT_STR, SYSCONFDIR "/tenant-milter/dkim", O(dkim_key_dir)},
+    {"dkim_missing_key", CT_ENUM, "unsigned", O(dkim_missing_key), 0, 0, dkim_missing},
 };
 #undef O
 #define CONF_NDEFS (sizeof(conf_table) / sizeof(conf_table[0]))

@@ -25,6 +25,9 @@ void milter_cb_set_pmap(PMAP *m);
 /* milter_cb_set_keyring - swap in the token keys (owned from now on; NULL: no unsubscribe headers) */
 struct keyring;
 void milter_cb_set_keyring(struct keyring *k);
+/* milter_cb_set_dkim - swap in the DKIM key table (owned from now on; NULL: nothing is signed) */
+struct dkk_table;
+void milter_cb_set_dkim(struct dkk_table *t);
 
 extern struct smfiDesc milter_desc;
 

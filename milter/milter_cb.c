@@ -102,6 +102,7 @@ milter_cb_shutdown(void)
 	pthread_mutex_unlock(&cb_lock);
 	mr_shutdown();
 	milter_cb_set_keyring(NULL);
+	milter_cb_set_dkim(NULL);
 }
 
 /* cb_strv_push - append an owned string */
@@ -132,6 +133,7 @@ msgctx_free(MSGCTX *m)
 		cb_strv_free(&m->discard, &m->ndiscard);
 		free(m->rcpt1);
 		free(m->list_id);
+		mo_msg_free(m);
 		tsnap_unref(m->snap);
 		conf_unref(m->conf);
 		free(m->sender);
@@ -338,6 +340,15 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	MSGCTX *m = c ? c->msg : NULL;
 
 	if (m != NULL) {
+		if (m->nhdr < 2000) { /* Postfix's header_size_limit bounds the rest */
+			if ((m->nhdr & (m->nhdr - 1)) == 0 || m->nhdr == 0) {
+				size_t cap = m->nhdr ? m->nhdr * 2 : 16;
+				m->hname = xrealloc(m->hname, cap * sizeof(char *));
+				m->hval = xrealloc(m->hval, cap * sizeof(char *));
+			}
+			m->hname[m->nhdr] = xstrdup(name);
+			m->hval[m->nhdr++] = xstrdup(value);
+		}
 		if (hdr_is_tag(name, m->conf->tenant_header))
 			m->ntags++;
 		if (hdr_is_tag(name, "From") && ++m->nfrom == 1)
@@ -436,9 +447,13 @@ cb_eom(SMFICTX *ctx)
 		r = cb_refuse(ctx, m, 1, "4.3.0", "cannot add the tenant tag, try again later");
 		goto out;
 	}
+	if (!m->prepared && (r = mo_prepare(ctx, m)) != SMFIS_CONTINUE)
+		goto out;
 	if (m->snap && (r = mo_unsubscribe(ctx, m)) != SMFIS_CONTINUE)
 		goto out;
 	if (m->snap && (r = mo_verp(ctx, m)) != SMFIS_CONTINUE)
+		goto out;
+	if ((r = mo_sign(ctx, m)) != SMFIS_CONTINUE)
 		goto out;
 	msg_info("%s: accept: tenant=%s via=%s%s%s sender=<%s> from=%s tags_removed=%d rcpts=%zu dropped=%zu%s", cb_qid(ctx),
 		 m->res.tenant ? m->res.tenant->name : "-", tenant_how_name(m->res.how),
@@ -449,6 +464,23 @@ cb_eom(SMFICTX *ctx)
 out:
 	c->msg = msgctx_free(c->msg); /* releases whatever was not committed */
 	return r;
+}
+
+/* cb_body - only negotiated while DKIM keys are loaded */
+static sfsistat
+cb_body(SMFICTX *ctx, unsigned char *buf, size_t len)
+{
+	CONNCTX *c = mseam_getpriv(ctx);
+	MSGCTX *m = c ? c->msg : NULL;
+	sfsistat r;
+
+	if (m == NULL)
+		return SMFIS_CONTINUE;
+	if (!m->prepared && (r = mo_prepare(ctx, m)) != SMFIS_CONTINUE) {
+		c->msg = msgctx_free(c->msg);
+		return r;
+	}
+	return mo_body(ctx, m, buf, len, c->can_skip);
 }
 
 /* cb_data - only negotiated over TCP; see cb_negotiate */
@@ -504,13 +536,16 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 
 	if (strncmp(c->milter_socket, "inet", 4) != 0)
 		want_skip |= SMFIP_NODATA;
+	if (mo_dkim_active())
+		want_skip &= ~(unsigned long)SMFIP_NOBODY; /* signing needs the body */
 	conf_unref(c);
 	*pf0 = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
 	if ((f0 & *pf0) != *pf0)
 		return SMFIS_REJECT; /* the MTA cannot change headers: we cannot tag */
 	*pf0 |= f0 & (SMFIF_DELRCPT | SMFIF_CHGFROM); /* suppressed_action=discard; VERP */
-	*pf1 = f1 & want_skip;
+	*pf1 = f1 & (want_skip | SMFIP_SKIP);
 	conn_get(ctx)->noreply = *pf1 & (SMFIP_NR_HDR | SMFIP_NR_CONN);
+	conn_get(ctx)->can_skip = (*pf1 & SMFIP_SKIP) != 0;
 	*pf2 = 0;
 	*pf3 = 0;
 	return SMFIS_CONTINUE;
@@ -525,6 +560,7 @@ struct smfiDesc milter_desc = {
     .xxfi_envrcpt = mr_envrcpt,
     .xxfi_header = cb_header,
     .xxfi_eom = cb_eom,
+    .xxfi_body = cb_body,
     .xxfi_data = cb_data,
     .xxfi_abort = cb_abort,
     .xxfi_close = cb_close,

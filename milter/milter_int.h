@@ -37,12 +37,21 @@ typedef struct {
 	char *rcpt1;	   /* the first checked recipient that goes on, normalised: the unsubscribe token's */
 	int n_lu, lu_https, n_post, post_ok; /* client-sent List-Unsubscribe(-Post) */
 	char *list_id;	   /* unsubscribe_list_header's value */
-} MSGCTX; /* a message that reaches end of message without snap was failed open */
+	char **hname, **hval; /* the headers as received, for the DKIM signature */
+	size_t nhdr;
+	int prepared;	   /* mo_prepare ran (first body chunk or end of message) */
+	char *unsub_value; /* our List-Unsubscribe, replacing the client's; NULL: no change */
+	struct dks_job *dkim; /* the signature in progress; NULL: not signing */
+	int dkim_state;	   /* DKS_* */
+} MSGCTX;
+
+enum { DKS_NONE, DKS_SIGNING, DKS_NO_KEY, DKS_FAILED }; /* a message that reaches end of message without snap was failed open */
 
 typedef struct {
 	IPADDR client;
 	char client_text[64];
 	unsigned long noreply; /* SMFIP_NR_* agreed in negotiate */
+	int can_skip;	       /* SMFIP_SKIP agreed: a body we do not sign is skipped */
 	MSGCTX *msg;
 } CONNCTX;
 
@@ -53,9 +62,23 @@ sfsistat cb_refuse(SMFICTX *ctx, MSGCTX *m, int temp, const char *xcode, const c
 void cb_strv_push(char ***v, size_t *n, char *item);
 void cb_strv_free(char ***v, size_t *n);
 
-/* milter_out.c: end-of-message additions; SMFIS_CONTINUE or a refusal */
+/*
+ * milter_out.c: what the outgoing message gets; each returns SMFIS_CONTINUE
+ * or a refusal. mo_prepare (at the first body chunk, or at end of message)
+ * decides the unsubscribe headers and starts the DKIM signature over the
+ * headers as they will be delivered; mo_body feeds it; at end of message
+ * mo_unsubscribe applies the headers, mo_verp the return path and mo_sign
+ * adds the signature.
+ */
+sfsistat mo_prepare(SMFICTX *ctx, MSGCTX *m);
+sfsistat mo_body(SMFICTX *ctx, MSGCTX *m, const unsigned char *buf, size_t len, int can_skip);
 sfsistat mo_unsubscribe(SMFICTX *ctx, MSGCTX *m);
 sfsistat mo_verp(SMFICTX *ctx, MSGCTX *m);
+sfsistat mo_sign(SMFICTX *ctx, MSGCTX *m);
+int mo_dkim_active(void); /* any DKIM keys loaded: ask for the body */
+void mo_msg_free(MSGCTX *m);
+/* mr_count - add 1 to a counter of the message's tenant today ({t:NAME}:stats:DATE) */
+void mr_count(MSGCTX *m, const char *field);
 
 /* milter_rcpt.c */
 void mr_init(void);

@@ -20,7 +20,9 @@
 #include "milter.h"
 #include "milter_int.h"
 #include "milter_seam.h"
+#include "tm_dkim.h"
 #include "tm_egress.h"
+#include "tm_hdr.h"
 #include "tm_msg.h"
 #include "tm_token.h"
 #include "tm_unsub.h"
@@ -64,16 +66,16 @@ mo_token_data(const MSGCTX *m, const char *extra, TOKEN_DATA *d)
 }
 
 /*
- * mo_unsubscribe - on bulk mail with one recipient, the RFC 8058 headers with
+ * mo_unsub_plan - on bulk mail with one recipient, the RFC 8058 headers with
  * a sealed token, replacing the client's unless they are complete and
- * existing_unsubscribe is keep. SMFIS_CONTINUE or a refusal.
+ * existing_unsubscribe is keep: sets m->unsub_value. SMFIS_CONTINUE or a
+ * refusal (bulk_multi_recipient = reject; no keys).
  */
-sfsistat
-mo_unsubscribe(SMFICTX *ctx, MSGCTX *m)
+static sfsistat
+mo_unsub_plan(SMFICTX *ctx, MSGCTX *m)
 {
-	SBUF *tok, *val, *err;
-	TOKEN_DATA d = {0};
-	int rc;
+	SBUF *tok, *err;
+	TOKEN_DATA d;
 
 	if (m->res.tenant == NULL || *m->conf->unsubscribe_url_host == 0 ||
 	    tenant_stream(m->snap, m->res.tenant, m->from_domain->len ? sbuf_str(m->from_domain) : m->sender_dom) !=
@@ -95,31 +97,223 @@ mo_unsubscribe(SMFICTX *ctx, MSGCTX *m)
 	if (unsub_keep_existing(m->conf->existing_unsubscribe, m->n_lu, m->lu_https, m->n_post, m->post_ok))
 		return SMFIS_CONTINUE;
 	tok = sbuf_new(128);
-	val = sbuf_new(256);
 	err = sbuf_new(64);
 	mo_token_data(m, m->list_id, &d);
-	rc = mo_seal(&d, tok, err);
-	if (rc == 0) {
-		for (int i = m->n_lu; i >= 1 && rc == 0; i--) /* never a duplicate */
-			rc = mseam_chgheader(ctx, "List-Unsubscribe", i, NULL) == MI_SUCCESS ? 0 : -1;
-		for (int i = m->n_post; i >= 1 && rc == 0; i--)
-			rc = mseam_chgheader(ctx, "List-Unsubscribe-Post", i, NULL) == MI_SUCCESS ? 0 : -1;
+	if (mo_seal(&d, tok, err) == 0) {
+		SBUF *val = sbuf_new(256);
 		unsub_header(m->conf->unsubscribe_url_host, m->conf->unsubscribe_mailto_domain, sbuf_str(tok), val);
-		if (rc == 0 && (mseam_insheader(ctx, 1, "List-Unsubscribe-Post", UNSUB_POST_VALUE) != MI_SUCCESS ||
-				mseam_insheader(ctx, 1, "List-Unsubscribe", sbuf_str(val)) != MI_SUCCESS))
-			rc = -1;
-		if (rc < 0)
-			sbuf_cat(err, "cannot change the unsubscribe headers");
+		m->unsub_value = sbuf_steal(val);
 	}
 	sbuf_free(tok);
-	sbuf_free(val);
-	if (rc < 0) {
+	if (m->unsub_value == NULL) {
 		msg_warn("%s: tenant %s: %s", m->qid, m->res.tenant->name, sbuf_str(err));
 		sbuf_free(err);
 		return cb_refuse(ctx, m, 1, "4.3.0", "cannot add the unsubscribe headers, try again later");
 	}
 	sbuf_free(err);
 	return SMFIS_CONTINUE;
+}
+
+/* mo_unsubscribe - apply the plan: the client's headers out, ours in; never a duplicate */
+sfsistat
+mo_unsubscribe(SMFICTX *ctx, MSGCTX *m)
+{
+	int rc = 0;
+
+	if (m->unsub_value == NULL)
+		return SMFIS_CONTINUE;
+	for (int i = m->n_lu; i >= 1 && rc == 0; i--)
+		rc = mseam_chgheader(ctx, "List-Unsubscribe", i, NULL) == MI_SUCCESS ? 0 : -1;
+	for (int i = m->n_post; i >= 1 && rc == 0; i--)
+		rc = mseam_chgheader(ctx, "List-Unsubscribe-Post", i, NULL) == MI_SUCCESS ? 0 : -1;
+	if (rc == 0 && (mseam_insheader(ctx, 1, "List-Unsubscribe-Post", UNSUB_POST_VALUE) != MI_SUCCESS ||
+			mseam_insheader(ctx, 1, "List-Unsubscribe", m->unsub_value) != MI_SUCCESS))
+		rc = -1;
+	if (rc < 0) {
+		msg_warn("%s: tenant %s: cannot change the unsubscribe headers", m->qid, m->res.tenant->name);
+		return cb_refuse(ctx, m, 1, "4.3.0", "cannot add the unsubscribe headers, try again later");
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* ---- DKIM ---- */
+
+static pthread_rwlock_t mo_dkim_lock = PTHREAD_RWLOCK_INITIALIZER;
+static DKK_TABLE *mo_dkim; /* NULL or empty: nothing is signed */
+
+void
+milter_cb_set_dkim(DKK_TABLE *t)
+{
+	DKK_TABLE *old;
+
+	pthread_rwlock_wrlock(&mo_dkim_lock);
+	old = mo_dkim;
+	mo_dkim = t;
+	pthread_rwlock_unlock(&mo_dkim_lock);
+	dkk_free(old);
+}
+
+int
+mo_dkim_active(void)
+{
+	int n;
+
+	pthread_rwlock_rdlock(&mo_dkim_lock);
+	n = dkk_count(mo_dkim) > 0;
+	pthread_rwlock_unlock(&mo_dkim_lock);
+	return n;
+}
+
+/* mo_delivered_header - does this received header reach the recipient? */
+static int
+mo_delivered_header(const MSGCTX *m, const char *name)
+{
+	if (hdr_is_tag(name, m->conf->tenant_header))
+		return 0; /* every client copy is removed */
+	if (m->unsub_value && (hdr_is_tag(name, "List-Unsubscribe") || hdr_is_tag(name, "List-Unsubscribe-Post")))
+		return 0; /* replaced by ours */
+	return 1;
+}
+
+/*
+ * mo_dkim_start - the tenant's key for the From domain; the signature then
+ * gets the headers as they will be delivered: the client's, less the ones
+ * we remove, plus ours.
+ */
+static void
+mo_dkim_start(MSGCTX *m)
+{
+	const char *dom = m->from_domain->len ? sbuf_str(m->from_domain) : NULL;
+	const DKK_KEY *k;
+	SBUF *err;
+	int rc = 0;
+
+	if (m->res.tenant == NULL || dom == NULL)
+		return;
+	err = sbuf_new(64);
+	pthread_rwlock_rdlock(&mo_dkim_lock);
+	if (dkk_count(mo_dkim) == 0) {
+		pthread_rwlock_unlock(&mo_dkim_lock);
+		sbuf_free(err);
+		return;
+	}
+	k = dkk_find(mo_dkim, m->res.tenant->name, dom);
+	if (k)
+		m->dkim = dks_begin(k, m->qid, err); /* libopendkim copies the key */
+	pthread_rwlock_unlock(&mo_dkim_lock);
+	if (k == NULL) {
+		m->dkim_state = DKS_NO_KEY;
+		sbuf_free(err);
+		return;
+	}
+	for (size_t i = 0; m->dkim && i < m->nhdr && rc == 0; i++)
+		if (mo_delivered_header(m, m->hname[i]))
+			rc = dks_header(m->dkim, m->hname[i], m->hval[i], err);
+	if (m->dkim && m->unsub_value && rc == 0)
+		rc = dks_header(m->dkim, "List-Unsubscribe", m->unsub_value, err) < 0 ||
+		     dks_header(m->dkim, "List-Unsubscribe-Post", UNSUB_POST_VALUE, err) < 0 ? -1 : 0;
+	if (m->dkim == NULL || rc < 0) {
+		msg_warn("%s: tenant %s: %s", m->qid, m->res.tenant->name, sbuf_str(err));
+		dks_free(m->dkim);
+		m->dkim = NULL;
+		m->dkim_state = DKS_FAILED;
+	} else {
+		m->dkim_state = DKS_SIGNING;
+	}
+	sbuf_free(err);
+}
+
+sfsistat
+mo_prepare(SMFICTX *ctx, MSGCTX *m)
+{
+	sfsistat r;
+
+	m->prepared = 1;
+	if (m->snap == NULL)
+		return SMFIS_CONTINUE; /* failed open: no tenant, nothing to add or sign */
+	snprintf(m->qid, sizeof(m->qid), "%s", cb_qid(ctx));
+	if ((r = mo_unsub_plan(ctx, m)) != SMFIS_CONTINUE)
+		return r;
+	mo_dkim_start(m);
+	return SMFIS_CONTINUE;
+}
+
+sfsistat
+mo_body(SMFICTX *ctx, MSGCTX *m, const unsigned char *buf, size_t len, int can_skip)
+{
+	SBUF *err;
+
+	(void)ctx;
+	if (m->dkim == NULL)
+		return can_skip ? SMFIS_SKIP : SMFIS_CONTINUE;
+	err = sbuf_new(64);
+	if (dks_body(m->dkim, buf, len, err) < 0) {
+		msg_warn("%s: tenant %s: %s", m->qid, m->res.tenant->name, sbuf_str(err));
+		dks_free(m->dkim);
+		m->dkim = NULL;
+		m->dkim_state = DKS_FAILED;
+	}
+	sbuf_free(err);
+	return SMFIS_CONTINUE;
+}
+
+/*
+ * mo_sign - add the signature. Without a key for the From domain,
+ * dkim_missing_key decides: unsigned (a warning and the tenant's
+ * dkim_unsigned counter), tempfail or reject. A signing failure tempfails:
+ * bulk mail without its signature would lose the unsubscribe button.
+ */
+sfsistat
+mo_sign(SMFICTX *ctx, MSGCTX *m)
+{
+	SBUF *sig, *err;
+	int rc;
+
+	if (m->dkim_state == DKS_FAILED)
+		return cb_refuse(ctx, m, 1, "4.3.0", "cannot DKIM-sign the message, try again later");
+	if (m->dkim_state == DKS_NO_KEY) {
+		SBUF *why = sbuf_new(128);
+		sfsistat r = SMFIS_CONTINUE;
+		sbuf_printf(why, "tenant %s: no DKIM key for From domain %s", m->res.tenant->name,
+			    sbuf_str(m->from_domain));
+		if (m->conf->dkim_missing_key == ACT_REJECT)
+			r = cb_refuse(ctx, m, 0, "5.7.0", sbuf_str(why));
+		else if (m->conf->dkim_missing_key == ACT_TEMPFAIL)
+			r = cb_refuse(ctx, m, 1, "4.7.0", sbuf_str(why));
+		else {
+			msg_warn("%s: %s; sent unsigned (dkim_missing_key=unsigned)", m->qid, sbuf_str(why));
+			mr_count(m, "dkim_unsigned");
+		}
+		sbuf_free(why);
+		return r;
+	}
+	if (m->dkim == NULL)
+		return SMFIS_CONTINUE;
+	sig = sbuf_new(512);
+	err = sbuf_new(64);
+	rc = dks_finish(m->dkim, sig, err);
+	if (rc == 0 && mseam_insheader(ctx, 0, "DKIM-Signature", sbuf_str(sig)) != MI_SUCCESS) {
+		sbuf_cat(err, "cannot add the DKIM-Signature header");
+		rc = -1;
+	}
+	if (rc < 0)
+		msg_warn("%s: tenant %s: %s", m->qid, m->res.tenant->name, sbuf_str(err));
+	sbuf_free(sig);
+	sbuf_free(err);
+	return rc < 0 ? cb_refuse(ctx, m, 1, "4.3.0", "cannot DKIM-sign the message, try again later") : SMFIS_CONTINUE;
+}
+
+void
+mo_msg_free(MSGCTX *m)
+{
+	for (size_t i = 0; i < m->nhdr; i++) {
+		free(m->hname[i]);
+		free(m->hval[i]);
+	}
+	free(m->hname);
+	free(m->hval);
+	free(m->unsub_value);
+	dks_free(m->dkim);
 }
 
 /*

@@ -234,3 +234,22 @@ out:
 	sbuf_free(text);
 	return r;
 }
+
+void
+mr_count(MSGCTX *m, const char *field)
+{
+	SBUF *err = sbuf_new(64);
+	LIMITS_NOW at;
+	STORE *s;
+	redisReply *r = NULL;
+
+	limits_at(m->res.tenant->limits, time(NULL), "other", &at);
+	if ((s = spool_get(cb_pool, m->conf, err)) != NULL) {
+		r = store_cmd(s, err, "HINCRBY " KEY_T_STATS_FMT " %s 1", m->res.tenant->name, at.date, field);
+		spool_put(cb_pool, s);
+	}
+	if (r == NULL)
+		msg_warn("%s: tenant %s: cannot count %s: %s", m->qid, m->res.tenant->name, field, sbuf_str(err));
+	freeReplyObject(r);
+	sbuf_free(err);
+}

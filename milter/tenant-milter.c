@@ -20,6 +20,7 @@
 #include "milter.h"
 #include "tm_conf.h"
 #include "tm_daemon.h"
+#include "tm_dkim.h"
 #include "tm_mem.h"
 #include "tm_msg.h"
 #include "tm_tdir.h"
@@ -61,6 +62,16 @@ reload(void)
 		sbuf_free(errs);
 		return;
 	}
+	{
+		DKK_TABLE *t = dkk_load(c->dkim_keys, errs);
+		if (t == NULL) {
+			msg_warn("reload: DKIM keys: %s; keeping the running keys", sbuf_str(errs));
+			sbuf_reset(errs);
+		} else {
+			msg_info("DKIM: %zu key(s) loaded from %s", dkk_count(t), c->dkim_keys);
+			milter_cb_set_dkim(t);
+		}
+	}
 	if (needs_keys(c)) {
 		KEYRING *k = keyring_load(c->token_keys, errs);
 		if (k == NULL) {
@@ -93,6 +104,7 @@ main(int argc, char **argv)
 	CONF *c;
 	PMAP *pmap = NULL;
 	KEYRING *keys = NULL;
+	DKK_TABLE *dkim = NULL;
 	int rc;
 
 	daemon_options(argc, argv, "tenant-milter", &opts);
@@ -103,10 +115,14 @@ main(int argc, char **argv)
 	/* unsubscribe headers and VERP need the token keys: no keys, no start */
 	if (c && !opts.print && needs_keys(c) && (keys = keyring_load(c->token_keys, errs)) == NULL)
 		c = conf_unref(c);
+	/* DKIM keys are read once here (as root, before dropping privileges) and on reload */
+	if (c && !opts.print && (dkim = dkk_load(c->dkim_keys, errs)) == NULL)
+		c = conf_unref(c);
 	if ((rc = daemon_early_exit(&opts, c, errs)) >= 0) {
 		conf_unref(c);
 		pmap_free(pmap);
 		keyring_free(keys);
+		dkk_free(dkim);
 		sbuf_free(errs);
 		return rc;
 	}
@@ -140,8 +156,10 @@ main(int argc, char **argv)
 	milter_cb_init(snap_source, c);
 	milter_cb_set_pmap(pmap);
 	milter_cb_set_keyring(keys);
+	milter_cb_set_dkim(dkim);
 	md_start_reloader(reload);
-	msg_info("starting: listening on %s, store %s", c->milter_socket, c->redis_server);
+	msg_info("starting: listening on %s, store %s, %zu DKIM key(s)", c->milter_socket, c->redis_server,
+		 dkk_count(dkim));
 
 	rc = smfi_main();
 

@@ -13,6 +13,7 @@
 : "${top_builddir:=$top_srcdir}"
 TB_MILTER="$top_builddir/milter/tenant-milter"
 TB_CTL="$top_builddir/ctl/tenantctl"
+TB_HTTPD="$top_builddir/httpd/tenant-httpd"
 TB_POLICYD="$top_builddir/policyd/tenant-policyd"
 TB_ROOT="${TB_ROOT:-/var/tmp/tenant-milter}"
 
@@ -129,7 +130,7 @@ tb_milter_stop() { tb_stop_pid "$TB_DIR/milter.fg.pid" tenant-milter; }
 # tb_sanitizer_clean - fail if a daemon's log holds a sanitizer report
 tb_sanitizer_clean() {
 	local f
-	for f in "$TB_DIR/milter.log" "$TB_DIR/policyd.log"; do
+	for f in "$TB_DIR/milter.log" "$TB_DIR/policyd.log" "$TB_DIR/httpd.log"; do
 		if grep -qE 'AddressSanitizer|runtime error:|LeakSanitizer' "$f" 2>/dev/null; then
 			tb_log "sanitizer report in $f:"
 			cat "$f" >&2
@@ -208,6 +209,17 @@ CONF
 }
 
 tb_policyd_stop() { tb_stop_pid "$TB_DIR/policyd.fg.pid" tenant-policyd; }
+
+# tb_httpd_start [ARGS] - tenant-httpd in the foreground on $TB_HTTP_PORT; log in $TB_DIR/httpd.log
+tb_httpd_start() {
+	TB_HTTP_PORT=${TB_HTTP_PORT:-$(tb_free_port)}
+	ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" "$TB_HTTPD" -f -c "$TB_CONF" \
+		-o "httpd_listen=inet:$TB_HTTP_PORT@127.0.0.1" -o "httpd_pid_file=$TB_DIR/run/tenant-httpd.pid" "$@" \
+		</dev/null >>"$TB_DIR/httpd.log" 2>&1 &
+	echo $! >"$TB_DIR/httpd.fg.pid"
+	tb_wait_port "$TB_HTTP_PORT"
+}
+tb_httpd_stop() { tb_stop_pid "$TB_DIR/httpd.fg.pid" tenant-httpd; }
 
 # tb_postfix_egress - add what "tenantctl postfix-config" prints to the private Postfix, and reload
 tb_postfix_egress() {
@@ -382,6 +394,7 @@ tb_stop_all() {
 	[ -f "$TB_DIR/sasl/dovecot.conf" ] && doveadm -c "$TB_DIR/sasl/dovecot.conf" stop >/dev/null 2>&1
 	tb_milter_stop
 	tb_policyd_stop
+	tb_httpd_stop
 	tb_stop_pid "$TB_DIR/sink.pid" smtp-sink
 	tb_redis_stop
 	return 0

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,14 +48,18 @@ out:
 	return rc;
 }
 
+/* keys_write - the keyring, mode 0600, owned by run_as_user: the daemons read it again on reload */
 static int
-keys_write(const char *path, const KEYRING *k, SBUF *err)
+keys_write(const char *path, const KEYRING *k, const char *user, SBUF *err)
 {
 	SBUF *text = sbuf_new(512);
+	struct passwd *pw = getpwnam(user);
 	int rc;
 
 	keyring_format(k, text);
 	rc = ctl_write_file(path, text, 0600, err);
+	if (rc == 0 && pw && geteuid() == 0 && chown(path, pw->pw_uid, pw->pw_gid) < 0)
+		fprintf(stderr, "tenantctl: warning: chown %s: %s\n", path, strerror(errno));
 	sbuf_free(text);
 	return rc;
 }
@@ -78,7 +83,7 @@ ctl_cmd_unsubscribe_key(CTL *c, int argc, char **argv)
 		}
 		k = keyring_new();
 		id = keyring_add(k, (long)time(NULL));
-		if (id < 0 || keys_write(path, k, err) < 0)
+		if (id < 0 || keys_write(path, k, c->conf->run_as_user, err) < 0)
 			goto fail;
 		printf("key %d generated in %s (mode 0600)\n", id, path);
 		goto out;
@@ -86,7 +91,7 @@ ctl_cmd_unsubscribe_key(CTL *c, int argc, char **argv)
 	if ((k = keyring_load(path, err)) == NULL)
 		goto fail;
 	if (strcmp(argv[0], "rotate") == 0 && argc == 1) {
-		if ((id = keyring_add(k, (long)time(NULL))) < 0 || keys_write(path, k, err) < 0)
+		if ((id = keyring_add(k, (long)time(NULL))) < 0 || keys_write(path, k, c->conf->run_as_user, err) < 0)
 			goto fail;
 		printf("key %d added; it seals new tokens, older keys still open theirs until retired\n", id);
 	} else if (strcmp(argv[0], "retire") == 0 && argc == 2) {
@@ -94,7 +99,7 @@ ctl_cmd_unsubscribe_key(CTL *c, int argc, char **argv)
 			rc = ctl_fail("cannot retire key %s: no such live key, or it is the last one", argv[1]);
 			goto out;
 		}
-		if (keys_write(path, k, err) < 0)
+		if (keys_write(path, k, c->conf->run_as_user, err) < 0)
 			goto fail;
 		printf("key %s retired: its tokens no longer open\n", argv[1]);
 	} else if (strcmp(argv[0], "list") == 0 && argc == 1) {

@@ -36,6 +36,7 @@
 #include "tm_mem.h"
 #include "tm_msg.h"
 #include "tm_token.h"
+#include "tm_unsub.h"
 
 #define MAX_MESSAGE (32 * 1024 * 1024)
 
@@ -48,7 +49,8 @@ usage(void)
 	      "  follow [--from-start] [--once] FILE|-\n"
 	      "                              apply a Postfix log's outcomes to Redis, durably\n"
 	      "  dsn [RECIPIENT]             apply one bounce or report from stdin (a pipe(8) command);\n"
-	      "                              RECIPIENT (${original_recipient}) opens a VERP return path\n",
+	      "                              RECIPIENT (${original_recipient}) opens a VERP return path\n"
+	      "  unsubscribe RECIPIENT       the mailto unsubscribe path (a pipe(8) command)\n",
 	      stderr);
 	exit(2);
 }
@@ -620,6 +622,54 @@ cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * cmd_unsubscribe - the mailto path of RFC 8058 headers, as a pipe(8)
+ * command: the envelope recipient unsubscribe+TOKEN@unsubscribe_mailto_domain
+ * names the tenant and the address. Exit 0 when recorded (or the token is
+ * bad: logged, never bounced, as that would be backscatter), 75 when Redis
+ * or the keyring could not be reached, so Postfix retries.
+ */
+static int
+cmd_unsubscribe(CONF *c, int argc, char **argv)
+{
+	SBUF *err = sbuf_new(128), *tok = sbuf_new(128);
+	char buf[65536];
+	size_t total = 0, n;
+	TOKEN_DATA d;
+	KEYRING *k = NULL;
+	STORE *s = NULL;
+	int rc = 0, fresh = 0, r;
+
+	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0) /* the message itself says nothing more */
+		total += n;
+	if (argc < 1 || !token_from_address(argv[0], "unsubscribe", c->unsubscribe_mailto_domain, tok)) {
+		msg_warn("unsubscribe: recipient <%.200s> is not unsubscribe+TOKEN@%s; nothing done", argc ? argv[0] : "",
+			 c->unsubscribe_mailto_domain);
+		goto out;
+	}
+	if ((k = keyring_load(c->token_keys, err)) == NULL) {
+		msg_warn("unsubscribe: %s; the message is kept for a retry", sbuf_str(err));
+		rc = 75;
+		goto out;
+	}
+	s = store_new(c);
+	r = unsub_apply(s, c, k, sbuf_str(tok), "mailto", &d, &fresh, err);
+	if (r == UNSUB_BAD_TOKEN)
+		msg_warn("unsubscribe: refused token: %s; nothing done", sbuf_str(err));
+	else if (r < 0) {
+		msg_warn("unsubscribe: %s; the message is kept for a retry", sbuf_str(err));
+		rc = 75;
+	} else
+		msg_info("unsubscribe: tenant=%s rcpt=%s source=mailto%s", d.tenant, d.recipient,
+			 fresh ? "" : " (already unsubscribed)");
+out:
+	store_free(s);
+	keyring_free(k);
+	sbuf_free(tok);
+	sbuf_free(err);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -671,7 +721,10 @@ main(int argc, char **argv)
 		rc = cmd_classify(rules, argc - optind - 1, argv + optind + 1);
 	else if (strcmp(argv[optind], "scan") == 0)
 		rc = cmd_scan(rules, argc - optind - 1, argv + optind + 1);
-	else if (strcmp(argv[optind], "follow") == 0 || strcmp(argv[optind], "dsn") == 0) {
+	else if (strcmp(argv[optind], "unsubscribe") == 0) {
+		msg_set_level(c->log_level);
+		rc = cmd_unsubscribe(c, argc - optind - 1, argv + optind + 1);
+	} else if (strcmp(argv[optind], "follow") == 0 || strcmp(argv[optind], "dsn") == 0) {
 		PMAP *pm = access(c->provider_map, R_OK) == 0 ? pmap_load(c->provider_map, errs) : NULL;
 		msg_set_level(c->log_level);
 		rc = argv[optind][0] == 'f' ? cmd_follow(c, rules, pm, argc - optind - 1, argv + optind + 1)

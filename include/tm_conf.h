@@ -86,6 +86,14 @@ typedef struct conf {
 	char *dkim_keys;	/* the key table */
 	char *dkim_key_dir;	/* where tenantctl dkim generate writes keys */
 	int dkim_missing_key;	/* ACT_ACCEPT (unsigned), ACT_TEMPFAIL, ACT_REJECT */
+
+	/* tenant-httpd */
+	char *httpd_listen;	 /* inet:PORT@HOST */
+	char *httpd_pid_file;
+	long httpd_threads;
+	long httpd_max_clients;
+	long httpd_timeout;	 /* ms */
+	char *httpd_client_rate; /* "60/min": requests per client address */
 } CONF;
 
 /*

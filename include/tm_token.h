@@ -39,7 +39,7 @@ int keyring_retire(KEYRING *k, int id);
 KEYRING *keyring_new(void);
 size_t keyring_count(const KEYRING *k);
 
-typedef struct {
+typedef struct token_data {
 	long day;	      /* issue day: days since 1970-01-01 */
 	char tenant[64];
 	char recipient[TOKEN_FIELD_MAX + 1];

@@ -99,6 +99,12 @@ static const CONF_DEF conf_table[] = {
     {"dkim_keys", CT_STR, SYSCONFDIR "/tenant-milter/dkim.keys", O(dkim_keys)},
     {"dkim_key_dir", CT_STR, SYSCONFDIR "/tenant-milter/dkim", O(dkim_key_dir)},
     {"dkim_missing_key", CT_ENUM, "unsigned", O(dkim_missing_key), 0, 0, dkim_missing},
+    {"httpd_listen", CT_SOCKET, "inet:8025@127.0.0.1", O(httpd_listen)},
+    {"httpd_pid_file", CT_STR, "/run/tenant-milter/tenant-httpd.pid", O(httpd_pid_file)},
+    {"httpd_threads", CT_INT, "4", O(httpd_threads), 1, 256},
+    {"httpd_max_clients", CT_INT, "1000", O(httpd_max_clients), 1, 100000},
+    {"httpd_timeout", CT_TIME, "10s", O(httpd_timeout), 1000, 3600000, NULL, "s"},
+    {"httpd_client_rate", CT_STR, "60/min", O(httpd_client_rate)},
 };
 #undef O
 #define CONF_NDEFS (sizeof(conf_table) / sizeof(conf_table[0]))

@@ -6,9 +6,16 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include "tm_conf.h"
+#include "tm_keys.h"
+#include "tm_store.h"
+#include "tm_suppress.h"
+#include "tm_token.h"
 #include "tm_unsub.h"
 
 int
@@ -35,4 +42,82 @@ unsub_header(const char *host, const char *mailto_domain, const char *token, SBU
 	sbuf_printf(out, "<https://%s/u/%s>", host, token);
 	if (mailto_domain && *mailto_domain)
 		sbuf_printf(out, ", <mailto:unsubscribe+%s@%s>", token, mailto_domain);
+}
+
+void
+unsub_mask(const char *addr, SBUF *out)
+{
+	const char *at = strrchr(addr, '@');
+	size_t n = at ? (size_t)(at - addr) : strlen(addr);
+
+	if (n == 0) {
+		sbuf_cat(out, "***");
+	} else if (n <= 2) {
+		sbuf_catn(out, addr, 1);
+		sbuf_cat(out, "***");
+	} else {
+		sbuf_catn(out, addr, 1);
+		sbuf_cat(out, "***");
+		sbuf_catn(out, addr + n - 1, 1);
+	}
+	if (at)
+		sbuf_cat(out, at);
+}
+
+int
+unsub_open(const CONF *c, const KEYRING *k, const char *token, TOKEN_DATA *d, SBUF *err)
+{
+	if (k == NULL) {
+		sbuf_cat(err, "no token keys loaded");
+		return UNSUB_BAD_TOKEN;
+	}
+	return token_open(k, token, (long)(time(NULL) / 86400), c->token_lifetime / 86400000, d, err) == 0
+		       ? 0
+		       : UNSUB_BAD_TOKEN;
+}
+
+/* the suppression, its source and the counter, once: a repeat changes nothing */
+static STORE_SCRIPT unsub_script = {
+    "-- KEYS: {t:NAME}:supp, {t:NAME}:unsub, {t:NAME}:fb:DATE\n"
+    "-- ARGV: address key, now, source, list id\n"
+    "if redis.call('HSETNX', KEYS[1], ARGV[1], 'unsubscribe|' .. ARGV[2] .. '|0') == 0 then return 0 end\n"
+    "redis.call('HSET', KEYS[2], ARGV[1], ARGV[3] .. '|' .. ARGV[2] .. '|' .. ARGV[4])\n"
+    "redis.call('HINCRBY', KEYS[3], 'unsubscribes', 1)\n"
+    "redis.call('EXPIRE', KEYS[3], 34560000)\n"
+    "return 1\n"};
+
+int
+unsub_apply(STORE *s, const CONF *c, const KEYRING *k, const char *token, const char *source, TOKEN_DATA *d,
+	    int *fresh, SBUF *err)
+{
+	char supp[128], log[128], fb[128], now[32], date[16];
+	const char *keys[3] = {supp, log, fb}, *args[4];
+	SBUF *key = sbuf_new(64);
+	time_t t = time(NULL);
+	struct tm tm;
+	redisReply *r;
+	int rc;
+
+	*fresh = 0;
+	if ((rc = unsub_open(c, k, token, d, err)) < 0 || (rc = supp_key(d->recipient, key, err)) < 0) {
+		sbuf_free(key);
+		return UNSUB_BAD_TOKEN;
+	}
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	snprintf(supp, sizeof(supp), KEY_T_SUPP_FMT, d->tenant);
+	snprintf(log, sizeof(log), "{t:%s}:unsub", d->tenant);
+	snprintf(fb, sizeof(fb), "{t:%s}:fb:%s", d->tenant, date);
+	snprintf(now, sizeof(now), "%lld", (long long)t);
+	args[0] = sbuf_str(key);
+	args[1] = now;
+	args[2] = source;
+	args[3] = d->list;
+	r = store_eval(s, &unsub_script, 3, keys, 4, args, err);
+	sbuf_free(key);
+	if (r == NULL)
+		return -1;
+	*fresh = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	freeReplyObject(r);
+	return 0;
 }

@@ -189,6 +189,24 @@ START_TEST(unsubscribe_headers)
 }
 END_TEST
 
+START_TEST(masked_addresses)
+{
+	static const char *const cases[][2] = {
+	    {"frank@example.net", "f***k@example.net"}, {"ab@x.example", "a***@x.example"},
+	    {"a@x.example", "a***@x.example"},		{"@x.example", "***@x.example"},
+	    {"noat", "n***t"},
+	};
+	SBUF *m = sbuf_new(64);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sbuf_reset(m);
+		unsub_mask(cases[i][0], m);
+		ck_assert_str_eq(sbuf_str(m), cases[i][1]);
+	}
+	sbuf_free(m);
+}
+END_TEST
+
 START_TEST(address_forms)
 {
 	SBUF *t = sbuf_new(64);
@@ -221,4 +239,5 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, keyring_file);
 	tcase_add_test(tc, unsubscribe_headers);
 	tcase_add_test(tc, address_forms);
+	tcase_add_test(tc, masked_addresses);
 }

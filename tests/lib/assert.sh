@@ -64,16 +64,20 @@ ta_setup() {
 ta_send_as_acme() { tb_send --local-interface 127.0.0.2 "$@"; }
 ta_send_as_beta() { tb_send --local-interface 127.0.0.9 --auth PLAIN --auth-user beta-user --auth-password beta-pass "$@"; }
 
-# ta_synced - wait until the milter has loaded the store's current tenant version
+# ta_synced - wait until the milter, and tenant-policyd when it runs, have loaded
+# the store's current tenant version
 ta_synced() {
-	local v
+	local v f
 	v=$(tb_redis get tm:version)
-	for _ in $(seq 1 50); do
-		grep -q "tenant directory loaded: version $v," "$TB_DIR/milter.log" && return 0
-		sleep 0.1
+	for f in "$TB_DIR/milter.log" "$TB_DIR/policyd.log"; do
+		[ "$f" = "$TB_DIR/policyd.log" ] && { [ -f "$TB_DIR/policyd.fg.pid" ] || continue; }
+		for _ in $(seq 1 100); do
+			grep -q "tenant directory loaded: version $v," "$f" && continue 2
+			sleep 0.1
+		done
+		tb_log "$(basename "$f" .log) did not load tenant version $v"
+		return 1
 	done
-	tb_log "milter did not load tenant version $v"
-	return 1
 }
 
 # ta_milter_restart [ARGS] - restart the milter and wait for the new process's own

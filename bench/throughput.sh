@@ -22,6 +22,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 top_srcdir=$(pwd); top_builddir=$top_srcdir
 . contrib/testbed.sh
+. bench/lib.sh
 N=${1:-2000}; S=${2:-20}; ROUNDS=${3:-3}; SUPP=${4:-1000000}
 [ "$(id -u)" = 0 ] || { echo "run as root (it starts a private Postfix)" >&2; exit 1; }
 [ -x "$TB_MILTER" ] || { echo "build first (make)" >&2; exit 1; }
@@ -76,8 +77,6 @@ PD_SOCKETMAP=$(postconf -c "$TB_DIR/pf" -h sender_dependent_default_transport_ma
 	for i in $(seq 1 40); do printf 'line %02d of a typical two-kilobyte newsletter body, padded out to size.\n' "$i"; done
 } >"$TB_DIR/message.eml"
 
-sent_count() { awk '/status=sent/ {n++} END {print n + 0}' "$TB_DIR/pf/maillog" 2>/dev/null; }
-
 # measure MILTERS [EGRESS] - messages per second, printed with two decimals; EGRESS=1
 # adds tenant-policyd (check_policy_service at DATA and the socketmap)
 measure() {
@@ -86,14 +85,7 @@ measure() {
 		"sender_dependent_default_transport_maps = ${2:+$PD_SOCKETMAP}"
 	postfix -c "$TB_DIR/pf" reload >/dev/null 2>&1
 	sleep 1.5
-	local before start end target
-	before=$(sent_count); target=$((before + N))
-	start=$(date +%s.%N)
-	smtp-source -s "$S" -m "$N" -f news@bench.example -t rcpt@dest.example -F "$TB_DIR/message.eml" \
-		"127.0.0.1:$TB_SMTP_PORT" >/dev/null 2>&1
-	until [ "$(sent_count)" -ge "$target" ]; do sleep 0.05; done
-	end=$(date +%s.%N)
-	echo "$N $start $end" | awk '{printf "%.2f\n", $1 / ($3 - $2)}'
+	bench_send news@bench.example
 }
 
 # cmdstat NAME FIELD - one field of INFO commandstats (0 if the command never ran)
@@ -113,7 +105,6 @@ measure_counted() {
 	echo "$((e1 - e0)) $((c1 - c0)) $((u1 - u0))" >>"$TB_DIR/calls"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 declare -a bare null unix tcp both
 for r in $(seq 1 "$ROUNDS"); do
@@ -134,10 +125,10 @@ echo
 echo "messages per run: $N, parallel sessions: $S, rounds: $ROUNDS (median shown)"
 printf '%-34s %10s %8s\n' "configuration" "msg/s" "ratio"
 printf '%-34s %10s %8s\n' "bare Postfix" "$b" "1.00"
-printf '%-34s %10s %8s\n' "null milter (protocol floor), unix" "$n" "$(awk -v a="$n" -v b="$b" 'BEGIN{printf "%.2f", a/b}')"
-printf '%-34s %10s %8s\n' "tenant-milter, unix socket" "$u" "$(awk -v a="$u" -v b="$b" 'BEGIN{printf "%.2f", a/b}')"
-printf '%-34s %10s %8s\n' "tenant-milter, TCP 127.0.0.1" "$t" "$(awk -v a="$t" -v b="$b" 'BEGIN{printf "%.2f", a/b}')"
-printf '%-34s %10s %8s\n' "tenant-milter + tenant-policyd" "$m" "$(awk -v a="$m" -v b="$b" 'BEGIN{printf "%.2f", a/b}')"
+printf '%-34s %10s %8s\n' "null milter (protocol floor), unix" "$n" "$(ratio "$n" "$b")"
+printf '%-34s %10s %8s\n' "tenant-milter, unix socket" "$u" "$(ratio "$u" "$b")"
+printf '%-34s %10s %8s\n' "tenant-milter, TCP 127.0.0.1" "$t" "$(ratio "$t" "$b")"
+printf '%-34s %10s %8s\n' "tenant-milter + tenant-policyd" "$m" "$(ratio "$m" "$b")"
 delivered_via=$(grep -c 'postfix-out-bench/smtp.*status=sent' "$TB_DIR/pf/maillog")
 echo "  (messages delivered through the tenant's transport out-bench: $delivered_via)"
 
@@ -187,7 +178,7 @@ if [ "$SUPP" -gt 0 ]; then
 	g=$(printf '%s\n' "${big[@]}" | median)
 	read -r ev2 _ usec2 < <(awk '{e += $1; g += $2; u += $3} END {print e, g, u}' "$TB_DIR/calls")
 	printf '  with the list loaded: tenant-milter, unix %s msg/s (ratio %s), %.2f EVALSHA per recipient, %.1f us each (was %.1f)\n' \
-		"$g" "$(awk -v a="$g" -v b="$b" 'BEGIN{printf "%.2f", a/b}')" \
+		"$g" "$(ratio "$g" "$b")" \
 		"$(awk -v e="$ev2" -v n="$((N * ROUNDS))" 'BEGIN{print e / n}')" \
 		"$(awk -v u="$usec2" -v e="$ev2" 'BEGIN{print e ? u / e : 0}')" \
 		"$(awk -v u="$usec" -v e="$ev" 'BEGIN{print e ? u / e : 0}')"

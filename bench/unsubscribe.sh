@@ -18,6 +18,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 top_srcdir=$(pwd); top_builddir=$top_srcdir
 . contrib/testbed.sh
+. bench/lib.sh
 N=${1:-2000}; S=${2:-20}; ROUNDS=${3:-3}; POSTS=${4:-200000}
 [ "$(id -u)" = 0 ] || { echo "run as root (it starts a private Postfix)" >&2; exit 1; }
 [ -x "$TB_MILTER" ] && [ -x bench/seal-tokens ] || { echo "build first (make)" >&2; exit 1; }
@@ -94,23 +95,12 @@ postconf -c "$TB_DIR/pf" -e "default_process_limit = 200" "smtpd_client_connecti
 	for i in $(seq 1 40); do printf 'line %02d of a typical two-kilobyte newsletter body, padded out to size.\n' "$i"; done
 } >"$TB_DIR/message.eml"
 
-sent_count() { awk '/status=sent/ {n++} END {print n + 0}' "$TB_DIR/pf/maillog" 2>/dev/null; }
 measure() {
 	postconf -c "$TB_DIR/pf" -e "smtpd_milters = $1" "non_smtpd_milters = $1"
 	postfix -c "$TB_DIR/pf" reload >/dev/null 2>&1
 	sleep 1.5
-	local before start end target
-	before=$(sent_count); target=$((before + N))
-	start=$(date +%s.%N)
-	smtp-source -s "$S" -m "$N" -f news@news.bench.example -t rcpt@dest.example -F "$TB_DIR/message.eml" \
-		"127.0.0.1:$TB_SMTP_PORT" >/dev/null 2>&1
-	for _ in $(seq 1 2400); do [ "$(sent_count)" -ge "$target" ] && break; sleep 0.05; done
-	[ "$(sent_count)" -ge "$target" ] || { echo "only $(($(sent_count) - before)) of $N delivered in 120 s" >&2; exit 1; }
-	end=$(date +%s.%N)
-	echo "$N $start $end" | awk '{printf "%.2f\n", $1 / ($3 - $2)}'
+	bench_send news@news.bench.example
 }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 
 # one message first: both signers really sign
 measure "unix:$OD/opendkim.sock" >/dev/null

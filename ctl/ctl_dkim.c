@@ -59,20 +59,12 @@ dkim_txt(const SBUF *p, const char *selector, const char *domain, SBUF *out)
 static int
 dkim_save(CTL *c, const char *domain, const char *tenant, const char *selector, const char *path, SBUF *err)
 {
-	DKK_TABLE *t = NULL;
+	DKK_TABLE *t = dkk_read(c->conf->dkim_keys, err);
 	SBUF *text;
 	int rc;
 
-	if (access(c->conf->dkim_keys, F_OK) == 0) {
-		text = sbuf_new(1024);
-		if (sbuf_read_text(text, c->conf->dkim_keys, 1 << 20, err) == 0)
-			t = dkk_parse(c->conf->dkim_keys, sbuf_str(text), err);
-		sbuf_free(text);
-		if (t == NULL)
-			return -1;
-	} else {
-		t = dkk_parse("new", "", err);
-	}
+	if (t == NULL)
+		return -1;
 	if (dkk_put(t, domain, tenant, selector, path, err) < 0) {
 		dkk_free(t);
 		return -1;
@@ -160,19 +152,12 @@ out:
 static int
 dkim_list(CTL *c, const char *tenant, SBUF *err)
 {
-	SBUF *text = sbuf_new(1024);
-	DKK_TABLE *t = NULL;
-	json_t *arr = json_array();
+	DKK_TABLE *t = dkk_read(c->conf->dkim_keys, err);
+	json_t *arr;
 
-	if (access(c->conf->dkim_keys, F_OK) != 0)
-		t = dkk_parse("empty", "", err);
-	else if (sbuf_read_text(text, c->conf->dkim_keys, 1 << 20, err) == 0)
-		t = dkk_parse(c->conf->dkim_keys, sbuf_str(text), err);
-	sbuf_free(text);
-	if (t == NULL) {
-		json_decref(arr);
+	if (t == NULL)
 		return -1;
-	}
+	arr = json_array();
 	if (!c->json)
 		printf("%-10s %-28s %-12s %s\n", "TENANT", "DOMAIN", "SELECTOR", "KEY");
 	for (size_t i = 0; i < dkk_count(t); i++) {

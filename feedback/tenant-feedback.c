@@ -243,6 +243,14 @@ on_term(int sig)
  * a new inode at the path (rename) is opened once the old file is read to its
  * end; a file shorter than the position (truncation) is read from its start.
  */
+/* log_event - the outcome of one delivery record; pos_key and pos name the position after it ("" for none) */
+static FB_EVENT
+log_event(const BRULES *rules, const MAILLOG_REC *rec, SBUF *why, const char *pos_key, const char *pos)
+{
+	return (FB_EVENT){.qid = rec->qid, .category = log_category(rules, rec, why), .rcpt = rec->rcpt,
+			  .transport = rec->service, .final = rec->status != ML_DEFERRED, .pos_key = pos_key, .pos = pos};
+}
+
 /*
  * follow_stdin - "follow -": records from a pipe (journalctl -f -o cat
  * --cursor-file ...). A pipe has no position to store, so each record is
@@ -266,8 +274,7 @@ follow_stdin(CONF *c, const BRULES *rules, const PMAP *pm)
 		if (!maillog_parse(line, (size_t)n, rec))
 			continue;
 		sbuf_reset(why);
-		e = (FB_EVENT){.qid = rec->qid, .category = log_category(rules, rec, why), .rcpt = rec->rcpt,
-			       .transport = rec->service, .final = rec->status != ML_DEFERRED, .pos_key = "", .pos = ""};
+		e = log_event(rules, rec, why, "", "");
 		while (!stop_following && feedback_apply(s, c, pm, &e, &applied, err) < 0) {
 			msg_warn("%s; retrying this record", sbuf_str(err));
 			sbuf_reset(err);
@@ -383,9 +390,7 @@ reopen:
 				continue;
 			sbuf_reset(why);
 			{
-				FB_EVENT e = {.qid = rec->qid, .category = log_category(rules, rec, why), .rcpt = rec->rcpt,
-					      .transport = rec->service, .final = rec->status != ML_DEFERRED,
-					      .pos_key = poskey, .pos = posval};
+				FB_EVENT e = log_event(rules, rec, why, poskey, posval);
 				const char *av[24];
 				char buf[8][384];
 				int ac;
@@ -634,14 +639,13 @@ cmd_unsubscribe(CONF *c, int argc, char **argv)
 {
 	SBUF *err = sbuf_new(128), *tok = sbuf_new(128);
 	char buf[65536];
-	size_t total = 0, n;
 	TOKEN_DATA d;
 	KEYRING *k = NULL;
 	STORE *s = NULL;
 	int rc = 0, fresh = 0, r;
 
-	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0) /* the message itself says nothing more */
-		total += n;
+	while (fread(buf, 1, sizeof(buf), stdin) > 0) /* the message itself says nothing more */
+		;
 	if (argc < 1 || !token_from_address(argv[0], "unsubscribe", c->unsubscribe_mailto_domain, tok)) {
 		msg_warn("unsubscribe: recipient <%.200s> is not unsubscribe+TOKEN@%s; nothing done", argc ? argv[0] : "",
 			 c->unsubscribe_mailto_domain);

@@ -191,7 +191,7 @@ healthz(struct MHD_Connection *conn)
 	if (s)
 		spool_put(the_pool, s);
 	freeReplyObject(r);
-	sbuf_printf(b, "%s\n", r ? "ok" : "redis unavailable");
+	sbuf_printf(b, "%s\n", status == MHD_HTTP_OK ? "ok" : "redis unavailable");
 	sbuf_free(err);
 	return reply(conn, status, "text/plain; charset=utf-8", b);
 }

@@ -35,7 +35,9 @@ typedef struct dkk_table DKK_TABLE;
 
 /* dkk_parse - the table text; keys are not read. NULL with "origin:line: reason" errors */
 DKK_TABLE *dkk_parse(const char *origin, const char *text, SBUF *errs);
-/* dkk_load - parse the file and read every key; a missing file is an empty table */
+/* dkk_read - parse the file, keys not read; a missing file is an empty table */
+DKK_TABLE *dkk_read(const char *path, SBUF *errs);
+/* dkk_load - dkk_read, then read every key */
 DKK_TABLE *dkk_load(const char *path, SBUF *errs);
 DKK_TABLE *dkk_free(DKK_TABLE *t);
 size_t dkk_count(const DKK_TABLE *t);

@@ -161,22 +161,26 @@ dkk_parse(const char *origin, const char *text, SBUF *errs)
 }
 
 DKK_TABLE *
+dkk_read(const char *path, SBUF *errs)
+{
+	SBUF *text;
+	DKK_TABLE *t = NULL;
+
+	if (access(path, F_OK) != 0 && errno == ENOENT)
+		return xcalloc(1, sizeof(DKK_TABLE)); /* no keys yet */
+	text = sbuf_new(1024);
+	if (sbuf_read_text(text, path, 1 << 20, errs) == 0)
+		t = dkk_parse(path, sbuf_str(text), errs);
+	sbuf_free(text);
+	return t;
+}
+
+DKK_TABLE *
 dkk_load(const char *path, SBUF *errs)
 {
-	SBUF *text = sbuf_new(1024);
-	DKK_TABLE *t;
 	size_t before = errs->len;
+	DKK_TABLE *t = dkk_read(path, errs);
 
-	if (access(path, F_OK) != 0 && errno == ENOENT) {
-		sbuf_free(text);
-		return xcalloc(1, sizeof(DKK_TABLE)); /* no keys yet */
-	}
-	if (sbuf_read_text(text, path, 1 << 20, errs) < 0) {
-		sbuf_free(text);
-		return NULL;
-	}
-	t = dkk_parse(path, sbuf_str(text), errs);
-	sbuf_free(text);
 	for (size_t i = 0; t && i < t->n; i++) {
 		struct stat st;
 		SBUF *pem = sbuf_new(2048);

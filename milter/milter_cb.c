@@ -282,6 +282,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	}
 	m->from_domain = sbuf_new(64);
 	m->from_err = sbuf_new(64);
+	m->can_sign = c->body;
 	m->seq = __atomic_add_fetch(&cb_seq, 1, __ATOMIC_RELAXED);
 	snprintf(m->qid, sizeof(m->qid), "%s", cb_qid(ctx));
 
@@ -340,14 +341,10 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	MSGCTX *m = c ? c->msg : NULL;
 
 	if (m != NULL) {
-		if (m->nhdr < 2000) { /* Postfix's header_size_limit bounds the rest */
-			if ((m->nhdr & (m->nhdr - 1)) == 0 || m->nhdr == 0) {
-				size_t cap = m->nhdr ? m->nhdr * 2 : 16;
-				m->hname = xrealloc(m->hname, cap * sizeof(char *));
-				m->hval = xrealloc(m->hval, cap * sizeof(char *));
-			}
-			m->hname[m->nhdr] = xstrdup(name);
-			m->hval[m->nhdr++] = xstrdup(value);
+		if (m->can_sign && m->nhdr < 2000) { /* Postfix's header_size_limit bounds the rest */
+			size_t nval = m->nhdr;
+			cb_strv_push(&m->hval, &nval, xstrdup(value));
+			cb_strv_push(&m->hname, &m->nhdr, xstrdup(name));
 		}
 		if (hdr_is_tag(name, m->conf->tenant_header))
 			m->ntags++;
@@ -546,6 +543,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	*pf1 = f1 & (want_skip | SMFIP_SKIP);
 	conn_get(ctx)->noreply = *pf1 & (SMFIP_NR_HDR | SMFIP_NR_CONN);
 	conn_get(ctx)->can_skip = (*pf1 & SMFIP_SKIP) != 0;
+	conn_get(ctx)->body = (*pf1 & SMFIP_NOBODY) == 0;
 	*pf2 = 0;
 	*pf3 = 0;
 	return SMFIS_CONTINUE;

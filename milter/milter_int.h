@@ -9,6 +9,7 @@
 #define MILTER_INT_H
 
 #include <libmilter/mfapi.h>
+#include <pthread.h>
 
 #include "tm_cidr.h"
 #include "tm_conf.h"
@@ -37,6 +38,7 @@ typedef struct {
 	char *rcpt1;	   /* the first checked recipient that goes on, normalised: the unsubscribe token's */
 	int n_lu, lu_https, n_post, post_ok; /* client-sent List-Unsubscribe(-Post) */
 	char *list_id;	   /* unsubscribe_list_header's value */
+	int can_sign;	   /* the connection asked for the body (DKIM keys were loaded) */
 	char **hname, **hval; /* the headers as received, for the DKIM signature */
 	size_t nhdr;
 	int prepared;	   /* mo_prepare ran (first body chunk or end of message) */
@@ -52,8 +54,18 @@ typedef struct {
 	char client_text[64];
 	unsigned long noreply; /* SMFIP_NR_* agreed in negotiate */
 	int can_skip;	       /* SMFIP_SKIP agreed: a body we do not sign is skipped */
+	int body;	       /* body events agreed: messages can be signed */
 	MSGCTX *msg;
 } CONNCTX;
+
+/* CB_SWAP - replace what slot holds under the write lock; old gets the previous value, to free */
+#define CB_SWAP(lock, slot, value, old)                                                                        \
+	do {                                                                                                   \
+		pthread_rwlock_wrlock(lock);                                                                   \
+		(old) = (slot);                                                                                \
+		(slot) = (value);                                                                              \
+		pthread_rwlock_unlock(lock);                                                                   \
+	} while (0)
 
 /* milter_cb.c */
 const char *cb_qid(SMFICTX *ctx); /* the queue id for logs, or NOQUEUE */

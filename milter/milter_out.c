@@ -35,10 +35,7 @@ milter_cb_set_keyring(KEYRING *k)
 {
 	KEYRING *old;
 
-	pthread_rwlock_wrlock(&mo_keys_lock);
-	old = mo_keys;
-	mo_keys = k;
-	pthread_rwlock_unlock(&mo_keys_lock);
+	CB_SWAP(&mo_keys_lock, mo_keys, k, old);
 	keyring_free(old);
 }
 
@@ -146,10 +143,7 @@ milter_cb_set_dkim(DKK_TABLE *t)
 {
 	DKK_TABLE *old;
 
-	pthread_rwlock_wrlock(&mo_dkim_lock);
-	old = mo_dkim;
-	mo_dkim = t;
-	pthread_rwlock_unlock(&mo_dkim_lock);
+	CB_SWAP(&mo_dkim_lock, mo_dkim, t, old);
 	dkk_free(old);
 }
 
@@ -190,6 +184,12 @@ mo_dkim_start(MSGCTX *m)
 
 	if (m->res.tenant == NULL || dom == NULL)
 		return;
+	if (!m->can_sign) {
+		if (mo_dkim_active()) /* keys were loaded after this SMTP session began */
+			msg_info("%s: not signed: DKIM keys were loaded after this connection asked for no body",
+				 m->qid);
+		return;
+	}
 	err = sbuf_new(64);
 	pthread_rwlock_rdlock(&mo_dkim_lock);
 	if (dkk_count(mo_dkim) == 0) {

@@ -56,10 +56,7 @@ milter_cb_set_pmap(PMAP *m)
 {
 	PMAP *old;
 
-	pthread_rwlock_wrlock(&cb_pmap_lock);
-	old = cb_pmap;
-	cb_pmap = m;
-	pthread_rwlock_unlock(&cb_pmap_lock);
+	CB_SWAP(&cb_pmap_lock, cb_pmap, m, old);
 	pmap_free(old);
 }
 

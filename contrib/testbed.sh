@@ -65,7 +65,9 @@ tenant_refresh_interval = 200ms
 tenant_cache_max_age = 2s
 provider_map = $top_srcdir/conf/providers.conf
 token_keys = $TB_DIR/token.keys
+postfix_config_directory = $TB_DIR/pf
 CONF
+	: >"$TB_DIR/pf/main.cf" # tb_postfix_start writes the real one; SIGHUP makes the milter read it
 }
 
 tb_redis_start() {

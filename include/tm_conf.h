@@ -48,6 +48,8 @@ typedef struct conf {
 	char *provider_map;	/* conf/providers.conf */
 	int suppressed_action;	/* SUPP_REJECT, SUPP_DISCARD */
 	long reservation_ttl;	/* ms */
+	char *postfix_config_directory; /* whose rewriting settings addresses replay; "" = Postfix defaults */
+	struct rw_conf *rewrite; /* owned; read from that Postfix by the milter (rw_load), else NULL */
 
 	/* tenant-policyd */
 	char *policy_socket;

@@ -6,7 +6,8 @@
  *	space and <> removed, the domain normalised as everywhere else, and the
  *	local part compared without regard to case (Unicode case folding for
  *	UTF-8 local parts). "John.Doe@Example.COM." and "<john.doe@example.com>"
- *	share one key.
+ *	share one key, and so do "x.test!gone", "gone%x.test" and
+ *	"@relay:gone@x.test", as Postfix delivers all three to gone@x.test.
  */
 #ifndef TM_SUPPRESS_H
 #define TM_SUPPRESS_H
@@ -18,7 +19,15 @@ enum supp_reason { SR_UNSUBSCRIBE, SR_HARD_BOUNCE, SR_COMPLAINT, SR_MANUAL };
 int supp_reason_parse(const char *s); /* -1 if unknown */
 const char *supp_reason_name(int r);
 
-/* supp_key - the key of an address; 0, or -1 with a reason (the null address has no key) */
+/*
+ * supp_key_rw - the key of the mailbox Postfix delivers an address to: rw
+ * (tm_rewrite.h) replays trivial-rewrite first; NULL means Postfix's
+ * defaults with no local domain. 0, or -1 with a reason (the null address
+ * has no key).
+ */
+struct rw_conf;
+int supp_key_rw(const struct rw_conf *rw, const char *address, SBUF *key, SBUF *err);
+/* supp_key - supp_key_rw with Postfix's defaults */
 int supp_key(const char *address, SBUF *key, SBUF *err);
 
 typedef struct {

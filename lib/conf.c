@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "tm_conf.h"
+#include "tm_rewrite.h"
 #include "tm_hdr.h"
 #include "tm_mem.h"
 #include "tm_msg.h"
@@ -73,6 +74,7 @@ static const CONF_DEF conf_table[] = {
     {"provider_map", CT_STR, SYSCONFDIR "/tenant-milter/providers.conf", O(provider_map)},
     {"suppressed_action", CT_ENUM, "reject", O(suppressed_action), 0, 0, supp_actions},
     {"reservation_ttl", CT_TIME, "15m", O(reservation_ttl), 1000, 86400000, NULL, "s"},
+    {"postfix_config_directory", CT_STR, "/etc/postfix", O(postfix_config_directory)},
     {"policy_socket", CT_SOCKET, "unix:/run/tenant-milter/policy.sock", O(policy_socket)},
     {"socketmap_socket", CT_SOCKET, "unix:/run/tenant-milter/socketmap.sock", O(socketmap_socket)},
     {"policyd_pid_file", CT_STR, "/run/tenant-milter/tenant-policyd.pid", O(policyd_pid_file)},
@@ -429,6 +431,7 @@ conf_unref(CONF *c)
 		if (t == CT_STR || t == CT_SOCKET || t == CT_REDIS || t == CT_HEADER)
 			free(*FIELD(c, &conf_table[i], char *));
 	}
+	rw_free(c->rewrite);
 	free(c->path);
 	free(c);
 	return NULL;

@@ -19,6 +19,7 @@
 
 #include "tm_addr.h"
 #include "tm_mem.h"
+#include "tm_rewrite.h"
 #include "tm_suppress.h"
 #include "tm_tenant.h"
 
@@ -42,10 +43,25 @@ supp_reason_name(int r)
 int
 supp_key(const char *address, SBUF *key, SBUF *err)
 {
-	ADDR a;
-	char *low;
+	return supp_key_rw(NULL, address, key, err);
+}
 
-	if (addr_parse(address, &a, err) < 0)
+int
+supp_key_rw(const RW_CONF *rw, const char *address, SBUF *key, SBUF *err)
+{
+	ADDR a;
+	SBUF *canon = sbuf_new(128);
+	char *low;
+	int rc;
+
+	if ((rc = rw_canon(rw, address, canon, err)) == 0 && canon->len == 0) {
+		sbuf_cat(err, "the null address cannot be suppressed");
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = addr_parse(sbuf_str(canon), &a, err);
+	sbuf_free(canon);
+	if (rc < 0)
 		return -1;
 	if (a.is_null) {
 		sbuf_cat(err, "the null address cannot be suppressed");

@@ -37,6 +37,7 @@
 #include "tm_mem.h"
 #include "tm_msg.h"
 #include "tm_egress.h"
+#include "tm_rewrite.h"
 #include "tm_suppress.h"
 #include "tm_token.h"
 #include "tm_unsub.h"
@@ -132,6 +133,7 @@ msgctx_free(MSGCTX *m)
 		mr_settle(m, 0); /* a transaction that ends any other way gives its reservations back */
 		cb_strv_free(&m->discard, &m->ndiscard);
 		free(m->rcpt1);
+		free(m->local_refusal);
 		free(m->list_id);
 		mo_msg_free(m);
 		tsnap_unref(m->snap);
@@ -212,14 +214,19 @@ cb_unknown(SMFICTX *ctx, CONNCTX *c, MSGCTX *m, const char *auth)
 	SBUF *why = sbuf_new(256);
 	sfsistat r;
 
-	sbuf_printf(why, "no tenant for this message: %s%s%s, client %s is in no tenant network, ",
-		    auth ? "SASL login " : "not authenticated", auth ? auth : "",
-		    auth ? " belongs to no tenant" : "", c->client_text);
-	if (m->sender_dom)
+	if (auth)
+		sbuf_printf(why, "no tenant for this message: SASL login %s belongs to no tenant, and a login is "
+				 "never resolved by its client network or sender domain", auth);
+	else
+		sbuf_printf(why, "no tenant for this message: not authenticated, client %s is in no tenant network, ",
+			    c->client_text);
+	if (auth)
+		;
+	else if (m->sender_dom)
 		sbuf_printf(why, "sender domain %s belongs to no tenant", m->sender_dom);
 	else
 		sbuf_cat(why, "and the sender has no usable domain");
-	if (*m->sender == 0 && cb_local_submission(ctx)) {
+	if (*m->sender == 0 && m->local) {
 		/* like the bounces Postfix writes itself, which never pass a milter; tenant-feedback's
 		   forward_bounces copies are such mail */
 		msg_info("%s: accept: tenant=- via=none sender=<>: a notification submitted on this host with "
@@ -263,9 +270,9 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	CONNCTX *c = mseam_getpriv(ctx);
 	MSGCTX *m;
-	const char *auth;
+	const char *auth, *mail_addr;
 	ADDR a;
-	SBUF *err, *why;
+	SBUF *err, *why, *canon;
 	long age = -1;
 	size_t n;
 	sfsistat r = SMFIS_CONTINUE;
@@ -289,14 +296,28 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	if ((m->snap = cb_snap(m->conf->tenant_cache_max_age, &age)) == NULL)
 		return cb_store_down(ctx, m, age);
 
+	m->local = cb_local_submission(ctx);
+	/* smtpd's parsed address, not the client's text: "<a@b (c)>" and "< a@b>" reach Postfix as a@b */
+	if ((mail_addr = mseam_getsymval(ctx, "{mail_addr}")) == NULL) {
+		msg_warn("%s: Postfix sent no {mail_addr} macro: milter_mail_macros must include it", m->qid);
+		return cb_refuse(ctx, m, 1, "4.3.0", "sender address unavailable to the tenant check, try again later");
+	}
 	err = sbuf_new(64);
 	why = sbuf_new(256);
-	if (addr_parse(argv && argv[0] ? argv[0] : "", &a, err) == 0) {
+	canon = sbuf_new(128);
+	if (rw_canon(m->conf->rewrite, mail_addr, canon, err) == 0 && canon->len &&
+	    addr_parse(sbuf_str(canon), &a, err) == 0) {
 		m->sender_dom = a.domain ? xstrdup(a.domain) : NULL;
 		addr_clear(&a);
 	}
+	sbuf_free(canon);
 	auth = mseam_getsymval(ctx, "{auth_authen}");
 	tenant_resolve(m->snap, auth, &c->client, m->sender_dom, &m->res);
+	if (auth && *auth && m->res.how != RES_SASL) {
+		/* a login speaks only for the tenant it maps to: never for its network's or its sender domain's */
+		memset(&m->res, 0, sizeof(m->res));
+		m->res.how = RES_NONE;
+	}
 	if (m->res.tenant == NULL) {
 		r = cb_unknown(ctx, c, m, auth && *auth ? auth : NULL);
 		goto out;
@@ -420,6 +441,14 @@ cb_eom(SMFICTX *ctx)
 	/* From is checked here, not at end of headers: one milter round trip less per message */
 	if ((r = cb_check_from(ctx, m)) != SMFIS_CONTINUE)
 		goto out;
+	if (m->local_refusal) {
+		SBUF *why = sbuf_new(256);
+		sbuf_printf(why, "%s; mail submitted with sendmail(1) cannot lose one recipient, so none was sent: "
+				 "send it again without that recipient", m->local_refusal);
+		r = cb_refuse(ctx, m, 0, "5.7.1", sbuf_str(why));
+		sbuf_free(why);
+		goto out;
+	}
 	if (m->ndiscard > 0 && m->nrcpt == 0) {
 		msg_info("%s: discard: tenant=%s sender=<%s>: every recipient is suppressed (suppressed_action=discard)",
 			 m->qid, m->res.tenant->name, m->sender);
@@ -540,6 +569,12 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	if ((f0 & *pf0) != *pf0)
 		return SMFIS_REJECT; /* the MTA cannot change headers: we cannot tag */
 	*pf0 |= f0 & (SMFIF_DELRCPT | SMFIF_CHGFROM); /* suppressed_action=discard; VERP */
+	if (f0 & SMFIF_SETSYMLIST) {
+		/* the addresses as smtpd parsed them, whatever milter_*_macros say */
+		*pf0 |= SMFIF_SETSYMLIST;
+		mseam_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_type} {auth_authen} {mail_addr}");
+		mseam_setsymlist(ctx, SMFIM_ENVRCPT, "i {rcpt_addr}");
+	}
 	*pf1 = f1 & (want_skip | SMFIP_SKIP);
 	conn_get(ctx)->noreply = *pf1 & (SMFIP_NR_HDR | SMFIP_NR_CONN);
 	conn_get(ctx)->can_skip = (*pf1 & SMFIP_SKIP) != 0;
@@ -552,7 +587,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 struct smfiDesc milter_desc = {
     .xxfi_name = "tenant-milter",
     .xxfi_version = SMFI_VERSION,
-    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT | SMFIF_CHGFROM,
+    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT | SMFIF_CHGFROM | SMFIF_SETSYMLIST,
     .xxfi_connect = cb_connect,
     .xxfi_envfrom = cb_envfrom,
     .xxfi_envrcpt = mr_envrcpt,

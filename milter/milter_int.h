@@ -21,6 +21,8 @@ typedef struct {
 	TSNAP *snap;	   /* owned reference; NULL if failed open */
 	RESOLUTION res;	   /* borrows from snap */
 	char *sender;	   /* as given, for logs */
+	int local;	   /* submitted with sendmail(1): cleanup's milter, which cannot refuse one recipient */
+	char *local_refusal; /* why a recipient of such mail was refused: the message is, at its end */
 	char *sender_dom;  /* normalised; NULL for <> */
 	int ntags;	   /* client-sent copies of the tag */
 	int nfrom;	   /* From fields seen */

@@ -143,6 +143,44 @@ cb_rcpt_store_down(SMFICTX *ctx, MSGCTX *m, const char *rcpt, const char *why)
 }
 
 /*
+ * mr_refuse_rcpt - refuse one recipient with 550; under
+ * suppressed_action=discard a suppressed one is dropped at end of message
+ * instead, and the others are delivered.
+ *
+ * Mail submitted with sendmail(1) passes cleanup's milter, where refusing
+ * one recipient fails the whole message with a misleading "server
+ * configuration error", and dropping one cannot be relied on: cleanup's
+ * delrcpt matches the recipient as submitted (its original recipient),
+ * while the milter is shown it after rewriting ("site!user" arrives as
+ * user@site, and a delrcpt of that deletes nothing). So such a recipient is
+ * remembered and the whole message is refused at end of message, with this
+ * reason: the sender gets a bounce that names it, and the suppressed
+ * address gets nothing.
+ */
+static sfsistat
+mr_refuse_rcpt(SMFICTX *ctx, MSGCTX *m, const char *rcpt, const char *xcode, const char *text, const char *what)
+{
+	int suppressed = strcmp(xcode, "5.7.1") == 0;
+
+	if (m->local) {
+		if (m->local_refusal == NULL)
+			m->local_refusal = xstrdup(text);
+		msg_info("%s: reject-rcpt: tenant=%s rcpt=%s: %s (%s; submitted with sendmail(1): the message is "
+			 "refused at its end)", m->qid, m->res.tenant->name, rcpt, text, what);
+		return SMFIS_CONTINUE;
+	}
+	if (suppressed && m->conf->suppressed_action == SUPP_DISCARD) {
+		cb_strv_push(&m->discard, &m->ndiscard, xstrdup(rcpt));
+		msg_info("%s: discard-rcpt: tenant=%s rcpt=%s: %s (%s; suppressed_action=discard)", m->qid,
+			 m->res.tenant->name, rcpt, text, what);
+		return SMFIS_CONTINUE;
+	}
+	mseam_setreply(ctx, "550", xcode, text);
+	msg_info("%s: reject-rcpt: tenant=%s rcpt=%s: %s (%s)", m->qid, m->res.tenant->name, rcpt, text, what);
+	return SMFIS_REJECT;
+}
+
+/*
  * mr_envrcpt - every RCPT-time check in one Redis call (tm_quota.h). A
  * recipient that passes holds a reservation until end of message. A
  * refusal covers this recipient only; the others of the transaction go on.
@@ -152,7 +190,7 @@ mr_envrcpt(SMFICTX *ctx, char **argv)
 {
 	CONNCTX *c = mseam_getpriv(ctx);
 	MSGCTX *m = c ? c->msg : NULL;
-	const char *rcpt = argv && argv[0] ? argv[0] : "", *at;
+	const char *rcpt = argv && argv[0] ? argv[0] : "", *at, *rcpt_addr;
 	char rid[128];
 	SBUF *key, *err, *text;
 	STORE *s;
@@ -166,11 +204,20 @@ mr_envrcpt(SMFICTX *ctx, char **argv)
 			m->nrcpt++; /* failed open or no tenant: nothing to check against */
 		return SMFIS_CONTINUE;
 	}
+	/* the address smtpd parsed, not the client's text ("<a@b (c)>" reaches Postfix as a@b), keyed as
+	   trivial-rewrite will rewrite it, so the key names the mailbox the message reaches */
+	if ((rcpt_addr = mseam_getsymval(ctx, "{rcpt_addr}")) == NULL) {
+		msg_warn("%s: Postfix sent no {rcpt_addr} macro: milter_rcpt_macros must include it", m->qid);
+		return cb_refuse(ctx, m, 1, "4.3.0", "recipient address unavailable to the tenant checks, try again later");
+	}
 	key = sbuf_new(64);
 	err = sbuf_new(64);
 	text = sbuf_new(128);
-	if (supp_key(rcpt, key, err) < 0)
-		sbuf_reset(key); /* no usable address: Postfix judges it; nothing can be suppressed */
+	if (supp_key_rw(m->conf->rewrite, rcpt_addr, key, err) < 0) {
+		sbuf_printf(text, "<%.300s>: bad recipient address syntax: %s", rcpt_addr, sbuf_str(err));
+		r = mr_refuse_rcpt(ctx, m, rcpt, "5.1.3", sbuf_str(text), "cannot be keyed");
+		goto out;
+	}
 	at = strrchr(sbuf_str(key), '@');
 	snprintf(rid, sizeof(rid), "%s:%ld:%lu.%zu", cb_host, (long)getpid(), m->seq, ++m->nseen);
 	q = (QUOTA_REQ){.tenant = m->res.tenant->name, .lim = m->res.tenant->limits, .rcpt_key = sbuf_str(key),
@@ -201,16 +248,8 @@ mr_envrcpt(SMFICTX *ctx, char **argv)
 			  q.provider, res.at.date, res.used);
 		break;
 	case Q_SUPPRESSED:
-		if (m->conf->suppressed_action == SUPP_DISCARD) {
-			cb_strv_push(&m->discard, &m->ndiscard, xstrdup(rcpt));
-			msg_info("%s: discard-rcpt: tenant=%s rcpt=%s: %s (%s list; suppressed_action=discard)", m->qid,
-				 q.tenant, rcpt, sbuf_str(text), res.scope);
-			break;
-		}
-		mseam_setreply(ctx, "550", "5.7.1", sbuf_str(text));
-		msg_info("%s: reject-rcpt: tenant=%s rcpt=%s: %s (%s list)", m->qid, q.tenant, rcpt, sbuf_str(text),
-			 res.scope);
-		r = SMFIS_REJECT;
+		sbuf_printf(err, "%s list", res.scope);
+		r = mr_refuse_rcpt(ctx, m, rcpt, "5.7.1", sbuf_str(text), sbuf_str(err));
 		break;
 	case Q_DISABLED:
 		mseam_setreply(ctx, "550", "5.7.1", sbuf_str(text));

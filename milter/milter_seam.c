@@ -72,3 +72,9 @@ mseam_chgfrom(SMFICTX *ctx, const char *sender)
 {
 	return smfi_chgfrom(ctx, (char *)sender, NULL);
 }
+
+int
+mseam_setsymlist(SMFICTX *ctx, int stage, const char *macros)
+{
+	return smfi_setsymlist(ctx, stage, (char *)macros);
+}

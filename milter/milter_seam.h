@@ -19,6 +19,8 @@ int mseam_setreply(SMFICTX *ctx, const char *rcode, const char *xcode, const cha
 int mseam_chgheader(SMFICTX *ctx, const char *name, int index, const char *value);
 int mseam_insheader(SMFICTX *ctx, int index, const char *name, const char *value);
 
+/* mseam_setsymlist - the macros wanted at a stage (SMFIM_*); only in negotiate */
+int mseam_setsymlist(SMFICTX *ctx, int stage, const char *macros);
 int mseam_delrcpt(SMFICTX *ctx, const char *rcpt);
 /* mseam_chgfrom - the new envelope sender, "<addr>" */
 int mseam_chgfrom(SMFICTX *ctx, const char *sender);

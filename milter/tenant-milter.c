@@ -24,6 +24,7 @@
 #include "tm_mem.h"
 #include "tm_msg.h"
 #include "tm_tdir.h"
+#include "tm_rewrite.h"
 #include "tm_token.h"
 
 static DAEMON_OPTS opts;
@@ -44,6 +45,40 @@ needs_keys(const CONF *c)
 	return *c->unsubscribe_url_host || *c->return_path_domain;
 }
 
+/*
+ * load_rewrite - the running Postfix's address rewriting, which recipient
+ * keys replay (tm_rewrite.h); 0, or -1 with errs. An empty
+ * postfix_config_directory means a milter on another host: Postfix's
+ * defaults, logged.
+ */
+static int
+load_rewrite(CONF *c, SBUF *errs)
+{
+	const char *dir = c->postfix_config_directory;
+	RW_CONF *rw;
+
+	if (*dir == 0) {
+		c->rewrite = rw_defaults();
+		msg_info("postfix_config_directory is empty: recipients are keyed with Postfix's default rewriting "
+			 "and no local domain");
+		return 0;
+	}
+	if ((rw = rw_load("postconf", dir, errs)) == NULL) {
+		sbuf_cat(errs, " (postfix_config_directory)\n");
+		return -1;
+	}
+	if (rw->ntables)
+		msg_warn("mydestination in %s has %zu lookup table(s): \"user%%site@\" a domain listed only there is "
+			 "keyed as written, not as Postfix resolves it",
+			 dir, rw->ntables);
+	msg_info("recipients are keyed as Postfix in %s rewrites them: allow_percent_hack=%s swap_bangpath=%s, "
+		 "%zu local domain(s), myorigin=%s",
+		 dir, rw->percent_hack ? "yes" : "no", rw->swap_bangpath ? "yes" : "no", rw->nlocal,
+		 *rw->myorigin ? rw->myorigin : "(none)");
+	c->rewrite = rw;
+	return 0;
+}
+
 static void
 reload(void)
 {
@@ -51,8 +86,9 @@ reload(void)
 	CONF *c = daemon_load(&opts, errs), *old;
 	PMAP *m;
 
-	if (c == NULL) {
+	if (c == NULL || load_rewrite(c, errs) < 0) {
 		msg_warn("reload failed; keeping the running configuration:\n%s", sbuf_str(errs));
+		conf_unref(c);
 		sbuf_free(errs);
 		return;
 	}
@@ -110,6 +146,8 @@ main(int argc, char **argv)
 	daemon_options(argc, argv, "tenant-milter", &opts);
 	msg_open("tenant-milter", 1, NULL);
 	c = daemon_load(&opts, errs);
+	if (c && !opts.print && load_rewrite(c, errs) < 0)
+		c = conf_unref(c); /* so are the Postfix settings that recipient keys replay */
 	if (c && !opts.print && (pmap = pmap_load(c->provider_map, errs)) == NULL)
 		c = conf_unref(c); /* the provider map is part of the configuration */
 	/* unsubscribe headers and VERP need the token keys: no keys, no start */

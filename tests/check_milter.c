@@ -71,6 +71,7 @@ run(FAKE_CTX *f, const char *client, const char *sender, const char *const *hdrs
 
 	inet_pton(AF_INET, client, &sin.sin_addr);
 	milter_desc.xxfi_connect(ctx, "client", (struct sockaddr *)&sin);
+	fake_envelope(f, "{mail_addr}", sender);
 	if ((r.mail = milter_desc.xxfi_envfrom(ctx, argv)) != SMFIS_CONTINUE)
 		goto out;
 	for (int i = 0; hdrs && hdrs[i]; i += 2)
@@ -103,7 +104,9 @@ rcpt_unreachable(FAKE_CTX *f, const char *action)
 	milter_cb_set_conf(c);
 	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
 	milter_desc.xxfi_connect(ctx, "client", (struct sockaddr *)&sin);
+	fake_envelope(f, "{mail_addr}", mail[0]);
 	ck_assert_int_eq(milter_desc.xxfi_envfrom(ctx, mail), SMFIS_CONTINUE);
+	fake_envelope(f, "{rcpt_addr}", rcpt[0]);
 	r = milter_desc.xxfi_envrcpt(ctx, rcpt);
 	conf_unref(c);
 	sbuf_free(e);
@@ -121,6 +124,7 @@ START_TEST(rcpt_store_down_tempfails)
 	ck_assert_str_eq(sbuf_str(f->reply), "tenant limits temporarily unavailable, try again later");
 	/* the next recipient is answered at once, from the back-off, the same way */
 	sbuf_reset(f->reply);
+	fake_envelope(f, "{rcpt_addr}", "y@gmail.com");
 	ck_assert_int_eq(milter_desc.xxfi_envrcpt((SMFICTX *)(void *)f, (char *[]){"<y@gmail.com>", NULL}),
 			 SMFIS_TEMPFAIL);
 	ck_assert_str_eq(sbuf_str(f->reply), "tenant limits temporarily unavailable, try again later");
@@ -180,8 +184,15 @@ static const struct {
      "no tenant for this message: not authenticated, client 192.0.2.9 is in no tenant network, "
      "sender domain example.org belongs to no tenant"},
     {"192.0.2.9", "stranger", "<>", NULL, 1, "550", "5.7.1",
-     "no tenant for this message: SASL login stranger belongs to no tenant, client 192.0.2.9 is "
-     "in no tenant network, and the sender has no usable domain"},
+     "no tenant for this message: SASL login stranger belongs to no tenant, and a login is never resolved by "
+     "its client network or sender domain"},
+    /* a login that maps to no tenant never borrows the network's or the sender domain's tenant */
+    {"127.0.0.2", "stranger", "<news@acme.example>", NULL, 1, "550", "5.7.1",
+     "no tenant for this message: SASL login stranger belongs to no tenant, and a login is never resolved by "
+     "its client network or sender domain"},
+    {"192.0.2.9", "Beta-User", "<b@beta.example>", NULL, 1, "550", "5.7.1",
+     "no tenant for this message: SASL login Beta-User belongs to no tenant, and a login is never resolved by "
+     "its client network or sender domain"},
     {"127.0.0.2", NULL, "<ceo@beta.example>", NULL, 1, "550", "5.7.1",
      "tenant acme: sender domain beta.example is not a domain of tenant acme"},
     {"127.0.0.2", NULL, "<ceo@acme.example.evil.test>", NULL, 1, "550", "5.7.1",
@@ -352,6 +363,7 @@ START_TEST(in_flight_keeps_configuration)
 
 	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
 	milter_desc.xxfi_connect(ctx, "client", (struct sockaddr *)&sin);
+	fake_envelope(f, "{mail_addr}", argv[0]);
 	milter_desc.xxfi_envfrom(ctx, argv);
 	milter_cb_set_conf(c); /* a reload lands mid-message */
 	milter_desc.xxfi_header(ctx, "From", " a@acme.example");
@@ -373,6 +385,7 @@ START_TEST(abort_then_next_message)
 
 	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
 	milter_desc.xxfi_connect(ctx, "client", (struct sockaddr *)&sin);
+	fake_envelope(f, "{mail_addr}", argv[0]);
 	milter_desc.xxfi_envfrom(ctx, argv);
 	milter_desc.xxfi_header(ctx, "X-Tenant", " x");
 	milter_desc.xxfi_abort(ctx); /* RSET */
@@ -385,11 +398,99 @@ START_TEST(abort_then_next_message)
 }
 END_TEST
 
+/* mail_rcpt - connect from acme's network, MAIL FROM with {mail_addr}, RCPT with {rcpt_addr} (NULL: unset) */
+static sfsistat
+mail_rcpt(FAKE_CTX *f, const char *rcpt_addr)
+{
+	SMFICTX *ctx = (SMFICTX *)(void *)f;
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	char *mail[] = {"<a@acme.example>", NULL}, *rcpt[] = {"<raw text>", NULL};
+
+	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
+	milter_desc.xxfi_connect(ctx, "client", (struct sockaddr *)&sin);
+	fake_envelope(f, "{mail_addr}", "a@acme.example");
+	ck_assert_int_eq(milter_desc.xxfi_envfrom(ctx, mail), SMFIS_CONTINUE);
+	if (rcpt_addr)
+		fake_envelope(f, "{rcpt_addr}", rcpt_addr);
+	return milter_desc.xxfi_envrcpt(ctx, rcpt);
+}
+
+START_TEST(no_mail_addr_macro_tempfails)
+{
+	FAKE_CTX *f = fake_new();
+	SMFICTX *ctx = (SMFICTX *)(void *)f;
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	char *mail[] = {"<a@acme.example>", NULL};
+
+	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
+	milter_desc.xxfi_connect(ctx, "client", (struct sockaddr *)&sin);
+	ck_assert_int_eq(milter_desc.xxfi_envfrom(ctx, mail), SMFIS_TEMPFAIL);
+	ck_assert_str_eq(f->rcode, "451");
+	ck_assert_str_eq(f->xcode, "4.3.0");
+	ck_assert_str_eq(sbuf_str(f->reply), "sender address unavailable to the tenant check, try again later");
+	milter_desc.xxfi_close(ctx);
+	fake_free(f);
+}
+END_TEST
+
+START_TEST(no_rcpt_addr_macro_tempfails)
+{
+	FAKE_CTX *f = fake_new();
+
+	ck_assert_int_eq(mail_rcpt(f, NULL), SMFIS_TEMPFAIL);
+	ck_assert_str_eq(f->rcode, "451");
+	ck_assert_str_eq(f->xcode, "4.3.0");
+	ck_assert_str_eq(sbuf_str(f->reply), "recipient address unavailable to the tenant checks, try again later");
+	milter_desc.xxfi_close((SMFICTX *)(void *)f);
+	fake_free(f);
+}
+END_TEST
+
+/* a recipient no key can be built for is refused, never passed unchecked; no Redis is asked */
+START_TEST(unkeyable_rcpt_refused)
+{
+	FAKE_CTX *f = fake_new();
+
+	ck_assert_int_eq(mail_rcpt(f, "gone"), SMFIS_REJECT);
+	ck_assert_str_eq(f->rcode, "550");
+	ck_assert_str_eq(f->xcode, "5.1.3");
+	ck_assert_str_eq(sbuf_str(f->reply), "<gone>: bad recipient address syntax: address has no domain");
+	milter_desc.xxfi_close((SMFICTX *)(void *)f);
+	fake_free(f);
+}
+END_TEST
+
+/* submitted with sendmail(1): the recipient cannot be refused alone, so the message is, at its end */
+START_TEST(local_unkeyable_rcpt_refuses_message)
+{
+	FAKE_CTX *f = fake_new();
+	SMFICTX *ctx = (SMFICTX *)(void *)f;
+
+	fake_macro(f, "i", "4AB12C");
+	fake_macro(f, "_", "localhost [127.0.0.1]");
+	ck_assert_int_eq(mail_rcpt(f, "a\"b@x.test"), SMFIS_CONTINUE);
+	ck_assert_str_eq(f->rcode, "");
+	milter_desc.xxfi_header(ctx, "From", " a@acme.example");
+	ck_assert_int_eq(milter_desc.xxfi_eom(ctx), SMFIS_REJECT);
+	ck_assert_str_eq(f->rcode, "550");
+	ck_assert_str_eq(f->xcode, "5.7.1");
+	ck_assert_str_eq(sbuf_str(f->reply), "<a\"b@x.test>: bad recipient address syntax: address has no domain; mail submitted with sendmail(1) cannot lose one recipient, so none was "
+					     "sent: send it again without that recipient");
+	ck_assert_str_eq(sbuf_str(f->changes), ""); /* no tag: nothing of it goes out */
+	milter_desc.xxfi_close(ctx);
+	fake_free(f);
+}
+END_TEST
+
 static void
 suite_tests(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, tags_network_tenant);
+	tcase_add_test(tc, no_mail_addr_macro_tempfails);
+	tcase_add_test(tc, no_rcpt_addr_macro_tempfails);
+	tcase_add_test(tc, unkeyable_rcpt_refused);
+	tcase_add_test(tc, local_unkeyable_rcpt_refuses_message);
 	tcase_add_test(tc, tags_sasl_tenant);
 	tcase_add_loop_test(tc, refused, 0, sizeof(refusals) / sizeof(refusals[0]));
 	tcase_add_test(tc, two_from_fields);

@@ -22,6 +22,8 @@ fake_free(FAKE_CTX *f)
 {
 	sbuf_free(f->reply);
 	sbuf_free(f->changes);
+	for (int i = 0; i < f->nowned; i++)
+		free(f->owned[i]);
 	free(f);
 }
 
@@ -35,6 +37,24 @@ fake_macro(FAKE_CTX *f, const char *name, const char *value)
 			return;
 		}
 	}
+}
+
+void
+fake_envelope(FAKE_CTX *f, const char *name, const char *arg)
+{
+	size_t n = strlen(arg);
+	char *v;
+
+	if (n >= 2 && arg[0] == '<' && arg[n - 1] == '>')
+		v = strndup(arg + 1, n - 2);
+	else
+		v = strdup(arg);
+	if (f->nowned == 8) {
+		free(v);
+		return;
+	}
+	f->owned[f->nowned++] = v;
+	fake_macro(f, name, v);
 }
 
 void *
@@ -111,5 +131,14 @@ mseam_chgfrom(SMFICTX *ctx, const char *sender)
 	if (f->fail_changes)
 		return MI_FAILURE;
 	sbuf_printf(f->changes, "chgfrom %s\n", sender);
+	return MI_SUCCESS;
+}
+
+int
+mseam_setsymlist(SMFICTX *ctx, int stage, const char *macros)
+{
+	FAKE_CTX *f = (FAKE_CTX *)(void *)ctx;
+
+	sbuf_printf(f->changes, "symlist %d %s\n", stage, macros);
 	return MI_SUCCESS;
 }

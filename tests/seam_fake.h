@@ -12,10 +12,14 @@ typedef struct fake_ctx {
 	SBUF *reply;	/* last reply text, as the MTA would get it */
 	SBUF *changes;	/* "del NAME IDX\n" and "ins IDX NAME: VALUE\n", "delrcpt ADDR\n" */
 	int fail_changes;
+	char *owned[8];	/* macro values fake_envelope made */
+	int nowned;
 } FAKE_CTX;
 
 FAKE_CTX *fake_new(void);
 void fake_free(FAKE_CTX *f);
 void fake_macro(FAKE_CTX *f, const char *name, const char *value);
+/* fake_envelope - {mail_addr} or {rcpt_addr} as smtpd sets it for the argument "<a@b>": a@b */
+void fake_envelope(FAKE_CTX *f, const char *name, const char *arg);
 
 #endif

@@ -326,9 +326,9 @@ pd_accept(PD *pd, int lfd, int kind)
 		c->fd = fd;
 		c->kind = kind;
 		c->id = ++pd->next_id;
-		c->incap = kind == PD_POLICY
-			       ? (size_t)pd->conf->policy_max_line * ((size_t)pd->conf->policy_max_attributes + 2)
-			       : PD_SOCKETMAP_MAX + 16;
+		c->incap = kind == PD_POLICY ? POLICY_REQUEST_MAX((size_t)pd->conf->policy_max_line,
+								  (size_t)pd->conf->policy_max_attributes)
+					     : PD_SOCKETMAP_MAX + 16;
 		c->in = xmalloc(c->incap);
 		c->out = sbuf_new(256);
 		c->last_ms = pd_now_ms();

@@ -13,13 +13,16 @@
  *	token gets the same generic 400 page. GET /healthz answers 200 when
  *	Redis does, else 503. No redirects, no cookies; bodies over 2 KiB get
  *	413, clients over httpd_client_rate get 429, idle connections are
- *	closed after httpd_timeout. Runs as run_as_user.
+ *	closed after httpd_timeout. Runs as run_as_user: the socket is bound
+ *	as root, then privileges are dropped, then libmicrohttpd's threads
+ *	start.
  * SEE ALSO
  *	tenant-httpd(8), tenant-milter.conf(5), RFC 8058
  */
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -27,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -338,6 +342,24 @@ listen_addr(const char *sock, struct sockaddr_in *sin)
 	return 0;
 }
 
+/* httpd_listen - the listening socket, bound while still root; fatal on failure (start-up only) */
+static int
+httpd_listen(const struct sockaddr_in *sin)
+{
+	int fd, one = 1;
+
+	/* non-blocking: the pool's threads all accept on it */
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
+		msg_fatal("socket: %s", strerror(errno));
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		msg_fatal("setsockopt SO_REUSEADDR: %s", strerror(errno));
+	if (bind(fd, (const struct sockaddr *)sin, sizeof(*sin)) < 0)
+		msg_fatal("cannot listen on %s: %s", the_conf->httpd_listen, strerror(errno));
+	if (listen(fd, SOMAXCONN) < 0)
+		msg_fatal("listen %s: %s", the_conf->httpd_listen, strerror(errno));
+	return fd;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -345,7 +367,7 @@ main(int argc, char **argv)
 	struct sockaddr_in sin;
 	struct MHD_Daemon *d;
 	sigset_t set;
-	int rc, sig;
+	int rc, sig, lfd;
 	KEYRING *old_keys[64];
 	size_t nold = 0;
 
@@ -380,22 +402,31 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	daemon_prepare_paths("", the_conf->httpd_pid_file, the_conf->run_as_user);
+	lfd = httpd_listen(&sin);
 	if (!opts.foreground) {
 		daemon_detach();
 		msg_also_stderr(0);
 	}
+	daemon_write_pid(the_conf->httpd_pid_file);
+	daemon_drop_privileges(the_conf->run_as_user);
+	/*
+	 * libmicrohttpd starts its polling and pool threads in MHD_start_daemon:
+	 * called only now, no thread ever runs as root. It takes over the socket
+	 * bound above (a privileged port needs root) and closes it in
+	 * MHD_stop_daemon.
+	 */
 	the_pool = spool_new();
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-			     handler, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+			     handler, NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
 			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)the_conf->httpd_threads,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)the_conf->httpd_max_clients,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(the_conf->httpd_timeout / 1000),
 			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
 			     MHD_OPTION_END);
-	if (d == NULL)
-		msg_fatal("cannot listen on %s: is the address in use?", the_conf->httpd_listen);
-	daemon_write_pid(the_conf->httpd_pid_file);
-	daemon_drop_privileges(the_conf->run_as_user);
+	if (d == NULL) {
+		daemon_remove_pid(the_conf->httpd_pid_file);
+		msg_fatal("cannot start the HTTP server on %s", the_conf->httpd_listen);
+	}
 	msg_info("starting: listening on %s, store %s, %zu token key(s)", the_conf->httpd_listen,
 		 the_conf->redis_server, keyring_count(the_keys));
 	for (;;) {

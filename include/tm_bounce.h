@@ -7,9 +7,18 @@
  *	category they mean. The first rule that matches wins, so specific rules
  *	come first: "mailbox full" before 5.x.x, "user unknown" before a
  *	generic 550.
+ *
+ *	text=/REGEX/ conditions see at most the first BOUNCE_MATCH_MAX bytes of
+ *	the text, cut before a UTF-8 character that would not fit: POSIX regexec
+ *	is quadratic on an unanchored ".*" rule, and a Diagnostic-Code can be
+ *	256 KB. The status and code conditions are not affected: callers take
+ *	them from the whole text (bounce_extract_status, bounce_extract_code)
+ *	and pass them separately.
  */
 #ifndef TM_BOUNCE_H
 #define TM_BOUNCE_H
+
+#include <stddef.h>
 
 #include "tm_sbuf.h"
 
@@ -28,6 +37,9 @@ enum bounce_category {
 const char *bounce_category_name(int c);
 int bounce_category_parse(const char *s); /* -1 if unknown */
 
+/* the most bytes of a text that text=/REGEX/ conditions are matched against */
+#define BOUNCE_MATCH_MAX 4096
+
 typedef struct bounce_rules BRULES;
 
 /* brules_parse - NULL with "origin:line: reason" per problem in errs */
@@ -44,6 +56,13 @@ size_t brules_count(const BRULES *r);
  * matching rule's reason (or a fallback).
  */
 int bounce_classify(const BRULES *r, const char *status, int code, const char *text, SBUF *reason);
+
+/*
+ * bounce_match_len - how many leading bytes of text (of length len) rule
+ * matching sees: len, or at most BOUNCE_MATCH_MAX, ending on a UTF-8
+ * character boundary.
+ */
+size_t bounce_match_len(const char *text, size_t len);
 
 /* bounce_extract_status - the first enhanced status code ("5.1.1") in text, or "" */
 void bounce_extract_status(const char *text, char *out, size_t n);

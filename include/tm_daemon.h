@@ -5,6 +5,8 @@
 #ifndef TM_DAEMON_H
 #define TM_DAEMON_H
 
+#include <sys/types.h>
+
 #include "tm_conf.h"
 #include "tm_sbuf.h"
 
@@ -33,8 +35,27 @@ int daemon_early_exit(const DAEMON_OPTS *o, const CONF *c, SBUF *errs);
 void daemon_make_dir(const char *path, const char *user);
 /* daemon_prepare_paths - directories for a unix socket ("unix:/path"; others ignored) and the pid file */
 void daemon_prepare_paths(const char *socket, const char *pid_file, const char *user);
-/* daemon_socket_owner - give a unix socket to user and its group, mode 0660 (root only) */
+/*
+ * Unix sockets are bound (as root) under this umask, so they are created
+ * mode 0660 and nobody chmods a name in the service user's directory.
+ */
+#define DAEMON_SOCKET_UMASK 0117
+/* daemon_socket_owner - give a unix socket to user and its group (root only); fatal on failure */
 void daemon_socket_owner(const char *socket, const char *user);
+/*
+ * daemon_socket_chown - chown the socket at path, relative to its directory
+ * opened with O_NOFOLLOW: a symbolic link, or anything but a socket with one
+ * link, is refused and left untouched. 0, or -1 with the reason in why.
+ */
+int daemon_socket_chown(const char *path, uid_t uid, gid_t gid, SBUF *why);
+/*
+ * daemon_pid_file_write - write "pid\n" to path, replacing a regular file;
+ * refuses a symbolic link (at the name or as its directory), a FIFO, a
+ * directory, a file with other links, and leaves them untouched. Safe as
+ * root in a directory the service user owns. 0, or -1 with the reason in why.
+ */
+int daemon_pid_file_write(const char *path, long pid, SBUF *why);
+/* daemon_write_pid - daemon_pid_file_write with our pid; fatal on failure; nothing for "" */
 void daemon_write_pid(const char *path);
 void daemon_remove_pid(const char *path);
 /* daemon_drop_privileges - the one place root is given up, checked */

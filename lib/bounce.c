@@ -6,8 +6,9 @@
  *	    CONDITION... => CATEGORY REASON...
  *	where a CONDITION is status=GLOB (enhanced status, "5.1.*"), code=GLOB
  *	(basic reply code, "55?") or text=/REGEX/ (POSIX extended, case
- *	insensitive, on the reply text). All conditions of a rule must hold;
- *	the first rule that matches wins. '#' starts a comment.
+ *	insensitive, on the reply text's first BOUNCE_MATCH_MAX bytes). All
+ *	conditions of a rule must hold; the first rule that matches wins. '#'
+ *	starts a comment.
  * SEE ALSO
  *	tm_bounce.h, conf/bounce-rules.conf
  */
@@ -257,15 +258,38 @@ bounce_extract_code(const char *text)
 	return 0;
 }
 
+size_t
+bounce_match_len(const char *text, size_t len)
+{
+	size_t cut = BOUNCE_MATCH_MAX;
+
+	if (len <= BOUNCE_MATCH_MAX)
+		return len;
+	/* text[cut] is the first byte left out: if it continues a character, leave that one out whole */
+	while (cut > BOUNCE_MATCH_MAX - 3 && ((unsigned char)text[cut] & 0xC0) == 0x80)
+		cut--;
+	if (((unsigned char)text[cut] & 0xC0) == 0x80)
+		cut = BOUNCE_MATCH_MAX; /* not UTF-8: a plain byte cut */
+	return cut;
+}
+
 int
 bounce_classify(const BRULES *b, const char *status, int code, const char *text, SBUF *reason)
 {
-	char cs[16] = "";
+	char cs[16] = "", capped[BOUNCE_MATCH_MAX + 1];
+	size_t len;
 
 	if (code > 0)
 		snprintf(cs, sizeof(cs), "%d", code);
 	status = status ? status : "";
 	text = text ? text : "";
+	/* the regular expressions see a bounded prefix (tm_bounce.h says why) */
+	if ((len = strnlen(text, BOUNCE_MATCH_MAX + 1)) > BOUNCE_MATCH_MAX) {
+		len = bounce_match_len(text, len);
+		memcpy(capped, text, len);
+		capped[len] = 0;
+		text = capped;
+	}
 	for (size_t i = 0; b && i < b->n; i++) {
 		const BRULE *r = &b->r[i];
 		if (r->status && (*status == 0 || fnmatch(r->status, status, 0) != 0))

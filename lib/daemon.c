@@ -4,7 +4,9 @@
  * DESCRIPTION
  *	Directories for sockets and pid files, socket ownership, the pid file,
  *	detaching, and the one audited privilege drop. tenant-milter and
- *	tenant-policyd start up in the same order with these.
+ *	tenant-policyd start up in the same order with these. Root touches
+ *	names in the service user's directory only relative to a directory
+ *	opened by daemon_open_dir (the comment above it says why).
  * SEE ALSO
  *	tm_daemon.h
  */
@@ -23,19 +25,100 @@
 #include "tm_daemon.h"
 #include "tm_msg.h"
 
-/* daemon_socket_owner - give a unix socket to the service user and its group, mode 0660 */
+/*
+ * Root never follows a name in a directory the service user owns. The
+ * sockets are still bound as root (a privileged inet port needs it, and
+ * libmilter binds its socket in the process that calls smfi_opensocket):
+ * unlink and bind never follow a symbolic link, and the callers bind under
+ * DAEMON_SOCKET_UMASK so the socket is born mode 0660, with no chmod. What
+ * used to follow names, chown of the socket and the pid file's fopen, now
+ * works relative to the directory opened with O_NOFOLLOW, on an inode
+ * checked with fstat: the user could otherwise put a symbolic link (or, on
+ * a file system without protected_hardlinks, a hard link) to /etc/shadow
+ * at the name between bind and chown, or at the pid file's name.
+ */
+
+/* daemon_open_dir - open path's directory, refusing a symlink; *name borrows path's last component */
+static int
+daemon_open_dir(const char *path, const char **name, SBUF *why)
+{
+	const char *slash = strrchr(path, '/');
+	SBUF *dir = sbuf_new(256);
+	int fd;
+
+	*name = slash ? slash + 1 : path;
+	if (slash == NULL)
+		sbuf_cat(dir, ".");
+	else if (slash == path)
+		sbuf_cat(dir, "/");
+	else
+		sbuf_catn(dir, path, (size_t)(slash - path));
+	if (**name == 0 || strcmp(*name, ".") == 0 || strcmp(*name, "..") == 0) {
+		sbuf_printf(why, "%s: not a file name", path);
+		fd = -1;
+	} else if ((fd = open(sbuf_str(dir), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		int err = errno;
+		struct stat st;
+		/* a symlink fails with ENOTDIR or ELOOP; lstat only names the reason */
+		if ((err == ENOTDIR || err == ELOOP) && lstat(sbuf_str(dir), &st) == 0 && S_ISLNK(st.st_mode))
+			sbuf_printf(why, "%s: the directory is a symbolic link", sbuf_str(dir));
+		else
+			sbuf_printf(why, "%s: %s", sbuf_str(dir), strerror(err));
+	}
+	sbuf_free(dir);
+	return fd;
+}
+
+int
+daemon_socket_chown(const char *path, uid_t uid, gid_t gid, SBUF *why)
+{
+	const char *name;
+	struct stat st;
+	int dfd, fd = -1, rc = -1;
+
+	if ((dfd = daemon_open_dir(path, &name, why)) < 0)
+		return -1;
+	/* O_PATH pins the inode: the checks and the chown see the same one */
+	if ((fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		sbuf_printf(why, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		sbuf_printf(why, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISSOCK(st.st_mode) || st.st_nlink != 1) {
+		sbuf_printf(why, "%s: not a socket with one link (replaced after bind?)", path);
+		goto out;
+	}
+	if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0) {
+		sbuf_printf(why, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	close(dfd);
+	return rc;
+}
+
+/* daemon_socket_owner - give a unix socket to the service user and its group */
 void
 daemon_socket_owner(const char *socket, const char *user)
 {
 	const char *path = strchr(socket, ':') + 1;
 	struct passwd *pw;
+	SBUF *why;
 
 	if (strncmp(socket, "inet", 4) == 0 || getuid() != 0 || *user == 0)
 		return;
 	if ((pw = getpwnam(user)) == NULL)
 		msg_fatal("run_as_user: no such user \"%s\"", user);
-	if (chown(path, pw->pw_uid, pw->pw_gid) < 0 || chmod(path, 0660) < 0)
-		msg_fatal("cannot set the owner of %s: %s", path, strerror(errno));
+	why = sbuf_new(128);
+	if (daemon_socket_chown(path, pw->pw_uid, pw->pw_gid, why) < 0)
+		msg_fatal("cannot set the owner of the socket: %s", sbuf_str(why));
+	sbuf_free(why);
 }
 
 /* daemon_make_dir - create the directory of path for the service user, if missing */
@@ -59,18 +142,74 @@ daemon_make_dir(const char *path, const char *user)
 		msg_warn("cannot chown %s: %s", dir, strerror(errno));
 }
 
+int
+daemon_pid_file_write(const char *path, long pid, SBUF *why)
+{
+	const char *name;
+	struct stat st;
+	SBUF *text = sbuf_new(32);
+	int dfd, fd = -1, rc = -1;
+	size_t done = 0;
+	ssize_t n;
+
+	if ((dfd = daemon_open_dir(path, &name, why)) < 0)
+		goto out;
+	/* no O_TRUNC before the checks; O_NONBLOCK: a FIFO without a reader fails, never hangs */
+	if ((fd = openat(dfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+			 0644)) < 0) {
+		sbuf_printf(why, "%s: %s", path, errno == ELOOP ? "is a symbolic link" : strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		sbuf_printf(why, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		sbuf_printf(why, "%s: not a regular file with one link", path);
+		goto out;
+	}
+	sbuf_printf(text, "%ld\n", pid);
+	if (ftruncate(fd, 0) < 0) {
+		sbuf_printf(why, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	while (done < sbuf_len(text)) {
+		if ((n = write(fd, sbuf_str(text) + done, sbuf_len(text) - done)) < 0) {
+			if (errno == EINTR)
+				continue;
+			sbuf_printf(why, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		done += (size_t)n;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		sbuf_printf(why, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	sbuf_free(text);
+	return rc;
+}
+
+/* daemon_write_pid - the pid file, as root, never through a name the service user controls */
 void
 daemon_write_pid(const char *path)
 {
-	FILE *fp;
+	SBUF *why;
 
 	if (path == NULL || *path == 0)
 		return;
-	if ((fp = fopen(path, "w")) == NULL)
-		msg_fatal("cannot write pid file %s: %s", path, strerror(errno));
-	fprintf(fp, "%ld\n", (long)getpid());
-	if (fclose(fp) != 0)
-		msg_fatal("cannot write pid file %s: %s", path, strerror(errno));
+	why = sbuf_new(128);
+	if (daemon_pid_file_write(path, (long)getpid(), why) < 0)
+		msg_fatal("cannot write pid file: %s", sbuf_str(why));
+	sbuf_free(why);
 }
 
 void

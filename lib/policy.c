@@ -7,7 +7,9 @@
  *	empty name, a NUL byte, a line or a request over its limit, and a
  *	netstring whose length is not digits or whose data is not followed by
  *	',' are malformed: the caller logs and closes, as Postfix's own
- *	servers do.
+ *	servers do. Postfix ends lines with LF only; a client that sends CRLF
+ *	gets the same request, because one shared function (policy_line_len)
+ *	takes the CR off in both passes.
  * SEE ALSO
  *	tm_policy.h, Postfix SMTPD_POLICY_README, socketmap_table(5)
  */
@@ -17,11 +19,24 @@
 
 #include "tm_policy.h"
 
+/*
+ * policy_line_len - the length of a line's content, from its n bytes before
+ * the LF (or before the end of the input, for a line still arriving): one
+ * trailing CR is the line end's, not content. Both passes use this, so the
+ * limit, the empty line and the value all see "name=value\r\n" as
+ * "name=value".
+ */
+static size_t
+policy_line_len(const char *line, size_t n)
+{
+	return n > 0 && line[n - 1] == '\r' ? n - 1 : n;
+}
+
 long
 policy_parse(char *buf, size_t len, size_t max_line, size_t max_attrs, PREQ *req, SBUF *err)
 {
-	size_t pos = 0, nattr = 0;
-	char *nl;
+	size_t pos = 0, nattr = 0, n;
+	char *nl, *attrs_end;
 
 	if (max_attrs > POLICY_MAX_ATTRS_HARD)
 		max_attrs = POLICY_MAX_ATTRS_HARD;
@@ -29,37 +44,33 @@ policy_parse(char *buf, size_t len, size_t max_line, size_t max_attrs, PREQ *req
 	for (;;) {
 		size_t rest = len - pos;
 		nl = memchr(buf + pos, '\n', rest);
-		if (nl == NULL) {
-			if (rest > max_line) {
-				sbuf_printf(err, "line longer than %zu bytes", max_line);
-				return -1;
-			}
-			return 0;
-		}
-		if ((size_t)(nl - (buf + pos)) > max_line) {
+		n = policy_line_len(buf + pos, nl ? (size_t)(nl - (buf + pos)) : rest);
+		if (n > max_line) {
 			sbuf_printf(err, "line longer than %zu bytes", max_line);
 			return -1;
 		}
-		if (memchr(buf + pos, 0, (size_t)(nl - (buf + pos))) != NULL) {
+		if (nl == NULL)
+			return 0;
+		if (memchr(buf + pos, 0, n) != NULL) {
 			sbuf_cat(err, "NUL byte in request");
 			return -1;
 		}
-		if (nl == buf + pos || (nl == buf + pos + 1 && buf[pos] == '\r'))
-			break; /* the empty line */
+		if (n == 0)
+			break; /* the empty line, "\n" or "\r\n" */
 		if (++nattr > max_attrs) {
 			sbuf_printf(err, "more than %zu attributes", max_attrs);
 			return -1;
 		}
 		pos = (size_t)(nl - buf) + 1;
 	}
-	/* pass 2: split in place */
+	attrs_end = buf + pos; /* where the empty line starts */
+	/* pass 2: split in place; every line before attrs_end ends in LF */
 	req->n = 0;
-	for (char *p = buf; p < nl;) {
-		char *end = memchr(p, '\n', (size_t)(nl - p) + 1), *eq;
-		*end = 0;
-		if (end > p && end[-1] == '\r')
-			end[-1] = 0;
-		eq = strchr(p, '=');
+	for (char *p = buf; p < attrs_end;) {
+		char *lf = memchr(p, '\n', (size_t)(attrs_end - p)), *eq;
+		n = policy_line_len(p, (size_t)(lf - p));
+		p[n] = 0;
+		eq = memchr(p, '=', n);
 		if (eq == NULL || eq == p) {
 			sbuf_printf(err, "malformed attribute line \"%.40s\": expected name=value", p);
 			return -1;
@@ -67,7 +78,7 @@ policy_parse(char *buf, size_t len, size_t max_line, size_t max_attrs, PREQ *req
 		*eq = 0;
 		req->name[req->n] = p;
 		req->value[req->n++] = eq + 1;
-		p = end + 1;
+		p = lf + 1;
 	}
 	return (long)(nl - buf) + 1;
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "milter.h"
@@ -141,6 +142,7 @@ main(int argc, char **argv)
 	PMAP *pmap = NULL;
 	KEYRING *keys = NULL;
 	DKK_TABLE *dkim = NULL;
+	mode_t old_umask;
 	int rc;
 
 	daemon_options(argc, argv, "tenant-milter", &opts);
@@ -178,9 +180,12 @@ main(int argc, char **argv)
 		msg_fatal("cannot set the milter timeout");
 	if (smfi_register(milter_desc) == MI_FAILURE)
 		msg_fatal("smfi_register failed");
+	/* libmilter binds here, as root: born 0660, so only the owner is set (daemon.c says why) */
+	old_umask = umask(DAEMON_SOCKET_UMASK);
 	if (smfi_opensocket(1) == MI_FAILURE)
 		msg_fatal("cannot listen on %s: is another tenant-milter running, or is the address in use?",
 			  c->milter_socket);
+	umask(old_umask);
 	md_prepare_listener();
 	daemon_socket_owner(c->milter_socket, c->run_as_user);
 	if (!opts.foreground) {

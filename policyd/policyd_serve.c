@@ -25,10 +25,12 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "policyd.h"
+#include "tm_daemon.h"
 #include "tm_mem.h"
 #include "tm_msg.h"
 #include "tm_policy.h"
@@ -68,6 +70,7 @@ pd_listen(const char *spec)
 	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
 		struct sockaddr_un sun = {.sun_family = AF_UNIX};
 		const char *path = strchr(spec, ':') + 1;
+		mode_t old_umask;
 		if (strlen(path) >= sizeof(sun.sun_path))
 			msg_fatal("%s: socket path too long", spec);
 		strcpy(sun.sun_path, path);
@@ -75,8 +78,11 @@ pd_listen(const char *spec)
 			msg_fatal("socket: %s", strerror(errno));
 		if (unlink(path) < 0 && errno != ENOENT)
 			msg_fatal("cannot remove the old socket %s: %s", path, strerror(errno));
+		/* born mode 0660: root does not chmod a name in the service user's directory */
+		old_umask = umask(DAEMON_SOCKET_UMASK);
 		if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
 			msg_fatal("cannot listen on %s: %s", spec, strerror(errno));
+		umask(old_umask);
 	} else {
 		char port[16], host[256] = "";
 		const char *p = strchr(spec, ':') + 1, *at = strchr(p, '@');
@@ -320,9 +326,9 @@ pd_accept(PD *pd, int lfd, int kind)
 		c->fd = fd;
 		c->kind = kind;
 		c->id = ++pd->next_id;
-		c->incap = kind == PD_POLICY
-			       ? (size_t)pd->conf->policy_max_line * ((size_t)pd->conf->policy_max_attributes + 2)
-			       : PD_SOCKETMAP_MAX + 16;
+		c->incap = kind == PD_POLICY ? POLICY_REQUEST_MAX((size_t)pd->conf->policy_max_line,
+								  (size_t)pd->conf->policy_max_attributes)
+					     : PD_SOCKETMAP_MAX + 16;
 		c->in = xmalloc(c->incap);
 		c->out = sbuf_new(256);
 		c->last_ms = pd_now_ms();

@@ -1,7 +1,8 @@
 /*
  * check_bounce - the shipped rules and their precedence, status and code
  * extraction, every bounce fixture in tests/fixtures/bounce, and hostile
- * input (garbage, 10 MB, deep nesting, missing boundaries) without a crash.
+ * input (garbage, 10 MB, deep nesting, missing boundaries) without a crash;
+ * and the BOUNCE_MATCH_MAX cap on the text the rules see.
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include "tm_dsn.h"
 #include "tm_maillog.h"
 #define SUITE_NAME "bounce"
+#define SUITE_MORE
 #include "check_main.h"
 
 static BRULES *rules;
@@ -263,16 +265,19 @@ START_TEST(log_other_lines)
 	};
 	MAILLOG_REC r;
 	char longline[8192];
+	size_t pre;
 
 	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
 		ck_assert_msg(maillog_parse(other[i], strlen(other[i]), &r) == 0, "%s", other[i]);
-	/* a huge reply is cut to the buffer, never overrun */
-	snprintf(longline, sizeof(longline), "Nov 23 relay postfix/smtp[3]: 5C: to=<a@b.example>, dsn=5.0.0, status=bounced (%s)",
-		 "");
-	memset(longline + strlen(longline) - 1, 'x', 7000);
-	strcpy(longline + 8000, ")");
+	/* a huge reply is cut to the buffer, never overrun: "(" 7915 x's ")", every byte set */
+	snprintf(longline, sizeof(longline), "Nov 23 relay postfix/smtp[3]: 5C: to=<a@b.example>, dsn=5.0.0, status=bounced (");
+	pre = strlen(longline);
+	memset(longline + pre, 'x', 8000 - pre);
+	memcpy(longline + 8000, ")", 2);
+	ck_assert_uint_eq(strlen(longline), 8001);
 	ck_assert_int_eq(maillog_parse(longline, strlen(longline), &r), 1);
 	ck_assert_uint_eq(strlen(r.text), sizeof(r.text) - 1);
+	ck_assert_uint_eq(strspn(r.text, "x"), sizeof(r.text) - 1);
 }
 END_TEST
 
@@ -332,6 +337,153 @@ START_TEST(fuzz_regressions)
 	ck_assert_int_ge(n, 1);
 }
 END_TEST
+
+/*
+ * The rule text is capped at BOUNCE_MATCH_MAX (4096) bytes: a 256 KB
+ * diagnostic of 'q's with a phrase the shipped rules know at an offset.
+ */
+#define BIG_TEXT (256 * 1024)
+
+static char *
+big_text(size_t at, const char *phrase)
+{
+	char *t = malloc(BIG_TEXT + 1);
+
+	ck_assert_ptr_nonnull(t);
+	memset(t, 'q', BIG_TEXT);
+	t[BIG_TEXT] = 0;
+	if (phrase)
+		memcpy(t + at, phrase, strlen(phrase));
+	return t;
+}
+
+static const struct {
+	const char *what;
+	size_t at;
+	int cat;
+	const char *reason;
+} capped[] = {
+    {"in the first 100 bytes: matched", 40, BC_SOFT, "mailbox full"},
+    {"ending at byte 4096: matched", 4096 - 15, BC_SOFT, "mailbox full"},
+    {"across byte 4096: not matched", 4090, BC_NONE, "no rule matched"},
+    {"after 5000 bytes: not matched", 5000, BC_NONE, "no rule matched"},
+    {"at the end of 256 KB: not matched", BIG_TEXT - 15, BC_NONE, "no rule matched"},
+};
+
+START_TEST(match_cap)
+{
+	char *t = big_text(capped[_i].at, "mailbox is full"); /* 15 bytes */
+	SBUF *why = sbuf_new(64);
+	int cat = bounce_classify(rules, "", 0, t, why);
+
+	ck_assert_msg(cat == capped[_i].cat, "%s: %s", capped[_i].what, bounce_category_name(cat));
+	ck_assert_str_eq(sbuf_str(why), capped[_i].reason);
+	sbuf_free(why);
+	free(t);
+}
+END_TEST
+
+/* the status and code come from the whole text: only the text condition is capped */
+START_TEST(match_cap_keeps_status)
+{
+	char *t = big_text(5000, " 550 5.1.1 <fan@dest.example>: user unknown ");
+	char status[16];
+	SBUF *why = sbuf_new(64);
+
+	bounce_extract_status(t, status, sizeof(status));
+	ck_assert_str_eq(status, "5.1.1");
+	ck_assert_int_eq(bounce_extract_code(t), 550);
+	ck_assert_int_eq(bounce_classify(rules, status, 550, t, why), BC_HARD);
+	/* the status=5.1.1 rule's reason, not "recipient does not exist" (the text rule's) */
+	ck_assert_str_eq(sbuf_str(why), "bad destination mailbox address");
+	sbuf_free(why);
+	free(t);
+}
+END_TEST
+
+/* unanchored .* rules on 256 KB: quadratic without the cap, so the test case's 5 s timeout catches it */
+START_TEST(match_cap_quadratic)
+{
+	SBUF *e = sbuf_new(64), *why = sbuf_new(64);
+	BRULES *dotstar = brules_parse("dotstar", "text=/.*x.*y.*/ => hard x then y\n", e);
+	char *t = big_text(0, NULL);
+
+	ck_assert_msg(dotstar != NULL, "%s", sbuf_str(e));
+	for (size_t i = 0; i < BIG_TEXT; i += 7)
+		t[i] = 'x';
+	ck_assert_int_eq(bounce_classify(dotstar, "", 0, t, why), BC_NONE); /* no y: seconds uncapped */
+	t[BIG_TEXT - 1] = 'y'; /* only past the cap */
+	sbuf_reset(why);
+	ck_assert_int_eq(bounce_classify(dotstar, "", 0, t, why), BC_NONE);
+	t[100] = 'y';
+	sbuf_reset(why);
+	ck_assert_int_eq(bounce_classify(dotstar, "", 0, t, why), BC_HARD);
+	ck_assert_str_eq(sbuf_str(why), "x then y");
+	/* the shipped "exceeded .*(rate|limit)" rule on "exceeded " repeated */
+	for (size_t i = 0; i + 9 <= BIG_TEXT; i += 9)
+		memcpy(t + i, "exceeded ", 9);
+	sbuf_reset(why);
+	ck_assert_int_eq(bounce_classify(rules, "4.2.0", 450, t, why), BC_SOFT);
+	ck_assert_str_eq(sbuf_str(why), "temporary failure");
+	brules_free(dotstar);
+	sbuf_free(e);
+	sbuf_free(why);
+	free(t);
+}
+END_TEST
+
+/* the cut never splits a UTF-8 character: 2, 3 and 4 bytes across byte 4096 */
+static const struct {
+	size_t ascii;		/* 'a's before the character */
+	const char *ch;		/* then this, then 'a's to 5000 bytes */
+	size_t len;		/* bounce_match_len */
+} cuts[] = {
+    {4095, "\xc3\xa9", 4095},	      /* é at 4095..4096 */
+    {4094, "\xc3\xa9", 4096},	      /* é ends at 4095 */
+    {4094, "\xe2\x82\xac", 4094},     /* € at 4094..4096 */
+    {4093, "\xe2\x82\xac", 4096},     /* € ends at 4095 */
+    {4095, "\xe2\x82\xac", 4095},     /* € at 4095..4097 */
+    {4093, "\xf0\x9f\x98\x80", 4093}, /* U+1F600 at 4093..4096 */
+    {4092, "\xf0\x9f\x98\x80", 4096}, /* ends at 4095 */
+    {4090, "\x80\x80\x80\x80\x80\x80\x80\x80", 4096}, /* not UTF-8: a byte cut */
+    {4096, "", 4096},
+};
+
+START_TEST(match_cap_utf8)
+{
+	char t[5001];
+	size_t n = strlen(cuts[_i].ch);
+	SBUF *e = sbuf_new(64), *why = sbuf_new(64);
+	BRULES *ends_in_a = brules_parse("utf8", "text=/a$/ => hard ends in a\n", e);
+
+	memset(t, 'a', 5000);
+	t[5000] = 0;
+	memcpy(t + cuts[_i].ascii, cuts[_i].ch, n);
+	ck_assert_uint_eq(bounce_match_len(t, 5000), cuts[_i].len);
+	ck_assert_uint_eq(bounce_match_len(t, 4000), 4000);
+	ck_assert_uint_eq(bounce_match_len(t, 4096), 4096);
+	/* what the rules see ends in 'a' when the character is left out whole */
+	if (cuts[_i].len == cuts[_i].ascii)
+		ck_assert_int_eq(bounce_classify(ends_in_a, "", 0, t, why), BC_HARD);
+	brules_free(ends_in_a);
+	sbuf_free(e);
+	sbuf_free(why);
+}
+END_TEST
+
+static void
+suite_more(Suite *s)
+{
+	TCase *tc = tcase_create("match cap");
+
+	tcase_add_unchecked_fixture(tc, load_rules, free_rules);
+	tcase_set_timeout(tc, 5);
+	tcase_add_loop_test(tc, match_cap, 0, sizeof(capped) / sizeof(capped[0]));
+	tcase_add_test(tc, match_cap_keeps_status);
+	tcase_add_test(tc, match_cap_quadratic);
+	tcase_add_loop_test(tc, match_cap_utf8, 0, sizeof(cuts) / sizeof(cuts[0]));
+	suite_add_tcase(s, tc);
+}
 
 static void
 suite_tests(TCase *tc)

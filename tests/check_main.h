@@ -3,6 +3,10 @@
 #include <stdlib.h>
 
 static void suite_tests(TCase *tc);
+#ifdef SUITE_MORE
+/* suite_more - further test cases, for tests that need their own timeout or fixture */
+static void suite_more(Suite *s);
+#endif
 
 int
 main(void)
@@ -14,6 +18,9 @@ main(void)
 
 	suite_tests(tc);
 	suite_add_tcase(s, tc);
+#ifdef SUITE_MORE
+	suite_more(s);
+#endif
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

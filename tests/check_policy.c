@@ -1,6 +1,6 @@
 /*
  * check_policy - the policy protocol and netstring parsers with malformed,
- * oversized and truncated input; the weighted, sticky transport choice;
+ * oversized and truncated input, and with LF and CRLF line ends; the weighted, sticky transport choice;
  * and the whole routing decision on a snapshot.
  */
 #include "config.h"
@@ -72,6 +72,108 @@ START_TEST(policy_malformed)
 	snprintf(buf, sizeof(buf), "%s", bad[_i].in);
 	ck_assert_int_eq(policy_parse(buf, strlen(buf), bad[_i].max_line, bad[_i].max_attrs, &req, e), -1);
 	ck_assert_str_eq(sbuf_str(e), bad[_i].err);
+	sbuf_free(e);
+}
+END_TEST
+
+/*
+ * Line ends: Postfix sends LF; a CRLF client must get the same request from
+ * both passes (limits, then split). Each input is followed by the start of
+ * a next request, which must be left alone; used is the bytes of the first.
+ */
+static const struct {
+	const char *what, *in;
+	size_t max_line;
+	long used; /* -1: malformed, 0: more input needed */
+	size_t n;
+	const char *attrs[4][2];
+	const char *err;
+} line_ends[] = {
+    {"LF", "request=smtpd_access_policy\nsender=a@b.example\nempty=\n\nrequest=", 2048, 55, 3,
+     {{"request", "smtpd_access_policy"}, {"sender", "a@b.example"}, {"empty", ""}}},
+    {"CRLF parses as LF", "request=smtpd_access_policy\r\nsender=a@b.example\r\nempty=\r\n\r\nrequest=", 2048,
+     59, 3, {{"request", "smtpd_access_policy"}, {"sender", "a@b.example"}, {"empty", ""}}},
+    {"LF lines, CRLF empty line", "a=1\nb=2\n\r\nc=", 2048, 10, 2, {{"a", "1"}, {"b", "2"}}},
+    {"CRLF lines, LF empty line", "a=1\r\nb=2\r\n\nc=", 2048, 11, 2, {{"a", "1"}, {"b", "2"}}},
+    {"\"\\r\\n\" alone is an empty request", "\r\na=1\n", 2048, 2, 0, {{NULL, NULL}}},
+    {"\"\\r\\n\" ends the request; the rest waits", "a=1\r\n\r\nb=2\r\n", 2048, 7, 1, {{"a", "1"}}},
+    {"a bare CR inside a value is data", "sender=a\rb\n\n", 2048, 12, 1, {{"sender", "a\rb"}}},
+    {"CRLF: a bare CR inside a value is data", "sender=a\rb\r\n\r\n", 2048, 14, 1, {{"sender", "a\rb"}}},
+    {"only one trailing CR is the line end's", "a=1\r\r\n\r\n", 2048, 8, 1, {{"a", "1\r"}}},
+    {"a CR before the empty line's CR LF", "a=1\n\r\r\n\n", 2048, -1, 0, {{NULL, NULL}},
+     "malformed attribute line \"\r\": expected name=value"},
+    /* the limit counts the content, not CR LF: 16 bytes fit a 16-byte limit either way */
+    {"max_line: 16 bytes + LF", "sender=123456789\n\n", 16, 18, 1, {{"sender", "123456789"}}},
+    {"max_line: 16 bytes + CRLF", "sender=123456789\r\n\r\n", 16, 20, 1, {{"sender", "123456789"}}},
+    {"max_line: 16 bytes + CR, LF still to come", "sender=123456789\r", 16, 0, 0, {{NULL, NULL}}},
+    {"max_line: 17 bytes + CRLF", "sender=1234567890\r\n\r\n", 16, -1, 0, {{NULL, NULL}},
+     "line longer than 16 bytes"},
+    {"max_line: 16 bytes + CR + more, LF still to come", "sender=123456789\rx", 16, -1, 0, {{NULL, NULL}},
+     "line longer than 16 bytes"},
+};
+
+START_TEST(policy_line_ends)
+{
+	char buf[256];
+	size_t len = strlen(line_ends[_i].in);
+	SBUF *e = sbuf_new(64);
+	long used;
+
+	memcpy(buf, line_ends[_i].in, len);
+	used = policy_parse(buf, len, line_ends[_i].max_line, 64, &req, e);
+	ck_assert_msg(used == line_ends[_i].used, "%s: used %ld (%s)", line_ends[_i].what, used, sbuf_str(e));
+	if (used < 0)
+		ck_assert_str_eq(sbuf_str(e), line_ends[_i].err);
+	if (used <= 0)
+		goto out;
+	ck_assert_uint_eq(sbuf_len(e), 0);
+	ck_assert_msg(req.n == line_ends[_i].n, "%s: %zu attributes", line_ends[_i].what, req.n);
+	for (size_t k = 0; k < req.n; k++) {
+		ck_assert_str_eq(req.name[k], line_ends[_i].attrs[k][0]);
+		ck_assert_str_eq(req.value[k], line_ends[_i].attrs[k][1]);
+	}
+	/* what follows the request is untouched */
+	ck_assert(memcmp(buf + used, line_ends[_i].in + used, len - (size_t)used) == 0);
+out:
+	sbuf_free(e);
+}
+END_TEST
+
+START_TEST(policy_crlf_truncated_needs_more)
+{
+	const char *whole = "request=smtpd_access_policy\r\nsender=a@b.example\r\n\r\n";
+	SBUF *e = sbuf_new(64);
+
+	for (size_t n = 0; n < strlen(whole); n++) {
+		char buf[128];
+		memcpy(buf, whole, n);
+		ck_assert_msg(policy_parse(buf, n, 2048, 64, &req, e) == 0, "prefix of %zu bytes", n);
+	}
+	ck_assert_uint_eq(e->len, 0);
+	sbuf_free(e);
+}
+END_TEST
+
+/* The input buffer tenant-policyd sizes with POLICY_REQUEST_MAX holds the largest CRLF request. */
+START_TEST(policy_largest_request)
+{
+	char buf[8 * 18 + 2];
+	SBUF *e = sbuf_new(64);
+	size_t len = 0;
+
+	ck_assert_uint_eq(POLICY_REQUEST_MAX(16, 8), 146);
+	for (int i = 0; i < 8; i++) {
+		memcpy(buf + len, "attr_0=123456789\r\n", 18); /* 16 bytes of content */
+		buf[len + 5] = (char)('0' + i);
+		len += 18;
+	}
+	memcpy(buf + len, "\r\n", 2);
+	len += 2;
+	ck_assert_uint_eq(len, sizeof(buf));
+	ck_assert_int_eq(policy_parse(buf, len, 16, 8, &req, e), 146);
+	ck_assert_uint_eq(req.n, 8);
+	ck_assert_str_eq(req.name[7], "attr_7");
+	ck_assert_str_eq(req.value[7], "123456789");
 	sbuf_free(e);
 }
 END_TEST
@@ -270,6 +372,9 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, policy_request_complete);
 	tcase_add_test(tc, policy_truncated_needs_more);
 	tcase_add_loop_test(tc, policy_malformed, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_loop_test(tc, policy_line_ends, 0, sizeof(line_ends) / sizeof(line_ends[0]));
+	tcase_add_test(tc, policy_crlf_truncated_needs_more);
+	tcase_add_test(tc, policy_largest_request);
 	tcase_add_test(tc, policy_nul_and_encoder);
 	tcase_add_test(tc, netstrings);
 	tcase_add_test(tc, weighted_and_sticky);

@@ -25,6 +25,35 @@ ta_milter_restart
 tb_httpd_start -o run_as_user=nobody || exit 99
 U="http://127.0.0.1:$TB_HTTP_PORT"
 
+# tenant-httpd binds as root, drops to run_as_user, and only then starts
+# libmicrohttpd's threads. The port answers before the threads exist, so wait for them.
+hpid=$(cat "$TB_DIR/httpd.fg.pid")
+for _ in $(seq 1 50); do [ "$(ls /proc/"$hpid"/task 2>/dev/null | wc -l)" -gt 1 ] && break; sleep 0.1; done
+ta_eq "tenant-httpd runs its pool's threads" "$([ "$(ls /proc/"$hpid"/task | wc -l)" -gt 1 ] && echo yes)" yes
+nob=$(id -u nobody)
+ta_eq "every tenant-httpd thread has run_as_user's uid (real, effective, saved, fs)" \
+	"$(cat /proc/"$hpid"/task/*/status | awk '/^Uid:/ {print $2, $3, $4, $5}' | sort -u)" "$nob $nob $nob $nob"
+# glibc's setuid() changes every thread, so the uids alone cannot show a thread that
+# served as root before the drop; the order of the system calls does.
+if command -v strace >/dev/null; then
+	sport=$(tb_free_port)
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=setuid,clone,clone3 -o "$TB_DIR/httpd.strace" \
+		"$TB_HTTPD" -f -c "$TB_CONF" -o "httpd_listen=inet:$sport@127.0.0.1" \
+		-o "httpd_pid_file=$TB_DIR/run/tenant-httpd-strace.pid" -o run_as_user=nobody \
+		</dev/null >>"$TB_DIR/httpd.log" 2>&1 &
+	spid=$!
+	tb_wait_port "$sport"
+	for _ in $(seq 1 50); do grep -q 'clone' "$TB_DIR/httpd.strace" 2>/dev/null && break; sleep 0.1; done
+	kill -TERM "$(pgrep -P "$spid")"
+	wait "$spid"
+	drop=$(grep -n -m1 -E 'setuid\([1-9][0-9]*\) += 0' "$TB_DIR/httpd.strace" | cut -d: -f1)
+	thread=$(grep -n -m1 -E 'clone3?\(' "$TB_DIR/httpd.strace" | cut -d: -f1)
+	ta_eq "tenant-httpd drops privileges before it starts its first thread" \
+		"$([ -n "$drop" ] && [ -n "$thread" ] && [ "$drop" -lt "$thread" ] && echo yes)" yes
+else
+	echo "# skipped 1 check: strace is missing, so the drop's order against thread start is unchecked"
+fi
+
 bulk=(--from news@news.acme.example --header 'From: <news@news.acme.example>')
 ta_send_as_acme "${bulk[@]}" --to fan@dest.example --header 'Subject: issue 1' >/dev/null
 ta_send_as_acme "${bulk[@]}" --to fan2@dest.example --header 'Subject: issue 1b' >/dev/null

@@ -19,6 +19,7 @@ main(int argc, char **argv)
 	SBUF *err = sbuf_new(64), *tok = sbuf_new(128);
 	KEYRING *k;
 	TOKEN_DATA d = {0};
+	char rcpt[64];
 	long n;
 
 	if (argc != 4 || (n = atol(argv[3])) <= 0) {
@@ -30,11 +31,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	d.day = (long)(time(NULL) / 86400);
-	snprintf(d.tenant, sizeof(d.tenant), "%s", argv[2]);
+	d.tenant = argv[2];
+	d.recipient = rcpt;
 	for (long i = 0; i < n; i++) {
 		sbuf_reset(tok);
-		snprintf(d.recipient, sizeof(d.recipient), "r%ld@dest.example", i);
-		if (token_seal(k, &d, tok, err) < 0) {
+		snprintf(rcpt, sizeof(rcpt), "r%ld@dest.example", i);
+		if (token_seal(k, TOKEN_UNSUBSCRIBE, &d, tok, err) < 0) {
 			fprintf(stderr, "seal-tokens: %s\n", sbuf_str(err));
 			return 1;
 		}

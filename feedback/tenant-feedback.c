@@ -34,6 +34,7 @@
 #include "tm_provider.h"
 #include "tm_store.h"
 #include "tm_mem.h"
+#include "tm_tenant.h"
 #include "tm_msg.h"
 #include "tm_token.h"
 #include "tm_unsub.h"
@@ -464,8 +465,9 @@ out:
 /*
  * dsn_verp - is the envelope recipient a VERP return path of ours? 1 with d
  * filled from its token, 0 when it is not (or VERP is off), -1 when the
- * token does not open (forged, tampered, retired key, expired): logged, and
- * the report is then read as if it had come without VERP.
+ * token does not open as a VERP token (forged, tampered, retired key,
+ * expired, an unsubscribe token): logged, and the report is then read as
+ * if it had come without VERP; -2 when the keyring cannot be read.
  */
 static int
 dsn_verp(const CONF *c, const char *rcpt, TOKEN_DATA *d, SBUF *err)
@@ -478,8 +480,10 @@ dsn_verp(const CONF *c, const char *rcpt, TOKEN_DATA *d, SBUF *err)
 		if ((k = keyring_load(c->token_keys, err)) == NULL) {
 			rc = -2;
 		} else {
-			rc = token_open(k, sbuf_str(tok), (long)(time(NULL) / 86400), c->token_lifetime / 86400000, d,
-					err) == 0 ? 1 : -1;
+			rc = token_open(k, TOKEN_VERP, sbuf_str(tok), (long)(time(NULL) / 86400),
+			                c->token_lifetime / 86400000, d, err) == 0
+			         ? 1
+			         : -1;
 			keyring_free(k);
 		}
 	}
@@ -549,13 +553,40 @@ dsn_forward(const CONF *c, const char *to, const char *data, size_t len, SBUF *e
 }
 
 /*
+ * dsn_may_forward - forward_bounces: 1 to forward to verp->return_path, 0
+ * not (the reason logged), -1 when the tenant directory, needed to check
+ * the return path's domain, could not be read (err).
+ */
+static int
+dsn_may_forward(STORE *s, const TOKEN_DATA *verp, const DSN_REPORT *rep, SBUF *err)
+{
+	SBUF *why = sbuf_new(128), *warn = sbuf_new(64);
+	TSNAP *snap = NULL;
+	int rc = feedback_forward_check(verp, rep, NULL, why);
+
+	/* the directory only when nothing else already says no */
+	if (rc == 1)
+		rc = (snap = store_load(s, err, warn)) == NULL
+		         ? -1
+		         : feedback_forward_check(verp, rep, snap, why);
+	if (rc == 0)
+		msg_warn("dsn: tenant=%s rcpt=%s: not forwarded: %s", verp->tenant, verp->recipient,
+		         sbuf_str(why));
+	tsnap_unref(snap);
+	sbuf_free(warn);
+	sbuf_free(why);
+	return rc;
+}
+
+/*
  * cmd_dsn - one message on stdin, as a pipe(8) command; the optional
  * argument is the envelope recipient (${original_recipient}), which names
  * the tenant and recipient when it is a VERP return path. Exit 0 when its
  * outcomes were applied or it is nothing to apply; 75 (EX_TEMPFAIL) when
  * Redis, the keyring or the forwarding could not be reached, so Postfix
- * keeps the message and retries. Forwarding comes first: a retry may
- * forward twice, but never loses the tenant's copy.
+ * keeps the message and retries. Forwarding (feedback_forward_check says
+ * when) comes first: a retry may forward twice, but never loses the
+ * tenant's copy.
  */
 static int
 cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
@@ -563,10 +594,10 @@ cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
 	size_t len;
 	SBUF *err = sbuf_new(128);
 	char *data = read_all("-", &len, err);
-	DSN_REPORT rep;
+	DSN_REPORT rep = {0};
 	TOKEN_DATA verp;
-	STORE *s;
-	int rc = 0, v;
+	STORE *s = NULL;
+	int rc = 0, v, fwd = 0;
 
 	if (data == NULL) {
 		fprintf(stderr, "tenant-feedback: %s\n", sbuf_str(err));
@@ -576,23 +607,31 @@ cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
 	v = dsn_verp(c, argc > 0 ? argv[0] : NULL, &verp, err);
 	if (v == -2) {
 		msg_warn("dsn: %s; the message is kept for a retry", sbuf_str(err));
-		free(data);
-		sbuf_free(err);
-		return 75;
+		rc = 75;
+		goto out;
 	}
 	if (v == -1) {
 		msg_warn("dsn: recipient <%.200s>: VERP token refused (%s); reading the report without it", argv[0],
 			 sbuf_str(err));
 		sbuf_reset(err);
 	}
-	if (v == 1 && c->forward_bounces && *verp.list && dsn_forward(c, verp.list, data, len, err) < 0) {
-		msg_warn("dsn: tenant=%s: %s; the message is kept for a retry", verp.tenant, sbuf_str(err));
-		free(data);
-		sbuf_free(err);
-		return 75;
-	}
 	dsn_parse(data, len, rules, &rep);
 	s = store_new(c);
+	if (v == 1 && c->forward_bounces) {
+		if ((fwd = dsn_may_forward(s, &verp, &rep, err)) < 0) {
+			msg_warn("dsn: tenant=%s: cannot read the tenant directory to check the "
+			         "return path: %s; the message is kept for a retry",
+			         verp.tenant, sbuf_str(err));
+			rc = 75;
+			goto out;
+		}
+		if (fwd == 1 && dsn_forward(c, verp.return_path, data, len, err) < 0) {
+			msg_warn("dsn: tenant=%s: %s; the message is kept for a retry", verp.tenant,
+			         sbuf_str(err));
+			rc = 75;
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < rep.n; i++) {
 		/* VERP names the tenant and the one recipient for certain; else the queue id finds the
 		   tenant when the original's headers did not come back, and makes a bounce already
@@ -611,15 +650,18 @@ cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
 			rc = 75;
 			break;
 		}
-		msg_info("dsn: tenant=%s rcpt=%s category=%s%s%s", e.tenant ? e.tenant : "-", e.rcpt,
-			 bounce_category_name(rep.r[i].category), v == 1 ? " via=verp" : "",
-			 applied ? "" : " (not applied: no tenant or a repeat)");
+		msg_info("dsn: tenant=%s rcpt=%s category=%s%s%s%s", e.tenant ? e.tenant : "-",
+		         e.rcpt, bounce_category_name(rep.r[i].category), v == 1 ? " via=verp" : "",
+		         fwd == 1 ? " forwarded" : "",
+		         applied ? "" : " (not applied: no tenant or a repeat)");
 		if (v == 1)
 			break; /* one recipient per VERP message */
 	}
 	if (rep.n == 0 && v == 1)
-		msg_info("dsn: tenant=%s rcpt=%s: message to the VERP address is no bounce or report; nothing applied%s",
-			 verp.tenant, verp.recipient, c->forward_bounces && *verp.list ? " (forwarded)" : "");
+		msg_info("dsn: tenant=%s rcpt=%s: message to the VERP address is no bounce or "
+		         "report; nothing applied",
+		         verp.tenant, verp.recipient);
+out:
 	store_free(s);
 	dsn_report_clear(&rep);
 	free(data);

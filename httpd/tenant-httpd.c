@@ -44,7 +44,7 @@
 #include "tm_unsub.h"
 
 #define MAX_BODY 2048
-#define MAX_TOKEN 512
+#define MAX_TOKEN TOKEN_TEXT_MAX
 #define RL_SLOTS 4096
 
 static DAEMON_OPTS opts;

@@ -12,6 +12,7 @@
 #define TM_FEEDBACK_H
 
 #include "tm_conf.h"
+#include "tm_dsn.h"
 #include "tm_provider.h"
 #include "tm_store.h"
 
@@ -33,6 +34,27 @@ STORE_SCRIPT *feedback_script(void);
 
 /* feedback_apply - run one event now; 0 with *applied, or -1 with err */
 int feedback_apply(STORE *s, const CONF *c, const PMAP *pm, const FB_EVENT *e, int *applied, SBUF *err);
+
+struct token_data;
+struct tsnap;
+/*
+ * feedback_forward_check - may a message to a VERP address go on to the
+ * return path its token sealed (forward_bounces)? Only when every rule
+ * holds, so that nobody can make the relay send mail where it chooses:
+ *  - the token is a version-2 VERP token (token_open(TOKEN_VERP) gave
+ *    legacy 0) with a return path;
+ *  - the message is a bounce or a feedback report (DSN, ARF or a plain
+ *    text bounce, with at least one recipient; no auto-reply);
+ *  - the return path is one address: addr_parse() takes it, it is not
+ *    null, and it has none of , ; : < > ( ) [ ] " \ nor white space or
+ *    control characters, so sendmail(1) reads no list, group, route or
+ *    comment in it;
+ *  - its domain belongs to the token's tenant in snap (tenant_domain_owner).
+ * 1 when all hold; 0 with the reason in why. With snap NULL, every rule
+ * but the last: the caller then reads the directory and asks again.
+ */
+int feedback_forward_check(const struct token_data *verp, const DSN_REPORT *rep,
+                           const struct tsnap *snap, SBUF *why);
 
 #define FB_QMAP_FMT "tm:q:%s"	    /* STRING queue id -> tenant */
 #define FB_POS_FMT "tm:fb:pos:%s"   /* STRING inode:offset of a followed log */

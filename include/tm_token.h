@@ -2,12 +2,28 @@
  * NAME
  *	tm_token 3h - sealed tokens (AES-256-GCM) for unsubscribe links and VERP
  * DESCRIPTION
- *	A token is base64url of: version (1 byte), key id (1 byte), a 12-byte
- *	random nonce, the encrypted payload and the 16-byte GCM tag. The
- *	version and key id are authenticated (AAD) but readable, so the right
- *	key can be chosen; the payload (issue day, tenant, recipient, optional
- *	list id) is not readable without the key. Any change to any byte fails
- *	authentication.
+ *	A token is base64url (no padding) of
+ *
+ *	    version 2 (1 byte), purpose (1 byte), key id (1 byte),
+ *	    nonce (12 random bytes), encrypted payload, GCM tag (16 bytes)
+ *
+ *	The version, purpose and key id are readable, so the right key can be
+ *	chosen, and authenticated as the AAD; any change to any byte fails.
+ *	Each purpose seals with its own key, derived from the keyring key with
+ *	HKDF-SHA256 (salt "tenant-milter token v2", info "unsubscribe" or
+ *	"verp"), so a token of one purpose never opens as the other even if
+ *	the header were ignored: a tenant cannot turn the unsubscribe token of
+ *	its own message, which carries text it chose (the list id), into a
+ *	bounce address that forwards mail. The payload is the issue day (4
+ *	bytes, big-endian), then tenant, recipient, list id and return path,
+ *	each a 2-byte big-endian length and its bytes.
+ *
+ *	Version 1 (version, key id, nonce, payload, tag; AAD the first two
+ *	bytes; the keyring key itself; tenant, recipient and list each with a
+ *	1-byte length) is no longer sealed. A version-1 token still opens, for
+ *	either purpose, until token_lifetime ends, with legacy set: its third
+ *	field may be a list id or, for VERP, a return path, so it is only good
+ *	for unsubscribing and attribution, never for forwarding.
  *
  *	A keyring holds numbered keys: the newest key that is not retired
  *	seals; every key that is not retired opens. Rotation adds a key;
@@ -20,8 +36,17 @@
 
 #include "tm_sbuf.h"
 
-#define TOKEN_VERSION 1
-#define TOKEN_FIELD_MAX 255
+#define TOKEN_VERSION 2
+#define TOKEN_VERSION_LEGACY 1
+
+enum token_purpose { TOKEN_UNSUBSCRIBE = 1, TOKEN_VERP = 2 };
+
+/* field limits in bytes; token_seal refuses a longer field, it never cuts one */
+#define TOKEN_TENANT_MAX 63 /* TENANT_NAME_MAX */
+#define TOKEN_ADDR_MAX 384  /* RFC 5321: 64 + 1 + 255, with room for quoting */
+#define TOKEN_LIST_MAX 255
+/* the longest token text token_open reads (every field at its limit) */
+#define TOKEN_TEXT_MAX 1536
 
 typedef struct keyring KEYRING;
 
@@ -39,22 +64,38 @@ int keyring_retire(KEYRING *k, int id);
 KEYRING *keyring_new(void);
 size_t keyring_count(const KEYRING *k);
 
+/*
+ * TOKEN_DATA - what a token seals. To seal, point the strings at the
+ * caller's (NULL reads as ""); token_seal copies them. token_open points
+ * them into d's own storage: valid while d is, and never copy a TOKEN_DATA
+ * by value after opening.
+ */
 typedef struct token_data {
-	long day;	      /* issue day: days since 1970-01-01 */
-	char tenant[64];
-	char recipient[TOKEN_FIELD_MAX + 1];
-	char list[TOKEN_FIELD_MAX + 1]; /* "" if none */
+	long day;                /* issue day: days since 1970-01-01 */
+	const char *tenant;      /* at most TOKEN_TENANT_MAX bytes */
+	const char *recipient;   /* at most TOKEN_ADDR_MAX */
+	const char *list;        /* unsubscribe: the list id or ""; at most TOKEN_LIST_MAX */
+	const char *return_path; /* VERP: the sender to forward to, or ""; TOKEN_ADDR_MAX */
+	int legacy; /* token_open: 1 for a version-1 token (never forward for it), else 0 */
+	char store[TOKEN_TENANT_MAX + 2 * TOKEN_ADDR_MAX + TOKEN_LIST_MAX + 4]; /* token_open's */
 } TOKEN_DATA;
 
-/* token_seal - 0 with the token appended to out, or -1 with err */
-int token_seal(const KEYRING *k, const TOKEN_DATA *d, SBUF *out, SBUF *err);
 /*
- * token_open - 0 with d filled, or -1 with a reason in err: malformed,
- * version mismatch, unknown or retired key, failed authentication
+ * token_seal - a version-2 token of purpose (TOKEN_UNSUBSCRIBE or
+ * TOKEN_VERP) appended to out: 0, or -1 with the reason in err (no live
+ * key, an unknown purpose, a field over its limit, a return path in an
+ * unsubscribe token or a list id in a VERP token, no randomness).
+ */
+int token_seal(const KEYRING *k, int purpose, const TOKEN_DATA *d, SBUF *out, SBUF *err);
+/*
+ * token_open - open a token of purpose: 0 with d filled (d->legacy 1 for a
+ * version-1 token), or -1 with a reason in err: malformed, unknown
+ * version, another purpose, unknown or retired key, failed authentication
  * (forged, tampered, truncated, wrong key) or expired (older than
  * lifetime_days on today).
  */
-int token_open(const KEYRING *k, const char *token, long today, long lifetime_days, TOKEN_DATA *d, SBUF *err);
+int token_open(const KEYRING *k, int purpose, const char *token, long today, long lifetime_days,
+               TOKEN_DATA *d, SBUF *err);
 
 /*
  * token_from_address - the token of "PREFIX+TOKEN@DOMAIN" (a VERP return

@@ -10,10 +10,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "tm_addr.h"
 #include "tm_bounce.h"
 #include "tm_feedback.h"
 #include "tm_keys.h"
 #include "tm_suppress.h"
+#include "tm_tenant.h"
+#include "tm_token.h"
 
 #include "lib/feedback_lua.h" /* feedback_lua[]: lib/feedback.lua as a C string */
 
@@ -84,4 +87,52 @@ feedback_apply(STORE *s, const CONF *c, const PMAP *pm, const FB_EVENT *e, int *
 	*applied = r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[1]->integer == 1;
 	freeReplyObject(r);
 	return 0;
+}
+
+int
+feedback_forward_check(const TOKEN_DATA *verp, const DSN_REPORT *rep, const TSNAP *snap, SBUF *why)
+{
+	const char *rp = verp->return_path ? verp->return_path : "";
+	const TENANT *owner = NULL;
+	ADDR a;
+	SBUF *err;
+	int ok;
+
+	if (verp->legacy) {
+		sbuf_cat(why, "a version-1 token is never forwarded for");
+		return 0;
+	}
+	if (*rp == 0) {
+		sbuf_cat(why, "the token seals no return path");
+		return 0;
+	}
+	if ((rep->kind != DSN_DSN && rep->kind != DSN_ARF && rep->kind != DSN_TEXT) ||
+	    rep->n == 0) {
+		sbuf_cat(why, "the message is no bounce or report");
+		return 0;
+	}
+	for (const char *p = rp; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || strchr(",;:<>()[]\"\\", *p)) {
+			sbuf_printf(why, "the return path <%.200s> is not one plain address", rp);
+			return 0;
+		}
+	err = sbuf_new(64);
+	if (addr_parse(rp, &a, err) < 0 || a.is_null || a.domain == NULL) {
+		sbuf_printf(why, "the return path <%.200s> is not an address: %s", rp,
+		            err->len ? sbuf_str(err) : "null or without a domain");
+		sbuf_free(err);
+		addr_clear(&a);
+		return 0;
+	}
+	sbuf_free(err);
+	ok = 1;
+	if (snap && ((owner = tenant_domain_owner(snap, a.domain, NULL)) == NULL ||
+	             strcmp(owner->name, verp->tenant) != 0)) {
+		sbuf_printf(why, "the return path domain %s belongs to %s%s, not to tenant %s",
+		            a.domain, owner ? "tenant " : "no tenant", owner ? owner->name : "",
+		            verp->tenant);
+		ok = 0;
+	}
+	addr_clear(&a);
+	return ok;
 }

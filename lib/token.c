@@ -3,8 +3,9 @@
  *	token - seal and open tokens with AES-256-GCM (OpenSSL EVP)
  * DESCRIPTION
  *	A file of its own, like digest.c: OpenSSL's headers define a CONF type.
- *	Payload: day (4 bytes, big-endian), then tenant, recipient and list,
- *	each one length byte and its bytes.
+ *	The layouts of versions 2 and 1 are in tm_token.h. The per-purpose
+ *	keys are derived once, when a key is read or made, so sealing costs no
+ *	HKDF; they are wiped with the keyring.
  * SEE ALSO
  *	tm_token.h
  */
@@ -12,7 +13,10 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +29,14 @@
 
 #define TK_NONCE 12
 #define TK_TAG 16
-#define TK_HEAD 2
+#define TK_HEAD 3        /* version, purpose, key id */
+#define TK_HEAD_LEGACY 2 /* version, key id */
+#define TK_KDF_SALT "tenant-milter token v2"
 
 typedef struct {
 	int id;
-	unsigned char key[32];
+	unsigned char key[32]; /* the keyring's; seals nothing since version 2, opens version 1 */
+	unsigned char sub[2][32]; /* HKDF-derived, per purpose (index purpose - 1) */
 	long created;
 	int retired;
 } TKEY;
@@ -60,6 +67,32 @@ size_t
 keyring_count(const KEYRING *k)
 {
 	return k->n;
+}
+
+/* tk_derive - the per-purpose keys of t->key (RFC 5869 HKDF-SHA256); 0, or -1 */
+static int
+tk_derive(TKEY *t)
+{
+	static const char *const info[2] = {"unsubscribe", "verp"};
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	char digest[] = "SHA256", salt[] = TK_KDF_SALT;
+	int ok = kctx != NULL;
+
+	for (int i = 0; i < 2 && ok; i++) {
+		OSSL_PARAM params[] = {
+		    OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+		    OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, t->key, sizeof(t->key)),
+		    OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, salt, strlen(salt)),
+		    OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info[i],
+		                                      strlen(info[i])),
+		    OSSL_PARAM_construct_end(),
+		};
+		ok = EVP_KDF_derive(kctx, t->sub[i], sizeof(t->sub[i]), params) == 1;
+	}
+	EVP_KDF_CTX_free(kctx);
+	EVP_KDF_free(kdf);
+	return ok ? 0 : -1;
 }
 
 static int
@@ -102,6 +135,13 @@ keyring_parse(const char *origin, const char *text, SBUF *errs)
 		memset(&k->k[k->n], 0, sizeof(TKEY));
 		if (tk_hex(hex, k->k[k->n].key, 32) < 0) {
 			sbuf_printf(errs, "%s:%zu: the key must be 64 hexadecimal digits\n", origin, lineno);
+			continue;
+		}
+		if (tk_derive(&k->k[k->n]) < 0) {
+			OPENSSL_cleanse(&k->k[k->n], sizeof(TKEY));
+			sbuf_printf(errs,
+			            "%s:%zu: cannot derive the per-purpose keys (OpenSSL HKDF)\n",
+			            origin, lineno);
 			continue;
 		}
 		for (size_t i = 0; i < k->n; i++)
@@ -160,8 +200,10 @@ keyring_add(KEYRING *k, long created)
 		return -1;
 	k->k = xrealloc(k->k, (k->n + 1) * sizeof(TKEY));
 	memset(&k->k[k->n], 0, sizeof(TKEY));
-	if (RAND_bytes(k->k[k->n].key, 32) != 1)
+	if (RAND_bytes(k->k[k->n].key, 32) != 1 || tk_derive(&k->k[k->n]) < 0) {
+		OPENSSL_cleanse(&k->k[k->n], sizeof(TKEY));
 		return -1;
+	}
 	k->k[k->n].id = id;
 	k->k[k->n++].created = created;
 	return id;
@@ -236,130 +278,231 @@ unb64url(const char *s, unsigned char *out, size_t max)
 	return (long)n;
 }
 
-static int
-tk_put(unsigned char *p, size_t *len, const char *s)
-{
-	size_t n = strlen(s);
+/* tk_field - one field of a payload, with its limit and name for errors */
+typedef struct {
+	const char *name;
+	size_t max;
+} TK_FIELD;
 
-	if (n > TOKEN_FIELD_MAX)
-		return -1;
-	p[(*len)++] = (unsigned char)n;
-	memcpy(p + *len, s, n);
-	*len += n;
-	return 0;
+static const TK_FIELD tk_fields[] = {
+    {"tenant", TOKEN_TENANT_MAX},
+    {"recipient", TOKEN_ADDR_MAX},
+    {"list id", TOKEN_LIST_MAX},
+    {"return path", TOKEN_ADDR_MAX},
+};
+#define TK_NFIELDS (sizeof(tk_fields) / sizeof(tk_fields[0]))
+#define TK_PLAIN_MAX (4 + 2 * TK_NFIELDS + TOKEN_TENANT_MAX + 2 * TOKEN_ADDR_MAX + TOKEN_LIST_MAX)
+#define TK_RAW_MAX (TOKEN_TEXT_MAX / 4 * 3)
+
+/* tk_gcm - AES-256-GCM over in (encrypt: tag out; decrypt: tag checked); 1 if it worked */
+static int
+tk_gcm(int enc, const unsigned char *key, const unsigned char *nonce, const unsigned char *aad,
+       int aadlen, const unsigned char *in, int inlen, unsigned char *out, unsigned char *tag)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int outl = 0, fl = 0, ok;
+
+	if (ctx == NULL)
+		return 0;
+	ok = EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) == 1 &&
+	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, TK_NONCE, NULL) == 1 &&
+	     EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) == 1 &&
+	     EVP_CipherUpdate(ctx, NULL, &outl, aad, aadlen) == 1 &&
+	     EVP_CipherUpdate(ctx, out, &outl, in, inlen) == 1 &&
+	     (enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TK_TAG, tag) == 1) &&
+	     EVP_CipherFinal_ex(ctx, out + outl, &fl) == 1 && outl + fl == inlen &&
+	     (!enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TK_TAG, tag) == 1);
+	EVP_CIPHER_CTX_free(ctx);
+	return ok;
+}
+
+static const char *
+tk_purpose_name(int purpose)
+{
+	return purpose == TOKEN_UNSUBSCRIBE ? "unsubscribe"
+	       : purpose == TOKEN_VERP      ? "VERP"
+	                                    : "unknown";
 }
 
 int
-token_seal(const KEYRING *k, const TOKEN_DATA *d, SBUF *out, SBUF *err)
+token_seal(const KEYRING *k, int purpose, const TOKEN_DATA *d, SBUF *out, SBUF *err)
 {
 	const TKEY *key = tk_sealer(k);
-	unsigned char plain[4 + 3 * (TOKEN_FIELD_MAX + 1)], buf[TK_HEAD + TK_NONCE + sizeof(plain) + TK_TAG];
+	const char *f[TK_NFIELDS] = {d->tenant, d->recipient, d->list, d->return_path};
+	unsigned char plain[TK_PLAIN_MAX], buf[TK_HEAD + TK_NONCE + TK_PLAIN_MAX + TK_TAG];
 	size_t plen = 0;
-	int outl = 0, fl = 0, ok = 0;
-	EVP_CIPHER_CTX *ctx;
+	int ok;
 
 	if (key == NULL) {
 		sbuf_cat(err, "no key to seal with: run tenantctl unsubscribe-key generate");
+		return -1;
+	}
+	if (purpose != TOKEN_UNSUBSCRIBE && purpose != TOKEN_VERP) {
+		sbuf_printf(err, "token purpose %d is unknown", purpose);
+		return -1;
+	}
+	for (size_t i = 0; i < TK_NFIELDS; i++)
+		if (f[i] == NULL)
+			f[i] = "";
+	/* each purpose its own fields: a list id is tenant text, a return path is forwarded to */
+	if (purpose == TOKEN_UNSUBSCRIBE && *f[3]) {
+		sbuf_cat(err, "an unsubscribe token carries no return path");
+		return -1;
+	}
+	if (purpose == TOKEN_VERP && *f[2]) {
+		sbuf_cat(err, "a VERP token carries no list id");
+		return -1;
+	}
+	if (d->day < 0 || d->day > 0xffffffffL) {
+		sbuf_printf(err, "token day %ld is out of range", d->day);
 		return -1;
 	}
 	plain[plen++] = (unsigned char)(d->day >> 24);
 	plain[plen++] = (unsigned char)(d->day >> 16);
 	plain[plen++] = (unsigned char)(d->day >> 8);
 	plain[plen++] = (unsigned char)d->day;
-	if (tk_put(plain, &plen, d->tenant) < 0 || tk_put(plain, &plen, d->recipient) < 0 ||
-	    tk_put(plain, &plen, d->list) < 0) {
-		sbuf_cat(err, "a token field is longer than 255 bytes");
-		return -1;
+	for (size_t i = 0; i < TK_NFIELDS; i++) {
+		size_t n = strlen(f[i]);
+		if (n > tk_fields[i].max) {
+			sbuf_printf(err, "the token %s is %zu bytes, over the limit of %zu",
+			            tk_fields[i].name, n, tk_fields[i].max);
+			OPENSSL_cleanse(plain, sizeof(plain));
+			return -1;
+		}
+		plain[plen++] = (unsigned char)(n >> 8);
+		plain[plen++] = (unsigned char)n;
+		memcpy(plain + plen, f[i], n);
+		plen += n;
 	}
 	buf[0] = TOKEN_VERSION;
-	buf[1] = (unsigned char)key->id;
-	if (RAND_bytes(buf + TK_HEAD, TK_NONCE) != 1 || (ctx = EVP_CIPHER_CTX_new()) == NULL) {
+	buf[1] = (unsigned char)purpose;
+	buf[2] = (unsigned char)key->id;
+	if (RAND_bytes(buf + TK_HEAD, TK_NONCE) != 1) {
+		OPENSSL_cleanse(plain, sizeof(plain));
 		sbuf_cat(err, "no randomness for a nonce");
 		return -1;
 	}
-	ok = EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
-	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, TK_NONCE, NULL) == 1 &&
-	     EVP_EncryptInit_ex(ctx, NULL, NULL, key->key, buf + TK_HEAD) == 1 &&
-	     EVP_EncryptUpdate(ctx, NULL, &outl, buf, TK_HEAD) == 1 &&
-	     EVP_EncryptUpdate(ctx, buf + TK_HEAD + TK_NONCE, &outl, plain, (int)plen) == 1 &&
-	     EVP_EncryptFinal_ex(ctx, buf + TK_HEAD + TK_NONCE + outl, &fl) == 1 &&
-	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TK_TAG, buf + TK_HEAD + TK_NONCE + outl + fl) == 1;
-	EVP_CIPHER_CTX_free(ctx);
+	ok = tk_gcm(1, key->sub[purpose - 1], buf + TK_HEAD, buf, TK_HEAD, plain, (int)plen,
+	            buf + TK_HEAD + TK_NONCE, buf + TK_HEAD + TK_NONCE + plen);
 	OPENSSL_cleanse(plain, sizeof(plain));
 	if (!ok) {
 		sbuf_cat(err, "encryption failed");
 		return -1;
 	}
-	b64url(buf, TK_HEAD + TK_NONCE + (size_t)(outl + fl) + TK_TAG, out);
+	b64url(buf, TK_HEAD + TK_NONCE + plen + TK_TAG, out);
 	return 0;
 }
 
+/* tk_get - field i of a payload (lenbytes: 1 in version 1, 2 in version 2) into d->store at *at */
 static int
-tk_get(const unsigned char *p, size_t len, size_t *pos, char *out, size_t max)
+tk_get(const unsigned char *p, size_t len, size_t *pos, int lenbytes, size_t i, TOKEN_DATA *d,
+       size_t *at, const char **out)
 {
 	size_t n;
 
-	if (*pos >= len || (n = p[*pos]) > len - *pos - 1 || n >= max)
+	if (*pos + (size_t)lenbytes > len)
 		return -1;
-	memcpy(out, p + *pos + 1, n);
-	out[n] = 0;
-	*pos += n + 1;
-	return memchr(out, 0, n) ? -1 : 0;
+	n = lenbytes == 1 ? p[*pos] : (size_t)p[*pos] << 8 | p[*pos + 1];
+	*pos += (size_t)lenbytes;
+	if (n > len - *pos || n > tk_fields[i].max || memchr(p + *pos, 0, n))
+		return -1;
+	memcpy(d->store + *at, p + *pos, n);
+	d->store[*at + n] = 0;
+	*out = d->store + *at;
+	*at += n + 1;
+	*pos += n;
+	return 0;
+}
+
+/* tk_clear - nothing opened: every string "" */
+static void
+tk_clear(TOKEN_DATA *d)
+{
+	OPENSSL_cleanse(d, sizeof(*d));
+	d->tenant = d->recipient = d->list = d->return_path = "";
+}
+
+/* tk_key - the key with this id, or NULL with err */
+static const TKEY *
+tk_key(const KEYRING *k, int id, SBUF *err)
+{
+	const TKEY *key = NULL;
+
+	for (size_t i = 0; i < k->n; i++)
+		if (k->k[i].id == id)
+			key = &k->k[i];
+	if (key == NULL || key->retired) {
+		sbuf_printf(err, "token key %d is %s", id, key ? "retired" : "unknown");
+		return NULL;
+	}
+	return key;
 }
 
 int
-token_open(const KEYRING *k, const char *token, long today, long lifetime_days, TOKEN_DATA *d, SBUF *err)
+token_open(const KEYRING *k, int purpose, const char *token, long today, long lifetime_days,
+           TOKEN_DATA *d, SBUF *err)
 {
-	unsigned char buf[1024], plain[1024];
-	long n = strlen(token) > 1300 ? -1 : unb64url(token, buf, sizeof(buf));
-	const TKEY *key = NULL;
-	size_t clen, pos = 0;
-	int outl = 0, fl = 0, ok;
-	EVP_CIPHER_CTX *ctx;
+	unsigned char buf[TK_RAW_MAX], plain[TK_RAW_MAX];
+	long n = strlen(token) > TOKEN_TEXT_MAX ? -1 : unb64url(token, buf, sizeof(buf));
+	const char **f[TK_NFIELDS] = {&d->tenant, &d->recipient, &d->list, &d->return_path};
+	const TKEY *key;
+	size_t head, clen, pos = 0, at = 0, nf;
+	int v2, lenbytes, ok, bad = 0;
 
-	memset(d, 0, sizeof(*d));
-	if (n < TK_HEAD + TK_NONCE + 4 + 3 + TK_TAG) {
+	tk_clear(d);
+	if (purpose != TOKEN_UNSUBSCRIBE && purpose != TOKEN_VERP) {
+		sbuf_printf(err, "token purpose %d is unknown", purpose);
+		return -1;
+	}
+	if (n < TK_HEAD_LEGACY + TK_NONCE + 4 + 3 + TK_TAG) { /* shorter than any version */
 		sbuf_cat(err, "malformed token");
 		return -1;
 	}
-	if (buf[0] != TOKEN_VERSION) {
+	if (buf[0] != TOKEN_VERSION && buf[0] != TOKEN_VERSION_LEGACY) {
 		sbuf_printf(err, "token version %d is not %d", buf[0], TOKEN_VERSION);
 		return -1;
 	}
-	for (size_t i = 0; i < k->n; i++)
-		if (k->k[i].id == buf[1])
-			key = &k->k[i];
-	if (key == NULL || key->retired) {
-		sbuf_printf(err, "token key %d is %s", buf[1], key ? "retired" : "unknown");
+	v2 = buf[0] == TOKEN_VERSION;
+	head = v2 ? TK_HEAD : TK_HEAD_LEGACY;
+	lenbytes = v2 ? 2 : 1;
+	nf = v2 ? TK_NFIELDS : 3;
+	if ((size_t)n < head + TK_NONCE + 4 + nf * (size_t)lenbytes + TK_TAG) {
+		sbuf_cat(err, "malformed token");
 		return -1;
 	}
-	clen = (size_t)n - TK_HEAD - TK_NONCE - TK_TAG;
-	if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
-		sbuf_cat(err, "out of memory");
+	if (v2 && buf[1] != purpose) {
+		if (buf[1] == TOKEN_UNSUBSCRIBE || buf[1] == TOKEN_VERP)
+			sbuf_printf(err, "%s %s token is no %s token",
+			            buf[1] == TOKEN_UNSUBSCRIBE ? "an" : "a",
+			            tk_purpose_name(buf[1]), tk_purpose_name(purpose));
+		else
+			sbuf_printf(err, "token purpose %d is unknown", buf[1]);
 		return -1;
 	}
-	ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
-	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, TK_NONCE, NULL) == 1 &&
-	     EVP_DecryptInit_ex(ctx, NULL, NULL, key->key, buf + TK_HEAD) == 1 &&
-	     EVP_DecryptUpdate(ctx, NULL, &outl, buf, TK_HEAD) == 1 &&
-	     EVP_DecryptUpdate(ctx, plain, &outl, buf + TK_HEAD + TK_NONCE, (int)clen) == 1 &&
-	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TK_TAG, buf + TK_HEAD + TK_NONCE + clen) == 1 &&
-	     EVP_DecryptFinal_ex(ctx, plain + outl, &fl) == 1;
-	EVP_CIPHER_CTX_free(ctx);
+	if ((key = tk_key(k, buf[head - 1], err)) == NULL)
+		return -1;
+	clen = (size_t)n - head - TK_NONCE - TK_TAG;
+	/* version 1 used the keyring key itself, for both purposes alike */
+	ok = tk_gcm(0, v2 ? key->sub[purpose - 1] : key->key, buf + head, buf, (int)head,
+	            buf + head + TK_NONCE, (int)clen, plain, buf + head + TK_NONCE + clen);
 	if (!ok) {
+		OPENSSL_cleanse(plain, sizeof(plain));
 		sbuf_cat(err, "token failed authentication");
 		return -1;
 	}
-	clen = (size_t)(outl + fl);
 	d->day = (long)plain[0] << 24 | (long)plain[1] << 16 | (long)plain[2] << 8 | plain[3];
+	d->legacy = !v2;
 	pos = 4;
-	if (tk_get(plain, clen, &pos, d->tenant, sizeof(d->tenant)) < 0 ||
-	    tk_get(plain, clen, &pos, d->recipient, sizeof(d->recipient)) < 0 ||
-	    tk_get(plain, clen, &pos, d->list, sizeof(d->list)) < 0 || pos != clen) {
+	for (size_t i = 0; i < nf && !bad; i++)
+		bad = tk_get(plain, clen, &pos, lenbytes, i, d, &at, f[i]) < 0;
+	OPENSSL_cleanse(plain, sizeof(plain));
+	if (bad || pos != clen) {
+		tk_clear(d);
 		sbuf_cat(err, "malformed token payload");
 		return -1;
 	}
 	if (today - d->day > lifetime_days || d->day > today + 1) {
+		tk_clear(d);
 		sbuf_cat(err, "token expired");
 		return -1;
 	}

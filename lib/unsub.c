@@ -71,9 +71,10 @@ unsub_open(const CONF *c, const KEYRING *k, const char *token, TOKEN_DATA *d, SB
 		sbuf_cat(err, "no token keys loaded");
 		return UNSUB_BAD_TOKEN;
 	}
-	return token_open(k, token, (long)(time(NULL) / 86400), c->token_lifetime / 86400000, d, err) == 0
-		       ? 0
-		       : UNSUB_BAD_TOKEN;
+	return token_open(k, TOKEN_UNSUBSCRIBE, token, (long)(time(NULL) / 86400),
+	                  c->token_lifetime / 86400000, d, err) == 0
+	           ? 0
+	           : UNSUB_BAD_TOKEN;
 }
 
 /* the suppression, its source and the counter, once: a repeat changes nothing */

@@ -39,27 +39,27 @@ milter_cb_set_keyring(KEYRING *k)
 	keyring_free(old);
 }
 
-/* mo_seal - seal with the newest key; 0, or -1 with err */
+/* mo_seal - seal a token of purpose with the newest key; 0, or -1 with err */
 static int
-mo_seal(const TOKEN_DATA *d, SBUF *tok, SBUF *err)
+mo_seal(int purpose, const TOKEN_DATA *d, SBUF *tok, SBUF *err)
 {
 	int rc;
 
 	pthread_rwlock_rdlock(&mo_keys_lock);
-	rc = mo_keys ? token_seal(mo_keys, d, tok, err) : (sbuf_cat(err, "no token keys loaded"), -1);
+	rc = mo_keys ? token_seal(mo_keys, purpose, d, tok, err)
+	             : (sbuf_cat(err, "no token keys loaded"), -1);
 	pthread_rwlock_unlock(&mo_keys_lock);
 	return rc;
 }
 
-/* mo_token_data - today, the tenant, the one recipient and an extra field */
+/* mo_token_data - today, the tenant and the one recipient; the strings are borrowed from m */
 static void
-mo_token_data(const MSGCTX *m, const char *extra, TOKEN_DATA *d)
+mo_token_data(const MSGCTX *m, TOKEN_DATA *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->day = (long)(time(NULL) / 86400);
-	snprintf(d->tenant, sizeof(d->tenant), "%s", m->res.tenant->name);
-	snprintf(d->recipient, sizeof(d->recipient), "%s", m->rcpt1);
-	snprintf(d->list, sizeof(d->list), "%s", extra ? extra : "");
+	d->tenant = m->res.tenant->name;
+	d->recipient = m->rcpt1;
 }
 
 /*
@@ -93,10 +93,16 @@ mo_unsub_plan(SMFICTX *ctx, MSGCTX *m)
 	}
 	if (unsub_keep_existing(m->conf->existing_unsubscribe, m->n_lu, m->lu_https, m->n_post, m->post_ok))
 		return SMFIS_CONTINUE;
+	if (strlen(m->rcpt1) > TOKEN_ADDR_MAX) /* no token can name it, and a retry will not help */
+		return cb_refuse(ctx, m, 0, "5.1.3",
+		                 "the recipient address is too long for an unsubscribe link");
 	tok = sbuf_new(128);
 	err = sbuf_new(64);
-	mo_token_data(m, m->list_id, &d);
-	if (mo_seal(&d, tok, err) == 0) {
+	mo_token_data(m, &d);
+	/* milter_cb.c cuts the list id to 200 bytes, under TOKEN_LIST_MAX, as it reads the header
+	 */
+	d.list = m->list_id;
+	if (mo_seal(TOKEN_UNSUBSCRIBE, &d, tok, err) == 0) {
 		SBUF *val = sbuf_new(256);
 		unsub_header(m->conf->unsubscribe_url_host, m->conf->unsubscribe_mailto_domain, sbuf_str(tok), val);
 		m->unsub_value = sbuf_steal(val);
@@ -319,8 +325,9 @@ mo_msg_free(MSGCTX *m)
 /*
  * mo_verp - with return_path_domain set, the envelope sender of a message
  * with one recipient becomes bounce_prefix+TOKEN@return_path_domain. The
- * token seals the tenant and the recipient and, with forward_bounces, the
- * original sender, so tenant-feedback dsn can pass the bounce on. Null
+ * VERP-purpose token seals the tenant and the recipient and, with
+ * forward_bounces, the original sender as its return path, so
+ * tenant-feedback dsn can pass a bounce on. Null
  * senders (bounces themselves) and multi-recipient messages keep theirs.
  */
 sfsistat
@@ -333,16 +340,22 @@ mo_verp(SMFICTX *ctx, MSGCTX *m)
 	if (m->res.tenant == NULL || *m->conf->return_path_domain == 0 || *m->sender == 0 || m->nrcpt != 1 ||
 	    m->rcpt1 == NULL)
 		return SMFIS_CONTINUE;
-	if (m->conf->forward_bounces && strlen(m->sender) > TOKEN_FIELD_MAX) {
-		msg_warn("%s: tenant %s: sender <%.64s...> too long to seal for forward_bounces; envelope sender kept",
-			 m->qid, m->res.tenant->name, m->sender);
+	if (strlen(m->rcpt1) > TOKEN_ADDR_MAX ||
+	    (m->conf->forward_bounces && strlen(m->sender) > TOKEN_ADDR_MAX)) {
+		msg_warn("%s: tenant %s: %s too long to seal (over %d bytes); envelope sender kept",
+		         m->qid, m->res.tenant->name,
+		         strlen(m->rcpt1) > TOKEN_ADDR_MAX ? "recipient" : "sender",
+		         TOKEN_ADDR_MAX);
 		return SMFIS_CONTINUE;
 	}
-	mo_token_data(m, m->conf->forward_bounces ? m->sender : NULL, &d);
+	mo_token_data(m, &d);
+	/* a return path goes into VERP tokens only: tenant-feedback forwards to nothing else */
+	if (m->conf->forward_bounces)
+		d.return_path = m->sender;
 	addr = sbuf_new(256);
 	err = sbuf_new(64);
 	sbuf_printf(addr, "<%s+", m->conf->bounce_prefix);
-	if ((rc = mo_seal(&d, addr, err)) == 0) {
+	if ((rc = mo_seal(TOKEN_VERP, &d, addr, err)) == 0) {
 		sbuf_printf(addr, "@%s>", m->conf->return_path_domain);
 		if (mseam_chgfrom(ctx, sbuf_str(addr)) != MI_SUCCESS) {
 			sbuf_cat(err, "cannot change the envelope sender (does the MTA allow SMFIF_CHGFROM?)");

@@ -159,9 +159,28 @@ log_category(const BRULES *rules, const MAILLOG_REC *rec, SBUF *why)
 	return cat;
 }
 
+/*
+ * log_record - maillog_parse() with the configured syslog names: 1 for a
+ * delivery record. A line of Postfix's delivery agent that is no readable
+ * record (malformed, or a field too long to keep whole) is skipped with a
+ * warning naming where it is, never its text.
+ */
+static int
+log_record(const char *line, size_t n, char *const *names, MAILLOG_REC *rec, const char *path,
+	   const char *unit, long long where)
+{
+	int r = maillog_parse(line, n, (const char *const *)names, rec);
+
+	if (r == MAILLOG_MALFORMED)
+		msg_warn("%s: %s %lld: a Postfix delivery record that is malformed or has an oversized "
+			 "field; skipped",
+			 path, unit, where);
+	return r == MAILLOG_RECORD;
+}
+
 /* cmd_scan - every delivery record of a Postfix log, with its category */
 static int
-cmd_scan(const BRULES *rules, int argc, char **argv)
+cmd_scan(const BRULES *rules, char *const *names, int argc, char **argv)
 {
 	const char *path = NULL;
 	int json = 0;
@@ -191,7 +210,7 @@ cmd_scan(const BRULES *rules, int argc, char **argv)
 	while ((n = getline(&line, &cap, fp)) > 0) {
 		int cat;
 		lines++;
-		if (!maillog_parse(line, (size_t)n, rec))
+		if (!log_record(line, (size_t)n, names, rec, path, "line", (long long)lines))
 			continue;
 		records++;
 		sbuf_reset(why);
@@ -253,13 +272,13 @@ log_event(const BRULES *rules, const MAILLOG_REC *rec, SBUF *why, const char *po
 }
 
 /*
- * follow_stdin - "follow -": records from a pipe (journalctl -f -o cat
+ * follow_stdin - "follow -": records from a pipe (journalctl -f -o short-iso
  * --cursor-file ...). A pipe has no position to store, so each record is
  * applied as it arrives; while Redis is down the record is retried and the
  * pipe waits, so nothing is dropped. Resuming is the feeder's job.
  */
 static int
-follow_stdin(CONF *c, const BRULES *rules, const PMAP *pm)
+follow_stdin(CONF *c, const BRULES *rules, const PMAP *pm, char *const *names)
 {
 	STORE *s = store_new(c);
 	SBUF *err = sbuf_new(128), *why = sbuf_new(64);
@@ -272,7 +291,7 @@ follow_stdin(CONF *c, const BRULES *rules, const PMAP *pm)
 		FB_EVENT e;
 		int applied = 0;
 		lines++;
-		if (!maillog_parse(line, (size_t)n, rec))
+		if (!log_record(line, (size_t)n, names, rec, "-", "line", (long long)lines))
 			continue;
 		sbuf_reset(why);
 		e = log_event(rules, rec, why, "", "");
@@ -293,7 +312,7 @@ follow_stdin(CONF *c, const BRULES *rules, const PMAP *pm)
 }
 
 static int
-cmd_follow(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
+cmd_follow(CONF *c, const BRULES *rules, const PMAP *pm, char *const *names, int argc, char **argv)
 {
 	const char *path = NULL;
 	int from_start = 0, once = 0, rc = 0;
@@ -327,7 +346,7 @@ cmd_follow(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
 		sbuf_free(err);
 		sbuf_free(why);
 		free(rec);
-		return follow_stdin(c, rules, pm);
+		return follow_stdin(c, rules, pm, names);
 	}
 	snprintf(poskey, sizeof(poskey), FB_POS_FMT, path);
 reopen:
@@ -387,7 +406,7 @@ reopen:
 			lines++;
 			batch_lines++;
 			last_was_record = 0;
-			if (!maillog_parse(line, (size_t)n, rec))
+			if (!log_record(line, (size_t)n, names, rec, path, "offset", off - n))
 				continue;
 			sbuf_reset(why);
 			{
@@ -725,6 +744,7 @@ main(int argc, char **argv)
 	SBUF *errs = sbuf_new(256);
 	CONF *c;
 	BRULES *rules;
+	char **names;
 
 	msg_open("tenant-feedback", 1, NULL);
 	msg_set_level(MSG_WARN);
@@ -763,23 +783,25 @@ main(int argc, char **argv)
 		fputs(sbuf_str(errs), stderr);
 		msg_fatal("bounce rules with errors; nothing done");
 	}
+	names = maillog_names_split(c->postfix_syslog_names);
 	if (strcmp(argv[optind], "classify") == 0)
 		rc = cmd_classify(rules, argc - optind - 1, argv + optind + 1);
 	else if (strcmp(argv[optind], "scan") == 0)
-		rc = cmd_scan(rules, argc - optind - 1, argv + optind + 1);
+		rc = cmd_scan(rules, names, argc - optind - 1, argv + optind + 1);
 	else if (strcmp(argv[optind], "unsubscribe") == 0) {
 		msg_set_level(c->log_level);
 		rc = cmd_unsubscribe(c, argc - optind - 1, argv + optind + 1);
 	} else if (strcmp(argv[optind], "follow") == 0 || strcmp(argv[optind], "dsn") == 0) {
 		PMAP *pm = access(c->provider_map, R_OK) == 0 ? pmap_load(c->provider_map, errs) : NULL;
 		msg_set_level(c->log_level);
-		rc = argv[optind][0] == 'f' ? cmd_follow(c, rules, pm, argc - optind - 1, argv + optind + 1)
+		rc = argv[optind][0] == 'f' ? cmd_follow(c, rules, pm, names, argc - optind - 1, argv + optind + 1)
 					    : cmd_dsn(c, rules, pm, argc - optind - 1, argv + optind + 1);
 		pmap_free(pm);
 	}
 	else
 		usage();
 	brules_free(rules);
+	maillog_names_free(names);
 	conf_unref(c);
 	sbuf_free(errs);
 	return rc;

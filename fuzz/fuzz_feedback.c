@@ -44,9 +44,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		MAILLOG_REC r;
-		if (maillog_parse(p, len, &r) == 1 && (strnlen(r.rcpt, sizeof(r.rcpt)) == sizeof(r.rcpt) ||
-						       strnlen(r.text, sizeof(r.text)) == sizeof(r.text) ||
-						       strnlen(r.qid, sizeof(r.qid)) == sizeof(r.qid)))
+		static const char *const any[] = {"*", NULL}; /* every tag with a '/' */
+		int rc = maillog_parse(p, len, NULL, &r);
+		if (rc < MAILLOG_MALFORMED || rc > MAILLOG_RECORD)
+			__builtin_trap();
+		if (rc == MAILLOG_RECORD && (strnlen(r.rcpt, sizeof(r.rcpt)) == sizeof(r.rcpt) ||
+					     strnlen(r.text, sizeof(r.text)) == sizeof(r.text) ||
+					     strnlen(r.qid, sizeof(r.qid)) == sizeof(r.qid) || *r.rcpt == 0 ||
+					     r.status < ML_SENT || r.status > ML_EXPIRED))
+			__builtin_trap();
+		/* a wider pattern list can only admit more lines, never read one differently */
+		if (rc == MAILLOG_RECORD && maillog_parse(p, len, any, &r) != MAILLOG_RECORD)
 			__builtin_trap();
 		p += len + 1;
 	}

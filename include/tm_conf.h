@@ -66,6 +66,7 @@ typedef struct conf {
 	long soft_bounce_limit;	 /* N soft bounces in a row */
 	long soft_bounce_window; /* ms */
 	long queue_map_ttl;	 /* ms */
+	char *postfix_syslog_names; /* Postfix's log tags, fnmatch(3): maillog_names_split() */
 
 	/* sealed tokens (unsubscribe links, VERP) */
 	char *token_keys;

@@ -87,6 +87,8 @@ static const CONF_DEF conf_table[] = {
     {"soft_bounce_limit", CT_INT, "3", O(soft_bounce_limit), 1, 100},
     {"soft_bounce_window", CT_TIME, "14d", O(soft_bounce_window), 3600000, 2000000000L, NULL, "s"},
     {"queue_map_ttl", CT_TIME, "7d", O(queue_map_ttl), 3600000, 2000000000L, NULL, "s"},
+    /* a list: fnmatch(3) patterns split at white space and commas by maillog_names_split() */
+    {"postfix_syslog_names", CT_STR, "postfix*/*", O(postfix_syslog_names)},
     {"token_keys", CT_STR, SYSCONFDIR "/tenant-milter/token.keys", O(token_keys)},
     {"token_lifetime", CT_TIME, "365d", O(token_lifetime), 86400000, 400000000000L, NULL, "s"},
     {"unsubscribe_url_host", CT_STR, "", O(unsubscribe_url_host)},

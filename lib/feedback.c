@@ -39,6 +39,9 @@ feedback_argv(const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **arg
 
 	if (supp_key(e->rcpt ? e->rcpt : "", key, err) < 0)
 		sbuf_reset(key);
+	/* a key too long for buf[1] is dropped, never cut: cut, it could name another */
+	if (sbuf_len(key) + sizeof(FB_SEEN_FMT) + (e->qid ? strlen(e->qid) : 1) >= 384)
+		sbuf_reset(key);
 	at = strrchr(sbuf_str(key), '@');
 	gmtime_r(&now, &tm);
 	argv[n++] = "EVALSHA";

@@ -2,7 +2,8 @@
  * check_bounce - the shipped rules and their precedence, status and code
  * extraction, every bounce fixture in tests/fixtures/bounce, and hostile
  * input (garbage, 10 MB, deep nesting, missing boundaries) without a crash;
- * and the BOUNCE_MATCH_MAX cap on the text the rules see.
+ * and the BOUNCE_MATCH_MAX cap on the text the rules see. Postfix log
+ * records: check_maillog.
  */
 #include "config.h"
 
@@ -13,7 +14,6 @@
 
 #include "tm_bounce.h"
 #include "tm_dsn.h"
-#include "tm_maillog.h"
 #define SUITE_NAME "bounce"
 #define SUITE_MORE
 #include "check_main.h"
@@ -214,73 +214,6 @@ START_TEST(hostile_input)
 }
 END_TEST
 
-static const struct {
-	const char *line, *service, *qid, *rcpt, *dsn, *text;
-	int status;
-} logs[] = {
-    {"Nov 23 12:51:37 relay postfix/smtp[9096]: 13FB81044DF: to=<a@acme.example>, relay=127.0.0.1[127.0.0.1]:33652, "
-     "delay=0.07, delays=0/0.06/0.01/0, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
-     "postfix/smtp", "13FB81044DF", "a@acme.example", "2.0.0", "250 2.0.0 Ok", ML_SENT},
-    {"2026-11-23T12:51:37.123456+00:00 relay postfix-out-acme/smtp[9084]: F38F21044DD: to=<x@dest.example>, "
-     "orig_to=<X@Dest.example>, relay=mx.dest.example[192.0.2.5]:25, delay=1.2, delays=0.03/0.05/0/1, dsn=5.1.1, "
-     "status=bounced (host mx.dest.example[192.0.2.5] said: 550 5.1.1 <x@dest.example>: User unknown (in reply to "
-     "RCPT TO command))",
-     "postfix-out-acme/smtp", "F38F21044DD", "x@dest.example", "5.1.1",
-     "host mx.dest.example[192.0.2.5] said: 550 5.1.1 <x@dest.example>: User unknown (in reply to RCPT TO command)",
-     ML_BOUNCED},
-    {"Nov 23 12:00:01 relay postfix/smtp[1]: 4A: to=<d@dest.example>, relay=none, delay=30, delays=0/0/30/0, "
-     "dsn=4.4.1, status=deferred (connect to mx.dest.example[192.0.2.5]:25: Connection timed out)\n",
-     "postfix/smtp", "4A", "d@dest.example", "4.4.1", "connect to mx.dest.example[192.0.2.5]:25: Connection timed out",
-     ML_DEFERRED},
-    {"Nov 23 12:00:01 relay postfix/qmgr[2]: 4B: to=<e@dest.example>, relay=none, delay=432000, "
-     "delays=432000/0/0/0, dsn=4.4.1, status=expired, returned to sender",
-     "postfix/qmgr", "4B", "e@dest.example", "4.4.1", "", ML_EXPIRED},
-};
-
-START_TEST(log_lines)
-{
-	MAILLOG_REC r;
-
-	ck_assert_int_eq(maillog_parse(logs[_i].line, strlen(logs[_i].line), &r), 1);
-	ck_assert_str_eq(r.service, logs[_i].service);
-	ck_assert_str_eq(r.qid, logs[_i].qid);
-	ck_assert_str_eq(r.rcpt, logs[_i].rcpt);
-	ck_assert_str_eq(r.dsn, logs[_i].dsn);
-	ck_assert_str_eq(r.text, logs[_i].text);
-	ck_assert_int_eq(r.status, logs[_i].status);
-}
-END_TEST
-
-START_TEST(log_other_lines)
-{
-	static const char *const other[] = {
-	    "Nov 23 12:51:31 relay postfix/smtpd[8884]: connect from unknown[127.0.0.1]",
-	    "Nov 23 12:51:37 relay postfix/qmgr[1]: 13FB81044DF: removed",
-	    "Nov 23 12:51:37 relay postfix/cleanup[2]: 13FB81044DF: message-id=<x@y>",
-	    "Nov 23 12:51:37 relay postfix/smtp[3]: 13FB81044DF: to=<a@b>, status=weird (x)",
-	    "Nov 23 12:51:37 relay postfix/smtp[3]: 13FB81044DF: to=<a@b",
-	    "Nov 23 12:51:37 relay kernel[0]: 13FB81044DF: to=<a@b>, status=sent (x)",
-	    "",
-	    "garbage \x01\x02 [123]: ",
-	};
-	MAILLOG_REC r;
-	char longline[8192];
-	size_t pre;
-
-	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
-		ck_assert_msg(maillog_parse(other[i], strlen(other[i]), &r) == 0, "%s", other[i]);
-	/* a huge reply is cut to the buffer, never overrun: "(" 7915 x's ")", every byte set */
-	snprintf(longline, sizeof(longline), "Nov 23 relay postfix/smtp[3]: 5C: to=<a@b.example>, dsn=5.0.0, status=bounced (");
-	pre = strlen(longline);
-	memset(longline + pre, 'x', 8000 - pre);
-	memcpy(longline + 8000, ")", 2);
-	ck_assert_uint_eq(strlen(longline), 8001);
-	ck_assert_int_eq(maillog_parse(longline, strlen(longline), &r), 1);
-	ck_assert_uint_eq(strlen(r.text), sizeof(r.text) - 1);
-	ck_assert_uint_eq(strspn(r.text, "x"), sizeof(r.text) - 1);
-}
-END_TEST
-
 /* several recipients in one report, nested in a gateway's multipart/mixed */
 START_TEST(two_recipients_nested)
 {
@@ -315,21 +248,11 @@ START_TEST(fuzz_regressions)
 		size_t len;
 		char *data;
 		DSN_REPORT r;
-		MAILLOG_REC rec;
 		if (e->d_name[0] == '.')
 			continue;
 		data = slurp_in("fuzz", e->d_name, &len);
-		dsn_parse(data, len, rules, &r);
+		dsn_parse(data, len, rules, &r); /* its lines as log records: check_maillog */
 		dsn_report_clear(&r);
-		for (char *p = data, *end = data + len; p < end;) {
-			char *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			char *line = malloc(l ? l : 1); /* not NUL-terminated, exactly as long as the line */
-			memcpy(line, p, l);
-			maillog_parse(line, l, &rec);
-			free(line);
-			p += l + 1;
-		}
 		free(data);
 		n++;
 	}
@@ -494,8 +417,6 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, rule_errors_and_extraction);
 	tcase_add_loop_test(tc, fixture_files, 0, sizeof(fixtures) / sizeof(fixtures[0]));
 	tcase_add_test(tc, hostile_input);
-	tcase_add_loop_test(tc, log_lines, 0, sizeof(logs) / sizeof(logs[0]));
-	tcase_add_test(tc, log_other_lines);
 	tcase_add_test(tc, fuzz_regressions);
 	tcase_add_test(tc, two_recipients_nested);
 }

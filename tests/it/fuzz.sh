@@ -1,8 +1,10 @@
 #!/bin/bash
-# A short libFuzzer run (fuzz/run, clang with ASan and UBSan) over the DSN/ARF
-# parser and the Postfix log-line parser, seeded with the bounce fixtures.
-# Longer runs: fuzz/run 3600. Inputs that once crashed are replayed by
-# check_bounce from tests/fixtures/fuzz.
+# A short libFuzzer run (fuzz/run, clang with ASan and UBSan), half each: the
+# DSN/ARF and Postfix log-line parsers (fuzz_feedback, seeded with the bounce
+# fixtures), and hostile client text in our and Postfix's log lines, which
+# must never read as a delivery record (fuzz_logline). Longer runs:
+# fuzz/run 3600. Inputs that once crashed are replayed by check_bounce and
+# check_maillog from tests/fixtures/fuzz.
 . "$top_srcdir/tests/lib/assert.sh"
 out=$(FUZZ_OUT="$top_builddir/fuzz/out" "$top_srcdir/fuzz/run" "${FUZZ_SECONDS:-30}" 2>&1)
 rc=$?

@@ -268,6 +268,7 @@ static FB_EVENT
 log_event(const BRULES *rules, const MAILLOG_REC *rec, SBUF *why, const char *pos_key, const char *pos)
 {
 	return (FB_EVENT){.qid = rec->qid, .category = log_category(rules, rec, why), .rcpt = rec->rcpt,
+			  .orig_rcpt = *rec->orig_rcpt ? rec->orig_rcpt : NULL,
 			  .transport = rec->service, .final = rec->status != ML_DEFERRED, .pos_key = pos_key, .pos = pos};
 }
 
@@ -295,7 +296,7 @@ follow_stdin(CONF *c, const BRULES *rules, const PMAP *pm, char *const *names)
 			continue;
 		sbuf_reset(why);
 		e = log_event(rules, rec, why, "", "");
-		while (!stop_following && feedback_apply(s, c, pm, &e, &applied, err) < 0) {
+		while (!stop_following && feedback_apply(s, c, pm, &e, &applied, NULL, err) < 0) {
 			msg_warn("%s; retrying this record", sbuf_str(err));
 			sbuf_reset(err);
 			sleep(1);
@@ -411,8 +412,8 @@ reopen:
 			sbuf_reset(why);
 			{
 				FB_EVENT e = log_event(rules, rec, why, poskey, posval);
-				const char *av[24];
-				char buf[8][384];
+				const char *av[FB_ARGV_MAX];
+				char buf[FB_BUF_MAX][384];
 				int ac;
 				snprintf(posval, sizeof(posval), "%llu:%lld", ino, off);
 				ac = feedback_argv(c, pm, &e, av, buf);
@@ -616,6 +617,7 @@ cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
 	DSN_REPORT rep = {0};
 	TOKEN_DATA verp;
 	STORE *s = NULL;
+	SBUF *why_not = sbuf_new(64);
 	int rc = 0, v, fwd = 0;
 
 	if (data == NULL) {
@@ -652,27 +654,32 @@ cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
 		}
 	}
 	for (size_t i = 0; i < rep.n; i++) {
-		/* VERP names the tenant and the one recipient for certain; else the queue id finds the
-		   tenant when the original's headers did not come back, and makes a bounce already
-		   counted from the log count once */
-		FB_EVENT e = {.tenant = v == 1 ? verp.tenant : rep.tenant,
+		/* who the report is about: a VERP token that opened names the tenant and the one
+		   recipient for certain. Otherwise only a queue id of ours that tenant-milter recorded
+		   for this very recipient does (the reporter's own, as in our own bounces, or one in
+		   the returned original's Received fields); the X-Tenant of a returned original is
+		   the sender's say-so and is never used */
+		FB_EVENT e = {.tenant = v == 1 ? verp.tenant : NULL,
 			      .qid = rep.queue_id ? rep.queue_id : "",
+			      .qids = (const char *const *)rep.qids,
+			      .nqids = v == 1 ? 0 : rep.nqids,
 			      .category = rep.r[i].category,
 			      .rcpt = v == 1 ? verp.recipient : rep.r[i].recipient,
 			      .transport = "",
 			      .final = 1};
 		int applied = 0;
+		sbuf_reset(why_not);
 		if (rep.r[i].category == BC_AUTOREPLY || rep.r[i].category == BC_NONE)
 			continue;
-		if (feedback_apply(s, c, pm, &e, &applied, err) < 0) {
+		if (feedback_apply(s, c, pm, &e, &applied, why_not, err) < 0) {
 			fprintf(stderr, "tenant-feedback: %s\n", sbuf_str(err));
 			rc = 75;
 			break;
 		}
-		msg_info("dsn: tenant=%s rcpt=%s category=%s%s%s%s", e.tenant ? e.tenant : "-",
+		msg_info("dsn: tenant=%s rcpt=%s category=%s%s%s%s%s%s", e.tenant ? e.tenant : "-",
 		         e.rcpt, bounce_category_name(rep.r[i].category), v == 1 ? " via=verp" : "",
-		         fwd == 1 ? " forwarded" : "",
-		         applied ? "" : " (not applied: no tenant or a repeat)");
+		         fwd == 1 ? " forwarded" : "", applied ? "" : " (not applied: ",
+		         applied ? "" : sbuf_str(why_not), applied ? "" : ")");
 		if (v == 1)
 			break; /* one recipient per VERP message */
 	}
@@ -685,6 +692,7 @@ out:
 	dsn_report_clear(&rep);
 	free(data);
 	sbuf_free(err);
+	sbuf_free(why_not);
 	return rc;
 }
 

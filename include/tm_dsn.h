@@ -19,6 +19,8 @@
 
 enum dsn_kind { DSN_NONE, DSN_DSN, DSN_ARF, DSN_TEXT, DSN_AUTOREPLY };
 
+#define DSN_MAX_QIDS 4
+
 typedef struct {
 	char *recipient;
 	char status[16]; /* "5.1.1"; "" if unknown */
@@ -35,6 +37,8 @@ typedef struct {
 	char *tenant;	     /* X-Tenant of the returned original */
 	char *message_id;    /* Message-ID of the returned original */
 	char *queue_id;	     /* X-Postfix-Queue-ID of the reporting MTA, if it is Postfix */
+	char *qids[DSN_MAX_QIDS]; /* "(Postfix) ... id QID" of the returned original's Received fields */
+	size_t nqids;
 	DSN_RCPT *r;
 	size_t n;
 } DSN_REPORT;

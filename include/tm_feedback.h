@@ -16,24 +16,35 @@
 #include "tm_provider.h"
 #include "tm_store.h"
 
+#define FB_MAX_QIDS 4 /* queue ids of ours a report may name (its own, the returned Received lines) */
+
 typedef struct {
-	const char *tenant;	/* NULL: look up the queue id */
-	const char *qid;	/* "" if unknown */
+	const char *tenant;	/* a VERP token's (validated); NULL: the recorded queue ids decide */
+	const char *qid;	/* the reporter's queue id (the dedup key), "" if unknown */
+	const char *const *qids; /* further candidate queue ids of ours, nqids of them */
+	size_t nqids;
 	int category;		/* BC_* */
-	const char *rcpt;	/* as reported */
+	const char *rcpt;	/* as reported (to=, Final-Recipient) */
+	const char *orig_rcpt;	/* orig_to=, Original-Recipient, or NULL */
 	const char *transport;	/* "postfix-out-acme/smtp", or "" */
 	int final;		/* a bounce or report (1), or a deferral (0) */
 	const char *pos_key;	/* "" or the position key */
 	const char *pos;	/* the position after this outcome, or "" */
 } FB_EVENT;
 
-/* feedback_argv - the EVALSHA argv of one event (17 strings into argv, storage in buf) */
+#define FB_ARGV_MAX (23 + FB_MAX_QIDS)
+#define FB_BUF_MAX (10 + FB_MAX_QIDS)
+/* feedback_argv - the EVALSHA argv of one event (at most FB_ARGV_MAX strings, storage in buf) */
 int feedback_argv(const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **argv, char buf[][384]);
 /* feedback_script - lib/feedback.lua, for SCRIPT LOAD before pipelined batches */
 STORE_SCRIPT *feedback_script(void);
 
-/* feedback_apply - run one event now; 0 with *applied, or -1 with err */
-int feedback_apply(STORE *s, const CONF *c, const PMAP *pm, const FB_EVENT *e, int *applied, SBUF *err);
+/*
+ * feedback_apply - run one event now; 0 with *applied (and, when not
+ * applied, why in why_not if given), or -1 with err
+ */
+int feedback_apply(STORE *s, const CONF *c, const PMAP *pm, const FB_EVENT *e, int *applied, SBUF *why_not,
+		   SBUF *err);
 
 struct token_data;
 struct tsnap;
@@ -56,7 +67,7 @@ struct tsnap;
 int feedback_forward_check(const struct token_data *verp, const DSN_REPORT *rep,
                            const struct tsnap *snap, SBUF *why);
 
-#define FB_QMAP_FMT "tm:q:%s"	    /* STRING queue id -> tenant */
+#define FB_QMAP_FMT "tm:qid:%s"   /* HASH queue id -> tenant, and r:KEY for each accepted recipient */
 #define FB_POS_FMT "tm:fb:pos:%s"   /* STRING inode:offset of a followed log */
 #define FB_SEEN_FMT "tm:fb:seen:%s:%s" /* STRING: this queue id's recipient was counted */
 

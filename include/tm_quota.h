@@ -66,12 +66,14 @@ void quota_res_clear(QUOTA_RES *res);
  * quota_settle - commit (accepted, counted) or release (given back) the
  * members of one message. today is the tenant-local date for the counters;
  * rate_interval_us refunds the rate on release (0: none). A commit with a
- * queue id also records tm:q:QID -> tenant for map_ttl_s (tenant-feedback).
+ * queue id also records, for map_ttl_s, which tenant the queue id is and
+ * which recipient keys (rkeys, n of them, or NULL) it was accepted for:
+ * tenant-feedback applies a report only to a recipient recorded there.
  * 0 or -1 with err.
  */
 int quota_settle(STORE *s, const char *tenant, const char *today, int commit,
-		 long rate_interval_us, const char *qid, long map_ttl_s, char *const *members, size_t n,
-		 SBUF *err);
+		 long rate_interval_us, const char *qid, long map_ttl_s, char *const *members,
+		 char *const *rkeys, size_t n, SBUF *err);
 
 /*
  * quota_reply - the reply text a client sees for a refusal, e.g.

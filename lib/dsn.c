@@ -64,6 +64,8 @@ dsn_report_clear(DSN_REPORT *r)
 	free(r->tenant);
 	free(r->message_id);
 	free(r->queue_id);
+	for (size_t i = 0; i < r->nqids; i++)
+		free(r->qids[i]);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -283,6 +285,30 @@ dsn_feedback_fields(WALK *w, const char *body)
 	fields_clear(&f);
 }
 
+/*
+ * dsn_received_qid - the queue id a Postfix names in a Received field of the
+ * returned original ("by relay.example (Postfix) with ESMTP id 4F2A1C0;").
+ * These are only candidates: a report changes state only when one of them
+ * was recorded by tenant-milter for the reported recipient.
+ */
+static void
+dsn_received_qid(DSN_REPORT *out, const char *v)
+{
+	const char *p, *e;
+
+	if (out->nqids >= DSN_MAX_QIDS || strstr(v, "(Postfix)") == NULL || (p = strstr(v, " id ")) == NULL)
+		return;
+	p += 4;
+	for (e = p; isalnum((unsigned char)*e); e++)
+		;
+	if (e - p < 6 || e - p > 20 || (*e && *e != ';' && !isspace((unsigned char)*e)))
+		return;
+	for (size_t i = 0; i < out->nqids; i++)
+		if (strlen(out->qids[i]) == (size_t)(e - p) && memcmp(out->qids[i], p, (size_t)(e - p)) == 0)
+			return;
+	out->qids[out->nqids++] = xstrndup(p, (size_t)(e - p));
+}
+
 /* dsn_original_headers - X-Tenant, Message-ID and To of the returned message */
 static void
 dsn_original_headers(WALK *w, const char *body)
@@ -297,6 +323,9 @@ dsn_original_headers(WALK *w, const char *body)
 			w->out->message_id = xstrdup(v);
 		if ((v = fields_get(&f, "To")) && w->to == NULL)
 			w->to = xstrdup(v);
+		for (int i = 0; i < f.n; i++)
+			if (strcasecmp(f.name[i], "Received") == 0)
+				dsn_received_qid(w->out, f.value[i]);
 	}
 	fields_clear(&f);
 }
@@ -349,6 +378,13 @@ dsn_walk(WALK *w, GMimeObject *obj, int depth)
 				w->out->message_id = xstrdup(v);
 			if ((v = g_mime_object_get_header(mo, "To")) && w->to == NULL)
 				w->to = xstrdup(v);
+			GMimeHeaderList *hl = g_mime_object_get_header_list(mo);
+			for (int i = 0; hl && i < g_mime_header_list_get_count(hl) && i < 200; i++) {
+				GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+				if (h && g_mime_header_get_name(h) && strcasecmp(g_mime_header_get_name(h), "Received") == 0 &&
+				    g_mime_header_get_value(h))
+					dsn_received_qid(w->out, g_mime_header_get_value(h));
+			}
 		}
 		return; /* the original's own parts are not the report */
 	}

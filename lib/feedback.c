@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -28,66 +29,101 @@ feedback_script(void)
 	return &fb_script;
 }
 
+/* fb_key - the suppression key of a reported address into key; "" when there is none or it is too long */
+static void
+fb_key(const char *addr, size_t room, SBUF *key)
+{
+	SBUF *err = sbuf_new(32);
+
+	sbuf_reset(key);
+	if (addr == NULL || supp_key(addr, key, err) < 0 || sbuf_len(key) >= room)
+		sbuf_reset(key); /* a key too long for its buffer is dropped, never cut: cut, it could name another */
+	sbuf_free(err);
+}
+
 int
 feedback_argv(const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **argv, char buf[][384])
 {
-	SBUF *key = sbuf_new(64), *err = sbuf_new(32);
-	const char *at;
+	SBUF *key = sbuf_new(64), *okey = sbuf_new(64);
+	const char *at, *tenant = e->tenant;
+	char day[16];
+	const char *qid = e->qid && *e->qid ? e->qid : NULL;
 	time_t now = time(NULL);
 	struct tm tm;
-	int n = 0;
+	int n = 0, nkeys = 4, b = 0;
 
-	if (supp_key(e->rcpt ? e->rcpt : "", key, err) < 0)
-		sbuf_reset(key);
-	/* a key too long for buf[1] is dropped, never cut: cut, it could name another */
-	if (sbuf_len(key) + sizeof(FB_SEEN_FMT) + (e->qid ? strlen(e->qid) : 1) >= 384)
-		sbuf_reset(key);
+	/* a tenant name builds keys: only a valid one, else the report is unattributed */
+	if (tenant && !tenant_name_valid(tenant))
+		tenant = NULL;
+	fb_key(e->rcpt, 384 - sizeof(FB_SEEN_FMT) - (qid ? strlen(qid) : 1), key);
+	fb_key(e->orig_rcpt, 384, okey);
 	at = strrchr(sbuf_str(key), '@');
 	gmtime_r(&now, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
 	argv[n++] = "EVALSHA";
 	argv[n++] = store_script_sha(&fb_script);
-	argv[n++] = "4";
-	snprintf(buf[0], 384, FB_QMAP_FMT, e->qid && *e->qid ? e->qid : "-");
-	argv[n++] = e->tenant || !e->qid || !*e->qid ? "" : buf[0];
+	argv[n++] = NULL; /* the key count, below */
 	argv[n++] = e->pos_key ? e->pos_key : "";
 	argv[n++] = KEY_SUPP_GLOBAL;
-	snprintf(buf[1], 384, FB_SEEN_FMT, e->qid && *e->qid ? e->qid : "-", sbuf_str(key));
-	argv[n++] = e->qid && *e->qid && e->final ? buf[1] : "";
-	argv[n++] = e->tenant ? e->tenant : "";
+	snprintf(buf[b], 384, FB_SEEN_FMT, qid ? qid : "-", sbuf_str(key));
+	argv[n++] = qid && e->final && key->len ? buf[b] : "";
+	b++;
+	snprintf(buf[b], 384, KEY_STATS_FMT, day);
+	argv[n++] = buf[b++];
+	if (e->tenant == NULL) { /* the queue ids that may name the tenant and recipient */
+		const char *cand[FB_MAX_QIDS + 1];
+		size_t nc = 0;
+		if (qid)
+			cand[nc++] = qid;
+		for (size_t i = 0; i < e->nqids && nc <= FB_MAX_QIDS; i++)
+			if (e->qids[i] && *e->qids[i] && strlen(e->qids[i]) < 64)
+				cand[nc++] = e->qids[i];
+		for (size_t i = 0; i < nc; i++) {
+			snprintf(buf[b], 384, FB_QMAP_FMT, cand[i]);
+			argv[n++] = buf[b++];
+			nkeys++;
+		}
+	}
+	snprintf(buf[b], 384, "%d", nkeys);
+	argv[2] = buf[b++];
+	argv[n++] = tenant ? tenant : "";
 	argv[n++] = bounce_category_name(e->category);
-	snprintf(buf[2], 384, "%s", sbuf_str(key));
-	argv[n++] = buf[2];
+	snprintf(buf[b], 384, "%s", sbuf_str(key));
+	argv[n++] = buf[b++];
 	argv[n++] = at && pm ? pmap_lookup(pm, at + 1) : at ? "other" : "";
 	argv[n++] = e->transport ? e->transport : "";
-	strftime(buf[3], 384, "%Y-%m-%d", &tm);
-	argv[n++] = buf[3];
+	snprintf(buf[b], 384, "%s", day);
+	argv[n++] = buf[b++];
 	argv[n++] = e->pos ? e->pos : "";
 	argv[n++] = c->hard_bounce_scope == 1 ? "global" : "tenant";
-	snprintf(buf[4], 384, "%ld", c->soft_bounce_limit);
-	argv[n++] = buf[4];
-	snprintf(buf[5], 384, "%ld", c->soft_bounce_window / 1000);
-	argv[n++] = buf[5];
-	snprintf(buf[6], 384, "%ld", 400L * 86400);
-	argv[n++] = buf[6];
-	snprintf(buf[7], 384, "%ld", c->queue_map_ttl / 1000);
-	argv[n++] = buf[7];
+	snprintf(buf[b], 384, "%ld", c->soft_bounce_limit);
+	argv[n++] = buf[b++];
+	snprintf(buf[b], 384, "%ld", c->soft_bounce_window / 1000);
+	argv[n++] = buf[b++];
+	argv[n++] = "34560000"; /* the counters' 400 days */
+	snprintf(buf[b], 384, "%ld", c->queue_map_ttl / 1000);
+	argv[n++] = buf[b++];
 	argv[n++] = e->final ? "1" : "0";
+	snprintf(buf[b], 384, "%s", sbuf_str(okey));
+	argv[n++] = buf[b++];
 	sbuf_free(key);
-	sbuf_free(err);
+	sbuf_free(okey);
 	return n;
 }
 
 int
-feedback_apply(STORE *s, const CONF *c, const PMAP *pm, const FB_EVENT *e, int *applied, SBUF *err)
+feedback_apply(STORE *s, const CONF *c, const PMAP *pm, const FB_EVENT *e, int *applied, SBUF *why_not, SBUF *err)
 {
-	const char *argv[24];
-	char buf[8][384];
-	int n = feedback_argv(c, pm, e, argv, buf);
-	redisReply *r = store_eval(s, &fb_script, 4, argv + 3, n - 7, argv + 7, err);
+	const char *argv[FB_ARGV_MAX];
+	char buf[FB_BUF_MAX][384];
+	int n = feedback_argv(c, pm, e, argv, buf), nkeys = atoi(argv[2]);
+	redisReply *r = store_eval(s, &fb_script, nkeys, argv + 3, n - 3 - nkeys, argv + 3 + nkeys, err);
 
 	if (r == NULL)
 		return -1;
-	*applied = r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[1]->integer == 1;
+	*applied = r->type == REDIS_REPLY_ARRAY && r->elements == 3 && r->element[1]->integer == 1;
+	if (why_not && r->type == REDIS_REPLY_ARRAY && r->elements == 3 && r->element[2]->str)
+		sbuf_cat(why_not, r->element[2]->str);
 	freeReplyObject(r);
 	return 0;
 }

@@ -2,33 +2,70 @@
 -- reputation counters, atomically with the reader's position, so a restart
 -- neither loses nor double-counts. Run with EVALSHA by lib/feedback.c.
 --
--- KEYS[1] the queue-id map key (tm:q:QID), or "" when the tenant is given
--- KEYS[2] the position key, or ""
--- KEYS[3] the global suppression list (tm:supp)
--- KEYS[4] the dedup key (tm:fb:seen:QID:RCPT), or ""
--- ARGV: tenant (or "" to look up KEYS[1]), category, recipient key, provider,
+-- Who may change state: an outcome names its tenant only when a VERP token
+-- opened (the caller passes the tenant and the token's recipient), or when a
+-- queue id that tenant-milter recorded lists this very recipient (the
+-- commit call of lib/quota.lua writes tm:qid:QID). Anything else is counted
+-- as unattributed in tm:stats:DATE and changes nothing: a forged bounce can
+-- name any queue id, but not make us record its victim under it.
+--
+-- KEYS[1] the position key, or ""
+-- KEYS[2] the global suppression list (tm:supp)
+-- KEYS[3] the dedup key (tm:fb:seen:QID:RCPT), or ""
+-- KEYS[4] the global counters of today (tm:stats:DATE)
+-- KEYS[5..] candidate queue-id maps (tm:qid:QID), tried in order; none when the tenant is given
+-- ARGV: tenant (or "" to look up the maps), category, recipient key, provider,
 --       transport, date, position value, hard scope (tenant|global),
---       streak threshold, streak window s, counter ttl s, dedup ttl s, is_final
--- Returns {tenant or "", applied (1) or duplicate/unknown (0)}
+--       streak threshold, streak window s, counter ttl s, dedup ttl s, is_final,
+--       original recipient key (orig_to, Original-Recipient) or ""
+-- Returns {tenant or "", applied (1) or not (0), why not ("" when applied)}
 
-local qkey, poskey, gsupp, seen = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local poskey, gsupp, seen, gstats = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local tenant, cat, rcpt, prov, transport, date, pos =
 	ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local scope, streak_n, window = ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10])
-local cttl, sttl, final = tonumber(ARGV[11]), tonumber(ARGV[12]), ARGV[13]
+local cttl, sttl, final, orig = tonumber(ARGV[11]), tonumber(ARGV[12]), ARGV[13], ARGV[14]
 
 if pos ~= '' and poskey ~= '' then
 	redis.call('SET', poskey, pos)
 end
-if tenant == '' and qkey ~= '' then
-	tenant = redis.call('GET', qkey) or ''
+
+local function unattributed(why, who)
+	redis.call('HINCRBY', gstats, 'fb_unattributed', 1)
+	redis.call('EXPIRE', gstats, cttl)
+	return {who or '', 0, why}
 end
+
 if tenant == '' then
-	return {'', 0} -- not a tenant's message (or its map expired)
+	local known = ''
+	for i = 5, #KEYS do
+		local t = redis.call('HGET', KEYS[i], 'tenant')
+		if t then
+			known = t
+			-- orig_to first: to= is the address after virtual expansion
+			if orig ~= '' and redis.call('HEXISTS', KEYS[i], 'r:' .. orig) == 1 then
+				tenant, rcpt = t, orig
+				break
+			end
+			if rcpt ~= '' and redis.call('HEXISTS', KEYS[i], 'r:' .. rcpt) == 1 then
+				tenant = t
+				break
+			end
+		end
+	end
+	if tenant == '' then
+		if known ~= '' then
+			return unattributed('the queue id was not recorded for this recipient', known)
+		end
+		return unattributed(#KEYS >= 5 and 'no queue id of ours' or 'no queue id')
+	end
+end
+if rcpt == '' then
+	return unattributed('no usable recipient', tenant)
 end
 if seen ~= '' and final == '1' then
 	if not redis.call('SET', seen, '1', 'NX', 'EX', sttl) then
-		return {tenant, 0} -- the log and the DSN of one bounce count once
+		return {tenant, 0, 'already counted'} -- the log and the DSN of one bounce count once
 	end
 end
 
@@ -94,6 +131,6 @@ elseif cat == 'unsubscribe' then
 	count('unsubscribes')
 	suppress(prefix .. 'supp', 'unsubscribe')
 else
-	return {tenant, 0}
+	return {tenant, 0, 'nothing to apply'}
 end
-return {tenant, 1}
+return {tenant, 1, ''}

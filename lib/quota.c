@@ -18,6 +18,7 @@
 
 #include "tm_keys.h"
 #include "tm_mem.h"
+#include "tm_feedback.h"
 #include "tm_quota.h"
 
 #include "lib/quota_lua.h" /* quota_lua[]: lib/quota.lua as a C string */
@@ -126,9 +127,9 @@ quota_rcpt(STORE *s, const QUOTA_REQ *q, QUOTA_RES *res, SBUF *err)
 
 int
 quota_settle(STORE *s, const char *tenant, const char *today, int commit, long rate_interval_us,
-	     const char *qid, long map_ttl_s, char *const *members, size_t n, SBUF *err)
+	     const char *qid, long map_ttl_s, char *const *members, char *const *rkeys, size_t n, SBUF *err)
 {
-	char k[4][160], prefix[96], a[4][32];
+	char k[4][160], prefix[96], a[5][32];
 	const char *keys[4], **args;
 	redisReply *r;
 
@@ -142,8 +143,8 @@ quota_settle(STORE *s, const char *tenant, const char *today, int commit, long r
 	snprintf(a[1], sizeof(a[1]), "%ld", QUOTA_USE_TTL);
 	snprintf(a[2], sizeof(a[2]), "%ld", QUOTA_STATS_TTL);
 	snprintf(a[3], sizeof(a[3]), "%ld", map_ttl_s > 0 ? map_ttl_s : 1);
-	snprintf(k[3], sizeof(k[3]), "tm:q:%.100s", qid && *qid && strcmp(qid, "NOQUEUE") != 0 ? qid : "");
-	args = xmalloc(sizeof(*args) * (n + 6));
+	snprintf(k[3], sizeof(k[3]), FB_QMAP_FMT, qid && *qid && strcmp(qid, "NOQUEUE") != 0 ? qid : "");
+	args = xmalloc(sizeof(*args) * (2 * n + 7));
 	args[0] = commit ? "commit" : "release";
 	args[1] = prefix;
 	for (int i = 0; i < 4; i++) {
@@ -152,9 +153,13 @@ quota_settle(STORE *s, const char *tenant, const char *today, int commit, long r
 	}
 	if (!commit || qid == NULL || *qid == 0 || strcmp(qid, "NOQUEUE") == 0)
 		keys[3] = "";
-	for (size_t i = 0; i < n; i++)
-		args[6 + i] = members[i];
-	r = store_eval(s, &quota_script, 4, keys, (int)(n + 6), args, err);
+	snprintf(a[4], sizeof(a[4]), "%zu", n);
+	args[6] = a[4];
+	for (size_t i = 0; i < n; i++) {
+		args[7 + i] = members[i];
+		args[7 + n + i] = rkeys && rkeys[i] ? rkeys[i] : "";
+	}
+	r = store_eval(s, &quota_script, 4, keys, (int)(2 * n + 7), args, err);
 	free(args);
 	if (r == NULL)
 		return -1;

@@ -12,10 +12,12 @@
 --               hour cap, provider cap (-1: none), GCRA interval and
 --               tolerance in microseconds (interval 0: no rate), RID,
 --               reservation ttl ms, use ttl s, stats ttl s
--- commit  KEYS: resv, stats:DATE (today), gcra, queue-id map key (tm:q:QID) or ""
--- release ARGV: mode, prefix, GCRA interval, use ttl s, stats ttl s, map ttl s, members...
---         A commit also records queue id -> tenant for tenant-feedback, in the
---         same call (no extra round trip).
+-- commit  KEYS: resv, stats:DATE (today), gcra, queue-id map key (tm:qid:QID) or ""
+-- release ARGV: mode, prefix, GCRA interval, use ttl s, stats ttl s, map ttl s, N,
+--         N members, then the N recipient keys they were made for.
+--         A commit also records, in the same call (no extra round trip), the
+--         queue id's tenant and recipient keys for tenant-feedback: a report
+--         changes state only for a recipient recorded there.
 
 local mode, prefix = ARGV[1], ARGV[2]
 
@@ -135,12 +137,20 @@ end
 if mode == 'commit' or mode == 'release' then
 	local resv, stats, gcra, qmap = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 	local interval, use_ttl, stats_ttl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-	local map_ttl = tonumber(ARGV[6])
+	local map_ttl, nm = tonumber(ARGV[6]), tonumber(ARGV[7])
 	local n = 0
 	if mode == 'commit' and qmap and qmap ~= '' then
-		redis.call('SET', qmap, string.match(prefix, '^{t:(.-)}:$') or '', 'EX', map_ttl)
+		local fields = {'tenant', string.match(prefix, '^{t:(.-)}:$') or ''}
+		for j = 8 + nm, 7 + 2 * nm do
+			if ARGV[j] ~= '' then
+				fields[#fields + 1] = 'r:' .. ARGV[j]
+				fields[#fields + 1] = '1'
+			end
+		end
+		redis.call('HSET', qmap, unpack(fields))
+		redis.call('EXPIRE', qmap, map_ttl)
 	end
-	for i = 7, #ARGV do
+	for i = 8, 7 + nm do
 		local m = ARGV[i]
 		local live = redis.call('ZREM', resv, m)
 		if mode == 'commit' then

@@ -34,6 +34,7 @@
 #include "milter_seam.h"
 #include "tm_addr.h"
 #include "tm_hdr.h"
+#include "tm_logquote.h"
 #include "tm_mem.h"
 #include "tm_msg.h"
 #include "tm_egress.h"
@@ -139,6 +140,8 @@ msgctx_free(MSGCTX *m)
 		tsnap_unref(m->snap);
 		conf_unref(m->conf);
 		free(m->sender);
+		free(m->sender_q);
+		free(m->sender_canon);
 		free(m->sender_dom);
 		sbuf_free(m->from_domain);
 		sbuf_free(m->from_err);
@@ -161,10 +164,10 @@ sfsistat
 cb_refuse(SMFICTX *ctx, MSGCTX *m, int temp, const char *xcode, const char *text)
 {
 	mseam_setreply(ctx, temp ? "451" : "550", xcode, text);
-	msg_info("%s: %s: tenant=%s via=%s%s%s sender=<%s>: %s", cb_qid(ctx),
+	msg_info("%s: %s: tenant=%s via=%s%s%s sender=%s: %s", cb_qid(ctx),
 		 temp ? "tempfail" : "reject", m && m->res.tenant ? m->res.tenant->name : "-",
 		 m ? tenant_how_name(m->res.how) : "none", m && m->res.key ? ":" : "",
-		 m && m->res.key ? m->res.key : "", m && m->sender ? m->sender : "", text);
+		 m && m->res.key ? m->res.key : "", m && m->sender_q ? m->sender_q : "\"\"", text);
 	return temp ? SMFIS_TEMPFAIL : SMFIS_REJECT;
 }
 
@@ -236,8 +239,8 @@ cb_unknown(SMFICTX *ctx, CONNCTX *c, MSGCTX *m, const char *auth)
 	}
 	switch (m->conf->unknown_tenant_action) {
 	case ACT_ACCEPT:
-		msg_info("%s: accept: tenant=- via=none sender=<%s>: %s (unknown_tenant_action=accept)",
-			 cb_qid(ctx), m->sender, sbuf_str(why));
+		msg_info("%s: accept: tenant=- via=none sender=%s: %s (unknown_tenant_action=accept)",
+			 cb_qid(ctx), m->sender_q, sbuf_str(why));
 		r = SMFIS_CONTINUE;
 		break;
 	case ACT_TEMPFAIL:
@@ -256,9 +259,9 @@ static sfsistat
 cb_store_down(SMFICTX *ctx, MSGCTX *m, long age_ms)
 {
 	if (m->conf->store_error_action == ACT_ACCEPT) {
-		msg_warn("%s: fail-open: tenant store unavailable (cache age %ldms); accepting sender=<%s> "
+		msg_warn("%s: fail-open: tenant store unavailable (cache age %ldms); accepting sender=%s "
 			 "without tenant checks (store_error_action=accept)",
-			 cb_qid(ctx), age_ms, m->sender);
+			 cb_qid(ctx), age_ms, m->sender_q);
 		return SMFIS_CONTINUE;
 	}
 	return cb_refuse(ctx, m, 1, "4.3.0",
@@ -287,6 +290,11 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		memmove(m->sender, m->sender + 1, n - 2); /* logs show it inside <> again */
 		m->sender[n - 2] = 0;
 	}
+	{ /* client text in our log lines is quoted and escaped (tm_logquote.h): never a field of its own */
+		SBUF *q = sbuf_new(64);
+		log_quote(q, m->sender, strlen(m->sender));
+		m->sender_q = sbuf_steal(q);
+	}
 	m->from_domain = sbuf_new(64);
 	m->from_err = sbuf_new(64);
 	m->can_sign = c->body;
@@ -308,6 +316,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	if (rw_canon(m->conf->rewrite, mail_addr, canon, err) == 0 && canon->len &&
 	    addr_parse(sbuf_str(canon), &a, err) == 0) {
 		m->sender_dom = a.domain ? xstrdup(a.domain) : NULL;
+		m->sender_canon = xstrdup(sbuf_str(canon)); /* the return path a VERP token seals */
 		addr_clear(&a);
 	}
 	sbuf_free(canon);
@@ -450,8 +459,8 @@ cb_eom(SMFICTX *ctx)
 		goto out;
 	}
 	if (m->ndiscard > 0 && m->nrcpt == 0) {
-		msg_info("%s: discard: tenant=%s sender=<%s>: every recipient is suppressed (suppressed_action=discard)",
-			 m->qid, m->res.tenant->name, m->sender);
+		msg_info("%s: discard: tenant=%s sender=%s: every recipient is suppressed (suppressed_action=discard)",
+			 m->qid, m->res.tenant->name, m->sender_q);
 		r = SMFIS_DISCARD;
 		goto out;
 	}
@@ -481,9 +490,9 @@ cb_eom(SMFICTX *ctx)
 		goto out;
 	if ((r = mo_sign(ctx, m)) != SMFIS_CONTINUE)
 		goto out;
-	msg_info("%s: accept: tenant=%s via=%s%s%s sender=<%s> from=%s tags_removed=%d rcpts=%zu dropped=%zu%s", cb_qid(ctx),
+	msg_info("%s: accept: tenant=%s via=%s%s%s sender=%s from=%s tags_removed=%d rcpts=%zu dropped=%zu%s", cb_qid(ctx),
 		 m->res.tenant ? m->res.tenant->name : "-", tenant_how_name(m->res.how),
-		 m->res.key ? ":" : "", m->res.key ? m->res.key : "", m->sender,
+		 m->res.key ? ":" : "", m->res.key ? m->res.key : "", m->sender_q,
 		 m->from_domain->len ? sbuf_str(m->from_domain) : "-", m->ntags, m->nrcpt,
 		 m->ndiscard, m->snap == NULL ? " fail-open" : "");
 	mr_settle(m, 1);

@@ -20,7 +20,9 @@ typedef struct {
 	CONF *conf;	   /* owned reference */
 	TSNAP *snap;	   /* owned reference; NULL if failed open */
 	RESOLUTION res;	   /* borrows from snap */
-	char *sender;	   /* as given, for logs */
+	char *sender;	   /* as given */
+	char *sender_q;	   /* as given, quoted for logs (log_quote) */
+	char *sender_canon; /* the address Postfix uses (tm_rewrite.h); NULL for <> or unusable */
 	int local;	   /* submitted with sendmail(1): cleanup's milter, which cannot refuse one recipient */
 	char *local_refusal; /* why a recipient of such mail was refused: the message is, at its end */
 	char *sender_dom;  /* normalised; NULL for <> */
@@ -35,6 +37,8 @@ typedef struct {
 	size_t nrcpt;	   /* recipients that go on to delivery */
 	char **resv;	   /* reservations held, settled at end of message */
 	size_t nresv;
+	char **rkeys;	   /* the recipient key of each reservation, recorded for tenant-feedback */
+	size_t nrkeys;
 	char **discard;	   /* suppressed recipients to drop (suppressed_action=discard) */
 	size_t ndiscard;
 	char *rcpt1;	   /* the first checked recipient that goes on, normalised: the unsubscribe token's */

@@ -351,7 +351,7 @@ mo_verp(SMFICTX *ctx, MSGCTX *m)
 	mo_token_data(m, &d);
 	/* a return path goes into VERP tokens only: tenant-feedback forwards to nothing else */
 	if (m->conf->forward_bounces)
-		d.return_path = m->sender;
+		d.return_path = m->sender_canon ? m->sender_canon : m->sender;
 	addr = sbuf_new(256);
 	err = sbuf_new(64);
 	sbuf_printf(addr, "<%s+", m->conf->bounce_prefix);

@@ -23,6 +23,7 @@
 #include "milter_int.h"
 #include "milter_seam.h"
 #include "tm_keys.h"
+#include "tm_logquote.h"
 #include "tm_mem.h"
 #include "tm_msg.h"
 #include "tm_quota.h"
@@ -94,7 +95,8 @@ mr_settle(MSGCTX *m, int commit)
 	if ((s = spool_get(cb_pool, m->conf, err)) != NULL) {
 		rc = quota_settle(s, m->res.tenant->name, at.date, commit,
 				  !commit && l && l->has_rate ? l->rate.interval_us : 0, m->qid,
-				  m->conf->queue_map_ttl / 1000, m->resv, m->nresv, err);
+				  m->conf->queue_map_ttl / 1000, m->resv, m->nrkeys == m->nresv ? m->rkeys : NULL,
+				  m->nresv, err);
 		spool_put(cb_pool, s);
 	}
 	if (rc < 0)
@@ -102,6 +104,7 @@ mr_settle(MSGCTX *m, int commit)
 			 commit ? "commit" : "release", m->nresv, sbuf_str(err),
 			 commit ? "today's usage undercounts them" : "they expire within reservation_ttl");
 	cb_strv_free(&m->resv, &m->nresv);
+	cb_strv_free(&m->rkeys, &m->nrkeys);
 	sbuf_free(err);
 }
 
@@ -158,7 +161,8 @@ cb_rcpt_store_down(SMFICTX *ctx, MSGCTX *m, const char *rcpt, const char *why)
  * address gets nothing.
  */
 static sfsistat
-mr_refuse_rcpt(SMFICTX *ctx, MSGCTX *m, const char *rcpt, const char *xcode, const char *text, const char *what)
+mr_refuse_rcpt(SMFICTX *ctx, MSGCTX *m, const char *rcpt, const char *rq, const char *xcode, const char *text,
+	       const char *what)
 {
 	int suppressed = strcmp(xcode, "5.7.1") == 0;
 
@@ -166,17 +170,17 @@ mr_refuse_rcpt(SMFICTX *ctx, MSGCTX *m, const char *rcpt, const char *xcode, con
 		if (m->local_refusal == NULL)
 			m->local_refusal = xstrdup(text);
 		msg_info("%s: reject-rcpt: tenant=%s rcpt=%s: %s (%s; submitted with sendmail(1): the message is "
-			 "refused at its end)", m->qid, m->res.tenant->name, rcpt, text, what);
+			 "refused at its end)", m->qid, m->res.tenant->name, rq, text, what);
 		return SMFIS_CONTINUE;
 	}
 	if (suppressed && m->conf->suppressed_action == SUPP_DISCARD) {
 		cb_strv_push(&m->discard, &m->ndiscard, xstrdup(rcpt));
 		msg_info("%s: discard-rcpt: tenant=%s rcpt=%s: %s (%s; suppressed_action=discard)", m->qid,
-			 m->res.tenant->name, rcpt, text, what);
+			 m->res.tenant->name, rq, text, what);
 		return SMFIS_CONTINUE;
 	}
 	mseam_setreply(ctx, "550", xcode, text);
-	msg_info("%s: reject-rcpt: tenant=%s rcpt=%s: %s (%s)", m->qid, m->res.tenant->name, rcpt, text, what);
+	msg_info("%s: reject-rcpt: tenant=%s rcpt=%s: %s (%s)", m->qid, m->res.tenant->name, rq, text, what);
 	return SMFIS_REJECT;
 }
 
@@ -192,7 +196,7 @@ mr_envrcpt(SMFICTX *ctx, char **argv)
 	MSGCTX *m = c ? c->msg : NULL;
 	const char *rcpt = argv && argv[0] ? argv[0] : "", *at, *rcpt_addr;
 	char rid[128];
-	SBUF *key, *err, *text;
+	SBUF *key, *err, *text, *rq;
 	STORE *s;
 	QUOTA_REQ q;
 	QUOTA_RES res;
@@ -213,9 +217,11 @@ mr_envrcpt(SMFICTX *ctx, char **argv)
 	key = sbuf_new(64);
 	err = sbuf_new(64);
 	text = sbuf_new(128);
+	rq = sbuf_new(64);
+	log_quote(rq, rcpt, strlen(rcpt)); /* client text in our logs: quoted, never a field of its own */
 	if (supp_key_rw(m->conf->rewrite, rcpt_addr, key, err) < 0) {
 		sbuf_printf(text, "<%.300s>: bad recipient address syntax: %s", rcpt_addr, sbuf_str(err));
-		r = mr_refuse_rcpt(ctx, m, rcpt, "5.1.3", sbuf_str(text), "cannot be keyed");
+		r = mr_refuse_rcpt(ctx, m, rcpt, sbuf_str(rq), "5.1.3", sbuf_str(text), "cannot be keyed");
 		goto out;
 	}
 	at = strrchr(sbuf_str(key), '@');
@@ -231,7 +237,7 @@ mr_envrcpt(SMFICTX *ctx, char **argv)
 		spool_put(cb_pool, s);
 	}
 	if (rc < 0) {
-		r = cb_rcpt_store_down(ctx, m, rcpt, sbuf_str(err));
+		r = cb_rcpt_store_down(ctx, m, sbuf_str(rq), sbuf_str(err));
 		if (r == SMFIS_CONTINUE && m->rcpt1 == NULL && key->len)
 			m->rcpt1 = xstrdup(sbuf_str(key)); /* failed open: it goes on */
 		goto out;
@@ -240,25 +246,26 @@ mr_envrcpt(SMFICTX *ctx, char **argv)
 	switch (res.verdict) {
 	case Q_OK:
 		cb_strv_push(&m->resv, &m->nresv, res.member);
+		cb_strv_push(&m->rkeys, &m->nrkeys, xstrdup(sbuf_str(key)));
 		res.member = NULL;
 		m->nrcpt++;
 		if (m->rcpt1 == NULL && key->len) /* the recipient an unsubscribe token names */
 			m->rcpt1 = xstrdup(sbuf_str(key));
-		msg_debug("%s: rcpt ok: tenant=%s rcpt=%s provider=%s day=%s used=%ld", m->qid, q.tenant, rcpt,
+		msg_debug("%s: rcpt ok: tenant=%s rcpt=%s provider=%s day=%s used=%ld", m->qid, q.tenant, sbuf_str(rq),
 			  q.provider, res.at.date, res.used);
 		break;
 	case Q_SUPPRESSED:
 		sbuf_printf(err, "%s list", res.scope);
-		r = mr_refuse_rcpt(ctx, m, rcpt, "5.7.1", sbuf_str(text), sbuf_str(err));
+		r = mr_refuse_rcpt(ctx, m, rcpt, sbuf_str(rq), "5.7.1", sbuf_str(text), sbuf_str(err));
 		break;
 	case Q_DISABLED:
 		mseam_setreply(ctx, "550", "5.7.1", sbuf_str(text));
-		msg_info("%s: reject-rcpt: tenant=%s rcpt=%s: %s", m->qid, q.tenant, rcpt, sbuf_str(text));
+		msg_info("%s: reject-rcpt: tenant=%s rcpt=%s: %s", m->qid, q.tenant, sbuf_str(rq), sbuf_str(text));
 		r = SMFIS_REJECT;
 		break;
 	default: /* caps, rate, paused, removed: try again later */
 		mseam_setreply(ctx, "451", "4.7.1", sbuf_str(text));
-		msg_info("%s: defer-rcpt: tenant=%s rcpt=%s provider=%s: %s", m->qid, q.tenant, rcpt, q.provider,
+		msg_info("%s: defer-rcpt: tenant=%s rcpt=%s provider=%s: %s", m->qid, q.tenant, sbuf_str(rq), q.provider,
 			 sbuf_str(text));
 		r = SMFIS_TEMPFAIL;
 		break;
@@ -268,6 +275,7 @@ out:
 	sbuf_free(key);
 	sbuf_free(err);
 	sbuf_free(text);
+	sbuf_free(rq);
 	return r;
 }
 

@@ -21,7 +21,8 @@ for _ in $(seq 1 100); do grep -q 'to=<nobody@dest.example>.*status=bounced' "$T
 for _ in $(seq 1 100); do grep -q 'to=<slow@dest.example>.*status=deferred' "$TB_DIR/pf/maillog" && break; sleep 0.1; done
 ta_contains "the receiving site refused the unknown user" "$(cat "$TB_DIR/pf/maillog")" "said: 550 5.1.1 <nobody@dest.example>: Recipient address rejected: User unknown"
 qid=$(sed -n 's/.* \([0-9A-F]*\): to=<nobody@dest.example>.*status=bounced.*/\1/p' "$TB_DIR/pf/maillog" | head -1)
-ta_eq "the milter recorded the queue id for the tenant" "$(tb_redis get "tm:q:$qid")" acme
+ta_eq "the milter recorded the queue id for the tenant" "$(tb_redis hget "tm:qid:$qid" tenant)" acme
+ta_eq "and for the recipient it accepted" "$(tb_redis hget "tm:qid:$qid" r:nobody@dest.example)" 1
 
 out=$("$FB" -c "$TB_CONF" follow --from-start --once "$TB_DIR/pf/maillog" 2>&1)
 ta_contains "follow applies the log" "$out" "delivery records applied"
@@ -51,7 +52,13 @@ MASTER
 postconf -c "$TB_DIR/pf" -e "transport_maps = inline:{ fbl@relay.test=feedback: }"
 postfix -c "$TB_DIR/pf" reload >/dev/null 2>&1
 sleep 1
-sed 's/complainer@provider.example/angry@dest.example/' "$top_srcdir/tests/fixtures/bounce/arf-abuse.eml" >"$TB_DIR/arf.eml"
+# a real report returns the message as delivered: with our Received field, which names our queue id
+ta_send_as_acme "${from_acme[@]}" --to angry@dest.example --header 'Subject: to angry' >/dev/null
+for _ in $(seq 1 100); do grep -q 'to=<angry@dest.example>.*status=sent' "$TB_DIR/pf/maillog" && break; sleep 0.1; done
+aqid=$(sed -n 's/.* \([0-9A-F]*\): to=<angry@dest.example>.*status=sent.*/\1/p' "$TB_DIR/pf/maillog" | head -1)
+sed -e 's/complainer@provider.example/angry@dest.example/' \
+	-e "s/^From: <news@acme.example>\$/Received: from client.test (unknown [127.0.0.2])\n\tby relay.test (Postfix) with ESMTP id $aqid\n\tfor <angry@dest.example>; Thu,  8 Mar 2026 14:00:00 +0000 (UTC)\nFrom: <news@acme.example>/" \
+	"$top_srcdir/tests/fixtures/bounce/arf-abuse.eml" >"$TB_DIR/arf.eml"
 tb_wait_port "$FBL_PORT"
 out=$(swaks --server 127.0.0.1 --port "$FBL_PORT" --helo fbl.provider.test --from fbl@provider.example --to fbl@relay.test \
 	--data "$TB_DIR/arf.eml" --hide-informational 2>&1)

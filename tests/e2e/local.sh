@@ -44,5 +44,5 @@ for form in 'dest.example!gone' 'GONE@Dest.Example.' 'gone%dest.example'; do
 done
 ta_lacks "no suppressed form reached the sink" "$(grep -h X-Rcpt-Args $(tb_sink_files))" "gone"
 ta_contains "the refusal is logged with its reason" "$(cat "$TB_DIR/milter.log")" \
-	"rcpt=gone@dest.example: <gone@dest.example>: recipient suppressed (complaint"
+	"rcpt=\"gone@dest.example\": <gone@dest.example>: recipient suppressed (complaint"
 ta_finish

@@ -30,5 +30,5 @@ ta_contains "null sender with own From: accepted" "$out" "250 2.0.0 Ok: queued"
 tb_wait_sink 2
 ta_eq "only the two legitimate messages were delivered" "$(tb_sink_files | wc -l)" 2
 ta_eq "both tagged acme" "$(cat $(tb_sink_files) | grep -c '^X-Tenant: acme$')" 2
-ta_contains "null sender logged as <>" "$(cat "$TB_DIR/milter.log")" "sender=<>: tenant acme: From domain beta.example"
+ta_contains "null sender logged as \"\"" "$(cat "$TB_DIR/milter.log")" "sender=\"\": tenant acme: From domain beta.example"
 ta_finish

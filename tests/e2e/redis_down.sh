@@ -67,7 +67,7 @@ before=$(tb_sink_files | wc -l)
 tb_redis_stop
 out=$(ta_send_as_acme --from a@acme.example --to x@dest.example --header 'Subject: fail open')
 ta_contains "fail-open: accepted without the checks" "$out" "250 2.0.0 Ok: queued"
-ta_contains "fail-open: logged with a running count" "$(cat "$TB_DIR/milter.log")" "fail-open: tenant=acme rcpt=<x@dest.example>: limits and suppression not checked"
+ta_contains "fail-open: logged with a running count" "$(cat "$TB_DIR/milter.log")" "fail-open: tenant=acme rcpt=\"<x@dest.example>\": limits and suppression not checked"
 tb_wait_sink $((before + 1))
 tb_redis_start
 sleep 2.5 # past the pool's back-off

@@ -27,8 +27,8 @@ out=$(tb_send --local-interface 127.0.0.7 --from someone@unknown.example --to c@
 ta_contains "unknown sender refused" "$out" "550 5.7.1 no tenant for this message: not authenticated, client 127.0.0.7 is in no tenant network, sender domain unknown.example belongs to no tenant"
 
 log=$(cat "$TB_DIR/milter.log")
-ta_contains "log line per message (network)" "$log" "accept: tenant=acme via=network:127.0.0.2/32 sender=<news@acme.example> from=acme.example tags_removed=2"
+ta_contains "log line per message (network)" "$log" "accept: tenant=acme via=network:127.0.0.2/32 sender=\"news@acme.example\" from=acme.example tags_removed=2"
 ta_contains "log line per message (sasl)" "$log" "accept: tenant=beta via=sasl:beta-user"
-ta_contains "log line for the refusal" "$log" "reject: tenant=- via=none sender=<someone@unknown.example>"
+ta_contains "log line for the refusal" "$log" "reject: tenant=- via=none sender=\"someone@unknown.example\""
 ta_eq "nothing else was delivered" "$(tb_sink_files | wc -l)" 2
 ta_finish

@@ -178,7 +178,7 @@ START_TEST(released_reservations_come_back)
 	ck_assert_int_eq(rcpt(st, l, "", "google", &res, 60000), Q_CAP_DAY);
 	ck_assert_int_eq(res.used, 5);
 	/* an aborted transaction of three recipients gives its three back */
-	ck_assert_int_eq(quota_settle(st, "acme", res.at.date, 0, 0, NULL, 0, members + 2, 3, err), 0);
+	ck_assert_int_eq(quota_settle(st, "acme", res.at.date, 0, 0, NULL, 0, members + 2, NULL, 3, err), 0);
 	ck_assert_int_eq(hget(key, "day"), 2);
 	ck_assert_int_eq(hget(key, "p:google"), 2);
 	for (int i = 2; i < 5; i++) {
@@ -188,7 +188,10 @@ START_TEST(released_reservations_come_back)
 	}
 	ck_assert_int_eq(rcpt(st, l, "", "google", &res, 60000), Q_CAP_DAY);
 	/* commit counts accepted for the dashboard and keeps the usage */
-	ck_assert_int_eq(quota_settle(st, "acme", res.at.date, 1, 0, "4F2A1C0", 600, members, 5, err), 0);
+	{
+		char *rk[5] = {"a@gmail.com", "b@gmail.com", "c@gmail.com", "d@gmail.com", "e@gmail.com"};
+		ck_assert_int_eq(quota_settle(st, "acme", res.at.date, 1, 0, "4F2A1C0", 600, members, rk, 5, err), 0);
+	}
 	snprintf(stats, sizeof(stats), KEY_T_STATS_FMT, "acme", res.at.date);
 	ck_assert_int_eq(hget(stats, "accepted"), 5);
 	ck_assert_int_eq(hget(stats, "google:accepted"), 5);
@@ -196,11 +199,16 @@ START_TEST(released_reservations_come_back)
 	ck_assert_int_eq(hget(key, "day"), 5);
 	{ /* the commit recorded the queue id for tenant-feedback, with a ttl */
 		SBUF *e2 = sbuf_new(64);
-		redisReply *q = store_cmd(st, e2, "GET tm:q:4F2A1C0"), *ttl = store_cmd(st, e2, "TTL tm:q:4F2A1C0");
+		redisReply *q = store_cmd(st, e2, "HGET tm:qid:4F2A1C0 tenant"), *ttl = store_cmd(st, e2, "TTL tm:qid:4F2A1C0");
+		redisReply *all = store_cmd(st, e2, "HLEN tm:qid:4F2A1C0"), *one = store_cmd(st, e2, "HGET tm:qid:4F2A1C0 r:c@gmail.com");
 		ck_assert_str_eq(q->str, "acme");
 		ck_assert(ttl->integer > 590 && ttl->integer <= 600);
+		ck_assert_int_eq(all->integer, 6); /* the tenant and the five recipients */
+		ck_assert_str_eq(one->str, "1");
 		freeReplyObject(q);
 		freeReplyObject(ttl);
+		freeReplyObject(all);
+		freeReplyObject(one);
 		sbuf_free(e2);
 	}
 	for (int i = 0; i < 5; i++)
@@ -232,7 +240,7 @@ START_TEST(crashed_reservations_expire)
 	quota_res_clear(&res);
 	ck_assert_int_eq(hget(key, "day"), 1);
 	/* a transaction that outlived its reservation still counts when it commits */
-	ck_assert_int_eq(quota_settle(st, "acme", res.at.date, 1, 0, NULL, 0, &late, 1, err), 0);
+	ck_assert_int_eq(quota_settle(st, "acme", res.at.date, 1, 0, NULL, 0, &late, NULL, 1, err), 0);
 	ck_assert_int_eq(hget(key, "day"), 2);
 	free(late);
 	sbuf_free(err);

@@ -15,7 +15,7 @@ N=20000
 awk -v n=$N 'BEGIN { for (i = 0; i < n; i++) {
 	printf "Nov 23 12:00:00 relay postfix/smtpd[1]: Q%06X: client=unknown[127.0.0.2]\n", i
 	printf "Nov 23 12:00:00 relay postfix/smtp[2]: Q%06X: to=<r%d@dest.example>, relay=mx[192.0.2.1]:25, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok)\n", i, i } }' >"$log"
-awk -v n=$N 'BEGIN { for (i = 0; i < n; i++) printf "SET tm:q:Q%06X acme\n", i }' | tb_redis >/dev/null
+awk -v n=$N 'BEGIN { for (i = 0; i < n; i++) printf "HSET tm:qid:Q%06X tenant acme r:r%d@dest.example 1\n", i, i }' | tb_redis >/dev/null
 
 "$FB" -c "$TB_CONF" follow --from-start "$log" 2>"$TB_DIR/follow1.log" &
 pid=$!
@@ -39,7 +39,7 @@ ta_eq "a third pass adds nothing" "$(tb_redis hget "{t:acme}:fb:$today" delivere
 # "follow -": records from a pipe, as from journalctl -f -o cat
 printf '%s\n' "Nov 23 12:00:01 relay postfix-out-acme/smtp[3]: QPIPE1: to=<gone@dest.example>, relay=mx[192.0.2.1]:25, delay=0.1, delays=0/0/0/0.1, dsn=5.1.1, status=bounced (host mx said: 550 5.1.1 User unknown (in reply to RCPT TO command))" \
 	'garbage line' "" >"$TB_DIR/pipe.log"
-tb_redis set tm:q:QPIPE1 acme >/dev/null
+tb_redis hset tm:qid:QPIPE1 tenant acme r:gone@dest.example 1 >/dev/null
 out=$("$FB" -c "$TB_CONF" follow - <"$TB_DIR/pipe.log" 2>&1)
 ta_contains "follow - reads a pipe to its end" "$out" "3 lines, 1 delivery records applied"
 ta_eq "...and applies what it reads" "$(tb_redis hget '{t:acme}:supp' gone@dest.example | cut -d'|' -f1)" hard-bounce

@@ -285,7 +285,7 @@ follow_stdin(CONF *c, const BRULES *rules, const PMAP *pm, char *const *names)
 	SBUF *err = sbuf_new(128), *why = sbuf_new(64);
 	MAILLOG_REC *rec = xmalloc(sizeof(*rec));
 	char *line = NULL;
-	size_t cap = 0, lines = 0, applied_total = 0;
+	size_t cap = 0, lines = 0, applied_total = 0, records_total = 0;
 	ssize_t n;
 
 	while (!stop_following && (n = getline(&line, &cap, stdin)) > 0) {
@@ -294,6 +294,7 @@ follow_stdin(CONF *c, const BRULES *rules, const PMAP *pm, char *const *names)
 		lines++;
 		if (!log_record(line, (size_t)n, names, rec, "-", "line", (long long)lines))
 			continue;
+		records_total++;
 		sbuf_reset(why);
 		e = log_event(rules, rec, why, "", "");
 		while (!stop_following && feedback_apply(s, c, pm, &e, &applied, NULL, err) < 0) {
@@ -303,7 +304,8 @@ follow_stdin(CONF *c, const BRULES *rules, const PMAP *pm, char *const *names)
 		}
 		applied_total += (size_t)applied;
 	}
-	fprintf(stderr, "tenant-feedback: %zu lines, %zu delivery records applied\n", lines, applied_total);
+	fprintf(stderr, "tenant-feedback: %zu lines, %zu delivery records, %zu applied\n", lines, records_total,
+		applied_total);
 	free(line);
 	free(rec);
 	sbuf_free(err);
@@ -320,7 +322,7 @@ cmd_follow(CONF *c, const BRULES *rules, const PMAP *pm, char *const *names, int
 	STORE *s = store_new(c);
 	SBUF *err = sbuf_new(128), *why = sbuf_new(64);
 	char poskey[512], posval[64], *line = NULL;
-	size_t cap = 0, lines = 0, applied_total = 0;
+	size_t cap = 0, lines = 0, applied_total = 0, records_total = 0;
 	FILE *fp = NULL;
 	struct stat st;
 	unsigned long long ino = 0;
@@ -394,7 +396,7 @@ reopen:
 	ino = (unsigned long long)st.st_ino;
 	fseeko(fp, off, SEEK_SET);
 	while (!stop_following) {
-		size_t queued = 0, batch_records = 0, batch_lines = 0;
+		size_t queued = 0, batch_records = 0, batch_lines = 0, batch_applied = 0;
 		int last_was_record = 0;
 		ssize_t n;
 		clearerr(fp);
@@ -431,9 +433,10 @@ reopen:
 				goto broken;
 			queued++;
 		}
-		if (queued && store_drain(s, queued, err) < 0)
+		if (queued && store_drain_flags(s, queued, &batch_applied, err) < 0)
 			goto broken;
-		applied_total += batch_records;
+		records_total += batch_records;
+		applied_total += batch_applied;
 		if (queued >= 256)
 			continue;
 		/* at the end: rotated or truncated? */
@@ -458,7 +461,7 @@ reopen:
 			break;
 		usleep(200000);
 	}
-	fprintf(stderr, "tenant-feedback: %zu lines, %zu delivery records applied\n", lines, applied_total);
+	fprintf(stderr, "tenant-feedback: %zu lines, %zu delivery records, %zu applied\n", lines, records_total, applied_total);
 	goto out;
 broken:
 	/* nothing after the stored position was applied: resume from there */

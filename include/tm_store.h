@@ -54,6 +54,8 @@ redisReply *store_eval(STORE *s, STORE_SCRIPT *sc, int nkeys, const char **keys,
  */
 int store_append(STORE *s, int argc, const char **argv, const size_t *lens, SBUF *err);
 int store_drain(STORE *s, size_t n, SBUF *err);
+/* store_drain_flags - store_drain, counting in *flagged the script replies {x, 1, ...} (applied) */
+int store_drain_flags(STORE *s, size_t n, size_t *flagged, SBUF *err);
 
 /* store_usable - 1 unless the last call broke the connection */
 int store_usable(const STORE *s);

@@ -605,6 +605,12 @@ store_append(STORE *s, int argc, const char **argv, const size_t *lens, SBUF *er
 int
 store_drain(STORE *s, size_t n, SBUF *err)
 {
+	return store_drain_flags(s, n, NULL, err);
+}
+
+int
+store_drain_flags(STORE *s, size_t n, size_t *flagged, SBUF *err)
+{
 	SBUF *later = sbuf_new(64); /* errors after the first are not reported */
 	int rc = 0;
 
@@ -612,8 +618,12 @@ store_drain(STORE *s, size_t n, SBUF *err)
 		redisReply *r = store_get_reply(s, rc == 0 ? err : later);
 		if (r == NULL)
 			rc = -1;
-		else
+		else {
+			if (flagged && r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
+			    r->element[1]->type == REDIS_REPLY_INTEGER && r->element[1]->integer == 1)
+				(*flagged)++;
 			freeReplyObject(r);
+		}
 	}
 	if (s->rc == NULL && rc == 0) {
 		sbuf_printf(err, "redis %s: connection lost", s->server);

@@ -41,6 +41,6 @@ printf '%s\n' "Nov 23 12:00:01 relay postfix-out-acme/smtp[3]: QPIPE1: to=<gone@
 	'garbage line' "" >"$TB_DIR/pipe.log"
 tb_redis hset tm:qid:QPIPE1 tenant acme r:gone@dest.example 1 >/dev/null
 out=$("$FB" -c "$TB_CONF" follow - <"$TB_DIR/pipe.log" 2>&1)
-ta_contains "follow - reads a pipe to its end" "$out" "3 lines, 1 delivery records applied"
+ta_contains "follow - reads a pipe to its end" "$out" "3 lines, 1 delivery records, 1 applied"
 ta_eq "...and applies what it reads" "$(tb_redis hget '{t:acme}:supp' gone@dest.example | cut -d'|' -f1)" hard-bounce
 ta_finish

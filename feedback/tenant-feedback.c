@@ -620,7 +620,8 @@ cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
 	DSN_REPORT rep = {0};
 	TOKEN_DATA verp;
 	STORE *s = NULL;
-	SBUF *why_not = sbuf_new(64);
+	SBUF *why_not = sbuf_new(64), *fbl_domain = sbuf_new(64);
+	char *fbl_tenant = NULL;
 	int rc = 0, v, fwd = 0;
 
 	if (data == NULL) {
@@ -656,13 +657,39 @@ cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
 			goto out;
 		}
 	}
+	if (v != 1 && rep.kind == DSN_ARF && rep.tenant && rep.n > 0) {
+		/* a feedback loop's report, when our verifier says its DKIM signature is the provider's,
+		   may name its tenant by the returned message's tag, which is ours */
+		SBUF *why = sbuf_new(64), *warn = sbuf_new(64);
+		TSNAP *snap;
+		char *t = rep.tenant + strspn(rep.tenant, " \t");
+		t[strcspn(t, " \t\r\n")] = 0;
+		if (!feedback_fbl_trusted(rep.auth_results, c->feedback_loop_authserv_id, c->feedback_loop_domains,
+					  fbl_domain, why))
+			msg_info("dsn: ARF report: its tenant tag is not trusted: %s", sbuf_str(why));
+		else if ((snap = store_load(s, err, warn)) == NULL) {
+			msg_warn("dsn: cannot read the tenant directory to check the report's tenant: %s; the message "
+				 "is kept for a retry", sbuf_str(err));
+			rc = 75;
+		} else {
+			if (tenant_name_valid(t) && tsnap_find(snap, t))
+				fbl_tenant = xstrdup(t);
+			else
+				msg_warn("dsn: ARF report from %s names no tenant of ours; nothing applied", sbuf_str(fbl_domain));
+			tsnap_unref(snap);
+		}
+		sbuf_free(why);
+		sbuf_free(warn);
+		if (rc)
+			goto out;
+	}
 	for (size_t i = 0; i < rep.n; i++) {
 		/* who the report is about: a VERP token that opened names the tenant and the one
 		   recipient for certain. Otherwise only a queue id of ours that tenant-milter recorded
 		   for this very recipient does (the reporter's own, as in our own bounces, or one in
 		   the returned original's Received fields); the X-Tenant of a returned original is
 		   the sender's say-so and is never used */
-		FB_EVENT e = {.tenant = v == 1 ? verp.tenant : NULL,
+		FB_EVENT e = {.tenant = v == 1 ? verp.tenant : fbl_tenant,
 			      .qid = rep.queue_id ? rep.queue_id : "",
 			      .qids = (const char *const *)rep.qids,
 			      .nqids = v == 1 ? 0 : rep.nqids,
@@ -679,8 +706,9 @@ cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
 			rc = 75;
 			break;
 		}
-		msg_info("dsn: tenant=%s rcpt=%s category=%s%s%s%s%s%s", e.tenant ? e.tenant : "-",
+		msg_info("dsn: tenant=%s rcpt=%s category=%s%s%s%s%s%s%s%s", e.tenant ? e.tenant : "-",
 		         e.rcpt, bounce_category_name(rep.r[i].category), v == 1 ? " via=verp" : "",
+		         v != 1 && fbl_tenant ? " via=fbl:" : "", v != 1 && fbl_tenant ? sbuf_str(fbl_domain) : "",
 		         fwd == 1 ? " forwarded" : "", applied ? "" : " (not applied: ",
 		         applied ? "" : sbuf_str(why_not), applied ? "" : ")");
 		if (v == 1)
@@ -696,6 +724,8 @@ out:
 	free(data);
 	sbuf_free(err);
 	sbuf_free(why_not);
+	sbuf_free(fbl_domain);
+	free(fbl_tenant);
 	return rc;
 }
 

@@ -66,6 +66,8 @@ typedef struct conf {
 	long soft_bounce_limit;	 /* N soft bounces in a row */
 	long soft_bounce_window; /* ms */
 	long queue_map_ttl;	 /* ms */
+	char *feedback_loop_authserv_id; /* our verifier's Authentication-Results id; "" = none */
+	char *feedback_loop_domains;	 /* DKIM d= of providers whose ARF reports name their tenant */
 	char *postfix_syslog_names; /* Postfix's log tags, fnmatch(3): maillog_names_split() */
 
 	/* sealed tokens (unsubscribe links, VERP) */

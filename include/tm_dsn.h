@@ -37,6 +37,7 @@ typedef struct {
 	char *tenant;	     /* X-Tenant of the returned original */
 	char *message_id;    /* Message-ID of the returned original */
 	char *queue_id;	     /* X-Postfix-Queue-ID of the reporting MTA, if it is Postfix */
+	char *auth_results;  /* the report's own topmost Authentication-Results, or NULL */
 	char *qids[DSN_MAX_QIDS]; /* "(Postfix) ... id QID" of the returned original's Received fields */
 	size_t nqids;
 	DSN_RCPT *r;

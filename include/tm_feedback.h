@@ -71,4 +71,15 @@ int feedback_forward_check(const struct token_data *verp, const DSN_REPORT *rep,
 #define FB_POS_FMT "tm:fb:pos:%s"   /* STRING inode:offset of a followed log */
 #define FB_SEEN_FMT "tm:fb:seen:%s:%s" /* STRING: this queue id's recipient was counted */
 
+/*
+ * feedback_fbl_trusted - does an Authentication-Results value, added by our
+ * own verifier (authserv_id), say that a DKIM signature of one of the
+ * feedback-loop domains (a white-space or comma separated list) verified?
+ * 1 with the domain in domain, or 0 with the reason in why. Only such an
+ * ARF report may name its tenant by the returned message's tag: the tag is
+ * ours (tenant-milter replaces any a client sends), and the signature proves
+ * the report is the provider's, not a forgery.
+ */
+int feedback_fbl_trusted(const char *ar, const char *authserv_id, const char *domains, SBUF *domain, SBUF *why);
+
 #endif

@@ -86,6 +86,8 @@ static const CONF_DEF conf_table[] = {
     {"hard_bounce_scope", CT_ENUM, "tenant", O(hard_bounce_scope), 0, 0, scopes},
     {"soft_bounce_limit", CT_INT, "3", O(soft_bounce_limit), 1, 100},
     {"soft_bounce_window", CT_TIME, "14d", O(soft_bounce_window), 3600000, 2000000000L, NULL, "s"},
+    {"feedback_loop_authserv_id", CT_STR, "", O(feedback_loop_authserv_id)},
+    {"feedback_loop_domains", CT_STR, "", O(feedback_loop_domains)},
     {"queue_map_ttl", CT_TIME, "7d", O(queue_map_ttl), 3600000, 2000000000L, NULL, "s"},
     /* a list: fnmatch(3) patterns split at white space and commas by maillog_names_split() */
     {"postfix_syslog_names", CT_STR, "postfix*/*", O(postfix_syslog_names)},

@@ -64,6 +64,7 @@ dsn_report_clear(DSN_REPORT *r)
 	free(r->tenant);
 	free(r->message_id);
 	free(r->queue_id);
+	free(r->auth_results);
 	for (size_t i = 0; i < r->nqids; i++)
 		free(r->qids[i]);
 	memset(r, 0, sizeof(*r));
@@ -563,6 +564,11 @@ dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
 		return 0;
 	w.text = sbuf_new(1024);
 	out->kind = DSN_NONE;
+	{ /* the topmost one is the receiving MTA's own, when it runs a verifier (tenant-feedback(1)) */
+		const char *ar = g_mime_object_get_header(GMIME_OBJECT(m), "Authentication-Results");
+		if (ar && strlen(ar) < 4096)
+			out->auth_results = xstrdup(ar);
+	}
 	if (dsn_is_autoreply(m) && !dsn_looks_like_bounce(m)) {
 		InternetAddressList *from = g_mime_message_get_from(m);
 		InternetAddress *a = from && internet_address_list_length(from) > 0 ? internet_address_list_get_address(from, 0) : NULL;

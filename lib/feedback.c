@@ -6,9 +6,11 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "tm_addr.h"
@@ -173,5 +175,98 @@ feedback_forward_check(const TOKEN_DATA *verp, const DSN_REPORT *rep, const TSNA
 		ok = 0;
 	}
 	addr_clear(&a);
+	return ok;
+}
+
+/* fbl_strip_comments - an RFC 8601 value without its (comments), lower-cased */
+static char *
+fbl_strip_comments(const char *v)
+{
+	SBUF *o = sbuf_new(strlen(v) + 1);
+	int depth = 0;
+
+	for (const char *p = v; *p; p++) {
+		if (*p == '\\' && depth && p[1]) {
+			p++;
+			continue;
+		}
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth)
+			depth--;
+		else if (!depth)
+			sbuf_putc(o, tolower((unsigned char)*p));
+	}
+	return sbuf_steal(o);
+}
+
+/* fbl_listed - is d one of the domains in list? */
+static int
+fbl_listed(const char *list, const char *d, size_t n)
+{
+	for (const char *p = list; *p;) {
+		size_t w;
+		p += strspn(p, " \t,");
+		w = strcspn(p, " \t,");
+		if (w == n && w > 0 && strncasecmp(p, d, n) == 0)
+			return 1;
+		p += w;
+	}
+	return 0;
+}
+
+int
+feedback_fbl_trusted(const char *ar, const char *authserv_id, const char *domains, SBUF *domain, SBUF *why)
+{
+	char *v, *save = NULL, *part;
+	int first = 1, ok = 0;
+
+	if (!*authserv_id || !*domains) {
+		sbuf_cat(why, "no feedback loop is configured (feedback_loop_authserv_id, feedback_loop_domains)");
+		return 0;
+	}
+	if (ar == NULL) {
+		sbuf_cat(why, "the report carries no Authentication-Results");
+		return 0;
+	}
+	v = fbl_strip_comments(ar);
+	for (part = strtok_r(v, ";", &save); part && !ok; part = strtok_r(NULL, ";", &save), first = 0) {
+		char *w = part + strspn(part, " \t\r\n");
+		if (first) { /* authserv-id [version] */
+			size_t n = strcspn(w, " \t\r\n");
+			if (n != strlen(authserv_id) || strncasecmp(w, authserv_id, n) != 0) {
+				sbuf_printf(why, "its Authentication-Results are not ours (authserv-id %.*s)", (int)(n > 64 ? 64 : n),
+					    w);
+				free(v);
+				return 0;
+			}
+			continue;
+		}
+		if (strncmp(w, "dkim=pass", 9) != 0 || (w[9] && !strchr(" \t\r\n", w[9])))
+			continue;
+		for (char *q = w + 9; *q;) { /* the properties: header.d=D or header.i=...@D */
+			char *val;
+			size_t n;
+			q += strspn(q, " \t\r\n");
+			if (strncmp(q, "header.d=", 9) == 0)
+				val = q + 9;
+			else if (strncmp(q, "header.i=", 9) == 0 && (val = memchr(q, '@', strcspn(q, " \t\r\n"))) != NULL)
+				val++;
+			else {
+				q += strcspn(q, " \t\r\n");
+				continue;
+			}
+			n = strcspn(val, " \t\r\n");
+			if (fbl_listed(domains, val, n)) {
+				sbuf_catn(domain, val, n);
+				ok = 1;
+				break;
+			}
+			q = val + n;
+		}
+	}
+	if (!ok)
+		sbuf_cat(why, "no verified DKIM signature of a feedback-loop domain");
+	free(v);
 	return ok;
 }

@@ -59,6 +59,25 @@ ta_eq "invalid tenant name: exit 0" "$fb_rc" 0
 stray=$(tb_redis --scan | grep -vE '^(tm:|\{t:(acme|beta)\}:)')
 ta_eq "invalid tenant name: every key is ours (tm:* or {t:acme}/{t:beta})" "$stray" ""
 
+# 3b. a feedback loop's report names its tenant only when our verifier vouches for its signature
+# (the inbound Postfix's DKIM verifier adds the topmost Authentication-Results; here, we do)
+fbl=(-o feedback_loop_authserv_id=mx.relay.test -o feedback_loop_domains=fbl.provider.example)
+arf_with() { { printf 'Authentication-Results: %s\n' "$1"; sed "s/complainer@provider.example/$2/" "$FIX/arf-abuse.eml"; } }
+arf_with 'mx.relay.test; dkim=pass header.d=fbl.provider.example' fbl-angry@dest.example >"$TB_DIR/fbl.eml"
+fb "verified feedback loop" "${fbl[@]}" dsn <"$TB_DIR/fbl.eml"
+ta_contains "verified feedback loop: applied for the tenant it names" "$fb_err" "dsn: tenant=acme rcpt=fbl-angry@dest.example category=complaint via=fbl:fbl.provider.example"
+ta_eq "verified feedback loop: acme's suppression" "$(tb_redis hget '{t:acme}:supp' fbl-angry@dest.example | cut -d'|' -f1)" complaint
+tb_redis hdel '{t:acme}:supp' fbl-angry@dest.example >/dev/null
+arf_with 'evil.test; dkim=pass header.d=fbl.provider.example' fbl-x@dest.example >"$TB_DIR/fbl-forged.eml"
+fb "feedback loop, forged verifier" "${fbl[@]}" dsn <"$TB_DIR/fbl-forged.eml"
+ta_contains "feedback loop, forged verifier: not trusted, and why" "$fb_err" "its tenant tag is not trusted: its Authentication-Results are not ours (authserv-id evil.test)"
+fb "feedback loop, no configuration" dsn <"$TB_DIR/fbl.eml"
+ta_contains "feedback loop not configured: the tag is not trusted" "$fb_err" "no feedback loop is configured"
+arf_with 'mx.relay.test; dkim=pass header.d=fbl.provider.example' fbl-y@dest.example | sed 's/^X-Tenant: acme/X-Tenant: nosuch/' >"$TB_DIR/fbl-notenant.eml"
+fb "feedback loop, unknown tenant" "${fbl[@]}" dsn <"$TB_DIR/fbl-notenant.eml"
+ta_contains "feedback loop naming no tenant of ours: nothing applied" "$fb_err" "names no tenant of ours"
+ta_eq "feedback loop cases: no suppression left" "$(supp_count)" 0
+
 # 4. a forged VERP address: logged, read as a report without it, never forwarded
 tb_ctl unsubscribe-key generate >/dev/null
 out=$(printf 'Subject: relay me\n\nhello\n' | "$FB" -c "$TB_CONF" -o return_path_domain=rp.relay.test \

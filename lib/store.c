@@ -138,6 +138,23 @@ store_connect(STORE *s, SBUF *err)
 	return 0;
 }
 
+/*
+ * store_stale - did a command fail because a connection kept from before
+ * failed (Redis restarted, or closed an idle client)? Such a connection dies
+ * at its first write or read with EOF or a reset, before Redis ran anything,
+ * so the command is sent once more on a new connection. A timeout is never
+ * retried: the command may have run.
+ */
+static int
+store_stale(STORE *s, redisReply *r, int reused)
+{
+	if (r != NULL || !reused || s->rc == NULL)
+		return 0;
+	if (s->rc->err == REDIS_ERR_EOF)
+		return 1;
+	return s->rc->err == REDIS_ERR_IO && (errno == ECONNRESET || errno == EPIPE);
+}
+
 /* store_check - classify a reply; drops the connection on I/O failure */
 static redisReply *
 store_check(STORE *s, redisReply *r, SBUF *err)
@@ -158,9 +175,19 @@ store_check(STORE *s, redisReply *r, SBUF *err)
 redisReply *
 store_cmdv(STORE *s, SBUF *err, int argc, const char **argv)
 {
+	int reused = s->rc != NULL;
+	redisReply *r;
+
 	if (store_connect(s, err) < 0)
 		return NULL;
-	return store_check(s, redisCommandArgv(s->rc, argc, argv, NULL), err);
+	r = redisCommandArgv(s->rc, argc, argv, NULL);
+	if (store_stale(s, r, reused)) {
+		store_drop(s);
+		if (store_connect(s, err) < 0)
+			return NULL;
+		r = redisCommandArgv(s->rc, argc, argv, NULL);
+	}
+	return store_check(s, r, err);
 }
 
 redisReply *
@@ -168,12 +195,21 @@ store_cmd(STORE *s, SBUF *err, const char *fmt, ...)
 {
 	va_list ap;
 	redisReply *r;
+	int reused = s->rc != NULL;
 
 	if (store_connect(s, err) < 0)
 		return NULL;
 	va_start(ap, fmt);
 	r = redisvCommand(s->rc, fmt, ap);
 	va_end(ap);
+	if (store_stale(s, r, reused)) {
+		store_drop(s);
+		if (store_connect(s, err) < 0)
+			return NULL;
+		va_start(ap, fmt);
+		r = redisvCommand(s->rc, fmt, ap);
+		va_end(ap);
+	}
 	return store_check(s, r, err);
 }
 
@@ -483,10 +519,17 @@ store_eval(STORE *s, STORE_SCRIPT *sc, int nkeys, const char **keys, int nargs, 
 	argv[2] = nk;
 	memcpy(argv + 3, keys, sizeof(*keys) * (size_t)nkeys);
 	memcpy(argv + 3 + nkeys, args, sizeof(*args) * (size_t)nargs);
-	for (int attempt = 0; attempt < 2; attempt++) {
+	for (int attempt = 0, stale_retry = 1; attempt < 2; attempt++) {
+		int reused = s->rc != NULL;
 		if (store_connect(s, err) < 0)
 			break;
 		r = redisCommandArgv(s->rc, argc, argv, NULL);
+		if (stale_retry && store_stale(s, r, reused)) { /* once, on a new connection (store_stale) */
+			store_drop(s);
+			stale_retry = 0;
+			attempt--;
+			continue;
+		}
 		if (attempt == 0 && r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
 			freeReplyObject(r);
 			r = store_check(s, redisCommand(s->rc, "SCRIPT LOAD %s", body), err);

@@ -120,7 +120,8 @@ out=$(curl -s -i -X POST -d 'List-Unsubscribe=One-Click' "$U/u/AQEAAAAAAAAAAAAAA
 ta_contains "a forged token: the generic 400 page" "$out" "HTTP/1.1 400"
 ta_contains "...that tells nothing" "$out" "This link is not valid"
 ta_contains "a truncated token: 400" "$(curl -s -i "$U/u/${tok:0:20}")" "HTTP/1.1 400"
-ta_contains "a tampered token: 400" "$(curl -s -i "$U/u/${tok:0:30}A${tok:31}")" "HTTP/1.1 400"
+c=A; [ "${tok:30:1}" = A ] && c=B # a different byte, always
+ta_contains "a tampered token: 400" "$(curl -s -i "$U/u/${tok:0:30}$c${tok:31}")" "HTTP/1.1 400"
 ta_contains "garbage: 400" "$(curl -s -i "$U/u/%00%ff..%2F")" "HTTP/1.1 400"
 ta_contains "an overlong token: 404" "$(curl -s -i "$U/u/$(head -c 2000 /dev/zero | tr '\0' A)")" "HTTP/1.1 404"
 ta_contains "an oversized body: 413" "$(head -c 4000 /dev/zero | tr '\0' x | curl -s -i -X POST --data-binary @- "$U$path")" "HTTP/1.1 413"

@@ -118,6 +118,38 @@ typedef struct {
 	int ok, refused;
 } RACER;
 
+/* a pooled connection Redis dropped (a restart, an idle timeout) is replaced at its next use, not failed */
+START_TEST(killed_connection_is_replaced)
+{
+	SBUF *e = sbuf_new(64);
+	STORE *other = store_new(conf);
+	redisReply *r = store_cmd(st, e, "SET tm:test:conn 1"), *k;
+
+	ck_assert_msg(r != NULL, "%s", sbuf_str(e));
+	freeReplyObject(r);
+	/* another client kills every client but itself: st's connection is now dead */
+	k = store_cmd(other, e, "CLIENT KILL TYPE normal SKIPME yes");
+	ck_assert_msg(k != NULL && k->type == REDIS_REPLY_INTEGER && k->integer >= 1, "%s", sbuf_str(e));
+	freeReplyObject(k);
+	r = store_cmd(st, e, "GET tm:test:conn");
+	ck_assert_msg(r != NULL, "the first command after the kill failed: %s", sbuf_str(e));
+	ck_assert_str_eq(r->str, "1");
+	freeReplyObject(r);
+	/* the same for a script call */
+	k = store_cmd(other, e, "CLIENT KILL TYPE normal SKIPME yes");
+	freeReplyObject(k);
+	{
+		LIMITS *l = day_cap(3, 1);
+		QUOTA_RES res;
+		ck_assert_int_eq(rcpt(st, l, "", "google", &res, 60000), Q_OK);
+		quota_res_clear(&res);
+		limits_free(l);
+	}
+	store_free(other);
+	sbuf_free(e);
+}
+END_TEST
+
 static void *
 racer(void *arg)
 {
@@ -362,6 +394,7 @@ main(void)
 	tcase_add_test(tc, rate_gcra);
 	tcase_add_test(tc, hour_and_provider_caps);
 	tcase_add_test(tc, status_and_store_errors);
+	tcase_add_test(tc, killed_connection_is_replaced);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

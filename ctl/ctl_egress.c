@@ -6,7 +6,9 @@
  *	a tenant names a pool per stream in {t:NAME}:egress. Every change
  *	bumps tm:version, so tenant-policyd follows within
  *	tenant_refresh_interval. postfix-config prints the master.cf and
- *	main.cf lines that make each transport a real Postfix smtp client.
+ *	main.cf lines that make each transport a real Postfix smtp client,
+ *	and the local_login_sender_maps line that keeps null-sender
+ *	submissions with sendmail(1) to root and the service users.
  * SEE ALSO
  *	tenantctl(1), tenant-policyd(8), docs/egress.md
  */
@@ -22,6 +24,7 @@
 #include "tm_cidr.h"
 #include "tm_egress.h"
 #include "tm_keys.h"
+#include "tm_postconf.h"
 #include "tm_suppress.h"
 #include "tm_tenant.h"
 
@@ -270,16 +273,14 @@ ctl_postfix_socket(const char *spec, SBUF *out)
 int
 ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
 {
-	SBUF *err = sbuf_new(128), *pol = sbuf_new(64), *sm = sbuf_new(64);
+	SBUF *err = sbuf_new(128), *pol = sbuf_new(64), *sm = sbuf_new(64), *llsm = sbuf_new(128);
 	redisReply *names, *r;
 	int rc = CTL_OK;
 
 	(void)argv;
 	if (argc != 0) {
-		sbuf_free(err);
-		sbuf_free(pol);
-		sbuf_free(sm);
-		return CTL_USAGE;
+		rc = CTL_USAGE;
+		goto out;
 	}
 	if ((names = store_cmd(c->store, err, "SORT %s ALPHA", KEY_TRANSPORTS)) == NULL) {
 		rc = ctl_fail("%s", sbuf_str(err));
@@ -326,10 +327,17 @@ ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
 	printf("smtpd_data_restrictions = check_policy_service %s\n", sbuf_str(pol));
 	printf("# mail that never passes smtpd (sendmail, pickup) is routed by sender\n");
 	printf("sender_dependent_default_transport_maps = socketmap:%s:sender\n", sbuf_str(sm));
+	pc_login_senders(c->conf->run_as_user, llsm);
+	printf("# sendmail(1) mail with a null sender passes tenant-milter untagged, so only root, postfix\n"
+	       "# and run_as_user %s (tenant-feedback's pipe user: forward_bounces) may submit it, or any\n"
+	       "# sender; every other login only its own name (Postfix 3.7; tenant-milter -n warns without it)\n",
+	       c->conf->run_as_user);
+	printf("local_login_sender_maps = %s\n", sbuf_str(llsm));
 	freeReplyObject(names);
 out:
 	sbuf_free(err);
 	sbuf_free(pol);
 	sbuf_free(sm);
+	sbuf_free(llsm);
 	return rc;
 }

@@ -20,16 +20,14 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "tm_addr.h"
 #include "tm_mem.h"
+#include "tm_postconf.h"
 #include "tm_rewrite.h"
 
 #define RW_MAX_PASSES 8
@@ -160,38 +158,12 @@ rw_parse(const char *text, SBUF *err)
 RW_CONF *
 rw_load(const char *postconf, const char *config_dir, SBUF *err)
 {
-	char *argv[] = {(char *)postconf, "-c", (char *)config_dir, "-x", "allow_percent_hack", "swap_bangpath",
-			"mydestination", "myorigin", NULL};
+	static const char *const args[] = {"-x", "allow_percent_hack", "swap_bangpath", "mydestination",
+					   "myorigin", NULL};
 	SBUF *out = sbuf_new(512);
-	char buf[4096];
-	int fds[2], status = 0;
-	ssize_t n;
-	pid_t pid;
 	RW_CONF *rw = NULL;
 
-	if (pipe(fds) < 0 || (pid = fork()) < 0) {
-		sbuf_printf(err, "cannot run %s: %s", postconf, strerror(errno));
-		sbuf_free(out);
-		return NULL;
-	}
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execvp(postconf, argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	while ((n = read(fds[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-		if (n > 0 && out->len < 65536)
-			sbuf_catn(out, buf, (size_t)n);
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		sbuf_printf(err, "\"%s -c %s\" failed (exit %d): is Postfix installed and postfix_config_directory "
-				 "right?", postconf, config_dir, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	else
+	if (pc_run(postconf, config_dir, args, out, err) == 0)
 		rw = rw_parse(sbuf_str(out), err);
 	sbuf_free(out);
 	return rw;

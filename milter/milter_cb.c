@@ -231,7 +231,8 @@ cb_unknown(SMFICTX *ctx, CONNCTX *c, MSGCTX *m, const char *auth)
 		sbuf_cat(why, "and the sender has no usable domain");
 	if (*m->sender == 0 && m->local) {
 		/* like the bounces Postfix writes itself, which never pass a milter; tenant-feedback's
-		   forward_bounces copies are such mail */
+		   forward_bounces copies are such mail. Safe only while Postfix's local_login_sender_maps
+		   keeps "sendmail -f '<>'" to root and the service users: tenant-milter.c warns without it */
 		msg_info("%s: accept: tenant=- via=none sender=<>: a notification submitted on this host with "
 			 "sendmail(1) passes untagged", cb_qid(ctx));
 		sbuf_free(why);

@@ -24,6 +24,7 @@
 #include "tm_dkim.h"
 #include "tm_mem.h"
 #include "tm_msg.h"
+#include "tm_postconf.h"
 #include "tm_tdir.h"
 #include "tm_rewrite.h"
 #include "tm_token.h"
@@ -78,6 +79,34 @@ load_rewrite(CONF *c, SBUF *errs)
 		 *rw->myorigin ? rw->myorigin : "(none)");
 	c->rewrite = rw;
 	return 0;
+}
+
+/*
+ * null_sender_guard - the warning, in why, when the local Postfix lets any
+ * user submit null-sender mail with sendmail(1), which the callbacks pass
+ * untagged (milter_cb.c cb_unknown): only postdrop's
+ * local_login_sender_maps keeps "sendmail -f '<>'" to root and the
+ * service users. A warning, never an error: the exemption is what keeps
+ * forward_bounces and other local notifications flowing.
+ */
+static void
+null_sender_guard(const CONF *c, SBUF *why)
+{
+	static const char *const args[] = {"-x", "local_login_sender_maps",
+					   "empty_address_local_login_sender_maps_lookup_key", "mail_version",
+					   NULL};
+	SBUF *out, *err;
+
+	if (*c->postfix_config_directory == 0) /* a milter on another host: nothing to ask */
+		return;
+	out = sbuf_new(512);
+	err = sbuf_new(128);
+	if (pc_run("postconf", c->postfix_config_directory, args, out, err) < 0)
+		sbuf_printf(why, "cannot check local_login_sender_maps: %s", sbuf_str(err));
+	else
+		pc_null_sender_risk(sbuf_str(out), c->postfix_config_directory, why);
+	sbuf_free(out);
+	sbuf_free(err);
 }
 
 static void
@@ -143,6 +172,7 @@ main(int argc, char **argv)
 	KEYRING *keys = NULL;
 	DKK_TABLE *dkim = NULL;
 	mode_t old_umask;
+	SBUF *guard = sbuf_new(256);
 	int rc;
 
 	daemon_options(argc, argv, "tenant-milter", &opts);
@@ -158,12 +188,17 @@ main(int argc, char **argv)
 	/* DKIM keys are read once here (as root, before dropping privileges) and on reload */
 	if (c && !opts.print && (dkim = dkk_load(c->dkim_keys, errs)) == NULL)
 		c = conf_unref(c);
+	if (c && !opts.print)
+		null_sender_guard(c, guard);
+	if (opts.check_only && guard->len) /* -n: a warning; "configuration OK" still follows */
+		msg_warn("%s", sbuf_str(guard));
 	if ((rc = daemon_early_exit(&opts, c, errs)) >= 0) {
 		conf_unref(c);
 		pmap_free(pmap);
 		keyring_free(keys);
 		dkk_free(dkim);
 		sbuf_free(errs);
+		sbuf_free(guard);
 		return rc;
 	}
 	msg_set_level(opts.verbose ? MSG_DEBUG : c->log_level);
@@ -171,6 +206,9 @@ main(int argc, char **argv)
 		msg_open(c->syslog_name, 0, c->syslog_facility);
 		msg_also_stderr(1); /* start-up errors reach the terminal until we detach */
 	}
+	if (guard->len) /* once, in the log; a reload does not repeat it */
+		msg_warn("%s", sbuf_str(guard));
+	guard = sbuf_free(guard);
 
 	md_block_signals();
 	daemon_prepare_paths(c->milter_socket, c->pid_file, c->run_as_user);

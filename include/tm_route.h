@@ -28,6 +28,7 @@ typedef struct {
 	int stream;		    /* STREAM_TRANSACTIONAL or STREAM_BULK; -1 without a tenant */
 	const POOL *pool;	    /* NULL unless the tenant has one for the stream */
 	const TRANSPORT *transport; /* ROUTE_TRANSPORT */
+	int by_sender;		    /* the sender's domain names this tenant: the socketmap agrees */
 } ROUTE;
 
 /*
@@ -38,7 +39,20 @@ typedef struct {
 void route_decide(const TSNAP *s, const char *sasl, const IPADDR *client, const char *sender, const char *key,
 		  ROUTE *out);
 
-/* route_policy_action - the policy reply: "FILTER NAME:", "DUNNO", or "451 4.3.0 ..." */
+/*
+ * route_pick - the transport of tenant t for stream (STREAM_*), sticky on
+ * key: the tail of route_decide, for a tenant known otherwise (a VERP
+ * token). t may be NULL (ROUTE_NONE).
+ */
+void route_pick(const TSNAP *s, const TENANT *t, int stream, const char *key, ROUTE *out);
+
+/*
+ * route_policy_action - the policy reply at DATA: "DUNNO" when the socketmap
+ * will route the message the same way (the sender's domain is the
+ * tenant's), "FILTER NAME:NEXTHOP" when only the policy service knows the
+ * tenant (a null sender, a sender domain that is not the tenant's), or
+ * "451 4.3.0 ..." when the pool has no transport up.
+ */
 void route_policy_action(const ROUTE *r, SBUF *out);
 /* route_socketmap_reply - "OK NAME:", "NOTFOUND ", or "TEMP ..." */
 void route_socketmap_reply(const ROUTE *r, SBUF *out);

@@ -45,6 +45,7 @@ enum token_purpose { TOKEN_UNSUBSCRIBE = 1, TOKEN_VERP = 2 };
 #define TOKEN_TENANT_MAX 63 /* TENANT_NAME_MAX */
 #define TOKEN_ADDR_MAX 384  /* RFC 5321: 64 + 1 + 255, with room for quoting */
 #define TOKEN_LIST_MAX 255
+#define TOKEN_STREAM_MAX 16
 /* the longest token text token_open reads (every field at its limit) */
 #define TOKEN_TEXT_MAX 1536
 
@@ -76,8 +77,9 @@ typedef struct token_data {
 	const char *recipient;   /* at most TOKEN_ADDR_MAX */
 	const char *list;        /* unsubscribe: the list id or ""; at most TOKEN_LIST_MAX */
 	const char *return_path; /* VERP: the sender to forward to, or ""; TOKEN_ADDR_MAX */
+	const char *stream;      /* VERP: the stream the milter sent it in ("bulk", "transactional") or "" */
 	int legacy; /* token_open: 1 for a version-1 token (never forward for it), else 0 */
-	char store[TOKEN_TENANT_MAX + 2 * TOKEN_ADDR_MAX + TOKEN_LIST_MAX + 4]; /* token_open's */
+	char store[TOKEN_TENANT_MAX + 2 * TOKEN_ADDR_MAX + TOKEN_LIST_MAX + TOKEN_STREAM_MAX + 5]; /* token_open's */
 } TOKEN_DATA;
 
 /*

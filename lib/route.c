@@ -19,8 +19,6 @@ route_decide(const TSNAP *s, const char *sasl, const IPADDR *client, const char 
 	ADDR a;
 	SBUF *err = sbuf_new(32);
 	char *dom = NULL;
-	const EGRESS *e = tsnap_egress(s);
-	int pool;
 
 	memset(out, 0, sizeof(*out));
 	out->verdict = ROUTE_NONE;
@@ -34,17 +32,33 @@ route_decide(const TSNAP *s, const char *sasl, const IPADDR *client, const char 
 	tenant_resolve(s, sasl, client, dom, &out->res);
 	if (out->res.tenant == NULL)
 		goto done;
-	out->stream = tenant_stream(s, out->res.tenant, dom);
-	pool = out->res.tenant->pool[out->stream];
-	if (pool < 0)
-		pool = out->res.tenant->pool[STREAM_ANY];
-	if (pool < 0 || e == NULL)
-		goto done;
-	out->pool = egress_pool(e, (size_t)pool);
-	out->transport = egress_pick(e, pool, key && *key ? key : (sender ? sender : ""));
-	out->verdict = out->transport ? ROUTE_TRANSPORT : ROUTE_ALL_DOWN;
+	/* the socketmap, asked by trivial-rewrite with the sender alone, finds this tenant too */
+	out->by_sender = dom && tenant_domain_owner(s, dom, NULL) == out->res.tenant;
+	route_pick(s, out->res.tenant, tenant_stream(s, out->res.tenant, dom), key && *key ? key : (sender ? sender : ""),
+		   out);
 done:
 	free(dom);
+}
+
+void
+route_pick(const TSNAP *s, const TENANT *t, int stream, const char *key, ROUTE *out)
+{
+	const EGRESS *e = tsnap_egress(s);
+	int pool;
+
+	out->verdict = ROUTE_NONE;
+	out->res.tenant = t;
+	out->stream = stream;
+	if (t == NULL)
+		return;
+	pool = t->pool[stream];
+	if (pool < 0)
+		pool = t->pool[STREAM_ANY];
+	if (pool < 0 || e == NULL)
+		return;
+	out->pool = egress_pool(e, (size_t)pool);
+	out->transport = egress_pick(e, pool, key);
+	out->verdict = out->transport ? ROUTE_TRANSPORT : ROUTE_ALL_DOWN;
 }
 
 void
@@ -52,7 +66,14 @@ route_policy_action(const ROUTE *r, SBUF *out)
 {
 	switch (r->verdict) {
 	case ROUTE_TRANSPORT:
-		sbuf_printf(out, "FILTER %s:%s", r->transport->name, r->transport->nexthop);
+		/* the socketmap routes it: per recipient, so local and transport_maps recipients are
+		   left alone, and with the next hop Postfix documents (the transport's, else
+		   sender_dependent_relayhost_maps, relayhost, the recipient domain). FILTER only
+		   where the socketmap would not find this tenant from the sender */
+		if (r->by_sender)
+			sbuf_cat(out, "DUNNO");
+		else
+			sbuf_printf(out, "FILTER %s:%s", r->transport->name, r->transport->nexthop);
 		break;
 	case ROUTE_ALL_DOWN:
 		sbuf_printf(out, "451 4.3.0 tenant %s: every transport of pool %s is down, try again later",

@@ -289,9 +289,10 @@ static const TK_FIELD tk_fields[] = {
     {"recipient", TOKEN_ADDR_MAX},
     {"list id", TOKEN_LIST_MAX},
     {"return path", TOKEN_ADDR_MAX},
+    {"stream", TOKEN_STREAM_MAX}, /* last and optional: VERP tokens name the stream they were sent in */
 };
 #define TK_NFIELDS (sizeof(tk_fields) / sizeof(tk_fields[0]))
-#define TK_PLAIN_MAX (4 + 2 * TK_NFIELDS + TOKEN_TENANT_MAX + 2 * TOKEN_ADDR_MAX + TOKEN_LIST_MAX)
+#define TK_PLAIN_MAX (4 + 2 * TK_NFIELDS + TOKEN_TENANT_MAX + 2 * TOKEN_ADDR_MAX + TOKEN_LIST_MAX + TOKEN_STREAM_MAX)
 #define TK_RAW_MAX (TOKEN_TEXT_MAX / 4 * 3)
 
 /* tk_gcm - AES-256-GCM over in (encrypt: tag out; decrypt: tag checked); 1 if it worked */
@@ -328,7 +329,7 @@ int
 token_seal(const KEYRING *k, int purpose, const TOKEN_DATA *d, SBUF *out, SBUF *err)
 {
 	const TKEY *key = tk_sealer(k);
-	const char *f[TK_NFIELDS] = {d->tenant, d->recipient, d->list, d->return_path};
+	const char *f[TK_NFIELDS] = {d->tenant, d->recipient, d->list, d->return_path, d->stream};
 	unsigned char plain[TK_PLAIN_MAX], buf[TK_HEAD + TK_NONCE + TK_PLAIN_MAX + TK_TAG];
 	size_t plen = 0;
 	int ok;
@@ -419,7 +420,7 @@ static void
 tk_clear(TOKEN_DATA *d)
 {
 	OPENSSL_cleanse(d, sizeof(*d));
-	d->tenant = d->recipient = d->list = d->return_path = "";
+	d->tenant = d->recipient = d->list = d->return_path = d->stream = "";
 }
 
 /* tk_key - the key with this id, or NULL with err */
@@ -444,7 +445,7 @@ token_open(const KEYRING *k, int purpose, const char *token, long today, long li
 {
 	unsigned char buf[TK_RAW_MAX], plain[TK_RAW_MAX];
 	long n = strlen(token) > TOKEN_TEXT_MAX ? -1 : unb64url(token, buf, sizeof(buf));
-	const char **f[TK_NFIELDS] = {&d->tenant, &d->recipient, &d->list, &d->return_path};
+	const char **f[TK_NFIELDS] = {&d->tenant, &d->recipient, &d->list, &d->return_path, &d->stream};
 	const TKEY *key;
 	size_t head, clen, pos = 0, at = 0, nf;
 	int v2, lenbytes, ok, bad = 0;
@@ -466,7 +467,7 @@ token_open(const KEYRING *k, int purpose, const char *token, long today, long li
 	head = v2 ? TK_HEAD : TK_HEAD_LEGACY;
 	lenbytes = v2 ? 2 : 1;
 	nf = v2 ? TK_NFIELDS : 3;
-	if ((size_t)n < head + TK_NONCE + 4 + nf * (size_t)lenbytes + TK_TAG) {
+	if ((size_t)n < head + TK_NONCE + 4 + (v2 ? nf - 1 : nf) * (size_t)lenbytes + TK_TAG) {
 		sbuf_cat(err, "malformed token");
 		return -1;
 	}
@@ -493,8 +494,11 @@ token_open(const KEYRING *k, int purpose, const char *token, long today, long li
 	d->day = (long)plain[0] << 24 | (long)plain[1] << 16 | (long)plain[2] << 8 | plain[3];
 	d->legacy = !v2;
 	pos = 4;
-	for (size_t i = 0; i < nf && !bad; i++)
+	for (size_t i = 0; i < nf && !bad; i++) {
+		if (v2 && i == TK_NFIELDS - 1 && pos == clen)
+			break; /* sealed without the optional last field */
 		bad = tk_get(plain, clen, &pos, lenbytes, i, d, &at, f[i]) < 0;
+	}
 	OPENSSL_cleanse(plain, sizeof(plain));
 	if (bad || pos != clen) {
 		tk_clear(d);

@@ -349,6 +349,10 @@ mo_verp(SMFICTX *ctx, MSGCTX *m)
 		return SMFIS_CONTINUE;
 	}
 	mo_token_data(m, &d);
+	/* the stream this message is sent in, for tenant-policyd's socketmap: once the envelope
+	   sender is the VERP address, only the token says which tenant and pool it belongs to */
+	d.stream = stream_name(
+	    tenant_stream(m->snap, m->res.tenant, m->from_domain->len ? sbuf_str(m->from_domain) : m->sender_dom));
 	/* a return path goes into VERP tokens only: tenant-feedback forwards to nothing else */
 	if (m->conf->forward_bounces)
 		d.return_path = m->sender_canon ? m->sender_canon : m->sender;

@@ -312,7 +312,7 @@ START_TEST(route_decisions)
 	long w[] = {1};
 	IPADDR ip;
 	ROUTE r;
-	int acme, beta;
+	int acme, beta, gamma;
 
 	t.name = "out-tx";
 	egress_add_transport(eg, &t);
@@ -329,13 +329,34 @@ START_TEST(route_decisions)
 	tsnap_add_network(s, beta, "192.0.2.0/24", e);
 	tsnap_set_pool(s, acme, STREAM_TRANSACTIONAL, 0);
 	tsnap_set_pool(s, acme, STREAM_BULK, 1);
+	gamma = tsnap_add_tenant(s, "gamma", TS_ACTIVE, NULL);
+	tsnap_add_network(s, gamma, "198.51.100.0/24", e);
+	tsnap_set_pool(s, gamma, STREAM_ANY, 0);
 	tsnap_finish(s, e);
 
 	route_decide(s, NULL, NULL, "<a@Acme.Example>", "inst1", &r);
 	ck_assert_int_eq(r.verdict, ROUTE_TRANSPORT);
 	ck_assert_int_eq(r.stream, STREAM_TRANSACTIONAL);
 	route_policy_action(&r, a);
+	/* the sender's domain is acme's: the socketmap routes it, per recipient, with Postfix's next hop */
+	ck_assert_str_eq(sbuf_str(a), "DUNNO");
+	sbuf_reset(a);
+	route_socketmap_reply(&r, a);
+	ck_assert_str_eq(sbuf_str(a), "OK out-tx:");
+	/* a null sender from gamma's network: only the policy service knows the tenant */
+	ipaddr_parse("198.51.100.9", &ip);
+	route_decide(s, NULL, &ip, "<>", "inst5", &r);
+	ck_assert_int_eq(r.verdict, ROUTE_TRANSPORT);
+	sbuf_reset(a);
+	route_policy_action(&r, a);
 	ck_assert_str_eq(sbuf_str(a), "FILTER out-tx:");
+	/* a VERP sender names its tenant and stream through its token: route_pick */
+	route_pick(s, tsnap_find(s, "acme"), STREAM_BULK, "bounce+tok@rp.example", &r);
+	ck_assert_int_eq(r.verdict, ROUTE_ALL_DOWN);
+	ck_assert_str_eq(r.pool->name, "bulk");
+	route_pick(s, tsnap_find(s, "acme"), STREAM_TRANSACTIONAL, "bounce+tok@rp.example", &r);
+	ck_assert_str_eq(r.transport->name, "out-tx");
+	sbuf_reset(a);
 	/* a subdomain with its own stream, whose pool is all down */
 	route_decide(s, NULL, NULL, "n@x.news.acme.example", "inst2", &r);
 	ck_assert_int_eq(r.stream, STREAM_BULK);

@@ -7,7 +7,9 @@
 #
 # Functions: tb_init NAME, tb_redis_start, tb_redis_stop, tb_milter_start [ARGS],
 # tb_milter_stop, tb_sink_start, tb_postfix_start, tb_stop_all, tb_ctl ARGS,
-# tb_send ARGS (swaks), tb_wait_sink N, tb_sink_files.
+# tb_fb ARGS, tb_redis ARGS, tb_send ARGS (swaks), tb_wait_sink N, tb_sink_files.
+# Every client call has a time limit (redis-cli 20 s, swaks 30 s a step), so a
+# hung server fails a check instead of hanging the test.
 
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -15,6 +17,7 @@ TB_MILTER="$top_builddir/milter/tenant-milter"
 TB_CTL="$top_builddir/ctl/tenantctl"
 TB_HTTPD="$top_builddir/httpd/tenant-httpd"
 TB_POLICYD="$top_builddir/policyd/tenant-policyd"
+TB_FB="$top_builddir/feedback/tenant-feedback"
 TB_ROOT="${TB_ROOT:-/var/tmp/tenant-milter}"
 
 tb_log() { printf '%s\n' "$*" >&2; }
@@ -80,7 +83,7 @@ tb_redis_start() {
 tb_redis_stop() {
 	[ -f "$TB_DIR/redis/redis.pid" ] || return 0
 	if [ -n "${TB_REDIS_PORT:-}" ]; then
-		redis-cli -p "$TB_REDIS_PORT" shutdown save >/dev/null 2>&1
+		timeout 20 redis-cli -p "$TB_REDIS_PORT" shutdown save >/dev/null 2>&1
 	else # a Redis left by an earlier run whose port is not known here; never a stranger
 		local pid
 		pid=$(cat "$TB_DIR/redis/redis.pid" 2>/dev/null)
@@ -94,8 +97,11 @@ tb_redis_stop() {
 	done
 }
 
-tb_redis() { redis-cli -p "$TB_REDIS_PORT" "$@"; }
+tb_redis() { timeout 20 redis-cli -p "$TB_REDIS_PORT" "$@"; }
+# tb_ctl ARGS, tb_fb ARGS - tenantctl and tenant-feedback with the test bed's
+# configuration; the tests check their exit status and stderr with ta_ctl/ta_fb
 tb_ctl() { "$TB_CTL" -c "$TB_CONF" "$@"; }
+tb_fb() { "$TB_FB" -c "$TB_CONF" "$@"; }
 
 # tb_milter_start [ARGS] - foreground milter in the background; log in $TB_DIR/milter.log
 tb_milter_start() {
@@ -129,16 +135,23 @@ tb_stop_pid() {
 
 tb_milter_stop() { tb_stop_pid "$TB_DIR/milter.fg.pid" tenant-milter; }
 
-# tb_sanitizer_clean - fail if a daemon's log holds a sanitizer report
+# What a sanitizer report looks like: ASan, LSan, UBSan (halt_on_error or not)
+TB_SANITIZER_RE='ERROR: [A-Za-z]*Sanitizer|SUMMARY: [A-Za-z]*Sanitizer|: runtime error: '
+
+# tb_sanitizer_clean - fail if any log of the test bed (every *.log and *.err
+# under $TB_DIR: the daemons', the tools' stderr, Postfix's) holds a sanitizer
+# report; print each such file from its first report on
 tb_sanitizer_clean() {
-	local f
-	for f in "$TB_DIR/milter.log" "$TB_DIR/policyd.log" "$TB_DIR/httpd.log"; do
-		if grep -qE 'AddressSanitizer|runtime error:|LeakSanitizer' "$f" 2>/dev/null; then
+	local f bad=0
+	[ -n "${TB_DIR:-}" ] && [ -d "$TB_DIR" ] || return 0
+	while IFS= read -r -d '' f; do
+		if grep -qE "$TB_SANITIZER_RE" "$f" 2>/dev/null; then
 			tb_log "sanitizer report in $f:"
-			cat "$f" >&2
-			return 1
+			sed -n -E "/$TB_SANITIZER_RE/,\$p" "$f" | head -80 >&2
+			bad=1
 		fi
-	done
+	done < <(find "$TB_DIR" -type f \( -name '*.log' -o -name '*.err' \) -print0 2>/dev/null)
+	return $bad
 }
 
 tb_sink_start() {

@@ -372,8 +372,10 @@ ctl_cmd_tenant(CTL *c, int argc, char **argv)
 	if (strcmp(argv[0], "list") == 0 && argc == 1) {
 		redisReply *r = store_cmd(c->store, err, "SORT %s ALPHA", KEY_TENANTS);
 		json_t *all = json_array();
-		if (r == NULL)
+		if (r == NULL) {
+			json_decref(all);
 			goto fail;
+		}
 		for (size_t i = 0; i < r->elements; i++) {
 			if ((o = ctl_tenant_json(c, r->element[i]->str, err)) == NULL) {
 				freeReplyObject(r);

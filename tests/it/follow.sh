@@ -31,16 +31,17 @@ first=$(tb_redis hget "{t:acme}:fb:$today" delivered)
 	ta_fail "the kill did not land mid-log ($first of $N)"
 pos=$(tb_redis get "tm:fb:pos:$log")
 ta_contains "its position is stored as inode:offset" "$pos" ":"
-"$FB" -c "$TB_CONF" follow --once "$log" 2>"$TB_DIR/follow2.log"
+ta_fb "the restarted follow --once: exit 0" 0 follow --once "$log"
+printf '%s\n' "$ta_err" >"$TB_DIR/follow2.log"
 ta_eq "after a restart every record counts exactly once" "$(tb_redis hget "{t:acme}:fb:$today" delivered)" $N
-"$FB" -c "$TB_CONF" follow --once "$log" 2>/dev/null
+ta_fb "a third follow --once: exit 0" 0 follow --once "$log"
 ta_eq "a third pass adds nothing" "$(tb_redis hget "{t:acme}:fb:$today" delivered)" $N
 
 # "follow -": records from a pipe, as from journalctl -f -o cat
 printf '%s\n' "Nov 23 12:00:01 relay postfix-out-acme/smtp[3]: QPIPE1: to=<gone@dest.example>, relay=mx[192.0.2.1]:25, delay=0.1, delays=0/0/0/0.1, dsn=5.1.1, status=bounced (host mx said: 550 5.1.1 User unknown (in reply to RCPT TO command))" \
 	'garbage line' "" >"$TB_DIR/pipe.log"
 tb_redis hset tm:qid:QPIPE1 tenant acme r:gone@dest.example 1 >/dev/null
-out=$("$FB" -c "$TB_CONF" follow - <"$TB_DIR/pipe.log" 2>&1)
-ta_contains "follow - reads a pipe to its end" "$out" "3 lines, 1 delivery records, 1 applied"
+ta_fb "follow - from a pipe: exit 0" 0 follow - <"$TB_DIR/pipe.log"
+ta_contains "follow - reads a pipe to its end" "$ta_out$ta_err" "3 lines, 1 delivery records, 1 applied"
 ta_eq "...and applies what it reads" "$(tb_redis hget '{t:acme}:supp' gone@dest.example | cut -d'|' -f1)" hard-bounce
 ta_finish

@@ -7,6 +7,6 @@ command -v redis-server >/dev/null || { echo "# redis-server missing"; exit 99; 
 tb_init it-quota
 trap 'tb_stop_all' EXIT
 tb_redis_start || exit 99
-ta_status "quota suite against real Redis (check_quota)" 0 \
+ta_suite "quota suite against real Redis (check_quota)" 0 \
 	env TM_TEST_REDIS="127.0.0.1:$TB_REDIS_PORT" "$top_builddir/tests/it/check_quota"
 ta_finish

@@ -9,24 +9,32 @@ tb_redis_start || exit 99
 
 ta_status "tenant add" 0 tb_ctl tenant add acme
 ta_status "duplicate tenant refused" 1 tb_ctl tenant add acme
-ta_contains "duplicate names the problem" "$(tb_ctl tenant add acme 2>&1)" "tenantctl: tenant acme already exists"
+ta_ctl "duplicate tenant refused, again" 1 tenant add acme
+ta_contains "duplicate names the problem" "$ta_err" "tenantctl: tenant acme already exists"
 for bad in Acme -acme acme_eu "a b" "$(printf 'a%.0s' $(seq 1 64))"; do
 	ta_status "invalid name '$bad' refused" 1 tb_ctl tenant add "$bad"
 done
 ta_status "usage error exits 2" 2 tb_ctl tenant frobnicate acme
 ta_status "unknown tenant refused" 1 tb_ctl tenant show nobody
-tb_ctl tenant add beta >/dev/null
+ta_ctl "tenant add beta" 0 tenant add beta
 ta_status "domain add" 0 tb_ctl domain add acme Acme.Example.
-ta_contains "domain conflict refused" "$(tb_ctl domain add beta acme.example 2>&1)" "tenantctl: domain acme.example already belongs to tenant acme"
+ta_ctl "domain conflict refused: exit 1" 1 domain add beta acme.example
+ta_contains "domain conflict refused" "$ta_err" "tenantctl: domain acme.example already belongs to tenant acme"
 ta_status "SASL add" 0 tb_ctl identity add beta --sasl beta-user
-ta_contains "SASL conflict refused" "$(tb_ctl identity add acme --sasl beta-user 2>&1)" "SASL login beta-user already belongs to tenant beta"
+ta_ctl "SASL conflict refused: exit 1" 1 identity add acme --sasl beta-user
+ta_contains "SASL conflict refused" "$ta_err" "SASL login beta-user already belongs to tenant beta"
 ta_status "network add" 0 tb_ctl identity add acme --network 192.0.2.0/24
 ta_status "overlapping network allowed (longest prefix wins)" 0 tb_ctl identity add beta --network 192.0.2.128/25
-ta_contains "same network refused" "$(tb_ctl identity add beta --network 192.0.2.0/24 2>&1)" "network 192.0.2.0/24 already belongs to tenant acme"
-ta_contains "host bits refused with a hint" "$(tb_ctl identity add acme --network 10.1.2.3/8 2>&1)" "did you mean 10.0.0.0/8?"
-ta_contains "bad domain refused" "$(tb_ctl domain add acme 'bad..example' 2>&1)" "invalid domain \"bad..example\": empty label in domain"
-ta_contains "IDN stored as A-label" "$(tb_ctl domain add acme bücher.example)" "domain xn--bcher-kva.example added to tenant acme"
-ta_contains "removing what is not owned is refused" "$(tb_ctl domain remove beta acme.example 2>&1)" "domain acme.example does not belong to tenant beta"
+ta_ctl "same network refused: exit 1" 1 identity add beta --network 192.0.2.0/24
+ta_contains "same network refused" "$ta_err" "network 192.0.2.0/24 already belongs to tenant acme"
+ta_ctl "host bits refused: exit 1" 1 identity add acme --network 10.1.2.3/8
+ta_contains "host bits refused with a hint" "$ta_err" "did you mean 10.0.0.0/8?"
+ta_ctl "bad domain refused: exit 1" 1 domain add acme 'bad..example'
+ta_contains "bad domain refused" "$ta_err" "invalid domain \"bad..example\": empty label in domain"
+ta_ctl "IDN domain add" 0 domain add acme bücher.example
+ta_contains "IDN stored as A-label" "$ta_out" "domain xn--bcher-kva.example added to tenant acme"
+ta_ctl "removing what is not owned: exit 1" 1 domain remove beta acme.example
+ta_contains "removing what is not owned is refused" "$ta_err" "domain acme.example does not belong to tenant beta"
 
 # the key schema (docs/redis-schema.md)
 ta_eq "tenant set" "$(tb_redis smembers tm:tenants | sort | tr '\n' ' ')" "acme beta "
@@ -35,14 +43,16 @@ ta_eq "tenant domains set carries the hash tag" "$(tb_redis sismember '{t:acme}:
 ta_eq "status hash" "$(tb_redis hget '{t:acme}:tenant' status)" "active"
 ta_eq "every tenant key carries {t:NAME}" "$(tb_redis --scan | grep -v '^tm:' | grep -vc '^{t:[a-z0-9-]*}:')" "0"
 v1=$(tb_redis get tm:version)
-tb_ctl tenant pause acme --reason "billing hold" >/dev/null
+ta_ctl "pause" 0 tenant pause acme --reason "billing hold"
 ta_eq "pause bumps the version" "$(tb_redis get tm:version)" "$((v1 + 1))"
 ta_eq "pause reason stored" "$(tb_redis hget '{t:acme}:tenant' reason)" "billing hold"
-ta_contains "show" "$(tb_ctl tenant show acme)" "status:   paused - billing hold"
-json=$(tb_ctl tenant show acme --json)
-ta_contains "show --json" "$json" '"domains":["acme.example","xn--bcher-kva.example"]'
-ta_contains "list --json" "$(tb_ctl tenant list --json)" '"name":"beta","status":"active"'
-tb_ctl tenant resume acme >/dev/null
+ta_ctl "show: exit 0" 0 tenant show acme
+ta_contains "show" "$ta_out" "status:   paused - billing hold"
+ta_ctl "show --json: exit 0" 0 tenant show acme --json
+ta_contains "show --json" "$ta_out" '"domains":["acme.example","xn--bcher-kva.example"]'
+ta_ctl "list --json: exit 0" 0 tenant list --json
+ta_contains "list --json" "$ta_out" '"name":"beta","status":"active"'
+ta_ctl "resume: exit 0" 0 tenant resume acme
 ta_eq "resume" "$(tb_redis hget '{t:acme}:tenant' status)" "active"
 ta_status "remove" 0 tb_ctl tenant remove beta
 ta_eq "remove releases the login" "$(tb_redis hexists tm:idx:sasl beta-user)" "0"
@@ -56,7 +66,8 @@ cat >"$TB_DIR/tenants.json" <<JSON
             "sasl": ["gamma-user"], "networks": ["2001:db8::/48"]}
 }}
 JSON
-out=$(tb_ctl apply "$TB_DIR/tenants.json")
+ta_ctl "apply: exit 0" 0 apply "$TB_DIR/tenants.json"
+out=$ta_out
 ta_contains "apply creates" "$out" "gamma: created"
 ta_contains "apply removes what the file drops" "$out" "acme: - domain xn--bcher-kva.example"
 ta_contains "apply normalises" "$out" "gamma: + domain gamma-mail.example"
@@ -67,37 +78,43 @@ ta_eq "applied status" "$(tb_redis hget '{t:gamma}:tenant' status)" "paused"
 cat >"$TB_DIR/bad.json" <<JSON
 {"tenants": {"acme": {"domains": ["gamma.example", "bad..example"]}, "Bad": {}, "delta": {"networks": ["10.0.0.1/8"]}}}
 JSON
-out=$(tb_ctl apply "$TB_DIR/bad.json" 2>&1)
+ta_ctl "a refused apply: exit 1" 1 apply "$TB_DIR/bad.json"
+out=$ta_err
 ta_contains "apply reports bad entries by path" "$out" '$.tenants.acme.domains[1]: invalid domain: empty label in domain'
 ta_contains "apply reports bad names" "$out" '$.tenants.Bad: invalid tenant name'
 ta_contains "apply reports host bits" "$out" '$.tenants.delta.networks[0]: invalid network'
 ta_contains "apply says nothing changed" "$out" "not applied; nothing was changed"
 ta_eq "a refused apply writes nothing" "$(tb_redis get tm:version)" "$v"
 echo '{"tenants": {"acme": {"domains": ["gamma.example"]}}}' >"$TB_DIR/steal.json"
-ta_contains "apply refuses another tenant's domain" "$(tb_ctl apply "$TB_DIR/steal.json" 2>&1)" "domain gamma.example already belongs to tenant gamma"
+ta_ctl "apply of another tenant's domain: exit 1" 1 apply "$TB_DIR/steal.json"
+ta_contains "apply refuses another tenant's domain" "$ta_err" "domain gamma.example already belongs to tenant gamma"
 echo '{"tenants": {' >"$TB_DIR/broken.json"
-ta_contains "malformed JSON: file, line and column" "$(tb_ctl apply "$TB_DIR/broken.json" 2>&1)" "broken.json:2:"
+ta_ctl "malformed JSON: exit 1" 1 apply "$TB_DIR/broken.json"
+ta_contains "malformed JSON: file, line and column" "$ta_err" "broken.json:2:"
 
 # redis_password and redis_db
 tb_redis config set requirepass s3cret >/dev/null
-ta_contains "password required: the Redis error is shown" "$(tb_ctl tenant list 2>&1)" "NOAUTH"
+ta_ctl "password required: exit 1" 1 tenant list
+ta_contains "password required: the Redis error is shown" "$ta_err" "NOAUTH"
 ta_status "redis_password authenticates" 0 tb_ctl -o redis_password=s3cret tenant list
-ta_contains "a wrong password is refused clearly" "$(tb_ctl -o redis_password=wrong tenant list 2>&1)" "redis 127.0.0.1:$TB_REDIS_PORT: AUTH:"
+ta_ctl "a wrong password: exit 1" 1 -o redis_password=wrong tenant list
+ta_contains "a wrong password is refused clearly" "$ta_err" "redis 127.0.0.1:$TB_REDIS_PORT: AUTH:"
 ta_status "redis_db selects a database" 0 tb_ctl -o redis_password=s3cret -o redis_db=3 tenant add in-db-three
-ta_eq "the tenant landed in database 3" "$(redis-cli -p "$TB_REDIS_PORT" -a s3cret --no-auth-warning -n 3 sismember tm:tenants in-db-three)" "1"
-ta_eq "and not in database 0" "$(redis-cli -p "$TB_REDIS_PORT" -a s3cret --no-auth-warning -n 0 sismember tm:tenants in-db-three)" "0"
-redis-cli -p "$TB_REDIS_PORT" -a s3cret --no-auth-warning config set requirepass "" >/dev/null
+ta_eq "the tenant landed in database 3" "$(timeout 20 redis-cli -p "$TB_REDIS_PORT" -a s3cret --no-auth-warning -n 3 sismember tm:tenants in-db-three)" "1"
+ta_eq "and not in database 0" "$(timeout 20 redis-cli -p "$TB_REDIS_PORT" -a s3cret --no-auth-warning -n 0 sismember tm:tenants in-db-three)" "0"
+timeout 20 redis-cli -p "$TB_REDIS_PORT" -a s3cret --no-auth-warning config set requirepass "" >/dev/null
 
 # Redis down: a clear error, exit 1
 tb_redis_stop
-ta_contains "store down: clear error" "$(tb_ctl tenant list 2>&1)" "tenantctl: redis 127.0.0.1:$TB_REDIS_PORT: Connection refused"
-ta_status "store down: exit 1" 1 tb_ctl tenant list
+ta_ctl "store down: exit 1" 1 tenant list
+ta_contains "store down: clear error" "$ta_err" "tenantctl: redis 127.0.0.1:$TB_REDIS_PORT: Connection refused"
 
 # the daemon's configuration check
-ta_eq "tenant-milter -n: OK" "$("$TB_MILTER" -n -c "$TB_CONF")" "configuration OK"
+ta_run "tenant-milter -n: exit 0" 0 "$TB_MILTER" -n -c "$TB_CONF"
+ta_eq "tenant-milter -n: OK" "$ta_out" "configuration OK"
 printf 'redis_timeout = fast\nnope = 1\n' >"$TB_DIR/bad.conf"
-out=$("$TB_MILTER" -n -c "$TB_DIR/bad.conf" 2>&1); rc=$?
-ta_eq "tenant-milter -n: exit 1 on errors" "$rc" 1
-ta_contains "tenant-milter -n: file:line: reason" "$out" "$TB_DIR/bad.conf:2: unknown setting \"nope\""
-ta_contains "-o overrides are checked too" "$("$TB_MILTER" -n -c "$TB_CONF" -o redis_db=99999 2>&1)" "-o:1: redis_db: 99999 is out of range 0..65535"
+ta_run "tenant-milter -n: exit 1 on errors" 1 "$TB_MILTER" -n -c "$TB_DIR/bad.conf"
+ta_contains "tenant-milter -n: file:line: reason" "$ta_out$ta_err" "$TB_DIR/bad.conf:2: unknown setting \"nope\""
+ta_run "-o overrides: exit 1" 1 "$TB_MILTER" -n -c "$TB_CONF" -o redis_db=99999
+ta_contains "-o overrides are checked too" "$ta_out$ta_err" "-o:1: redis_db: 99999 is out of range 0..65535"
 ta_finish

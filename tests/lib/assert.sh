@@ -1,6 +1,10 @@
 # assert.sh - assertions for the shell integration tests; sourced after testbed.sh.
-# Each check prints "ok" or "FAIL" with what was expected; the test's exit
-# status is the number of failures (0 = pass), as Automake's driver expects.
+# Each check prints "ok - WHAT" or "FAIL - WHAT" with what was expected; a test
+# ends with ta_finish, which prints "# N checks, F failed" (tests/run counts
+# from that line) and exits 0 or 1; ta_skip REASON skips the whole test (exit
+# 77), ta_skip_checks N REASON a part of it. Run every program through ta_run
+# (or ta_ctl, ta_fb, ta_status), which checks its exit status and its stderr
+# for sanitizer reports. See tests/README.
 
 TA_FAILS=0
 TA_CHECKS=0
@@ -18,18 +22,86 @@ ta_lacks() {
 ta_eq() {
 	if [ "$2" = "$3" ]; then ta_ok "$1"; else ta_fail "$1: expected [$3], got [$2]"; fi
 }
-# ta_status WHAT EXPECTED_EXIT COMMAND... - exit status of a command
-ta_status() {
-	local what=$1 want=$2 out rc
+
+# the sanitizer report pattern, also when assert.sh is used without testbed.sh
+: "${TB_SANITIZER_RE:=ERROR: [A-Za-z]*Sanitizer|SUMMARY: [A-Za-z]*Sanitizer|: runtime error: }"
+
+# ta_run WHAT EXPECTED_EXIT COMMAND... - run COMMAND (stdin is the caller's) with
+# its stdout in $ta_out, its stderr in $ta_err and its exit status in $ta_rc;
+# one check: the status is EXPECTED_EXIT and stderr holds no sanitizer report
+# (ASan, UBSan, LSan, whose leak exit status is 23). Returns 0 when it passed.
+ta_run() {
+	local what=$1 want=$2 errf
 	shift 2
-	out=$("$@" 2>&1); rc=$?
-	if [ "$rc" = "$want" ]; then ta_ok "$what"; else ta_fail "$what: exit $rc, expected $want" "$out"; fi
+	errf=$(mktemp "${TMPDIR:-/tmp}/ta_run.XXXXXX") || { ta_fail "$what: mktemp failed"; return 1; }
+	ta_out=$("$@" 2>"$errf")
+	ta_rc=$?
+	ta_err=$(cat "$errf")
+	rm -f "$errf"
+	if grep -qE "$TB_SANITIZER_RE" <<<"$ta_err"; then
+		ta_fail "$what: sanitizer report (exit $ta_rc)" "$ta_err"
+		return 1
+	fi
+	if [ "$ta_rc" != "$want" ]; then
+		local why=""
+		[ "$ta_rc" = 23 ] && why=" (23: LeakSanitizer found a leak)"
+		[ "$ta_rc" -gt 128 ] 2>/dev/null && why=" (killed by signal $((ta_rc - 128)))"
+		ta_fail "$what: exit $ta_rc$why, expected $want" "$ta_out${ta_err:+
+$ta_err}"
+		return 1
+	fi
+	ta_ok "$what"
 }
 
-# ta_finish - stop the test bed, check the milter's log for sanitizer reports, exit
+# ta_status WHAT EXPECTED_EXIT COMMAND... - exit status of a command (ta_run)
+ta_status() { ta_run "$@"; }
+
+# ta_ctl WHAT EXPECTED_EXIT ARGS..., ta_fb WHAT EXPECTED_EXIT ARGS... - tenantctl
+# and tenant-feedback with the test bed's configuration, through ta_run
+ta_ctl() {
+	local what=$1 want=$2
+	shift 2
+	ta_run "$what" "$want" tb_ctl "$@"
+}
+ta_fb() {
+	local what=$1 want=$2
+	shift 2
+	ta_run "$what" "$want" tb_fb "$@"
+}
+
+# ta_suite WHAT EXPECTED_EXIT COMMAND... - a check suite run from a shell test
+# (ta_run); its output goes into the log, where tests/run counts its checks one by one
+ta_suite() {
+	ta_run "$@"
+	local rc=$?
+	printf '%s\n' "$ta_out"
+	[ -z "$ta_err" ] || printf '%s\n' "$ta_err"
+	return $rc
+}
+
+# ta_skip REASON - skip the whole test: tests/run counts and prints the reason
+ta_skip() {
+	echo "# SKIP: $*"
+	[ "$TA_CHECKS" -eq 0 ] || echo "# $TA_CHECKS checks, $TA_FAILS failed"
+	[ "$TA_FAILS" -eq 0 ] && exit 77
+	exit 1
+}
+
+# ta_skip_checks N REASON - N checks of this test cannot run here; counted as skipped
+ta_skip_checks() {
+	local n=$1
+	shift
+	echo "# SKIP $n checks: $*"
+}
+
+# ta_finish - stop the test bed, check every log in it for sanitizer reports, exit
 ta_finish() {
 	tb_stop_all
-	tb_sanitizer_clean || TA_FAILS=$((TA_FAILS + 1))
+	if tb_sanitizer_clean; then
+		ta_ok "no sanitizer report in the test bed's logs"
+	else
+		ta_fail "sanitizer report in the test bed's logs (printed above)"
+	fi
 	echo "# $TA_CHECKS checks, $TA_FAILS failed"
 	[ "$TA_FAILS" -eq 0 ] || { echo "# milter log:"; tail -30 "$TB_DIR/milter.log" 2>/dev/null; echo "# maillog:"; tail -30 "$TB_DIR/pf/maillog" 2>/dev/null; }
 	exit $((TA_FAILS > 0))
@@ -37,7 +109,7 @@ ta_finish() {
 
 # ta_need_root - integration tests start Postfix, which needs root
 ta_need_root() {
-	if [ "$(id -u)" != 0 ]; then echo "# needs root (Postfix instances); skipped"; exit 77; fi
+	[ "$(id -u)" = 0 ] || ta_skip "needs root (Postfix instances)"
 	for cmd in redis-server postfix smtp-sink swaks; do
 		command -v "$cmd" >/dev/null || { echo "# $cmd missing; run tests/run, which installs it"; exit 99; }
 	done

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -185,6 +186,49 @@ pd_policy(PD *pd, CLIENT *c, const PREQ *r, SBUF *why)
 	return 0;
 }
 
+static KEYRING *pd_keys; /* VERP senders: the loop's thread only */
+
+void
+pd_set_keyring(KEYRING *k)
+{
+	keyring_free(pd_keys);
+	pd_keys = k;
+}
+
+/*
+ * pd_verp - a VERP sender (bounce_prefix+TOKEN@return_path_domain): tenant-milter
+ * rewrote the envelope sender, so the sender's domain names no tenant, and
+ * qmgr asks with that sender. The token names the tenant and the stream the
+ * message was sent in. 1 with rt filled, 0 when the sender is no VERP
+ * address of ours or its token does not open (then the default transport).
+ */
+static int
+pd_verp(PD *pd, const TSNAP *s, const char *sender, ROUTE *rt)
+{
+	const CONF *c = pd->conf;
+	SBUF *tok = sbuf_new(128), *err = sbuf_new(64);
+	TOKEN_DATA d;
+	int rc = 0;
+
+	if (pd_keys && *c->return_path_domain &&
+	    token_from_address(sender, c->bounce_prefix, c->return_path_domain, tok)) {
+		if (token_open(pd_keys, TOKEN_VERP, sbuf_str(tok), (long)(time(NULL) / 86400), c->token_lifetime / 86400000,
+			       &d, err) < 0) {
+			msg_warn("socketmap: sender <%.200s>: VERP token refused (%s); default routing", sender,
+				 sbuf_str(err));
+		} else {
+			int st = stream_parse(d.stream);
+			const TENANT *t = tsnap_find(s, d.tenant);
+			memset(rt, 0, sizeof(*rt));
+			route_pick(s, t, st >= 0 ? st : (t ? tenant_stream(s, t, NULL) : 0), sender, rt);
+			rc = 1;
+		}
+	}
+	sbuf_free(tok);
+	sbuf_free(err);
+	return rc;
+}
+
 /* pd_socketmap - answer one socketmap query "sender ADDRESS" */
 static void
 pd_socketmap(PD *pd, CLIENT *c, const char *q, size_t n)
@@ -204,7 +248,8 @@ pd_socketmap(PD *pd, CLIENT *c, const char *q, size_t n)
 									   : "TEMP tenant directory temporarily unavailable");
 	} else {
 		sbuf_catn(key, sp + 1, n - (size_t)(sp + 1 - q));
-		route_decide(s, NULL, NULL, sbuf_str(key), sbuf_str(key), &rt);
+		if (!pd_verp(pd, s, sbuf_str(key), &rt))
+			route_decide(s, NULL, NULL, sbuf_str(key), sbuf_str(key), &rt);
 		route_socketmap_reply(&rt, reply);
 		msg_debug("socketmap: sender=<%s> tenant=%s: %s", sbuf_str(key),
 			  rt.res.tenant ? rt.res.tenant->name : "-", sbuf_str(reply));

@@ -4,9 +4,12 @@
  * SYNOPSIS
  *	tenant-policyd [-fnpvV] [-c FILE] [-o name=value]...
  * DESCRIPTION
- *	Answers Postfix's check_policy_service with "FILTER transport:" and
- *	sender_dependent_default_transport_maps (socketmap) with the same
- *	choice, from the tenant snapshot the core keeps fresh. Start-up order
+ *	Answers sender_dependent_default_transport_maps (socketmap) with the
+ *	tenant's transport, VERP senders included (their token names the
+ *	tenant and stream), and Postfix's check_policy_service at DATA with
+ *	DUNNO when the socketmap will route the message, FILTER when only the
+ *	policy request knows the tenant, 451 when the pool is down; all from
+ *	the tenant snapshot the core keeps fresh. Start-up order
  *	as in tenant-milter: configuration, log, sockets (as root), detach,
  *	pid file, privilege drop, then the directory thread and the loop.
  * SEE ALSO
@@ -45,6 +48,15 @@ reload(CONF *old)
 	    strcmp(old->socketmap_socket, c->socketmap_socket) != 0)
 		msg_warn("policy_socket and socketmap_socket take effect only after a restart");
 	msg_set_level(c->log_level);
+	if (*c->return_path_domain) {
+		KEYRING *k = keyring_load(c->token_keys, errs);
+		if (k == NULL)
+			msg_warn("reload: %s; keeping the running token keys", sbuf_str(errs));
+		else
+			pd_set_keyring(k);
+	} else {
+		pd_set_keyring(NULL);
+	}
 	tdir_reconfigure(the_tdir, c);
 	msg_info("configuration reloaded from %s", c->path);
 	conf_unref(old);
@@ -57,17 +69,23 @@ main(int argc, char **argv)
 {
 	int pfd, sfd, rc;
 	SBUF *errs = sbuf_new(256);
+	KEYRING *keys = NULL;
 	sigset_t set;
 	CONF *c;
 
 	daemon_options(argc, argv, "tenant-policyd", &opts);
 	msg_open("tenant-policyd", 1, NULL);
 	c = daemon_load(&opts, errs);
+	/* VERP senders are routed by their token: with return_path_domain set, no keys, no start */
+	if (c && !opts.print && *c->return_path_domain && (keys = keyring_load(c->token_keys, errs)) == NULL)
+		c = conf_unref(c);
 	if ((rc = daemon_early_exit(&opts, c, errs)) >= 0) {
 		conf_unref(c);
+		keyring_free(keys);
 		sbuf_free(errs);
 		return rc;
 	}
+	pd_set_keyring(keys);
 	msg_set_level(opts.verbose ? MSG_DEBUG : c->log_level);
 	if (!opts.foreground) {
 		msg_open(strcmp(c->syslog_name, "tenant-milter") == 0 ? "tenant-policyd" : c->syslog_name, 0,
@@ -99,6 +117,7 @@ main(int argc, char **argv)
 	msg_info("stopping");
 	daemon_remove_pid(c->policyd_pid_file);
 	tdir_stop(the_tdir);
+	pd_set_keyring(NULL);
 	conf_unref(c);
 	close(pfd);
 	close(sfd);

@@ -29,8 +29,10 @@ awk -v n="$L" 'BEGIN {
 		printf "Nov 23 12:%02d:%02d relay postfix-out-t%d/smtp[%d]: %s: to=<u%d@dest%d.example>, relay=mx.dest.example[192.0.2.9]:25, delay=0.5, delays=0.1/0/0.2/0.2, dsn=%s, status=%s (%s)\n", (i/60)%60, i%60, i%10, 2000+i%50, q, i, i%7, d, s, r
 	}
 }' >"$TB_DIR/maillog"
-# every queue id belongs to one of ten tenants
-awk '/status=/ {split($6, a, ":"); print "SET tm:q:" a[1] " t" (NR % 10)}' "$TB_DIR/maillog" | sort -u | tb_redis >/dev/null
+# every queue id belongs to one of ten tenants (its transport's), recorded for its recipients
+awk '/status=/ { split($6, a, ":"); split($5, t, "[-/]"); match($0, /to=<[^>]*>/)
+	print "HSET tm:qid:" a[1] " tenant " t[3] " r:" substr($0, RSTART + 4, RLENGTH - 5) " 1" }' "$TB_DIR/maillog" |
+	tb_redis >/dev/null
 records=$(grep -c 'status=' "$TB_DIR/maillog")
 
 t0=$(date +%s.%N); "$FB" -c "$TB_CONF" scan "$TB_DIR/maillog" >/dev/null 2>&1; t1=$(date +%s.%N)

@@ -398,16 +398,25 @@ START_TEST(abort_then_next_message)
 }
 END_TEST
 
+/* connect_acme - a connection from acme's network */
+static SMFICTX *
+connect_acme(FAKE_CTX *f)
+{
+	SMFICTX *ctx = (SMFICTX *)(void *)f;
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+
+	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
+	milter_desc.xxfi_connect(ctx, "client", (struct sockaddr *)&sin);
+	return ctx;
+}
+
 /* mail_rcpt - connect from acme's network, MAIL FROM with {mail_addr}, RCPT with {rcpt_addr} (NULL: unset) */
 static sfsistat
 mail_rcpt(FAKE_CTX *f, const char *rcpt_addr)
 {
-	SMFICTX *ctx = (SMFICTX *)(void *)f;
-	struct sockaddr_in sin = {.sin_family = AF_INET};
+	SMFICTX *ctx = connect_acme(f);
 	char *mail[] = {"<a@acme.example>", NULL}, *rcpt[] = {"<raw text>", NULL};
 
-	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
-	milter_desc.xxfi_connect(ctx, "client", (struct sockaddr *)&sin);
 	fake_envelope(f, "{mail_addr}", "a@acme.example");
 	ck_assert_int_eq(milter_desc.xxfi_envfrom(ctx, mail), SMFIS_CONTINUE);
 	if (rcpt_addr)
@@ -418,12 +427,9 @@ mail_rcpt(FAKE_CTX *f, const char *rcpt_addr)
 START_TEST(no_mail_addr_macro_tempfails)
 {
 	FAKE_CTX *f = fake_new();
-	SMFICTX *ctx = (SMFICTX *)(void *)f;
-	struct sockaddr_in sin = {.sin_family = AF_INET};
+	SMFICTX *ctx = connect_acme(f);
 	char *mail[] = {"<a@acme.example>", NULL};
 
-	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
-	milter_desc.xxfi_connect(ctx, "client", (struct sockaddr *)&sin);
 	ck_assert_int_eq(milter_desc.xxfi_envfrom(ctx, mail), SMFIS_TEMPFAIL);
 	ck_assert_str_eq(f->rcode, "451");
 	ck_assert_str_eq(f->xcode, "4.3.0");

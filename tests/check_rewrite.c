@@ -51,6 +51,8 @@ static const struct {
     {RELAY, "\"gone\"@relay.test", "\"gone\"@relay.test", NULL},
     {DEFAULTS, "\"gone@x.test\"@relay.test", "\"gone@x.test\"@relay.test", NULL}, /* not local: kept */
     {RELAY, "gone@relay.test", "gone@relay.test", NULL},
+    {RELAY, "\"a ", NULL, "address has no domain"}, /* fuzz_addr: @relay.test inside the quote */
+    {RELAY, "\"gone", NULL, "address has no domain"},
     {RELAY, "gone", "gone@relay.test", NULL},
     {RELAY, "u%relay.test%relay.test%relay.test%relay.test%relay.test%relay.test%relay.test%relay.test@relay.test",
      NULL, "address needs too many rewrites"},

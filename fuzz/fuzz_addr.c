@@ -9,8 +9,8 @@
  *	unquoted '@' with a non-empty local part and domain after it;
  *
  *	addr_parse: a local part of at most ADDR_MAX_LOCAL bytes without
- *	control bytes (empty only as the quoted "", which RFC 5321 allows), and a domain that is a normalised host name (at most
- *	ADDR_MAX_DOMAIN bytes of [a-z0-9-._], no empty label) or an address
+ *	control bytes (empty only as the quoted "", which RFC 5321 allows), and a domain that is a
+ *normalised host name (at most ADDR_MAX_DOMAIN bytes of [a-z0-9-._], no empty label) or an address
  *	literal;
  *
  *	supp_key: a key is "local@domain", not empty, no control byte, the
@@ -76,8 +76,8 @@ domain_ok(const char *d)
 		if (n < 3 || d[n - 1] != ']')
 			return 0;
 		for (size_t i = 1; i + 1 < n; i++)
-			if (!((d[i] >= 'a' && d[i] <= 'z') || (d[i] >= '0' && d[i] <= '9') || d[i] == '.' ||
-			      d[i] == ':' || d[i] == '[' || d[i] == ']'))
+			if (!((d[i] >= 'a' && d[i] <= 'z') || (d[i] >= '0' && d[i] <= '9') ||
+			      d[i] == '.' || d[i] == ':' || d[i] == '[' || d[i] == ']'))
 				return 0;
 		return 1;
 	}
@@ -88,8 +88,8 @@ domain_ok(const char *d)
 			if (label == 0 || label > 63)
 				return 0;
 			label = 0;
-		} else if ((d[i] >= 'a' && d[i] <= 'z') || (d[i] >= '0' && d[i] <= '9') || d[i] == '-' ||
-			   d[i] == '_') {
+		} else if ((d[i] >= 'a' && d[i] <= 'z') || (d[i] >= '0' && d[i] <= '9') ||
+		           d[i] == '-' || d[i] == '_') {
 			label++;
 		} else {
 			return 0;
@@ -145,10 +145,10 @@ check_parse(const char *in)
 
 	if (addr_parse(in, &a, err) == 0) {
 		if (a.is_null ? a.local != NULL || a.domain != NULL
-			      : a.local == NULL || a.domain == NULL ||
-				    (*a.local == 0 && strchr(in, '"') == NULL) ||
-				    strlen(a.local) > ADDR_MAX_LOCAL ||
-				    !ctl_free(a.local, strlen(a.local)) || !domain_ok(a.domain))
+		              : a.local == NULL || a.domain == NULL ||
+		                    (*a.local == 0 && strchr(in, '"') == NULL) ||
+		                    strlen(a.local) > ADDR_MAX_LOCAL ||
+		                    !ctl_free(a.local, strlen(a.local)) || !domain_ok(a.domain))
 			abort();
 		addr_clear(&a);
 	} else if (err->len == 0 || a.local != NULL || a.domain != NULL) {
@@ -185,13 +185,13 @@ check_key(const RW_CONF *rw, const char *in)
 
 	if (supp_key_rw(rw, in, k, err) == 0) {
 		at = strrchr(k->s, '@');
-		if (k->len == 0 || !ctl_free(k->s, k->len) || at == NULL ||
-		    !domain_ok(at + 1))
+		if (k->len == 0 || !ctl_free(k->s, k->len) || at == NULL || !domain_ok(at + 1))
 			abort();
 		if (plain_local(rw, k->s, (size_t)(at - k->s))) {
 			sbuf_reset(err);
 			if (supp_key_rw(rw, k->s, k2, err) != 0 || strcmp(k->s, k2->s) != 0) {
-				fprintf(stderr, "key \"%s\" gives \"%s\" (%s)\n", k->s, sbuf_str(k2), sbuf_str(err));
+				fprintf(stderr, "key \"%s\" gives \"%s\" (%s)\n", k->s,
+				        sbuf_str(k2), sbuf_str(err));
 				abort();
 			}
 		}

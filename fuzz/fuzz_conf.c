@@ -38,7 +38,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = 0;
 	c = conf_parse("f", text, NULL, 0, errs);
 	if (c == NULL) {
-		if (errs->len == 0 || strncmp(errs->s, "f:", 2) != 0 || errs->s[errs->len - 1] != '\n')
+		if (errs->len == 0 || strncmp(errs->s, "f:", 2) != 0 ||
+		    errs->s[errs->len - 1] != '\n')
 			abort();
 	} else {
 		conf_print(c, p1, 0);

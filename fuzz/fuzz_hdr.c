@@ -58,7 +58,8 @@ domain_ok(const char *d, size_t n)
 		      c == '.' || (*d == '[' && (c == ':' || c == '[' || c == ']'))))
 			return 0;
 	}
-	return *d == '[' ? d[n - 1] == ']' : d[0] != '.' && d[n - 1] != '.' && strstr(d, "..") == NULL;
+	return *d == '[' ? d[n - 1] == ']'
+	                 : d[0] != '.' && d[n - 1] != '.' && strstr(d, "..") == NULL;
 }
 
 /* check_from - hdr_from_domain's properties */
@@ -76,7 +77,8 @@ check_from(const char *value)
 		}
 		if (*dom->s != '[') { /* a host name: normalising it again changes nothing */
 			sbuf_reset(err);
-			if (domain_normalize(dom->s, dom->len, d2, err) != 0 || strcmp(d2->s, dom->s) != 0) {
+			if (domain_normalize(dom->s, dom->len, d2, err) != 0 ||
+			    strcmp(d2->s, dom->s) != 0) {
 				fprintf(stderr, "domain \"%s\" normalises to \"%s\" (%s)\n", dom->s,
 				        sbuf_str(d2), sbuf_str(err));
 				abort();

@@ -68,7 +68,8 @@ check_request(const char *buf, long rc, size_t max_line, size_t max_attrs, const
 		size_t nl = strlen(req->name[i]), vl = strlen(req->value[i]);
 		if (req->name[i] < buf || req->value[i] + vl >= buf + rc || nl == 0 ||
 		    nl + 1 + vl > max_line || memchr(req->name[i], '=', nl) != NULL ||
-		    memchr(req->name[i], '\n', nl) != NULL || memchr(req->value[i], '\n', vl) != NULL)
+		    memchr(req->name[i], '\n', nl) != NULL ||
+		    memchr(req->value[i], '\n', vl) != NULL)
 			abort();
 	}
 }
@@ -106,7 +107,8 @@ policy_check(const char *in, size_t n, size_t max_line, size_t max_attrs)
 		if (a.n != b.n)
 			abort();
 		for (size_t i = 0; i < a.n; i++)
-			if (strcmp(a.name[i], b.name[i]) != 0 || strcmp(a.value[i], b.value[i]) != 0)
+			if (strcmp(a.name[i], b.name[i]) != 0 ||
+			    strcmp(a.value[i], b.value[i]) != 0)
 				abort();
 		/* one byte short of the request: still arriving */
 		if (parse(lf->s, (size_t)ra - 1, max_line, max_attrs, &c, &cc) != 0)
@@ -139,7 +141,7 @@ netstring_check(const char *in, size_t n, size_t max)
 	if (rc < -1 || rc > (long)n || (rc == -1 && err->len == 0))
 		abort();
 	if (rc > 0 && (data < copy || dlen > max || data + dlen >= copy + rc || data[dlen] != ',' ||
-		       (size_t)rc != (size_t)(data - copy) + dlen + 1))
+	               (size_t)rc != (size_t)(data - copy) + dlen + 1))
 		abort();
 	free(copy);
 	sbuf_free(err);

@@ -40,7 +40,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	msg_set_level(MSG_ERROR);
 	ring = keyring_parse(
-	    "fuzz", "1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f 1795000000\n", errs);
+	    "fuzz",
+	    "1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f 1795000000\n",
+	    errs);
 	if (ring == NULL)
 		abort();
 	sbuf_free(errs);
@@ -95,7 +97,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p = data + 6;
 	n = size - 6;
 	len[0] = data[3] % (TOKEN_TENANT_MAX + 1) < n ? data[3] % (TOKEN_TENANT_MAX + 1) : n;
-	len[1] = (size_t)data[4] * 3 / 2 < n - len[0] ? (size_t)data[4] * 3 / 2 : n - len[0]; /* <= 382 */
+	len[1] = (size_t)data[4] * 3 / 2 < n - len[0] ? (size_t)data[4] * 3 / 2
+	                                              : n - len[0]; /* <= 382 */
 	len[2] = n - len[0] - len[1] < TOKEN_LIST_MAX ? n - len[0] - len[1] : TOKEN_LIST_MAX;
 	for (int i = 0; i < 3; i++) {
 		f[i] = strndup((const char *)p, len[i]); /* a NUL cuts a field short */

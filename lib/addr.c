@@ -40,7 +40,8 @@ addr_alabel_ok(const char *label, size_t n)
 {
 	char *l = xstrndup(label, n), *u = NULL, *a = NULL;
 	int ok = idn2_to_unicode_8z8z(l, &u, 0) == IDN2_OK &&
-		 idn2_to_ascii_8z(u, &a, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) == IDN2_OK && strcmp(a, l) == 0;
+	         idn2_to_ascii_8z(u, &a, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) == IDN2_OK &&
+	         strcmp(a, l) == 0;
 
 	idn2_free(u);
 	idn2_free(a);
@@ -91,7 +92,8 @@ domain_normalize(const char *in, size_t n, SBUF *out, SBUF *err)
 	for (i = 0; tmp[i]; i++) {
 		/* again after IDNA: NFC makes ASCII of some (U+037E is ';') */
 		if (!domain_ascii_ok((unsigned char)tmp[i])) {
-			sbuf_printf(err, "invalid character 0x%02x in domain", (unsigned char)tmp[i]);
+			sbuf_printf(err, "invalid character 0x%02x in domain",
+			            (unsigned char)tmp[i]);
 			free(tmp);
 			return -1;
 		}

@@ -166,7 +166,8 @@ START_TEST(print_roundtrip)
 }
 END_TEST
 
-/* fuzz_conf: a long time in days printed as seconds must read back (it once was over a count limit) */
+/* fuzz_conf: a long time in days printed as seconds must read back (it once was over a count limit)
+ */
 START_TEST(print_roundtrip_long_time)
 {
 	SBUF *e = sbuf_new(64), *out = sbuf_new(256);
@@ -182,9 +183,11 @@ START_TEST(print_roundtrip_long_time)
 	conf_unref(c);
 	ck_assert_ptr_null(parse("token_lifetime = 4700d\n", e));
 	ck_assert_ptr_null(parse("token_lifetime = 9223372036854775807d\n", e));
-	ck_assert_str_eq(sbuf_str(e), "t.conf:1: token_lifetime: 4700d is out of range 86400000ms..400000000000ms\n"
-				      "t.conf:1: token_lifetime: bad time value \"9223372036854775807d\" (use a number "
-				      "with ms, s, m, h or d)\n");
+	ck_assert_str_eq(
+	    sbuf_str(e),
+	    "t.conf:1: token_lifetime: 4700d is out of range 86400000ms..400000000000ms\n"
+	    "t.conf:1: token_lifetime: bad time value \"9223372036854775807d\" (use a number "
+	    "with ms, s, m, h or d)\n");
 	sbuf_free(e);
 	sbuf_free(out);
 }

@@ -364,7 +364,8 @@ START_TEST(failures)
 	ck_assert_int_eq(open_err(ring, TOKEN_UNSUBSCRIBE, t2, sample.day, why, sizeof(why)), -1);
 	ck_assert_str_eq(why, "malformed token");
 	{
-		/* fuzz_token: 76 bytes end in a character with 4 unused bits, which must stay zero */
+		/* fuzz_token: 76 bytes end in a character with 4 unused bits, which must stay zero
+		 */
 		TOKEN_DATA d76 = sample;
 		char *t76;
 		size_t n;
@@ -372,10 +373,12 @@ START_TEST(failures)
 		t76 = seal(ring, TOKEN_UNSUBSCRIBE, &d76);
 		n = strlen(t76);
 		ck_assert_uint_eq(n, 102);
-		ck_assert_int_eq(open_err(ring, TOKEN_UNSUBSCRIBE, t76, sample.day, why, sizeof(why)), 0);
+		ck_assert_int_eq(
+		    open_err(ring, TOKEN_UNSUBSCRIBE, t76, sample.day, why, sizeof(why)), 0);
 		ck_assert_msg(strchr("AQgw", t76[n - 1]) != NULL, "last character %c", t76[n - 1]);
 		t76[n - 1]++; /* the same 76 bytes, other unused bits */
-		ck_assert_int_eq(open_err(ring, TOKEN_UNSUBSCRIBE, t76, sample.day, why, sizeof(why)), -1);
+		ck_assert_int_eq(
+		    open_err(ring, TOKEN_UNSUBSCRIBE, t76, sample.day, why, sizeof(why)), -1);
 		ck_assert_str_eq(why, "malformed token");
 		free(t76);
 	}

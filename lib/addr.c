@@ -29,6 +29,26 @@ domain_ascii_ok(int c)
 	return isalnum(c) || c == '-' || c == '_' || c == '.';
 }
 
+/*
+ * addr_alabel_ok - is an "xn--" label a true A-label, one that IDNA turns
+ * into a U-label and back into itself? GMime decodes A-labels in From, so
+ * a bogus one ("xn--ofu_qqexam") would come out of From as another domain
+ * than out of the envelope.
+ */
+static int
+addr_alabel_ok(const char *label, size_t n)
+{
+	char *l = xstrndup(label, n), *u = NULL, *a = NULL;
+	int ok = idn2_to_unicode_8z8z(l, &u, 0) == IDN2_OK &&
+	         idn2_to_ascii_8z(u, &a, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) == IDN2_OK &&
+	         strcmp(a, l) == 0;
+
+	idn2_free(u);
+	idn2_free(a);
+	free(l);
+	return ok;
+}
+
 int
 domain_normalize(const char *in, size_t n, SBUF *out, SBUF *err)
 {
@@ -69,8 +89,16 @@ domain_normalize(const char *in, size_t n, SBUF *out, SBUF *err)
 		tmp = xstrdup(ascii);
 		idn2_free(ascii);
 	}
-	for (i = 0; tmp[i]; i++)
+	for (i = 0; tmp[i]; i++) {
+		/* again after IDNA: NFC makes ASCII of some (U+037E is ';') */
+		if (!domain_ascii_ok((unsigned char)tmp[i])) {
+			sbuf_printf(err, "invalid character 0x%02x in domain",
+			            (unsigned char)tmp[i]);
+			free(tmp);
+			return -1;
+		}
 		tmp[i] = (char)tolower((unsigned char)tmp[i]);
+	}
 	if (strlen(tmp) > ADDR_MAX_DOMAIN) {
 		sbuf_printf(err, "domain longer than %d characters", ADDR_MAX_DOMAIN);
 		free(tmp);
@@ -85,6 +113,11 @@ domain_normalize(const char *in, size_t n, SBUF *out, SBUF *err)
 		}
 		if (llen > 63) {
 			sbuf_cat(err, "domain label longer than 63 characters");
+			free(tmp);
+			return -1;
+		}
+		if (llen >= 4 && strncmp(label, "xn--", 4) == 0 && !addr_alabel_ok(label, llen)) {
+			sbuf_cat(err, "invalid A-label in domain");
 			free(tmp);
 			return -1;
 		}
@@ -175,7 +208,11 @@ addr_parse(const char *in, ADDR *out, SBUF *err)
 			return -1;
 		}
 		if (quoted && c == '\\' && q + 1 < end) {
-			q++;
+			q++; /* the escaped byte is kept, so it is checked too */
+			if ((unsigned char)*q < 0x20 || *q == 0x7f) {
+				sbuf_cat(err, "control character in address");
+				return -1;
+			}
 			continue;
 		}
 		if (c == '"')

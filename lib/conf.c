@@ -16,6 +16,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,29 +133,30 @@ static int
 conf_parse_time(const char *v, const char *unit, long *out)
 {
 	char *end;
-	long n, ms;
+	long n, mult;
 
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (end == v || errno || n < 0)
 		return -1;
 	if (*end == 0)
-		ms = strcmp(unit, "ms") == 0 ? n : n * 1000;
+		mult = strcmp(unit, "ms") == 0 ? 1 : 1000;
 	else if (strcmp(end, "ms") == 0)
-		ms = n;
+		mult = 1;
 	else if (strcmp(end, "s") == 0)
-		ms = n * 1000;
+		mult = 1000;
 	else if (strcmp(end, "m") == 0)
-		ms = n * 60000;
+		mult = 60000;
 	else if (strcmp(end, "h") == 0)
-		ms = n * 3600000;
+		mult = 3600000;
 	else if (strcmp(end, "d") == 0)
-		ms = n * 86400000;
+		mult = 86400000;
 	else
 		return -1;
-	if (n > 100000000)
+	/* bounded by what fits, not by a count: conf_print writes "365d" as "31536000s" */
+	if (n > LONG_MAX / mult)
 		return -1;
-	*out = ms;
+	*out = n * mult;
 	return 0;
 }
 

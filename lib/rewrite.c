@@ -292,7 +292,8 @@ rw_canon(const RW_CONF *rw, const char *addr, SBUF *out, SBUF *err)
 		}
 		while (s->len > 0 && s->s[s->len - 1] == '.')
 			sbuf_truncate(s, s->len - 1);
-		if (at == 0 || (size_t)at + 1 >= s->len) {
+		/* at < 0: @$myorigin went inside an unterminated quote */
+		if (at <= 0 || (size_t)at + 1 >= s->len) {
 			sbuf_cat(err, at == 0 ? "address has an empty local part" : "address has no domain");
 			goto out;
 		}

@@ -254,7 +254,7 @@ b64url(const unsigned char *in, size_t n, SBUF *out)
 	}
 }
 
-/* unb64url - decoded length, or -1 on a character outside the alphabet */
+/* unb64url - decoded length, or -1 on a character outside the alphabet or a non-canonical end */
 static long
 unb64url(const char *s, unsigned char *out, size_t max)
 {
@@ -275,6 +275,9 @@ unb64url(const char *s, unsigned char *out, size_t max)
 			out[n++] = (unsigned char)(v >> bits);
 		}
 	}
+	/* only the one spelling b64url writes: no dangling character, unused bits zero */
+	if (bits >= 6 || (v & ((1u << bits) - 1)) != 0)
+		return -1;
 	return (long)n;
 }
 

@@ -38,8 +38,19 @@ static const struct {
     {"<user@ex!ample.com>", NULL, NULL, "invalid character 0x21 in domain"},
     {"<user@\xff\xfe.example>", NULL, NULL, "invalid internationalised domain: *"},
     {"<a\rb@example.com>", NULL, NULL, "control character in address"},
+    {"<u@xn--bcher-kva.Example>", "u", "xn--bcher-kva.example", NULL},
+    {"<u@XN--ofu_qqexam>", NULL, NULL, "invalid A-label in domain"}, /* fuzz_hdr */
+    {"<u@xn--eff.example>", NULL, NULL, "invalid A-label in domain"},
+    {"<u@b\xc3\xbc"
+     "cher.a\xcd\xbe"
+     "b.example>",
+     NULL, NULL, "invalid character 0x3b in domain"}, /* NFC: ';' */
+    {"\"a\\\x1b\"@example.com", NULL, NULL,
+     "control character in address"}, /* fuzz_addr: escaped */
+    {"\"a\\\"b\"@example.com", "a\"b", "example.com", NULL},
     {"<aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.com>",
-     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "example.com", NULL}, /* 65: kept */
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "example.com",
+     NULL}, /* 65: kept */
     {"<u@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com>", NULL, NULL,
      "domain label longer than 63 characters"},
 };

@@ -166,6 +166,33 @@ START_TEST(print_roundtrip)
 }
 END_TEST
 
+/* fuzz_conf: a long time in days printed as seconds must read back (it once was over a count limit)
+ */
+START_TEST(print_roundtrip_long_time)
+{
+	SBUF *e = sbuf_new(64), *out = sbuf_new(256);
+	CONF *c = parse("token_lifetime = 4000d\n", e), *again;
+
+	ck_assert_msg(c != NULL, "%s", sbuf_str(e));
+	conf_print(c, out, 1);
+	ck_assert_str_eq(sbuf_str(out), "token_lifetime = 345600000s\n");
+	again = parse(sbuf_str(out), e);
+	ck_assert_msg(again != NULL, "%s", sbuf_str(e));
+	ck_assert_int_eq(again->token_lifetime, 345600000000L);
+	conf_unref(again);
+	conf_unref(c);
+	ck_assert_ptr_null(parse("token_lifetime = 4700d\n", e));
+	ck_assert_ptr_null(parse("token_lifetime = 9223372036854775807d\n", e));
+	ck_assert_str_eq(
+	    sbuf_str(e),
+	    "t.conf:1: token_lifetime: 4700d is out of range 86400000ms..400000000000ms\n"
+	    "t.conf:1: token_lifetime: bad time value \"9223372036854775807d\" (use a number "
+	    "with ms, s, m, h or d)\n");
+	sbuf_free(e);
+	sbuf_free(out);
+}
+END_TEST
+
 static void
 suite_tests(TCase *tc)
 {
@@ -176,4 +203,5 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, overrides);
 	tcase_add_test(tc, load_missing_file);
 	tcase_add_test(tc, print_roundtrip);
+	tcase_add_test(tc, print_roundtrip_long_time);
 }

@@ -30,7 +30,7 @@ static const struct {
     {DEFAULTS, "a%b%x.test", "a%b@x.test", NULL},
     {DEFAULTS, "gone@x.test...", "gone@x.test", NULL},
     {DEFAULTS, "gone%x.test@relay.test", "gone%x.test@relay.test", NULL}, /* not local here */
-    {DEFAULTS, "\"gone%x.test\"", NULL, "address has no domain"},	       /* quoted: never split */
+    {DEFAULTS, "\"gone%x.test\"", NULL, "address has no domain"},         /* quoted: never split */
     {DEFAULTS, "gone", NULL, "address has no domain"},
     {DEFAULTS, "<>", "", NULL},
     {DEFAULTS, "", "", NULL},
@@ -49,10 +49,15 @@ static const struct {
     {RELAY, "\"gone@x.test\"@relay.test", "gone@x.test", NULL}, /* resolve_dequoted */
     {RELAY, "\"gone%x.test\"@relay.test", "gone@x.test", NULL},
     {RELAY, "\"gone\"@relay.test", "\"gone\"@relay.test", NULL},
-    {DEFAULTS, "\"gone@x.test\"@relay.test", "\"gone@x.test\"@relay.test", NULL}, /* not local: kept */
+    {DEFAULTS, "\"gone@x.test\"@relay.test", "\"gone@x.test\"@relay.test",
+     NULL}, /* not local: kept */
     {RELAY, "gone@relay.test", "gone@relay.test", NULL},
+    {RELAY, "\"a ", NULL, "address has no domain"}, /* fuzz_addr: @relay.test inside the quote */
+    {RELAY, "\"gone", NULL, "address has no domain"},
     {RELAY, "gone", "gone@relay.test", NULL},
-    {RELAY, "u%relay.test%relay.test%relay.test%relay.test%relay.test%relay.test%relay.test%relay.test@relay.test",
+    {RELAY,
+     "u%relay.test%relay.test%relay.test%relay.test%relay.test%relay.test%relay.test%relay.test@"
+     "relay.test",
      NULL, "address needs too many rewrites"},
     {NO_PERCENT, "gone%x.test@relay.test", "gone%x.test@relay.test", NULL},
     {NO_PERCENT, "gone%x.test", "gone%x.test@relay.test", NULL},

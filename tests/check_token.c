@@ -356,9 +356,32 @@ START_TEST(failures)
 	ck_assert_int_eq(open_err(ring, TOKEN_UNSUBSCRIBE, t2, sample.day, why, sizeof(why)), -1);
 	ck_assert_str_eq(why, "token failed authentication");
 	strcpy(t2, tok);
-	t2[strlen(t2) - 3] = 0; /* truncated */
+	t2[strlen(t2) - 4] = 0; /* truncated by 3 bytes */
 	ck_assert_int_eq(open_err(ring, TOKEN_UNSUBSCRIBE, t2, sample.day, why, sizeof(why)), -1);
 	ck_assert_str_eq(why, "token failed authentication");
+	strcpy(t2, tok);
+	t2[strlen(t2) - 3] = 0; /* a dangling character: 6 bits, no byte */
+	ck_assert_int_eq(open_err(ring, TOKEN_UNSUBSCRIBE, t2, sample.day, why, sizeof(why)), -1);
+	ck_assert_str_eq(why, "malformed token");
+	{
+		/* fuzz_token: 76 bytes end in a character with 4 unused bits, which must stay zero
+		 */
+		TOKEN_DATA d76 = sample;
+		char *t76;
+		size_t n;
+		d76.list = "nov-news1";
+		t76 = seal(ring, TOKEN_UNSUBSCRIBE, &d76);
+		n = strlen(t76);
+		ck_assert_uint_eq(n, 102);
+		ck_assert_int_eq(
+		    open_err(ring, TOKEN_UNSUBSCRIBE, t76, sample.day, why, sizeof(why)), 0);
+		ck_assert_msg(strchr("AQgw", t76[n - 1]) != NULL, "last character %c", t76[n - 1]);
+		t76[n - 1]++; /* the same 76 bytes, other unused bits */
+		ck_assert_int_eq(
+		    open_err(ring, TOKEN_UNSUBSCRIBE, t76, sample.day, why, sizeof(why)), -1);
+		ck_assert_str_eq(why, "malformed token");
+		free(t76);
+	}
 	ck_assert_int_eq(open_err(ring, TOKEN_UNSUBSCRIBE, "abc", sample.day, why, sizeof(why)),
 	                 -1);
 	ck_assert_str_eq(why, "malformed token");

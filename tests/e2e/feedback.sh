@@ -54,8 +54,7 @@ feedback  unix  -       n       n       -       -       pipe
   flags=Rq user=nobody argv=$FB -c $TB_CONF dsn
 MASTER
 postconf -c "$TB_DIR/pf" -e "transport_maps = inline:{ fbl@relay.test=feedback: }"
-postfix -c "$TB_DIR/pf" reload >/dev/null 2>&1
-sleep 1
+ta_status "Postfix reloads with the inbound listener and the pipe transport" 0 tb_postfix_reload "$TB_DIR/pf"
 # a real report returns the message as delivered: with our Received field, which names our queue id
 ta_send_as_acme "${from_acme[@]}" --to angry@dest.example --header 'Subject: to angry' >/dev/null
 for _ in $(seq 1 100); do grep -q 'to=<angry@dest.example>.*status=sent' "$TB_DIR/pf/maillog" && break; sleep 0.1; done

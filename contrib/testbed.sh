@@ -436,3 +436,25 @@ tb_wait_sink() {
 
 # tb_sink_grep PATTERN - the delivered files that contain PATTERN
 tb_sink_grep() { grep -l -- "$1" $(tb_sink_files) 2>/dev/null; }
+
+# tb_postfix_reload DIR - reload an instance and wait until it has: master logged
+# the reload and every process of the old generation has exited (10 s)
+tb_postfix_reload() {
+	local master old n
+	master=$(tr -d ' ' <"$1/queue/pid/master.pid" 2>/dev/null)
+	old=$(pgrep -P "${master:-0}")
+	n=$(grep -c 'postfix/master\[[0-9]*\]: reload -- ' "$1/maillog" 2>/dev/null)
+	postfix -c "$1" reload >/dev/null 2>&1 || return 1
+	for _ in $(seq 1 100); do
+		[ "$(grep -c 'postfix/master\[[0-9]*\]: reload -- ' "$1/maillog")" -gt "${n:-0}" ] && break
+		sleep 0.1
+	done
+	for _ in $(seq 1 100); do
+		local left=
+		for p in $old; do kill -0 "$p" 2>/dev/null && [ "$(cut -d' ' -f4 "/proc/$p/stat" 2>/dev/null)" = "$master" ] && left=1; done
+		[ -z "$left" ] && [ "$(grep -c 'postfix/master\[[0-9]*\]: reload -- ' "$1/maillog")" -gt "${n:-0}" ] && return 0
+		sleep 0.1
+	done
+	tb_log "postfix in $1 did not finish its reload"
+	return 1
+}

@@ -142,27 +142,91 @@ START_TEST(load_missing_file)
 }
 END_TEST
 
+/*
+ * Every type of setting, written in a form other than the one conf_print()
+ * uses (bare numbers, ms for whole seconds, days), so parsing the printed
+ * text back is a real second parse.
+ */
+static const char roundtrip_text[] = "milter_socket = inet:9999@127.0.0.1\n"
+				     "log_level = debug\n"
+				     "milter_timeout = 90000ms\n"
+				     "redis_server = 192.0.2.1:6380\n"
+				     "redis_password = secret\n"
+				     "redis_db = 7\n"
+				     "redis_timeout = 2000\n"
+				     "tenant_header = X-Customer\n"
+				     "store_error_action = accept\n"
+				     "sender_ownership = off\n"
+				     "hard_bounce_scope = global\n"
+				     "soft_bounce_limit = 5\n"
+				     "soft_bounce_window = 172800\n"
+				     "postfix_syslog_names = postfix/*, other/*\n"
+				     "token_lifetime = 30d\n"
+				     "unsubscribe_url_host = unsub.example\n"
+				     "bulk_multi_recipient = reject\n"
+				     "dkim_missing_key = tempfail\n"
+				     "httpd_client_rate = 10/s\n";
+/* what conf_print(only_changed) must say of it: literal, in table order */
+static const char roundtrip_changed[] = "milter_socket = inet:9999@127.0.0.1\n"
+					"log_level = debug\n"
+					"milter_timeout = 90s\n"
+					"redis_server = 192.0.2.1:6380\n"
+					"redis_password = (set)\n"
+					"redis_db = 7\n"
+					"redis_timeout = 2s\n"
+					"tenant_header = X-Customer\n"
+					"store_error_action = accept\n"
+					"sender_ownership = off\n"
+					"hard_bounce_scope = global\n"
+					"soft_bounce_limit = 5\n"
+					"soft_bounce_window = 172800s\n"
+					"postfix_syslog_names = postfix/*, other/*\n"
+					"token_lifetime = 2592000s\n"
+					"unsubscribe_url_host = unsub.example\n"
+					"bulk_multi_recipient = reject\n"
+					"dkim_missing_key = tempfail\n"
+					"httpd_client_rate = 10/s\n";
+
 START_TEST(print_roundtrip)
 {
-	SBUF *e = sbuf_new(64), *out = sbuf_new(256);
-	CONF *c = parse("redis_timeout = 1500\nredis_password = secret\n", e), *again;
+	SBUF *e = sbuf_new(64), *out = sbuf_new(256), *text = sbuf_new(4096), *back = sbuf_new(4096);
+	CONF *c = parse("redis_timeout = 1500\nredis_password = secret\n", e), *again, *def;
+	const char *pw;
 
 	conf_print(c, out, 1);
 	ck_assert_str_eq(sbuf_str(out), "redis_password = (set)\nredis_timeout = 1500ms\n");
+	conf_unref(c);
+
+	c = parse(roundtrip_text, e);
+	ck_assert_msg(c != NULL, "%s", sbuf_str(e));
+	sbuf_reset(out);
+	conf_print(c, out, 1);
+	ck_assert_str_eq(sbuf_str(out), roundtrip_changed);
+	/* everything printed, the hidden password put back, parses back to the same values: every field */
 	sbuf_reset(out);
 	conf_print(c, out, 0);
-	/* everything printed, except the hidden password, parses back to the same values */
-	char *text = strdup(sbuf_str(out));
-	char *pw = strstr(text, "redis_password = (set)\n");
-	memmove(pw, pw + strlen("redis_password = (set)\n"), strlen(pw + strlen("redis_password = (set)\n")) + 1);
-	again = parse(text, e);
+	pw = strstr(sbuf_str(out), "redis_password = (set)\n");
+	ck_assert_ptr_nonnull(pw);
+	sbuf_catn(text, sbuf_str(out), (size_t)(pw - sbuf_str(out)));
+	sbuf_cat(text, "redis_password = secret\n");
+	sbuf_cat(text, pw + strlen("redis_password = (set)\n"));
+	again = parse(sbuf_str(text), e);
 	ck_assert_msg(again != NULL, "%s", sbuf_str(e));
-	ck_assert_int_eq(again->redis_timeout, 1500);
-	free(text);
+	conf_print(again, back, 0);
+	ck_assert_str_eq(sbuf_str(back), sbuf_str(out));
+	ck_assert_str_eq(again->redis_password, "secret");
+	/* and the comparison is not between two default configurations */
+	def = conf_defaults();
+	sbuf_reset(back);
+	conf_print(def, back, 1);
+	ck_assert_str_eq(sbuf_str(back), "");
+	conf_unref(def);
 	conf_unref(again);
 	conf_unref(c);
 	sbuf_free(e);
 	sbuf_free(out);
+	sbuf_free(text);
+	sbuf_free(back);
 }
 END_TEST
 

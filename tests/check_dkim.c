@@ -1,7 +1,10 @@
 /*
  * check_dkim - the DKIM key table (parse, choice of key, conflicts) and the
- * headers a signature covers, signed with a key made here and checked
- * with libopendkim's own verifier on the h= tag.
+ * headers a signature covers, signed with a key made here; the h= tag, and
+ * libopendkim's own verifier, given the public key record through its key
+ * lookup callback (no DNS): the message as signed passes, and a changed
+ * body, a changed signed header or an added From or List-Unsubscribe fails,
+ * while a changed unsigned header does not.
  */
 #include "config.h"
 
@@ -10,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <opendkim/dkim.h>
 
 #include "tm_dkim.h"
 #define SUITE_NAME "dkim"
@@ -41,9 +46,9 @@ START_TEST(table_parse_and_find)
 }
 END_TEST
 
-/* a table with keys read from files made here */
+/* a table with keys read from files made here; the key's DNS record value into rec_out, unless NULL */
 static DKK_TABLE *
-table_with_keys(char *dir)
+table_with_keys_rec(char *dir, SBUF *rec_out)
 {
 	SBUF *e = sbuf_new(64), *rec = sbuf_new(512), *text = sbuf_new(256), *path = sbuf_new(128);
 	DKK_TABLE *t;
@@ -53,6 +58,8 @@ table_with_keys(char *dir)
 	ck_assert_msg(dkk_generate(sbuf_str(path), 1024, rec, e) == 0, "%s", sbuf_str(e));
 	ck_assert(strncmp(sbuf_str(rec), "v=DKIM1; k=rsa; p=MI", 20) == 0);
 	ck_assert_int_eq(dkk_generate(sbuf_str(path), 1024, rec, e), -1); /* never over an existing key */
+	if (rec_out)
+		sbuf_cat(rec_out, sbuf_str(rec));
 	sbuf_printf(text, "acme.example acme s1 %s\nbeta.example beta s1 %s\n", sbuf_str(path), sbuf_str(path));
 	sbuf_reset(path);
 	sbuf_printf(path, "%s/keys", dir);
@@ -67,6 +74,12 @@ table_with_keys(char *dir)
 	sbuf_free(text);
 	sbuf_free(path);
 	return t;
+}
+
+static DKK_TABLE *
+table_with_keys(char *dir)
+{
+	return table_with_keys_rec(dir, NULL);
 }
 
 START_TEST(key_choice)
@@ -142,6 +155,149 @@ START_TEST(signed_headers)
 }
 END_TEST
 
+static const char *verify_record; /* what the key lookup answers for s1._domainkey.acme.example */
+static char verify_query[256];
+
+/* verify_key_lookup - libopendkim's key lookup, answered from memory instead of DNS */
+static DKIM_CBSTAT
+verify_key_lookup(DKIM *d, DKIM_SIGINFO *sig, unsigned char *buf, size_t buflen)
+{
+	(void)d;
+	snprintf(verify_query, sizeof(verify_query), "%s._domainkey.%s", dkim_sig_getselector(sig),
+		 dkim_sig_getdomain(sig));
+	if (strcmp(verify_query, "s1._domainkey.acme.example") != 0 || strlen(verify_record) >= buflen)
+		return DKIM_CBSTAT_NOTFOUND;
+	memcpy(buf, verify_record, strlen(verify_record) + 1);
+	return DKIM_CBSTAT_CONTINUE;
+}
+
+/*
+ * verify - the message (DKIM-Signature: sig, then header lines "Name: value"
+ * with LF folding, then the CRLF body) through libopendkim's verifier; 1 when
+ * the signature passes, with its body-hash verdict in *bh
+ */
+static int
+verify(const char *sig, const char *const *hdrs, const char *body, int *bh)
+{
+	DKIM_LIB *lib = dkim_init(NULL, NULL);
+	DKIM_STAT st = DKIM_STAT_OK, eom;
+	DKIM_SIGINFO *si;
+	SBUF *msg = sbuf_new(2048);
+	DKIM *d;
+	int pass;
+
+	ck_assert_ptr_nonnull(lib);
+	ck_assert_int_eq(dkim_set_key_lookup(lib, verify_key_lookup), DKIM_STAT_OK);
+	sbuf_printf(msg, "DKIM-Signature: %s\n", sig);
+	for (size_t i = 0; hdrs[i]; i++)
+		sbuf_printf(msg, "%s\n", hdrs[i]);
+	sbuf_cat(msg, "\n");
+	{ /* CRLF line ends in the header, as on the wire */
+		SBUF *crlf = sbuf_new(msg->len + 64);
+		for (size_t i = 0; i < msg->len; i++) {
+			if (msg->s[i] == '\n')
+				sbuf_putc(crlf, '\r');
+			sbuf_putc(crlf, msg->s[i]);
+		}
+		sbuf_cat(crlf, body);
+		sbuf_free(msg);
+		msg = crlf;
+	}
+	d = dkim_verify(lib, (const unsigned char *)"V1", NULL, &st);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(dkim_chunk(d, (unsigned char *)msg->s, msg->len), DKIM_STAT_OK);
+	ck_assert_int_eq(dkim_chunk(d, NULL, 0), DKIM_STAT_OK);
+	eom = dkim_eom(d, NULL);
+	si = dkim_getsignature(d);
+	ck_assert_ptr_nonnull(si);
+	ck_assert_str_eq(verify_query, "s1._domainkey.acme.example");
+	*bh = dkim_sig_getbh(si);
+	pass = eom == DKIM_STAT_OK && (dkim_sig_getflags(si) & DKIM_SIGFLAG_PASSED) != 0 && *bh == DKIM_SIGBH_MATCH;
+	dkim_free(d);
+	dkim_close(lib);
+	sbuf_free(msg);
+	return pass;
+}
+
+/* the message signed below, as its header lines would be delivered */
+static const char *const signed_msg[] = {
+    "Received: from x by y",
+    "From: <a@acme.example>",
+    "To: <r@dest.example>",
+    "Subject: folded\n\tsubject",
+    "X-Tenant: acme",
+    "List-Unsubscribe: <https://u.example/u/T>",
+    "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+    NULL,
+};
+static const char signed_body[] = "hello\r\nsecond line\r\n";
+
+/*
+ * what the verifier says of the message after one change; when the header
+ * hash fails, libopendkim leaves the body hash untested
+ */
+static const struct verify_case {
+	int replace;	   /* index into signed_msg, or -1: none */
+	const char *line;  /* the replacement, or a header added at the end when replace is -1 */
+	const char *body;  /* NULL: the signed body */
+	int pass, bh;
+} verify_cases[] = {
+    {-1, NULL, NULL, 1, DKIM_SIGBH_MATCH},				      /* as signed */
+    {-1, NULL, "hello\r\nsecond linE\r\n", 0, DKIM_SIGBH_MISMATCH},	      /* one body byte */
+    {-1, NULL, "hello\r\nsecond line\r\nmore\r\n", 0, DKIM_SIGBH_MISMATCH}, /* a line appended */
+    {3, "Subject: folded\n\tsubjecT", NULL, 0, DKIM_SIGBH_UNTESTED},	      /* a signed header */
+    {1, "From: <b@acme.example>", NULL, 0, DKIM_SIGBH_UNTESTED},
+    {5, "List-Unsubscribe: <https://evil.example/u/T>", NULL, 0, DKIM_SIGBH_UNTESTED},
+    {-1, "From: <evil@acme.example>", NULL, 0, DKIM_SIGBH_UNTESTED},		      /* oversigned: none may be added */
+    {-1, "List-Unsubscribe: <mailto:evil@evil.example>", NULL, 0, DKIM_SIGBH_UNTESTED},
+    {4, "X-Tenant: beta", NULL, 1, DKIM_SIGBH_MATCH},			      /* not signed: may change */
+    {0, "Received: from elsewhere", NULL, 1, DKIM_SIGBH_MATCH},
+    {3, "Subject:   folded  subject", NULL, 1, DKIM_SIGBH_MATCH},	      /* relaxed: whitespace and folding */
+};
+
+START_TEST(verified_by_libopendkim)
+{
+	const struct verify_case *c = &verify_cases[_i];
+	char dir[] = "/tmp/check_dkim.XXXXXX";
+	DKK_TABLE *t;
+	DKS_JOB *j;
+	SBUF *e = sbuf_new(64), *sig = sbuf_new(512), *rec = sbuf_new(512);
+	const char *hdrs[16];
+	size_t n = 0;
+	char cmd[128];
+	int bh = -2;
+
+	ck_assert(mkdtemp(dir) != NULL);
+	t = table_with_keys_rec(dir, rec);
+	j = dks_begin(dkk_find(t, "acme", "acme.example"), "Q1", e);
+	ck_assert_msg(j != NULL, "%s", sbuf_str(e));
+	for (size_t i = 0; signed_msg[i]; i++) {
+		char name[64];
+		const char *colon = strchr(signed_msg[i], ':');
+		snprintf(name, sizeof(name), "%.*s", (int)(colon - signed_msg[i]), signed_msg[i]);
+		ck_assert_int_eq(dks_header(j, name, colon + 1, e), 0);
+	}
+	ck_assert_int_eq(dks_body(j, (const unsigned char *)signed_body, 6, e), 0); /* in two chunks */
+	ck_assert_int_eq(dks_body(j, (const unsigned char *)signed_body + 6, strlen(signed_body) - 6, e), 0);
+	ck_assert_msg(dks_finish(j, sig, e) == 0, "%s", sbuf_str(e));
+	dks_free(j);
+	for (size_t i = 0; signed_msg[i]; i++)
+		hdrs[n++] = (int)i == c->replace ? c->line : signed_msg[i];
+	if (c->replace < 0 && c->line)
+		hdrs[n++] = c->line;
+	hdrs[n] = NULL;
+	verify_record = sbuf_str(rec);
+	ck_assert_int_eq(verify(sbuf_str(sig), hdrs, c->body ? c->body : signed_body, &bh), c->pass);
+	ck_assert_int_eq(bh, c->bh);
+	dkk_free(t);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	sbuf_free(e);
+	sbuf_free(sig);
+	sbuf_free(rec);
+}
+END_TEST
+
 static void
 suite_tests(TCase *tc)
 {
@@ -149,4 +305,5 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, table_parse_and_find);
 	tcase_add_test(tc, key_choice);
 	tcase_add_test(tc, signed_headers);
+	tcase_add_loop_test(tc, verified_by_libopendkim, 0, sizeof(verify_cases) / sizeof(verify_cases[0]));
 }

@@ -16,6 +16,9 @@
 
 static TSNAP *fixture;
 static int store_down;
+/* a pause reason with CR, LF, TAB, DEL and 500 more bytes: the reply must stay one clean line */
+#define NOISY_PREFIX "a\r\nb\tc\x7f"
+static char noisy_reason[sizeof(NOISY_PREFIX) + 500];
 
 static TSNAP *
 fake_source(long max_age_ms, long *age_ms)
@@ -27,21 +30,26 @@ fake_source(long max_age_ms, long *age_ms)
 static void
 setup(void)
 {
+	memcpy(noisy_reason, NOISY_PREFIX, sizeof(NOISY_PREFIX) - 1);
+	memset(noisy_reason + sizeof(NOISY_PREFIX) - 1, 'x', 500);
+	noisy_reason[sizeof(noisy_reason) - 1] = 0;
 	SBUF *e = sbuf_new(64);
 	CONF *c = conf_defaults();
-	int a, b, p, d;
+	int a, b, p, d, n;
 
 	fixture = tsnap_new(1);
 	a = tsnap_add_tenant(fixture, "acme", TS_ACTIVE, NULL);
 	b = tsnap_add_tenant(fixture, "beta", TS_ACTIVE, NULL);
 	p = tsnap_add_tenant(fixture, "sleepy", TS_PAUSED, "unpaid invoice 100%");
 	d = tsnap_add_tenant(fixture, "gone", TS_DISABLED, NULL);
+	n = tsnap_add_tenant(fixture, "noisy", TS_PAUSED, noisy_reason);
 	tsnap_add_network(fixture, a, "127.0.0.2", e);
 	tsnap_add_sasl(fixture, b, "beta-user", e);
 	tsnap_add_domain(fixture, a, "acme.example", e);
 	tsnap_add_domain(fixture, b, "beta.example", e);
 	tsnap_add_domain(fixture, p, "sleepy.example", e);
 	tsnap_add_domain(fixture, d, "gone.example", e);
+	tsnap_add_domain(fixture, n, "noisy.example", e);
 	tsnap_finish(fixture, e);
 	store_down = 0;
 	milter_cb_init(fake_source, c);
@@ -200,7 +208,7 @@ static const struct {
     {"127.0.0.2", NULL, "<ceo@acme..example>", NULL, 1, "550", "5.1.7",
      "tenant acme: sender address <ceo@acme..example> is malformed: empty label in domain"},
     {"192.0.2.9", NULL, "<a@sleepy.example>", NULL, 1, "451", "4.7.1",
-     "tenant sleepy is paused: unpaid invoice 100%"},
+     "tenant sleepy is paused: unpaid invoice 100%%"}, /* libmilter's own escape for '%' */
     {"192.0.2.9", NULL, "<a@gone.example>", NULL, 1, "550", "5.7.1", "tenant gone is disabled"},
     {"127.0.0.2", NULL, "<a@acme.example>", " ceo@beta.example", 0, "550", "5.7.1",
      "tenant acme: From domain beta.example is not a domain of tenant acme"},
@@ -227,6 +235,23 @@ START_TEST(refused)
 	ck_assert_str_eq(f->xcode, refusals[_i].xcode);
 	ck_assert_str_eq(sbuf_str(f->reply), refusals[_i].text);
 	ck_assert_str_eq(sbuf_str(f->changes), "");
+	fake_free(f);
+}
+END_TEST
+
+/* a reply with control bytes reaches libmilter as one line of at most 400 bytes */
+START_TEST(reply_text_cleaned)
+{
+	FAKE_CTX *f = fake_new();
+	char want[401];
+	const char *head = "tenant noisy is paused: a??b?c?"; /* 31 bytes, then 369 of the x's */
+
+	ck_assert_int_eq(run(f, "192.0.2.9", "<a@noisy.example>", NULL).mail, SMFIS_TEMPFAIL);
+	memcpy(want, head, 31);
+	memset(want + 31, 'x', 369);
+	want[400] = 0;
+	ck_assert_uint_eq(f->reply->len, 400);
+	ck_assert_str_eq(sbuf_str(f->reply), want);
 	fake_free(f);
 }
 END_TEST
@@ -499,6 +524,7 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, local_unkeyable_rcpt_refuses_message);
 	tcase_add_test(tc, tags_sasl_tenant);
 	tcase_add_loop_test(tc, refused, 0, sizeof(refusals) / sizeof(refusals[0]));
+	tcase_add_test(tc, reply_text_cleaned);
 	tcase_add_test(tc, two_from_fields);
 	tcase_add_test(tc, store_down_tempfails);
 	tcase_add_test(tc, store_down_fail_open_still_strips_tags);

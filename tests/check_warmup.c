@@ -1,15 +1,19 @@
 /* check_warmup - schedule math: day boundaries, time zones across DST, --then, presets */
 #include "config.h"
 
+#include <time.h>
+
 #include "tm_warmup.h"
 #define SUITE_NAME "warmup"
 #include "check_main.h"
 
-/* at - unix time of a UTC date and time */
+/* at - unix time of a UTC date and time, by the C library (timegm), not by the code under test */
 static int64_t
 at(int y, int m, int d, int hh, int mm, int ss)
 {
-	return warmup_days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss;
+	struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = hh, .tm_min = mm, .tm_sec = ss};
+
+	return (int64_t)timegm(&tm);
 }
 
 static WARMUP
@@ -152,6 +156,9 @@ START_TEST(dates_and_then)
 	ck_assert_int_eq(warmup_parse_then("lots", &then, e), -1);
 	ck_assert_int_eq(warmup_days_from_civil(1970, 1, 1), 0);
 	ck_assert_int_eq(warmup_days_from_civil(2000, 3, 1), 11017);
+	ck_assert_int_eq(warmup_days_from_civil(2026, 11, 20), 20777); /* date -u -d 2026-11-20 +%s / 86400 */
+	ck_assert_int_eq(warmup_days_from_civil(2024, 2, 29), 19782);
+	ck_assert_int_eq(warmup_days_from_civil(1969, 12, 31), -1);
 	sbuf_free(e);
 }
 END_TEST

@@ -87,8 +87,15 @@ mseam_setreply(SMFICTX *ctx, const char *rcode, const char *xcode, const char *t
 
 	snprintf(f->rcode, sizeof(f->rcode), "%s", rcode);
 	snprintf(f->xcode, sizeof(f->xcode), "%s", xcode);
+	/* cleaned as milter_seam.c does: '%' doubled, control bytes '?', cut at 400 */
 	sbuf_reset(f->reply);
-	sbuf_cat(f->reply, text);
+	for (const char *p = text; *p && f->reply->len < 400; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '%')
+			sbuf_cat(f->reply, "%%");
+		else
+			sbuf_putc(f->reply, c < 0x20 || c == 0x7f ? '?' : (char)c);
+	}
 	return MI_SUCCESS;
 }
 
@@ -119,6 +126,8 @@ mseam_delrcpt(SMFICTX *ctx, const char *rcpt)
 {
 	FAKE_CTX *f = (FAKE_CTX *)(void *)ctx;
 
+	if (f->fail_changes)
+		return MI_FAILURE;
 	sbuf_printf(f->changes, "delrcpt %s\n", rcpt);
 	return MI_SUCCESS;
 }

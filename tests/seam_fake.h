@@ -9,9 +9,9 @@ typedef struct fake_ctx {
 	void *priv;
 	const char *macros[8][2]; /* name, value */
 	char rcode[8], xcode[16];
-	SBUF *reply;	/* last reply text, as the MTA would get it */
+	SBUF *reply;	/* last reply text, cleaned as milter_seam.c hands it to libmilter */
 	SBUF *changes;	/* "del NAME IDX\n" and "ins IDX NAME: VALUE\n", "delrcpt ADDR\n" */
-	int fail_changes;
+	int fail_changes; /* every header, recipient and sender change fails */
 	char *owned[8];	/* macro values fake_envelope made */
 	int nowned;
 } FAKE_CTX;

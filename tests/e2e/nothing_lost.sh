@@ -54,4 +54,26 @@ for i in 1 2 3; do ta_eq "outage $i delivered exactly once" "$(delivered "outage
 ta_eq "the customer's queue is empty again" "$(up_queue_settled 0)" 0
 ta_eq "no reservation left behind" "$(tb_redis zcard '{t:acme}:resv')" 0
 ta_eq "usage matches deliveries" "$(tb_redis hget "{t:acme}:use:$(date -u +%F)" day)" 8
+
+# 3. the milter stopped: milter_default_action = tempfail, so Postfix itself answers 4xx;
+# nothing is accepted unchecked, and the customer's MTA delivers it once the milter is back
+tb_milter_stop
+out=$(ta_send_as_acme --from news@acme.example --header 'From: <news@acme.example>' --to m0@dest.example --header 'Subject: milter down direct')
+ta_contains "milter stopped: Postfix answers the client 451 4.7.1" "$out" "451 4.7.1 Service unavailable - try again later"
+ta_lacks "...and queues nothing" "$out" "250 2.0.0 Ok: queued"
+for i in 1 2; do up_send --to "m$i@dest.example" --header "Subject: milter down $i"; done
+for _ in $(seq 1 100); do [ "$(grep -c '451 4.7.1 Service unavailable' "$TB_DIR/up/maillog")" -ge 2 ] && break; sleep 0.1; done
+ta_contains "the customer's log shows Postfix's 4.7.1" "$(cat "$TB_DIR/up/maillog")" "451 4.7.1 Service unavailable - try again later"
+sleep 1
+ta_eq "nothing delivered while the milter is stopped" "$(tb_sink_files | wc -l)" 8
+ta_eq "the mail waits upstream" "$(up_queue_settled 2)" 2
+tb_milter_start || exit 99
+postqueue -c "$TB_DIR/up" -f
+tb_wait_sink 10
+sleep 2
+for i in 1 2; do ta_eq "milter down $i delivered exactly once" "$(delivered "milter down $i")" 1; done
+f=$(tb_sink_grep 'Subject: milter down 1$' | head -1)
+ta_contains "...and checked by the milter: it carries the tenant tag" "$(cat "${f:-/dev/null}")" "X-Tenant: acme"
+ta_eq "the customer's queue is empty at last" "$(up_queue_settled 0)" 0
+ta_eq "the direct client's message was never delivered" "$(delivered 'milter down direct')" 0
 ta_finish

@@ -17,7 +17,7 @@ out=$(ta_send_as_acme --from a@acme.example --to x@dest.example --header 'Subjec
 ta_contains "past the maximum age: 451 4.3.0" "$out" "451 4.3.0 tenant directory temporarily unavailable, try again later"
 out=$(tb_send --local-interface 127.0.0.7 --from x@unknown.example --to x@dest.example)
 ta_contains "even an unknown sender gets 4xx, not an accept" "$out" "451 4.3.0"
-ta_contains "the outage is logged once" "$(cat "$TB_DIR/milter.log")" "tenant store unavailable"
+ta_eq "the outage is logged once, not at every poll" "$(grep -c "tenant store unavailable" "$TB_DIR/milter.log")" 1
 ta_eq "the milter keeps running" "$(kill -0 "$(cat "$TB_DIR/milter.fg.pid")" && echo alive)" alive
 sleep 0.5
 ta_eq "nothing delivered unchecked" "$(tb_sink_files | wc -l)" 0

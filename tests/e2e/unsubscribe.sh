@@ -20,6 +20,18 @@ tb_ctl unsubscribe-key generate >/dev/null
 # the pipe transport's user (nobody: pipe(8) never runs as the mail owner) reads the
 # keys; tenant-httpd runs as that user too, so it can read them again on SIGHUP
 keys_to_nobody() { chown nobody "$TB_DIR/token.keys"; }
+# httpd_reload - SIGHUP tenant-httpd and wait for its "reload: N token key(s)" line (5 s)
+httpd_reload() {
+	local n
+	n=$(grep -c 'reload: [0-9]* token key(s)' "$TB_DIR/httpd.log")
+	kill -HUP "$(cat "$TB_DIR/httpd.fg.pid")"
+	for _ in $(seq 1 50); do
+		[ "$(grep -c 'reload: [0-9]* token key(s)' "$TB_DIR/httpd.log")" -gt "$n" ] && return 0
+		sleep 0.1
+	done
+	tb_log "tenant-httpd did not log its reload"
+	return 1
+}
 keys_to_nobody
 ta_milter_restart
 tb_httpd_start -o run_as_user=nobody || exit 99
@@ -99,9 +111,8 @@ unsubscribe unix -      n       n       -       -       pipe
   flags=Rq user=nobody argv=$FB -c $TB_CONF unsubscribe \${original_recipient}
 MASTER
 postconf -c "$TB_DIR/pf" -e "transport_maps = inline:{ unsub.relay.test=unsubscribe: }"
-postfix -c "$TB_DIR/pf" reload >/dev/null 2>&1
+ta_status "Postfix reloads with the inbound listener and the pipe transport" 0 tb_postfix_reload "$TB_DIR/pf"
 tb_wait_port "$IN_PORT"
-sleep 1
 mt=$(mailto_of 'issue 1c')
 ta_contains "the mailto URI is unsubscribe+TOKEN@unsub.relay.test" "$mt" "unsubscribe+"
 out=$(swaks --server 127.0.0.1 --port "$IN_PORT" --helo mx.dest.example --from mailer@dest.example --to "$mt" \
@@ -131,17 +142,17 @@ ta_contains "any other path: 404" "$(curl -s --max-time 20 -i "$U/admin")" "HTTP
 ta_contains "the reason is logged" "$(cat "$TB_DIR/httpd.log")" "refused token"
 # replay after rotation and retirement
 tb_ctl unsubscribe-key rotate >/dev/null && keys_to_nobody
-kill -HUP "$(cat "$TB_DIR/httpd.fg.pid")"; sleep 0.5
+ta_status "tenant-httpd reloads the rotated keys on SIGHUP" 0 httpd_reload
 ta_contains "after a rotation the old token still opens" "$(curl -s --max-time 20 -i "$U$path")" "HTTP/1.1 200"
 tb_ctl unsubscribe-key retire 1 >/dev/null && keys_to_nobody
-kill -HUP "$(cat "$TB_DIR/httpd.fg.pid")"; sleep 0.5
+ta_status "tenant-httpd reloads the keys without the retired one on SIGHUP" 0 httpd_reload
 ta_contains "after retirement the replayed token gets 400" "$(curl -s --max-time 20 -i -X POST -d 'List-Unsubscribe=One-Click' "$U$path")" "HTTP/1.1 400"
 
 # the page in a real browser
 if command -v chromium >/dev/null; then
 	tb_ctl unsubscribe-key rotate >/dev/null && keys_to_nobody # a fresh message with a live key
 	ta_milter_restart
-	kill -HUP "$(cat "$TB_DIR/httpd.fg.pid")"; sleep 0.5
+	httpd_reload
 	ta_send_as_acme "${bulk[@]}" --to reader@dest.example --header 'Subject: issue 4' >/dev/null
 	tb_wait_sink 5
 	p4=$(url_of 'issue 4')

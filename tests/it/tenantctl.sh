@@ -72,7 +72,9 @@ ta_contains "apply creates" "$out" "gamma: created"
 ta_contains "apply removes what the file drops" "$out" "acme: - domain xn--bcher-kva.example"
 ta_contains "apply normalises" "$out" "gamma: + domain gamma-mail.example"
 v=$(tb_redis get tm:version)
-ta_eq "second apply changes nothing" "$(tb_ctl apply "$TB_DIR/tenants.json")" ""
+out=$(tb_ctl apply "$TB_DIR/tenants.json" 2>&1); rc=$?
+ta_eq "second apply exits 0" "$rc" 0
+ta_eq "second apply changes nothing" "$out" ""
 ta_eq "second apply writes nothing" "$(tb_redis get tm:version)" "$v"
 ta_eq "applied status" "$(tb_redis hget '{t:gamma}:tenant' status)" "paused"
 cat >"$TB_DIR/bad.json" <<JSON
@@ -91,6 +93,43 @@ ta_contains "apply refuses another tenant's domain" "$ta_err" "domain gamma.exam
 echo '{"tenants": {' >"$TB_DIR/broken.json"
 ta_ctl "malformed JSON: exit 1" 1 apply "$TB_DIR/broken.json"
 ta_contains "malformed JSON: file, line and column" "$ta_err" "broken.json:2:"
+
+# apply --prune: tenants the file does not name are removed, and their claims released
+tb_ctl tenant add stray >/dev/null && tb_ctl domain add stray stray.example >/dev/null &&
+	tb_ctl identity add stray --network 198.51.100.0/24 >/dev/null && tb_ctl identity add stray --sasl stray-user >/dev/null
+out=$(tb_ctl apply "$TB_DIR/tenants.json" 2>&1); rc=$?
+ta_eq "apply without --prune exits 0" "$rc" 0
+ta_eq "apply without --prune keeps a tenant the file does not name" "$(tb_redis sismember tm:tenants stray)" "1"
+out=$(tb_ctl apply "$TB_DIR/tenants.json" --prune 2>&1); rc=$?
+ta_eq "apply --prune exits 0" "$rc" 0
+ta_eq "apply --prune says what it removed, and only that" "$out" "tenant stray removed"
+ta_eq "apply --prune: the tenant set is the file's" "$(tb_redis smembers tm:tenants | sort | tr '\n' ' ')" "acme gamma "
+ta_eq "tenant remove releases the domain" "$(tb_redis hexists tm:idx:domain stray.example)" "0"
+ta_eq "tenant remove releases the network" "$(tb_redis hexists tm:idx:network 198.51.100.0/24)" "0"
+ta_eq "tenant remove releases the login" "$(tb_redis hexists tm:idx:sasl stray-user)" "0"
+ta_eq "tenant remove leaves no key of the tenant" "$(tb_redis --scan --pattern '{t:stray}:*' | wc -l)" "0"
+ta_eq "the other tenants keep their claims" "$(tb_redis hget tm:idx:domain gamma.example) $(tb_redis hget tm:idx:network 192.0.2.0/24)" "gamma acme"
+ta_status "a released domain can be claimed" 0 tb_ctl domain add acme stray.example
+ta_status "a released network can be claimed" 0 tb_ctl identity add acme --network 198.51.100.0/24
+out=$(tb_ctl apply "$TB_DIR/tenants.json" --prune 2>&1); rc=$?
+ta_eq "apply --prune again exits 0" "$rc" 0
+ta_contains "...and converges acme back to the file" "$out" "acme: - domain stray.example"
+v=$(tb_redis get tm:version)
+out=$(tb_ctl apply "$TB_DIR/tenants.json" --prune 2>&1); rc=$?
+ta_eq "a third apply --prune exits 0, prints and writes nothing" "$rc:$out:$(tb_redis get tm:version)" "0::$v"
+
+# the example file in conf/, applied twice: the second run prints and writes nothing
+out=$(tb_ctl apply "$top_srcdir/conf/tenants.example.json" 2>&1); rc=$?
+ta_eq "the example file applies" "$rc" 0
+ta_contains "...creating globex" "$out" "globex: created"
+ta_eq "...paused with its reason" "$(tb_redis hget '{t:globex}:tenant' status):$(tb_redis hget '{t:globex}:tenant' reason)" \
+	"paused:DNS records not yet published"
+ta_eq "...with its IPv6 network" "$(tb_redis hget tm:idx:network 2001:db8:ac3e::/48)" "acme"
+v=$(tb_redis get tm:version)
+out=$(tb_ctl apply "$top_srcdir/conf/tenants.example.json" 2>&1); rc=$?
+ta_eq "the example file applied twice: exit 0" "$rc" 0
+ta_eq "...the second run prints nothing" "$out" ""
+ta_eq "...and writes nothing" "$(tb_redis get tm:version)" "$v"
 
 # redis_password and redis_db
 tb_redis config set requirepass s3cret >/dev/null

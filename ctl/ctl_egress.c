@@ -8,7 +8,11 @@
  *	tenant_refresh_interval. postfix-config prints the master.cf and
  *	main.cf lines that make each transport a real Postfix smtp client,
  *	and the local_login_sender_maps line that keeps null-sender
- *	submissions with sendmail(1) to root and the service users.
+ *	submissions with sendmail(1) to root and the service users. It asks
+ *	the running Postfix first (tm_postconf.h pc_check_layout): sockets
+ *	under its queue_directory are printed relative to it, and what
+ *	cannot work (a chrooted service, a group, a relayhost) is printed
+ *	as "# warning:" lines and on stderr.
  * SEE ALSO
  *	tenantctl(1), tenant-policyd(8), docs/egress.md
  */
@@ -258,22 +262,42 @@ ctl_cmd_pool(CTL *c, int argc, char **argv)
 	return rc;
 }
 
-/* ctl_postfix_socket - our "unix:/p" or "inet:PORT@HOST" as Postfix writes it */
+/*
+ * ctl_postfix_layout - what the running Postfix (postfix_config_directory)
+ * cannot reach, as "# warning:" lines on stdout and on stderr; its
+ * queue_directory in qdir. Without a Postfix to ask, the lines are
+ * printed with absolute socket paths, and stderr says so.
+ */
 static void
-ctl_postfix_socket(const char *spec, SBUF *out)
+ctl_postfix_layout(CTL *c, const char *bare, SBUF *qdir)
 {
-	const char *p = strchr(spec, ':') + 1, *at = strchr(p, '@');
+	PC_LAYOUT want = {.milter_socket = c->conf->milter_socket,
+			  .policy_socket = c->conf->policy_socket,
+			  .socketmap_socket = c->conf->socketmap_socket,
+			  .bare_transports = bare};
+	SBUF *warn = sbuf_new(256), *err = sbuf_new(128);
 
-	if (strncmp(spec, "inet", 4) == 0)
-		sbuf_printf(out, "inet:%s:%.*s", at ? at + 1 : "127.0.0.1", (int)(at ? at - p : (long)strlen(p)), p);
-	else
-		sbuf_printf(out, "unix:%s", p);
+	if (*c->conf->postfix_config_directory == 0)
+		fprintf(stderr, "tenantctl: warning: postfix_config_directory is empty: no Postfix to check; the "
+				"socket paths are printed absolute\n");
+	else if (pc_check_layout("postconf", c->conf->postfix_config_directory, c->conf->run_as_user, &want, qdir,
+				 warn, err) < 0)
+		fprintf(stderr, "tenantctl: warning: %s; the socket paths are printed absolute\n", sbuf_str(err));
+	for (const char *p = sbuf_str(warn); *p;) {
+		size_t n = strcspn(p, "\n");
+		printf("# warning: %.*s\n", (int)n, p);
+		fprintf(stderr, "tenantctl: warning: %.*s\n", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+	sbuf_free(warn);
+	sbuf_free(err);
 }
 
 int
 ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
 {
 	SBUF *err = sbuf_new(128), *pol = sbuf_new(64), *sm = sbuf_new(64), *llsm = sbuf_new(128);
+	SBUF *mil = sbuf_new(64), *qdir = sbuf_new(64), *bare = sbuf_new(64);
 	redisReply *names, *r;
 	int rc = CTL_OK;
 
@@ -286,8 +310,21 @@ ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
 		rc = ctl_fail("%s", sbuf_str(err));
 		goto out;
 	}
-	ctl_postfix_socket(c->conf->policy_socket, pol);
-	ctl_postfix_socket(c->conf->socketmap_socket, sm);
+	for (size_t i = 0; i < names->elements; i++) { /* FILTER without a next hop bypasses relayhost */
+		const char *n = names->element[i]->str;
+		if ((r = store_cmd(c->store, err, "HGET " KEY_TRANSPORT_FMT " nexthop", n)) == NULL) {
+			freeReplyObject(names);
+			rc = ctl_fail("%s", sbuf_str(err));
+			goto out;
+		}
+		if (r->type != REDIS_REPLY_STRING || *r->str == 0)
+			sbuf_printf(bare, "%s%s", bare->len ? ", " : "", n);
+		freeReplyObject(r);
+	}
+	ctl_postfix_layout(c, sbuf_str(bare), qdir);
+	pc_postfix_socket(c->conf->milter_socket, sbuf_str(qdir), mil);
+	pc_postfix_socket(c->conf->policy_socket, sbuf_str(qdir), pol);
+	pc_postfix_socket(c->conf->socketmap_socket, sbuf_str(qdir), sm);
 	printf("# ---- master.cf: one smtp client per tenant-milter transport (tenantctl postfix-config)\n");
 	for (size_t i = 0; i < names->elements; i++) {
 		const char *n = names->element[i]->str;
@@ -308,6 +345,11 @@ ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
 		freeReplyObject(r);
 	}
 	printf("\n# ---- main.cf\n");
+	printf("# every message, SMTP and local submissions alike, passes tenant-milter; a socket under\n"
+	       "# queue_directory is named relative to it, which works with and without chroot\n");
+	printf("smtpd_milters = %s\n", sbuf_str(mil));
+	printf("non_smtpd_milters = $smtpd_milters\n");
+	printf("milter_default_action = tempfail\n");
 	for (size_t i = 0; i < names->elements; i++) {
 		const char *n = names->element[i]->str;
 		long conc, delay;
@@ -339,5 +381,8 @@ out:
 	sbuf_free(pol);
 	sbuf_free(sm);
 	sbuf_free(llsm);
+	sbuf_free(mil);
+	sbuf_free(qdir);
+	sbuf_free(bare);
 	return rc;
 }

@@ -31,7 +31,7 @@ CONF *daemon_load(const DAEMON_OPTS *o, SBUF *errs);
  */
 int daemon_early_exit(const DAEMON_OPTS *o, const CONF *c, SBUF *errs);
 
-/* daemon_make_dir - create the directory of path for user, if missing */
+/* daemon_make_dir - create the directory of path for user and its group, mode 0750, if missing */
 void daemon_make_dir(const char *path, const char *user);
 /* daemon_prepare_paths - directories for a unix socket ("unix:/path"; others ignored) and the pid file */
 void daemon_prepare_paths(const char *socket, const char *pid_file, const char *user);

@@ -15,6 +15,11 @@
  *	tenantctl postfix-config prints for it; pc_null_sender_risk() reads
  *	what postconf prints and says, in plain words, when any local user
  *	can still submit null-sender mail.
+ *
+ *	pc_layout_warnings() reads postconf's main.cf values and postconf -M
+ *	and says what in the socket layout cannot work (a chrooted service,
+ *	a group, a relayhost); pc_check_layout() asks Postfix for them, for
+ *	tenantctl postfix-config and the daemons' -n.
  * SEE ALSO
  *	postconf(5): local_login_sender_maps,
  *	empty_address_local_login_sender_maps_lookup_key; postdrop(1)
@@ -57,5 +62,61 @@ void pc_login_senders(const char *service_user, SBUF *out);
  * or "<>", or a Postfix older than 3.6 that has no such setting.
  */
 int pc_null_sender_risk(const char *postconf_text, const char *config_dir, SBUF *why);
+
+/*
+ * The suite's sockets as Postfix must reach them. smtpd (smtpd_milters,
+ * check_policy_service), cleanup (non_smtpd_milters) and trivial-rewrite
+ * (the socketmap of sender_dependent_default_transport_maps) each run
+ * chrooted in queue_directory when master.cf says chroot = y, as
+ * Debian's does. They chdir to queue_directory either way, so a socket
+ * under it, named relative to it, works in and out of the chroot; an
+ * absolute name, or a socket elsewhere, does not in the chroot.
+ */
+typedef struct {
+	const char *main_text;   /* "postconf -x queue_directory relayhost default_filter_nexthop
+	                            mail_owner" */
+	const char *master_text; /* "postconf -M" */
+	/* ours, as tenant-milter.conf writes them; NULL: not this program's to check */
+	const char *milter_socket, *policy_socket, *socketmap_socket;
+	const char *group;    /* the unix sockets' group: run_as_user's */
+	int postfix_in_group; /* mail_owner is in group: 1, 0, or -1 unknown (not checked) */
+	const char
+	    *bare_transports; /* transports without --nexthop, "a, b"; "" none; NULL unknown */
+} PC_LAYOUT;
+
+/*
+ * pc_postfix_socket - our "unix:/p" or "inet:PORT@HOST" as Postfix writes
+ * it: "inet:HOST:PORT"; "unix:REL" when /p lies under queue_dir (REL
+ * relative to it), else "unix:/p". Appended to out.
+ */
+void pc_postfix_socket(const char *spec, const char *queue_dir, SBUF *out);
+
+/*
+ * pc_layout_warnings - what cannot work, in plain words, one line each
+ * (no prefix, each ending in a newline) appended to out; the count. A
+ * chrooted service that needs a unix socket outside queue_directory;
+ * mail_owner outside the sockets' group (they are mode 0660); and, when
+ * relayhost is set and default_filter_nexthop is not, the FILTER answers
+ * (a tenant the policy request alone knows) that would go to the
+ * recipient's MX instead. A chroot column of "-" is Postfix 3's default, n.
+ */
+int pc_layout_warnings(const PC_LAYOUT *l, SBUF *out);
+
+/*
+ * pc_group_member - is MAIL_OWNER in the primary group of USER (the
+ * group daemon_socket_owner gives the sockets)? 1, 0, or -1 when either
+ * user is unknown or USER is empty; the group's name appended to group.
+ */
+int pc_group_member(const char *mail_owner, const char *user, SBUF *group);
+
+/*
+ * pc_check_layout - ask the Postfix in CONFIG_DIR (with POSTCONF) and
+ * append the warnings of pc_layout_warnings to out, for the sockets and
+ * bare_transports of want (its other fields are ignored) and the group of
+ * USER; Postfix's queue_directory is appended to queue_dir. 0, or -1 with
+ * err when postconf fails.
+ */
+int pc_check_layout(const char *postconf, const char *config_dir, const char *user,
+                    const PC_LAYOUT *want, SBUF *queue_dir, SBUF *out, SBUF *err);
 
 #endif

@@ -55,7 +55,7 @@ static const char *const levels[] = {"error", "warning", "info", "debug", NULL};
 
 #define O(f) offsetof(CONF, f)
 static const CONF_DEF conf_table[] = {
-    {"milter_socket", CT_SOCKET, "unix:/run/tenant-milter/milter.sock", O(milter_socket)},
+    {"milter_socket", CT_SOCKET, "unix:/var/spool/postfix/tenant-milter/milter.sock", O(milter_socket)},
     {"run_as_user", CT_STR, "tenant-milter", O(run_as_user)},
     {"pid_file", CT_STR, "/run/tenant-milter/tenant-milter.pid", O(pid_file)},
     {"log_level", CT_ENUM, "info", O(log_level), 0, 0, levels},
@@ -76,8 +76,8 @@ static const CONF_DEF conf_table[] = {
     {"suppressed_action", CT_ENUM, "reject", O(suppressed_action), 0, 0, supp_actions},
     {"reservation_ttl", CT_TIME, "15m", O(reservation_ttl), 1000, 86400000, NULL, "s"},
     {"postfix_config_directory", CT_STR, "/etc/postfix", O(postfix_config_directory)},
-    {"policy_socket", CT_SOCKET, "unix:/run/tenant-milter/policy.sock", O(policy_socket)},
-    {"socketmap_socket", CT_SOCKET, "unix:/run/tenant-milter/socketmap.sock", O(socketmap_socket)},
+    {"policy_socket", CT_SOCKET, "unix:/var/spool/postfix/tenant-milter/policy.sock", O(policy_socket)},
+    {"socketmap_socket", CT_SOCKET, "unix:/var/spool/postfix/tenant-milter/socketmap.sock", O(socketmap_socket)},
     {"policyd_pid_file", CT_STR, "/run/tenant-milter/tenant-policyd.pid", O(policyd_pid_file)},
     {"policy_max_line", CT_INT, "2048", O(policy_max_line), 128, 65536},
     {"policy_max_attributes", CT_INT, "64", O(policy_max_attributes), 8, 1024},
@@ -170,7 +170,7 @@ conf_check_socket(const char *v)
 
 	if (strncmp(v, "unix:", 5) == 0 || strncmp(v, "local:", 6) == 0) {
 		p = strchr(v, ':') + 1;
-		return *p == '/' ? NULL : "socket path must be absolute, as in unix:/run/tenant-milter/milter.sock";
+		return *p == '/' ? NULL : "socket path must be absolute, as in unix:/var/spool/postfix/tenant-milter/milter.sock";
 	}
 	if (strncmp(v, "inet:", 5) == 0 || strncmp(v, "inet6:", 6) == 0) {
 		p = strchr(v, ':') + 1;

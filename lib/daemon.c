@@ -121,7 +121,13 @@ daemon_socket_owner(const char *socket, const char *user)
 	sbuf_free(why);
 }
 
-/* daemon_make_dir - create the directory of path for the service user, if missing */
+/*
+ * daemon_make_dir - create the directory of path for the service user, if
+ * missing: mode 0750, owned by the user and its group. Postfix (mail_owner,
+ * a member of that group, as with OpenDKIM's Debian package) can traverse
+ * it to the 0660 sockets; nobody else can. A directory that exists is left
+ * as the admin or the package made it.
+ */
 void
 daemon_make_dir(const char *path, const char *user)
 {
@@ -133,7 +139,7 @@ daemon_make_dir(const char *path, const char *user)
 	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
 		return;
 	*slash = 0;
-	if (mkdir(dir, 0755) < 0) {
+	if (mkdir(dir, 0750) < 0) {
 		if (errno != EEXIST)
 			msg_warn("cannot create %s: %s", dir, strerror(errno));
 		return;

@@ -109,6 +109,39 @@ null_sender_guard(const CONF *c, SBUF *why)
 	sbuf_free(err);
 }
 
+/*
+ * layout_guard - what the local Postfix cannot reach of milter_socket (a
+ * chrooted smtpd or cleanup, the sockets' group), one line each appended
+ * to why; warnings too, as a Postfix can be fixed after the milter starts.
+ */
+static void
+layout_guard(const CONF *c, SBUF *why)
+{
+	PC_LAYOUT want = {.milter_socket = c->milter_socket};
+	SBUF *qdir, *err;
+
+	if (*c->postfix_config_directory == 0)
+		return;
+	qdir = sbuf_new(64);
+	err = sbuf_new(128);
+	if (pc_check_layout("postconf", c->postfix_config_directory, c->run_as_user, &want, qdir, why, err) < 0)
+		sbuf_printf(why, "cannot check milter_socket against master.cf: %s\n", sbuf_str(err));
+	sbuf_free(qdir);
+	sbuf_free(err);
+}
+
+/* warn_lines - one warning per line of text */
+static void
+warn_lines(const char *text)
+{
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+		if (n)
+			msg_warn("%.*s", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+}
+
 static void
 reload(void)
 {
@@ -188,10 +221,14 @@ main(int argc, char **argv)
 	/* DKIM keys are read once here (as root, before dropping privileges) and on reload */
 	if (c && !opts.print && (dkim = dkk_load(c->dkim_keys, errs)) == NULL)
 		c = conf_unref(c);
-	if (c && !opts.print)
+	if (c && !opts.print) {
 		null_sender_guard(c, guard);
-	if (opts.check_only && guard->len) /* -n: a warning; "configuration OK" still follows */
-		msg_warn("%s", sbuf_str(guard));
+		if (guard->len)
+			sbuf_cat(guard, "\n");
+		layout_guard(c, guard);
+	}
+	if (opts.check_only && guard->len) /* -n: warnings; "configuration OK" still follows */
+		warn_lines(sbuf_str(guard));
 	if ((rc = daemon_early_exit(&opts, c, errs)) >= 0) {
 		conf_unref(c);
 		pmap_free(pmap);
@@ -207,7 +244,7 @@ main(int argc, char **argv)
 		msg_also_stderr(1); /* start-up errors reach the terminal until we detach */
 	}
 	if (guard->len) /* once, in the log; a reload does not repeat it */
-		msg_warn("%s", sbuf_str(guard));
+		warn_lines(sbuf_str(guard));
 	guard = sbuf_free(guard);
 
 	md_block_signals();

@@ -27,6 +27,7 @@
 #include "tm_conf.h"
 #include "tm_daemon.h"
 #include "tm_msg.h"
+#include "tm_postconf.h"
 #include "tm_tdir.h"
 
 static DAEMON_OPTS opts;
@@ -64,6 +65,35 @@ reload(CONF *old)
 	return c;
 }
 
+/*
+ * layout_warn - what the local Postfix cannot reach of policy_socket and
+ * socketmap_socket (a chrooted smtpd or trivial-rewrite, the sockets'
+ * group), and a relayhost that FILTER would bypass: warnings, at -n and
+ * once at start.
+ */
+static void
+layout_warn(const CONF *c)
+{
+	PC_LAYOUT want = {.policy_socket = c->policy_socket, .socketmap_socket = c->socketmap_socket};
+	SBUF *qdir, *out, *err;
+
+	if (*c->postfix_config_directory == 0)
+		return;
+	qdir = sbuf_new(64);
+	out = sbuf_new(256);
+	err = sbuf_new(128);
+	if (pc_check_layout("postconf", c->postfix_config_directory, c->run_as_user, &want, qdir, out, err) < 0)
+		msg_warn("cannot check the sockets against master.cf: %s", sbuf_str(err));
+	for (const char *p = sbuf_str(out); *p;) {
+		size_t n = strcspn(p, "\n");
+		msg_warn("%.*s", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+	sbuf_free(qdir);
+	sbuf_free(out);
+	sbuf_free(err);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -79,6 +109,8 @@ main(int argc, char **argv)
 	/* VERP senders are routed by their token: with return_path_domain set, no keys, no start */
 	if (c && !opts.print && *c->return_path_domain && (keys = keyring_load(c->token_keys, errs)) == NULL)
 		c = conf_unref(c);
+	if (c && opts.check_only) /* -n: warnings; "configuration OK" still follows */
+		layout_warn(c);
 	if ((rc = daemon_early_exit(&opts, c, errs)) >= 0) {
 		conf_unref(c);
 		keyring_free(keys);
@@ -92,6 +124,7 @@ main(int argc, char **argv)
 			 c->syslog_facility);
 		msg_also_stderr(1);
 	}
+	layout_warn(c); /* once, in the log */
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);

@@ -23,7 +23,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(c->sender_ownership, OWN_ENFORCE);
 	ck_assert_int_eq(c->redis_timeout, 200);
 	ck_assert_int_eq(c->tenant_cache_max_age, 5000);
-	ck_assert_str_eq(c->milter_socket, "unix:/run/tenant-milter/milter.sock");
+	ck_assert_str_eq(c->milter_socket, "unix:/var/spool/postfix/tenant-milter/milter.sock");
 	conf_unref(c);
 }
 END_TEST
@@ -74,7 +74,7 @@ static const struct {
     {"milter_socket = inet:99999@localhost\n",
      "t.conf:1: milter_socket: bad value \"inet:99999@localhost\": expected inet:PORT@HOST with a port from 1 to 65535\n"},
     {"milter_socket = unix:relative\n",
-     "t.conf:1: milter_socket: bad value \"unix:relative\": socket path must be absolute, as in unix:/run/tenant-milter/milter.sock\n"},
+     "t.conf:1: milter_socket: bad value \"unix:relative\": socket path must be absolute, as in unix:/var/spool/postfix/tenant-milter/milter.sock\n"},
     {"redis_server = localhost\n",
      "t.conf:1: redis_server: bad value \"localhost\": expected HOST:PORT or unix:/path\n"},
     {"   indented = 1\n", "t.conf:1: continuation line without a setting before it\n"},

@@ -289,6 +289,28 @@ START_TEST(socket_owner_refused)
 }
 END_TEST
 
+/* the socket directory: created 0750 whatever the umask (postfix, in the group, may only traverse) */
+START_TEST(make_dir_mode)
+{
+	mode_t old = umask(0);
+	struct stat st;
+
+	daemon_make_dir(at("spool/tenant-milter/milter.sock"), "");
+	ck_assert_int_eq(stat(at("spool/tenant-milter"), &st), -1); /* only the last directory is made */
+	ck_assert_int_eq(mkdir(at("spool"), 0755), 0);
+	daemon_make_dir(at("spool/tenant-milter/milter.sock"), "");
+	ck_assert_int_eq(stat(at("spool/tenant-milter"), &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 07777, 0750);
+	/* one that exists is left as it is */
+	ck_assert_int_eq(chmod(at("spool/tenant-milter"), 0710), 0);
+	daemon_make_dir(at("spool/tenant-milter/policy.sock"), "");
+	ck_assert_int_eq(stat(at("spool/tenant-milter"), &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0710);
+	umask(old);
+}
+END_TEST
+
 static void
 suite_tests(TCase *tc)
 {
@@ -296,6 +318,7 @@ suite_tests(TCase *tc)
 	tcase_add_loop_test(tc, pid_file, 0, sizeof(pid_cases) / sizeof(pid_cases[0]));
 	tcase_add_test(tc, pid_file_mode);
 	tcase_add_test(tc, socket_owner_set);
+	tcase_add_test(tc, make_dir_mode);
 	tcase_add_loop_test(tc, socket_owner_refused, 0,
 	                    sizeof(sock_refused) / sizeof(sock_refused[0]));
 }

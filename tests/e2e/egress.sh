@@ -24,6 +24,34 @@ ta_status "postfix check accepts the generated lines" 0 tb_postfix_egress
 ta_contains "master.cf has the transport" "$(cat "$TB_DIR/pf/master.cf")" "-o smtp_bind_address_enforce=yes"
 ta_eq "main.cf has its concurrency" "$(postconf -c "$TB_DIR/pf" -h out-a_destination_concurrency_limit)" 5
 ta_contains "main.cf calls the policy service at DATA" "$(postconf -c "$TB_DIR/pf" -h smtpd_data_restrictions)" "check_policy_service unix:$TB_DIR/run/policy.sock"
+
+# postfix-config reads the running Postfix. The test bed has nothing chrooted, runs as
+# postfix and gives every transport a next hop: no warning. With its smtpd chrooted (as
+# Debian's master.cf has it), the sockets outside its queue directory cannot work, and
+# postfix-config, tenant-policyd -n and tenant-milter -n say so.
+ta_ctl "postfix-config" 0 postfix-config
+ta_lacks "the test bed: no warning on stdout" "$ta_out" "# warning:"
+ta_lacks "...nor on stderr" "$ta_err" "warning"
+ta_contains "...it prints the milter line too" "$ta_out" "smtpd_milters = unix:$TB_DIR/milter.sock"
+smtpd="127.0.0.1:$TB_SMTP_PORT/inet"
+postconf -c "$TB_DIR/pf" -F "$smtpd/chroot=y"
+chrooted="is outside queue_directory $TB_DIR/pf/queue, and master.cf runs smtpd"
+ta_ctl "postfix-config with a chrooted smtpd" 0 postfix-config
+ta_contains "...warns about the policy socket" "$ta_out" "# warning: policy_socket unix:$TB_DIR/run/policy.sock $chrooted (check_policy_service) chrooted there ($smtpd, chroot = y): it cannot reach the socket, so mail tempfails; use policy_socket = unix:$TB_DIR/pf/queue/tenant-milter/policy.sock, or set chroot = n for $smtpd"
+ta_contains "...and the milter socket" "$ta_out" "# warning: milter_socket unix:$TB_DIR/milter.sock $chrooted (smtpd_milters) chrooted there"
+ta_contains "...on stderr too" "$ta_err" "tenantctl: warning: policy_socket unix:$TB_DIR/run/policy.sock $chrooted"
+ta_lacks "...not about cleanup or trivial-rewrite, still unchrooted" "$ta_out" "non_smtpd_milters) chrooted"
+ta_lacks "...nor the socketmap" "$ta_out" "warning: socketmap_socket"
+ta_run "tenant-policyd -n with a chrooted smtpd" 0 "$TB_POLICYD" -n -c "$TB_CONF"
+ta_contains "...prints configuration OK" "$ta_out" "configuration OK"
+ta_contains "...after the same warning" "$ta_err" "tenant-policyd: warning: policy_socket unix:$TB_DIR/run/policy.sock $chrooted (check_policy_service)"
+ta_run "tenant-milter -n with a chrooted smtpd" 0 "$TB_MILTER" -n -c "$TB_CONF"
+ta_contains "...prints configuration OK" "$ta_out" "configuration OK"
+ta_contains "...after the milter's warning" "$ta_err" "tenant-milter: warning: milter_socket unix:$TB_DIR/milter.sock $chrooted (smtpd_milters)"
+ta_lacks "...and not tenant-policyd's" "$ta_err" "policy_socket"
+postconf -c "$TB_DIR/pf" -F "$smtpd/chroot=n"
+ta_ctl "smtpd unchrooted again" 0 postfix-config
+ta_lacks "...no warning" "$ta_out$ta_err" "warning"
 ta_synced
 
 # seen_from SUBJECT - the client address and HELO the sink saw for that message

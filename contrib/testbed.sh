@@ -22,11 +22,12 @@ TB_ROOT="${TB_ROOT:-/var/tmp/tenant-milter}"
 
 tb_log() { printf '%s\n' "$*" >&2; }
 
-# tb_free_port - a TCP port nobody listens on at 127.0.0.1
+# tb_free_port - a TCP port nobody listens on at 127.0.0.1, below Linux's ephemeral
+# range (32768-60999), so no outgoing connection of the machine holds it either
 tb_free_port() {
 	local p
 	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 30000))
+		p=$((10000 + RANDOM % 22000))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0
@@ -105,18 +106,27 @@ tb_fb() { "$TB_FB" -c "$TB_CONF" "$@"; }
 
 # tb_milter_start [ARGS] - foreground milter in the background; log in $TB_DIR/milter.log
 tb_milter_start() {
+	local started
+	started=$(grep -c "starting: listening on" "$TB_DIR/milter.log" 2>/dev/null)
 	ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" \
 		"$TB_MILTER" -f -c "$TB_CONF" "$@" </dev/null >>"$TB_DIR/milter.log" 2>&1 &
 	echo $! >"$TB_DIR/milter.fg.pid"
 	case "$TB_MILTER_SOCKET" in
 	unix:*)
 		for _ in $(seq 1 100); do
-			[ -S "${TB_MILTER_SOCKET#unix:}" ] && return 0
+			[ -S "${TB_MILTER_SOCKET#unix:}" ] && break
 			sleep 0.1
 		done
-		tb_log "tenant-milter did not start:"; cat "$TB_DIR/milter.log" >&2; return 1 ;;
-	inet:*) local p=${TB_MILTER_SOCKET#inet:}; tb_wait_port "${p%@*}" ;;
+		[ -S "${TB_MILTER_SOCKET#unix:}" ] || { tb_log "tenant-milter did not start:"; cat "$TB_DIR/milter.log" >&2; return 1; } ;;
+	inet:*) local p=${TB_MILTER_SOCKET#inet:}; tb_wait_port "${p%@*}" || return 1 ;;
 	esac
+	# the socket comes before the "starting" line, which tests read: wait for it (2 s; a
+	# milter at log_level = warning never writes it)
+	for _ in $(seq 1 20); do
+		[ "$(grep -c "starting: listening on" "$TB_DIR/milter.log" 2>/dev/null)" -gt "${started:-0}" ] && return 0
+		sleep 0.1
+	done
+	return 0
 }
 
 # tb_stop_pid FILE NAME - stop the process FILE names, if it is still NAME (a pid

@@ -161,11 +161,9 @@ cb_rcpt_store_down(SMFICTX *ctx, MSGCTX *m, const char *rcpt, const char *why)
  * address gets nothing.
  */
 static sfsistat
-mr_refuse_rcpt(SMFICTX *ctx, MSGCTX *m, const char *rcpt, const char *rq, const char *xcode, const char *text,
-	       const char *what)
+mr_refuse_rcpt(SMFICTX *ctx, MSGCTX *m, const char *rcpt, const char *rq, int suppressed, const char *xcode,
+	       const char *text, const char *what)
 {
-	int suppressed = strcmp(xcode, "5.7.1") == 0;
-
 	if (m->local) {
 		if (m->local_refusal == NULL)
 			m->local_refusal = xstrdup(text);
@@ -221,7 +219,7 @@ mr_envrcpt(SMFICTX *ctx, char **argv)
 	log_quote(rq, rcpt, strlen(rcpt)); /* client text in our logs: quoted, never a field of its own */
 	if (supp_key_rw(m->conf->rewrite, rcpt_addr, key, err) < 0) {
 		sbuf_printf(text, "<%.300s>: bad recipient address syntax: %s", rcpt_addr, sbuf_str(err));
-		r = mr_refuse_rcpt(ctx, m, rcpt, sbuf_str(rq), "5.1.3", sbuf_str(text), "cannot be keyed");
+		r = mr_refuse_rcpt(ctx, m, rcpt, sbuf_str(rq), 0, "5.1.3", sbuf_str(text), "cannot be keyed");
 		goto out;
 	}
 	at = strrchr(sbuf_str(key), '@');
@@ -256,7 +254,7 @@ mr_envrcpt(SMFICTX *ctx, char **argv)
 		break;
 	case Q_SUPPRESSED:
 		sbuf_printf(err, "%s list", res.scope);
-		r = mr_refuse_rcpt(ctx, m, rcpt, sbuf_str(rq), "5.7.1", sbuf_str(text), sbuf_str(err));
+		r = mr_refuse_rcpt(ctx, m, rcpt, sbuf_str(rq), 1, "5.7.1", sbuf_str(text), sbuf_str(err));
 		break;
 	case Q_DISABLED:
 		mseam_setreply(ctx, "550", "5.7.1", sbuf_str(text));

@@ -1,0 +1,328 @@
+/*
+ * NAME
+ *	feedback_mail - tenant-feedback's pipe(8) commands: dsn and unsubscribe
+ * DESCRIPTION
+ *	One message on standard input, from anyone who can mail the bounce,
+ *	feedback-loop or unsubscribe address. Who a report is about is decided
+ *	here: a VERP token that opens, a queue id tenant-milter recorded for the
+ *	reported recipient, or a feedback loop our verifier vouches for; never
+ *	what the message says of itself.
+ * SEE ALSO
+ *	tenant-feedback(1), tm_feedback.h, tm_dsn.h, tm_token.h
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tm_bounce.h"
+#include "tm_conf.h"
+#include "tm_dsn.h"
+#include "tm_feedback.h"
+#include "tm_mem.h"
+#include "tm_msg.h"
+#include "tm_provider.h"
+#include "tm_store.h"
+#include "tm_tenant.h"
+#include "tm_token.h"
+#include "tm_unsub.h"
+
+#include "tenant-feedback.h"
+
+/*
+ * dsn_verp - is the envelope recipient a VERP return path of ours? 1 with d
+ * filled from its token, 0 when it is not (or VERP is off), -1 when the
+ * token does not open as a VERP token (forged, tampered, retired key,
+ * expired, an unsubscribe token): logged, and the report is then read as
+ * if it had come without VERP; -2 when the keyring cannot be read.
+ */
+static int
+dsn_verp(const CONF *c, const char *rcpt, TOKEN_DATA *d, SBUF *err)
+{
+	SBUF *tok = sbuf_new(128);
+	KEYRING *k;
+	int rc = 0;
+
+	if (rcpt && token_from_address(rcpt, c->bounce_prefix, c->return_path_domain, tok)) {
+		if ((k = keyring_load(c->token_keys, err)) == NULL) {
+			rc = -2;
+		} else {
+			rc = token_open(k, TOKEN_VERP, sbuf_str(tok), (long)(time(NULL) / 86400),
+			                c->token_lifetime / 86400000, d, err) == 0
+			         ? 1
+			         : -1;
+			keyring_free(k);
+		}
+	}
+	sbuf_free(tok);
+	return rc;
+}
+
+/*
+ * dsn_forward - forward_bounces: pass the message on, unchanged, to the
+ * tenant's original return path, with a null sender so it can never loop.
+ * 0, or -1 with err (the caller tempfails, so Postfix retries).
+ */
+static int
+dsn_forward(const CONF *c, const char *to, const char *data, size_t len, SBUF *err)
+{
+	char *cmd = xstrdup(c->sendmail_path), *argv[32], *save = NULL;
+	int n = 0, fds[2], status;
+	pid_t pid;
+	size_t off = 0;
+
+	for (char *w = strtok_r(cmd, " \t", &save); w && n < 26; w = strtok_r(NULL, " \t", &save))
+		argv[n++] = w;
+	if (n == 0) {
+		free(cmd);
+		sbuf_cat(err, "sendmail_path is empty");
+		return -1;
+	}
+	argv[n++] = "-i";
+	argv[n++] = "-f";
+	argv[n++] = "<>";
+	argv[n++] = "--";
+	argv[n++] = (char *)to;
+	argv[n] = NULL;
+	if (pipe(fds) < 0 || (pid = fork()) < 0) {
+		sbuf_printf(err, "cannot run %s: %s", argv[0], strerror(errno));
+		free(cmd);
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(fds[0], 0);
+		close(fds[0]);
+		close(fds[1]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[0]);
+	signal(SIGPIPE, SIG_IGN);
+	while (off < len) {
+		ssize_t w = write(fds[1], data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	close(fds[1]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (off < len || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		sbuf_printf(err, "forwarding to <%s> failed: %s exited with %d", to, argv[0],
+			    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		free(cmd);
+		return -1;
+	}
+	free(cmd);
+	return 0;
+}
+
+/*
+ * dsn_may_forward - forward_bounces: 1 to forward to verp->return_path, 0
+ * not (the reason logged), -1 when the tenant directory, needed to check
+ * the return path's domain, could not be read (err).
+ */
+static int
+dsn_may_forward(STORE *s, const TOKEN_DATA *verp, const DSN_REPORT *rep, SBUF *err)
+{
+	SBUF *why = sbuf_new(128), *warn = sbuf_new(64);
+	TSNAP *snap = NULL;
+	int rc = feedback_forward_check(verp, rep, NULL, why);
+
+	/* the directory only when nothing else already says no */
+	if (rc == 1)
+		rc = (snap = store_load(s, err, warn)) == NULL
+		         ? -1
+		         : feedback_forward_check(verp, rep, snap, why);
+	if (rc == 0)
+		msg_warn("dsn: tenant=%s rcpt=%s: not forwarded: %s", verp->tenant, verp->recipient,
+		         sbuf_str(why));
+	tsnap_unref(snap);
+	sbuf_free(warn);
+	sbuf_free(why);
+	return rc;
+}
+
+/*
+ * cmd_dsn - one message on stdin, as a pipe(8) command; the optional
+ * argument is the envelope recipient (${original_recipient}), which names
+ * the tenant and recipient when it is a VERP return path. Exit 0 when its
+ * outcomes were applied or it is nothing to apply; 75 (EX_TEMPFAIL) when
+ * Redis, the keyring or the forwarding could not be reached, so Postfix
+ * keeps the message and retries. Forwarding (feedback_forward_check says
+ * when) comes first: a retry may forward twice, but never loses the
+ * tenant's copy.
+ */
+int
+fb_cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
+{
+	size_t len;
+	SBUF *err = sbuf_new(128);
+	char *data = fb_read_all("-", &len, err);
+	DSN_REPORT rep = {0};
+	TOKEN_DATA verp;
+	STORE *s = NULL;
+	SBUF *why_not = sbuf_new(64), *fbl_domain = sbuf_new(64);
+	char *fbl_tenant = NULL;
+	int rc = 0, v, fwd = 0;
+
+	if (data == NULL) {
+		fprintf(stderr, "tenant-feedback: %s\n", sbuf_str(err));
+		sbuf_free(err);
+		return 75;
+	}
+	v = dsn_verp(c, argc > 0 ? argv[0] : NULL, &verp, err);
+	if (v == -2) {
+		msg_warn("dsn: %s; the message is kept for a retry", sbuf_str(err));
+		rc = 75;
+		goto out;
+	}
+	if (v == -1) {
+		msg_warn("dsn: recipient <%.200s>: VERP token refused (%s); reading the report without it", argv[0],
+			 sbuf_str(err));
+		sbuf_reset(err);
+	}
+	dsn_parse(data, len, rules, &rep);
+	s = store_new(c);
+	if (v == 1 && c->forward_bounces) {
+		if ((fwd = dsn_may_forward(s, &verp, &rep, err)) < 0) {
+			msg_warn("dsn: tenant=%s: cannot read the tenant directory to check the "
+			         "return path: %s; the message is kept for a retry",
+			         verp.tenant, sbuf_str(err));
+			rc = 75;
+			goto out;
+		}
+		if (fwd == 1 && dsn_forward(c, verp.return_path, data, len, err) < 0) {
+			msg_warn("dsn: tenant=%s: %s; the message is kept for a retry", verp.tenant,
+			         sbuf_str(err));
+			rc = 75;
+			goto out;
+		}
+	}
+	if (v != 1 && rep.kind == DSN_ARF && rep.tenant && rep.n > 0) {
+		/* a feedback loop's report, when our verifier says its DKIM signature is the provider's,
+		   may name its tenant by the returned message's tag, which is ours */
+		SBUF *why = sbuf_new(64), *warn = sbuf_new(64);
+		TSNAP *snap;
+		char *t = rep.tenant + strspn(rep.tenant, " \t");
+		t[strcspn(t, " \t\r\n")] = 0;
+		if (!feedback_fbl_trusted(rep.auth_results, c->feedback_loop_authserv_id, c->feedback_loop_domains,
+					  fbl_domain, why))
+			msg_info("dsn: ARF report: its tenant tag is not trusted: %s", sbuf_str(why));
+		else if ((snap = store_load(s, err, warn)) == NULL) {
+			msg_warn("dsn: cannot read the tenant directory to check the report's tenant: %s; the message "
+				 "is kept for a retry", sbuf_str(err));
+			rc = 75;
+		} else {
+			if (tenant_name_valid(t) && tsnap_find(snap, t))
+				fbl_tenant = xstrdup(t);
+			else
+				msg_warn("dsn: ARF report from %s names no tenant of ours; nothing applied", sbuf_str(fbl_domain));
+			tsnap_unref(snap);
+		}
+		sbuf_free(why);
+		sbuf_free(warn);
+		if (rc)
+			goto out;
+	}
+	for (size_t i = 0; i < rep.n; i++) {
+		/* who the report is about: a VERP token that opened names the tenant and the one
+		   recipient for certain. Otherwise only a queue id of ours that tenant-milter recorded
+		   for this very recipient does (the reporter's own, as in our own bounces, or one in
+		   the returned original's Received fields); the X-Tenant of a returned original is
+		   the sender's say-so and is never used */
+		FB_EVENT e = {.tenant = v == 1 ? verp.tenant : fbl_tenant,
+			      .qid = rep.queue_id ? rep.queue_id : "",
+			      .qids = (const char *const *)rep.qids,
+			      .nqids = v == 1 ? 0 : rep.nqids,
+			      .category = rep.r[i].category,
+			      .rcpt = v == 1 ? verp.recipient : rep.r[i].recipient,
+			      .transport = "",
+			      .final = 1};
+		int applied = 0;
+		sbuf_reset(why_not);
+		if (rep.r[i].category == BC_AUTOREPLY || rep.r[i].category == BC_NONE)
+			continue;
+		if (feedback_apply(s, c, pm, &e, &applied, why_not, err) < 0) {
+			fprintf(stderr, "tenant-feedback: %s\n", sbuf_str(err));
+			rc = 75;
+			break;
+		}
+		msg_info("dsn: tenant=%s rcpt=%s category=%s%s%s%s%s%s%s%s", e.tenant ? e.tenant : "-",
+		         e.rcpt, bounce_category_name(rep.r[i].category), v == 1 ? " via=verp" : "",
+		         v != 1 && fbl_tenant ? " via=fbl:" : "", v != 1 && fbl_tenant ? sbuf_str(fbl_domain) : "",
+		         fwd == 1 ? " forwarded" : "", applied ? "" : " (not applied: ",
+		         applied ? "" : sbuf_str(why_not), applied ? "" : ")");
+		if (v == 1)
+			break; /* one recipient per VERP message */
+	}
+	if (rep.n == 0 && v == 1)
+		msg_info("dsn: tenant=%s rcpt=%s: message to the VERP address is no bounce or "
+		         "report; nothing applied",
+		         verp.tenant, verp.recipient);
+out:
+	store_free(s);
+	dsn_report_clear(&rep);
+	free(data);
+	sbuf_free(err);
+	sbuf_free(why_not);
+	sbuf_free(fbl_domain);
+	free(fbl_tenant);
+	return rc;
+}
+
+/*
+ * cmd_unsubscribe - the mailto path of RFC 8058 headers, as a pipe(8)
+ * command: the envelope recipient unsubscribe+TOKEN@unsubscribe_mailto_domain
+ * names the tenant and the address. Exit 0 when recorded (or the token is
+ * bad: logged, never bounced, as that would be backscatter), 75 when Redis
+ * or the keyring could not be reached, so Postfix retries.
+ */
+int
+fb_cmd_unsubscribe(CONF *c, int argc, char **argv)
+{
+	SBUF *err = sbuf_new(128), *tok = sbuf_new(128);
+	char buf[65536];
+	TOKEN_DATA d;
+	KEYRING *k = NULL;
+	STORE *s = NULL;
+	int rc = 0, fresh = 0, r;
+
+	while (fread(buf, 1, sizeof(buf), stdin) > 0) /* the message itself says nothing more */
+		;
+	if (argc < 1 || !token_from_address(argv[0], "unsubscribe", c->unsubscribe_mailto_domain, tok)) {
+		msg_warn("unsubscribe: recipient <%.200s> is not unsubscribe+TOKEN@%s; nothing done", argc ? argv[0] : "",
+			 c->unsubscribe_mailto_domain);
+		goto out;
+	}
+	if ((k = keyring_load(c->token_keys, err)) == NULL) {
+		msg_warn("unsubscribe: %s; the message is kept for a retry", sbuf_str(err));
+		rc = 75;
+		goto out;
+	}
+	s = store_new(c);
+	r = unsub_apply(s, c, k, sbuf_str(tok), "mailto", &d, &fresh, err);
+	if (r == UNSUB_BAD_TOKEN)
+		msg_warn("unsubscribe: refused token: %s; nothing done", sbuf_str(err));
+	else if (r < 0) {
+		msg_warn("unsubscribe: %s; the message is kept for a retry", sbuf_str(err));
+		rc = 75;
+	} else
+		msg_info("unsubscribe: tenant=%s rcpt=%s source=mailto%s", d.tenant, d.recipient,
+			 fresh ? "" : " (already unsubscribed)");
+out:
+	store_free(s);
+	keyring_free(k);
+	sbuf_free(tok);
+	sbuf_free(err);
+	return rc;
+}
+

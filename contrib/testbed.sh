@@ -468,3 +468,32 @@ tb_postfix_reload() {
 	tb_log "postfix in $1 did not finish its reload"
 	return 1
 }
+
+# tb_source_copy DEST - the source tree as a fresh clone has it (tracked and new
+# files, none a build or a test left), copied to DEST; its digest in $TB_SOURCE_ID
+tb_source_copy() {
+	local list
+	list=$(cd "$top_srcdir" && git ls-files -co --exclude-standard 2>/dev/null) || return 1
+	[ -n "$list" ] || return 1
+	mkdir -p "$1" || return 1
+	(cd "$top_srcdir" && printf '%s\n' "$list" | while IFS= read -r f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+		xargs -0 cp --parents -a -t "$1") || return 1
+	TB_SOURCE_ID=$(cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha1sum | sha1sum | cut -c1-16)
+}
+
+# tb_dist - the release tarball of this source tree, in $TB_DIST: the one
+# tests/it/distcheck.sh checked, or one made now with "make dist"
+tb_dist() {
+	local d="$TB_ROOT/dist" v
+	rm -rf "$TB_DIR/dist-src"
+	tb_source_copy "$TB_DIR/dist-src" || return 1
+	v=$(sed -n 's/^AC_INIT(\[[^]]*\], \[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac")
+	TB_DIST="$d/tenant-milter-$v.tar.gz"
+	if [ -f "$TB_DIST" ] && [ "$(cat "$d/source-id" 2>/dev/null)" = "$TB_SOURCE_ID" ]; then
+		rm -rf "$TB_DIR/dist-src"
+		return 0
+	fi
+	(cd "$TB_DIR/dist-src" && autoreconf -fi && ./configure --with-systemdsystemunitdir=no && make dist) \
+		>"$TB_DIR/dist.out" 2>&1 || { tail -30 "$TB_DIR/dist.out" >&2; return 1; }
+	mkdir -p "$d" && cp "$TB_DIR/dist-src/tenant-milter-$v.tar.gz" "$TB_DIST" && echo "$TB_SOURCE_ID" >"$d/source-id"
+}

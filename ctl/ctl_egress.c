@@ -293,6 +293,22 @@ ctl_postfix_layout(CTL *c, const char *bare, SBUF *qdir)
 	sbuf_free(err);
 }
 
+/* ctl_smtp_chroot - the chroot column of the running Postfix's smtp/unix ('-' when unknown) */
+static char
+ctl_smtp_chroot(CTL *c)
+{
+	static const char *const args[] = {"-M", "smtp/unix", NULL};
+	SBUF *master = sbuf_new(256), *err = sbuf_new(64);
+	char chroot = '-';
+
+	if (*c->conf->postfix_config_directory &&
+	    pc_run("postconf", c->conf->postfix_config_directory, args, master, err) == 0)
+		chroot = pc_service_chroot(sbuf_str(master), "smtp", "unix");
+	sbuf_free(master);
+	sbuf_free(err);
+	return chroot;
+}
+
 int
 ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
 {
@@ -300,6 +316,7 @@ ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
 	SBUF *mil = sbuf_new(64), *qdir = sbuf_new(64), *bare = sbuf_new(64);
 	redisReply *names, *r;
 	int rc = CTL_OK;
+	char chroot;
 
 	(void)argv;
 	if (argc != 0) {
@@ -325,7 +342,9 @@ ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
 	pc_postfix_socket(c->conf->milter_socket, sbuf_str(qdir), mil);
 	pc_postfix_socket(c->conf->policy_socket, sbuf_str(qdir), pol);
 	pc_postfix_socket(c->conf->socketmap_socket, sbuf_str(qdir), sm);
-	printf("# ---- master.cf: one smtp client per tenant-milter transport (tenantctl postfix-config)\n");
+	chroot = ctl_smtp_chroot(c);
+	printf("# ---- master.cf: one smtp client per tenant-milter transport (tenantctl postfix-config)%s\n",
+	       chroot == 'y' ? ";\n# chrooted, as this master.cf runs Postfix's own smtp client" : "");
 	for (size_t i = 0; i < names->elements; i++) {
 		const char *n = names->element[i]->str;
 		if ((r = store_cmd(c->store, err, "HMGET " KEY_TRANSPORT_FMT " ip ip6 helo", n)) == NULL) {
@@ -333,7 +352,7 @@ ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
 			rc = ctl_fail("%s", sbuf_str(err));
 			goto out;
 		}
-		printf("%-16s unix  -       -       n       -       -       smtp\n", n);
+		printf("%-16s unix  -       -       %c       -       -       smtp\n", n, chroot == 'y' ? 'y' : 'n');
 		if (r->element[0]->type == REDIS_REPLY_STRING)
 			printf("  -o smtp_bind_address=%s\n", r->element[0]->str);
 		if (r->element[1]->type == REDIS_REPLY_STRING && *r->element[1]->str)

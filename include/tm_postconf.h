@@ -103,6 +103,14 @@ void pc_postfix_socket(const char *spec, const char *queue_dir, SBUF *out);
 int pc_layout_warnings(const PC_LAYOUT *l, SBUF *out);
 
 /*
+ * pc_service_chroot - the chroot column (y, n or -) of SERVICE/TYPE in
+ * "postconf -M" text, or "-" when master.cf has no such service. The
+ * tenant transports copy smtp/unix's, so they run as Postfix's own smtp
+ * client does in that layout (Debian's: chrooted).
+ */
+char pc_service_chroot(const char *master, const char *service, const char *type);
+
+/*
  * pc_group_member - is MAIL_OWNER in the primary group of USER (the
  * group daemon_socket_owner gives the sockets)? 1, 0, or -1 when either
  * user is unknown or USER is empty; the group's name appended to group.

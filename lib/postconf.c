@@ -247,6 +247,43 @@ pc_postfix_socket(const char *spec, const char *queue_dir, SBUF *out)
 	}
 }
 
+/* pc_master_fields - the first 8 white-space separated fields of one master.cf line [p, end) */
+static int
+pc_master_fields(const char *p, const char *end, const char *f[8], size_t len[8])
+{
+	const char *q = p;
+	int nf = 0;
+
+	/* comments, continuation lines ("  -o ...") and blank lines name no service */
+	if (p == end || *p == '#' || *p == ' ' || *p == '\t' || *p == '\r')
+		return 0;
+	while (nf < 8 && q < end) {
+		q += strspn(q, " \t\r");
+		if (q >= end)
+			break;
+		f[nf] = q;
+		len[nf] = strcspn(q, " \t\r\n");
+		q += len[nf++];
+	}
+	return nf;
+}
+
+char
+pc_service_chroot(const char *master, const char *service, const char *type)
+{
+	for (const char *p = master; *p;) {
+		size_t n = strcspn(p, "\n"), len[8];
+		const char *f[8];
+
+		if (pc_master_fields(p, p + n, f, len) == 8 && len[4] == 1 && len[0] == strlen(service) &&
+		    strncmp(f[0], service, len[0]) == 0 && len[1] == strlen(type) &&
+		    strncmp(f[1], type, len[1]) == 0)
+			return *f[4] == 'Y' ? 'y' : *f[4] == 'N' ? 'n' : *f[4];
+		p += n + (p[n] == '\n');
+	}
+	return '-';
+}
+
 /* pc_chrooted - "service/type" of every master.cf service running COMMAND with chroot = y,
  * comma-separated */
 static void
@@ -254,24 +291,12 @@ pc_chrooted(const char *master, const char *command, SBUF *names)
 {
 	for (const char *p = master; *p;) {
 		size_t n = strcspn(p, "\n"), len[8];
-		const char *f[8], *q = p, *end = p + n;
-		int nf = 0;
+		const char *f[8];
 
-		/* comments, continuation lines ("  -o ...") and blank lines name no service */
-		if (n && *p != '#' && *p != ' ' && *p != '\t' && *p != '\r') {
-			while (nf < 8 && q < end) {
-				q += strspn(q, " \t\r");
-				if (q >= end)
-					break;
-				f[nf] = q;
-				len[nf] = strcspn(q, " \t\r\n");
-				q += len[nf++];
-			}
-			if (nf == 8 && len[4] == 1 && (*f[4] == 'y' || *f[4] == 'Y') &&
-			    len[7] == strlen(command) && strncmp(f[7], command, len[7]) == 0)
-				sbuf_printf(names, "%s%.*s/%.*s", names->len ? ", " : "",
-				            (int)len[0], f[0], (int)len[1], f[1]);
-		}
+		if (pc_master_fields(p, p + n, f, len) == 8 && len[4] == 1 && (*f[4] == 'y' || *f[4] == 'Y') &&
+		    len[7] == strlen(command) && strncmp(f[7], command, len[7]) == 0)
+			sbuf_printf(names, "%s%.*s/%.*s", names->len ? ", " : "", (int)len[0], f[0],
+			            (int)len[1], f[1]);
 		p += n + (p[n] == '\n');
 	}
 }

@@ -364,6 +364,26 @@ START_TEST(postfix_socket)
 END_TEST
 
 /* the groups of this machine's users: root is in root's group; nobody is not in root's group */
+/* the chroot column the tenant transports copy from smtp/unix */
+START_TEST(service_chroot)
+{
+	ck_assert_int_eq(pc_service_chroot(DEBIAN_MASTER, "smtp", "unix"), 'y');
+	ck_assert_int_eq(pc_service_chroot(DEBIAN_MASTER, "qmgr", "unix"), 'n');
+	ck_assert_int_eq(pc_service_chroot(DEBIAN_MASTER, "smtp", "inet"), 'y');
+	ck_assert_int_eq(pc_service_chroot(TESTBED_MASTER, "rewrite", "unix"), 'n');
+	ck_assert_int_eq(pc_service_chroot(DASH_MASTER, "cleanup", "unix"), '-');
+	/* no smtp/unix at all; a commented-out line and an -o line name no service */
+	ck_assert_int_eq(pc_service_chroot(TESTBED_MASTER, "smtp", "unix"), '-');
+	ck_assert_int_eq(pc_service_chroot("# smtp unix - - y - - smtp\n    -o smtp unix - - y - - smtp\n",
+	                                   "smtp", "unix"),
+	                 '-');
+	ck_assert_int_eq(pc_service_chroot("smtpx      unix  -       -       y       -       -       smtp\n",
+	                                   "smtp", "unix"),
+	                 '-');
+	ck_assert_int_eq(pc_service_chroot("", "smtp", "unix"), '-');
+}
+END_TEST
+
 START_TEST(groups_of_users)
 {
 	SBUF *g = sbuf_new(16);
@@ -419,6 +439,7 @@ suite_tests(TCase *tc)
 	tcase_add_loop_test(tc, layout, 0, sizeof(layouts) / sizeof(layouts[0]));
 	tcase_add_test(tc, postfix_socket);
 	tcase_add_test(tc, groups_of_users);
+	tcase_add_test(tc, service_chroot);
 	tcase_add_test(tc, check_layout);
 	tcase_add_loop_test(tc, null_sender_risk, 0, sizeof(risks) / sizeof(risks[0]));
 	tcase_add_loop_test(tc, value, 0, sizeof(values) / sizeof(values[0]));

@@ -16,7 +16,7 @@
 # Postfix configuration put back as it was.
 . "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
-for cmd in dpkg-buildpackage lintian dh; do
+for cmd in dpkg-buildpackage lintian dh systemd-analyze; do
 	command -v "$cmd" >/dev/null || { echo "# $cmd missing; run tests/run, which installs it"; exit 99; }
 done
 [ -x /etc/init.d/postfix ] || [ -d /run/systemd/system ] || ta_skip "Debian's Postfix package (its init script) is not installed"
@@ -129,6 +129,10 @@ ta_eq "postinst made the socket directory in Postfix's queue directory" \
 	"$(stat -c '%U:%G %a' /var/spool/postfix/tenant-milter 2>/dev/null)" "tenant-milter:tenant-milter 750"
 ta_contains "the installed milter unit starts /usr/sbin/tenant-milter" "$(unit_lines tenant-milter ExecStart)" /usr/sbin/tenant-milter
 ta_run "the daemons' configuration check passes on the shipped file" 0 /usr/sbin/tenant-milter -n
+ta_run "systemd-analyze verify: the four units" 0 systemd-analyze verify --man=no \
+	/lib/systemd/system/tenant-milter.service /lib/systemd/system/tenant-policyd.service \
+	/lib/systemd/system/tenant-httpd.service /lib/systemd/system/tenant-feedback.service
+ta_eq "... with nothing to say" "$ta_out$ta_err" ""
 
 tb_redis_start || exit 99
 conf=/etc/tenant-milter/tenant-milter.conf

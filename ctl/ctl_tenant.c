@@ -358,7 +358,7 @@ int
 ctl_cmd_tenant(CTL *c, int argc, char **argv)
 {
 	SBUF *err = sbuf_new(128);
-	const char *reason;
+	const char *reason = NULL;
 	int rc = CTL_OK;
 	json_t *o;
 

@@ -15,6 +15,9 @@
 # mailbox in a local domain. Then the package is purged and the machine's
 # Postfix configuration put back as it was.
 . "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+# make check's own command-line variables (TEST_LOGS, ...) reach this test
+# through MAKEFLAGS; the makes below are new top-level ones
+unset MAKEFLAGS MFLAGS MAKELEVEL
 ta_need_root
 for cmd in dpkg-buildpackage lintian dh systemd-analyze; do
 	command -v "$cmd" >/dev/null || { echo "# $cmd missing; run tests/run, which installs it"; exit 99; }

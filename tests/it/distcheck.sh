@@ -5,6 +5,9 @@
 # The integration tests are left out of distcheck's make check: they run once
 # in this suite. The tarball is kept for tests/e2e/debian.sh (tb_dist).
 . "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+# make check's own command-line variables (TEST_LOGS, ...) reach this test
+# through MAKEFLAGS; the makes below are new top-level ones
+unset MAKEFLAGS MFLAGS MAKELEVEL
 command -v git >/dev/null || ta_skip "needs git (the tree's file list)"
 tb_init it-distcheck
 trap 'chmod -R u+w "$TB_DIR" 2>/dev/null' EXIT
@@ -15,8 +18,8 @@ v=$(sed -n 's/^AC_INIT(\[[^]]*\], \[\([^]]*\)\].*/\1/p' "$src/configure.ac")
 ta_run "autoreconf" 0 sh -c "cd '$src' && autoreconf -fi"
 ta_run "configure" 0 sh -c "cd '$src' && ./configure"
 units=$(make -s -C "$src" --no-print-directory print-unit-tests)
-ta_run "make distcheck (the unit suites in the VPATH build)" 0 \
-	make -C "$src" -j2 distcheck TESTS="$units"
+ta_run "make distcheck (-O2 -Werror, the unit suites in the VPATH build)" 0 \
+	make -C "$src" -j2 distcheck TESTS="$units" DISTCHECK_CONFIGURE_FLAGS=--enable-werror
 printf '%s\n' "$ta_out" | tail -8 >"$TB_DIR/distcheck.tail"
 ta_contains "distcheck's verdict" "$ta_out" "tenant-milter-$v archives ready for distribution"
 ta_contains "distcheck ran the unit suites" "$ta_out" "PASS: tests/check_milter"

@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include "milter_seam.h"
-#include "tm_sbuf.h"
 
 void *
 mseam_getpriv(SMFICTX *ctx)
@@ -37,13 +36,7 @@ mseam_setreply(SMFICTX *ctx, const char *rcode, const char *xcode, const char *t
 	SBUF *clean = sbuf_new(256);
 	int rc;
 
-	for (const char *p = text; *p && clean->len < 400; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '%')
-			sbuf_cat(clean, "%%");
-		else
-			sbuf_putc(clean, c < 0x20 || c == 0x7f ? '?' : c);
-	}
+	mseam_clean_reply(clean, text);
 	rc = smfi_setreply(ctx, (char *)rcode, (char *)xcode, clean->s);
 	sbuf_free(clean);
 	return rc;

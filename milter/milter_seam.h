@@ -10,12 +10,31 @@
 
 #include <libmilter/mfapi.h>
 
+#include "tm_sbuf.h"
+
 void *mseam_getpriv(SMFICTX *ctx);
 void mseam_setpriv(SMFICTX *ctx, void *priv);
 /* mseam_getsymval - a macro value, borrowed until the callback returns; NULL if unset */
 const char *mseam_getsymval(SMFICTX *ctx, const char *name);
 /* mseam_setreply - text is made safe (no CR, LF or lone '%') before it is sent */
 int mseam_setreply(SMFICTX *ctx, const char *rcode, const char *xcode, const char *text);
+
+/*
+ * mseam_clean_reply - append text to out as smfi_setreply() may be given it:
+ * '%' doubled, control bytes and DEL as '?', cut at 400 bytes. Inline so the
+ * recording seam in tests/seam_fake.c cleans with this very code.
+ */
+static inline void
+mseam_clean_reply(SBUF *out, const char *text)
+{
+	for (const char *p = text; *p && out->len < 400; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '%')
+			sbuf_cat(out, "%%");
+		else
+			sbuf_putc(out, c < 0x20 || c == 0x7f ? '?' : (char)c);
+	}
+}
 int mseam_chgheader(SMFICTX *ctx, const char *name, int index, const char *value);
 int mseam_insheader(SMFICTX *ctx, int index, const char *name, const char *value);
 

@@ -14,6 +14,7 @@ fake_new(void)
 
 	f->reply = sbuf_new(64);
 	f->changes = sbuf_new(64);
+	f->failed = sbuf_new(64);
 	return f;
 }
 
@@ -22,6 +23,7 @@ fake_free(FAKE_CTX *f)
 {
 	sbuf_free(f->reply);
 	sbuf_free(f->changes);
+	sbuf_free(f->failed);
 	for (int i = 0; i < f->nowned; i++)
 		free(f->owned[i]);
 	free(f);
@@ -87,14 +89,22 @@ mseam_setreply(SMFICTX *ctx, const char *rcode, const char *xcode, const char *t
 
 	snprintf(f->rcode, sizeof(f->rcode), "%s", rcode);
 	snprintf(f->xcode, sizeof(f->xcode), "%s", xcode);
-	/* cleaned as milter_seam.c does: '%' doubled, control bytes '?', cut at 400 */
 	sbuf_reset(f->reply);
-	for (const char *p = text; *p && f->reply->len < 400; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '%')
-			sbuf_cat(f->reply, "%%");
-		else
-			sbuf_putc(f->reply, c < 0x20 || c == 0x7f ? '?' : (char)c);
+	mseam_clean_reply(f->reply, text); /* milter_seam.c's own cleaning */
+	return MI_SUCCESS;
+}
+
+/* fake_change - the change recorded from start on fails (moved to f->failed) or stays */
+static int
+fake_change(FAKE_CTX *f, size_t start)
+{
+	const char *rec = sbuf_str(f->changes) + start;
+
+	if (f->fail_changes ||
+	    (f->fail_change && strncmp(rec, f->fail_change, strlen(f->fail_change)) == 0)) {
+		sbuf_cat(f->failed, rec);
+		sbuf_truncate(f->changes, start);
+		return MI_FAILURE;
 	}
 	return MI_SUCCESS;
 }
@@ -103,44 +113,40 @@ int
 mseam_chgheader(SMFICTX *ctx, const char *name, int index, const char *value)
 {
 	FAKE_CTX *f = (FAKE_CTX *)(void *)ctx;
+	size_t start = f->changes->len;
 
-	if (f->fail_changes)
-		return MI_FAILURE;
 	sbuf_printf(f->changes, "del %s %d\n", name, index);
-	return MI_SUCCESS;
+	return fake_change(f, start);
 }
 
 int
 mseam_insheader(SMFICTX *ctx, int index, const char *name, const char *value)
 {
 	FAKE_CTX *f = (FAKE_CTX *)(void *)ctx;
+	size_t start = f->changes->len;
 
-	if (f->fail_changes)
-		return MI_FAILURE;
 	sbuf_printf(f->changes, "ins %d %s: %s\n", index, name, value);
-	return MI_SUCCESS;
+	return fake_change(f, start);
 }
 
 int
 mseam_delrcpt(SMFICTX *ctx, const char *rcpt)
 {
 	FAKE_CTX *f = (FAKE_CTX *)(void *)ctx;
+	size_t start = f->changes->len;
 
-	if (f->fail_changes)
-		return MI_FAILURE;
 	sbuf_printf(f->changes, "delrcpt %s\n", rcpt);
-	return MI_SUCCESS;
+	return fake_change(f, start);
 }
 
 int
 mseam_chgfrom(SMFICTX *ctx, const char *sender)
 {
 	FAKE_CTX *f = (FAKE_CTX *)(void *)ctx;
+	size_t start = f->changes->len;
 
-	if (f->fail_changes)
-		return MI_FAILURE;
 	sbuf_printf(f->changes, "chgfrom %s\n", sender);
-	return MI_SUCCESS;
+	return fake_change(f, start);
 }
 
 int

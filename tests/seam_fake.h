@@ -10,8 +10,11 @@ typedef struct fake_ctx {
 	const char *macros[8][2]; /* name, value */
 	char rcode[8], xcode[16];
 	SBUF *reply;	/* last reply text, cleaned as milter_seam.c hands it to libmilter */
-	SBUF *changes;	/* "del NAME IDX\n" and "ins IDX NAME: VALUE\n", "delrcpt ADDR\n" */
+	SBUF *changes;  /* "del NAME IDX\n", "ins IDX NAME: VALUE\n", "delrcpt ADDR\n", "chgfrom
+	                   ADDR\n" */
+	SBUF *failed;   /* the changes that failed, recorded the same way */
 	int fail_changes; /* every header, recipient and sender change fails */
+	const char *fail_change; /* a change whose record starts with this fails; NULL: none */
 	char *owned[8];	/* macro values fake_envelope made */
 	int nowned;
 } FAKE_CTX;

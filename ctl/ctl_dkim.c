@@ -93,7 +93,9 @@ dkim_generate(CTL *c, const char *tenant, const char *domain, const char *select
 	SBUF *path = sbuf_new(256), *txt = sbuf_new(1024), *rec = sbuf_new(512);
 	int rc = -1;
 
-	if (mkdir(c->conf->dkim_key_dir, 0700) < 0 && errno != EEXIST) {
+	if (mkdir(c->conf->dkim_key_dir, 0700) == 0)
+		dkim_owner(c, c->conf->dkim_key_dir); /* run_as_user opens the keys in it on reload */
+	else if (errno != EEXIST) {
 		sbuf_printf(err, "%s: %s", c->conf->dkim_key_dir, strerror(errno));
 		goto out;
 	}

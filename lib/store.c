@@ -33,6 +33,7 @@ struct store {
 	long db;
 	long timeout_ms;
 	redisContext *rc;
+	int tried; /* a connection was attempted: rc NULL then means broken, not unused */
 };
 
 STORE *
@@ -105,6 +106,7 @@ store_connect(STORE *s, SBUF *err)
 
 	if (s->rc)
 		return 0;
+	s->tried = 1;
 	if (strncmp(s->server, "unix:", 5) == 0) {
 		s->rc = redisConnectUnixWithTimeout(s->server + 5, tv);
 	} else {
@@ -478,7 +480,7 @@ fail:
 int
 store_usable(const STORE *s)
 {
-	return s->rc != NULL;
+	return s->rc != NULL || !s->tried;
 }
 
 int

@@ -7,7 +7,8 @@
 #
 # Functions: tb_init NAME, tb_redis_start, tb_redis_stop, tb_milter_start [ARGS],
 # tb_milter_stop, tb_sink_start, tb_postfix_start, tb_stop_all, tb_ctl ARGS,
-# tb_fb ARGS, tb_redis ARGS, tb_send ARGS (swaks), tb_wait_sink N, tb_sink_files.
+# tb_fb ARGS, tb_redis ARGS, tb_send ARGS (swaks), tb_wait_sink N, tb_sink_files,
+# tb_bouncer_start REPLY, tb_dns_start RECORDS_FILE, tb_wait_until SECONDS CMD.
 # Every client call has a time limit (redis-cli 20 s, swaks 30 s a step), so a
 # hung server fails a check instead of hanging the test.
 
@@ -138,7 +139,11 @@ tb_stop_pid() {
 	rm -f "$1"
 	[ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ] || return 0
 	kill -TERM "$pid" 2>/dev/null
-	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	# gone, or a zombie that its parent (init, for a daemon whose starter has exited) has yet to reap
+	for _ in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null && [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 0
+		sleep 0.1
+	done
 	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ] && kill -KILL "$pid" 2>/dev/null
 	return 0
 }
@@ -411,6 +416,48 @@ tb_postfix_stop() {
 	postfix -c "$TB_DIR/pf" abort >/dev/null 2>&1 || true
 }
 
+# tb_bouncer_start REPLY - a second smtp-sink on $TB_BOUNCER_PORT that answers every
+# RCPT with REPLY (a receiving site that knows none of its users)
+tb_bouncer_start() {
+	TB_BOUNCER_PORT=$(tb_free_port)
+	smtp-sink -u postfix -f RCPT -B "$1" -h mx.bouncer.test "127.0.0.1:$TB_BOUNCER_PORT" 256 \
+		</dev/null >"$TB_DIR/bouncer.log" 2>&1 &
+	echo $! >"$TB_DIR/bouncer.pid"
+	tb_wait_port "$TB_BOUNCER_PORT"
+}
+
+# tb_dns_start RECORDS_FILE - dnsmasq on 127.0.0.1:$TB_DNS_PORT (UDP and TCP), answering
+# the TXT records of RECORDS_FILE, zone-file lines as tenantctl dkim generate prints them
+# (NAME. IN TXT ( "..." "..." )), and nothing else; it forwards nowhere and reads no
+# /etc/hosts or resolv.conf. Each query is logged in $TB_DIR/dns/dnsmasq.log.
+tb_dns_start() {
+	local d="$TB_DIR/dns"
+	mkdir -p "$d"
+	TB_DNS_PORT=$(tb_free_port)
+	{
+		cat <<DNSMASQ
+port=$TB_DNS_PORT
+listen-address=127.0.0.1
+bind-interfaces
+no-resolv
+no-hosts
+no-poll
+user=nobody
+pid-file=
+log-queries
+log-facility=$d/dnsmasq.log
+DNSMASQ
+		sed -n -E 's/^([^ ]+)\.[[:space:]]+IN[[:space:]]+TXT[[:space:]]+\([[:space:]]*(.*[^[:space:]])[[:space:]]*\)[[:space:]]*$/txt-record=\1,\2/p' "$1" |
+			sed -E 's/"[[:space:]]+"/","/g'
+	} >"$d/dnsmasq.conf"
+	grep -q '^txt-record=' "$d/dnsmasq.conf" || { tb_log "tb_dns_start: no TXT record in $1"; return 1; }
+	: >"$d/dnsmasq.log"
+	chown nobody "$d/dnsmasq.log"
+	dnsmasq --keep-in-foreground --conf-file="$d/dnsmasq.conf" </dev/null >"$d/dnsmasq.err" 2>&1 &
+	echo $! >"$d/dnsmasq.fg.pid"
+	tb_wait_port "$TB_DNS_PORT" || { cat "$d/dnsmasq.err" >&2; return 1; }
+}
+
 tb_stop_all() {
 	[ -n "$TB_DIR" ] || return 0
 	[ -f "$TB_DIR/up/main.cf" ] && postfix -c "$TB_DIR/up" stop >/dev/null 2>&1
@@ -421,6 +468,8 @@ tb_stop_all() {
 	tb_policyd_stop
 	tb_httpd_stop
 	tb_stop_pid "$TB_DIR/sink.pid" smtp-sink
+	tb_stop_pid "$TB_DIR/bouncer.pid" smtp-sink
+	tb_stop_pid "$TB_DIR/dns/dnsmasq.fg.pid" dnsmasq
 	tb_redis_stop
 	return 0
 }
@@ -441,6 +490,17 @@ tb_wait_sink() {
 		sleep 0.1
 	done
 	tb_log "expected $1 delivered messages, have $(tb_sink_files | wc -l)"
+	return 1
+}
+
+# tb_wait_until SECONDS CMD... - until CMD succeeds (its output discarded), tried every 0.1 s
+tb_wait_until() {
+	local n=$(($1 * 10))
+	shift
+	for _ in $(seq 1 "$n"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
 	return 1
 }
 

@@ -175,6 +175,32 @@ dkk_read(const char *path, SBUF *errs)
 	return t;
 }
 
+/*
+ * dkk_key_usable - does the PEM text hold a private key libopendkim can sign
+ * with (RSA of 1024 bits or more, or Ed25519)? Checked at load, so a broken
+ * key file is refused at start or reload, never met per message (where
+ * libopendkim would fail every message of the tenant).
+ */
+static int
+dkk_key_usable(const char *pem, size_t len, const char *path, SBUF *errs)
+{
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	int ok = 0;
+
+	if (key == NULL)
+		sbuf_printf(errs, "%s: not a readable PEM private key\n", path);
+	else if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA && EVP_PKEY_get_bits(key) < 1024)
+		sbuf_printf(errs, "%s: RSA key of %d bits; DKIM needs 1024 or more\n", path, EVP_PKEY_get_bits(key));
+	else if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA && EVP_PKEY_get_base_id(key) != EVP_PKEY_ED25519)
+		sbuf_printf(errs, "%s: neither an RSA nor an Ed25519 key\n", path);
+	else
+		ok = 1;
+	EVP_PKEY_free(key);
+	BIO_free(bio);
+	return ok;
+}
+
 DKK_TABLE *
 dkk_load(const char *path, SBUF *errs)
 {
@@ -191,7 +217,7 @@ dkk_load(const char *path, SBUF *errs)
 		else if (sbuf_read_text(pem, k->path, DKK_MAX_KEY, errs) == 0 &&
 			 strstr(sbuf_str(pem), "PRIVATE KEY") == NULL)
 			sbuf_printf(errs, "%s: not a PEM private key\n", k->path);
-		else if (pem->len) {
+		else if (pem->len && dkk_key_usable(sbuf_str(pem), pem->len, k->path, errs)) {
 			k->pem = sbuf_steal(pem);
 			continue;
 		}

@@ -105,6 +105,25 @@ START_TEST(key_choice)
 	snprintf(cmd, sizeof(cmd), "%s/keys", dir);
 	ck_assert_ptr_null(dkk_load(cmd, e));
 	ck_assert(strstr(sbuf_str(e), "DKIM keys must be mode 0600") != NULL);
+	/* a file that only looks like a key is refused at load, not met per message */
+	{
+		static const char *const fakes[] = {
+		    "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n",
+		    "PRIVATE KEY\n"};
+		for (size_t i = 0; i < 2; i++) {
+			FILE *fp;
+			snprintf(cmd, sizeof(cmd), "%s/a.key", dir);
+			ck_assert((fp = fopen(cmd, "w")) != NULL);
+			fputs(fakes[i], fp);
+			fclose(fp);
+			chmod(cmd, 0600);
+			snprintf(cmd, sizeof(cmd), "%s/keys", dir);
+			sbuf_reset(e);
+			ck_assert_ptr_null(dkk_load(cmd, e));
+			ck_assert_msg(strstr(sbuf_str(e), "a.key: not a readable PEM private key") != NULL, "%s",
+			              sbuf_str(e));
+		}
+	}
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ck_assert_int_eq(system(cmd), 0);
 	sbuf_free(e);

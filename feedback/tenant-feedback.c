@@ -32,7 +32,7 @@
 #include "tm_feedback.h"
 #include "tm_maillog.h"
 #include "tm_provider.h"
-#include "tm_store.h"
+#include "tm_store_raw.h" /* until converted to the typed calls */
 #include "tm_mem.h"
 #include "tm_tenant.h"
 #include "tm_msg.h"

@@ -39,7 +39,7 @@
 #include "tm_mem.h"
 #include "tm_msg.h"
 #include "tm_rate.h"
-#include "tm_store.h"
+#include "tm_store_raw.h" /* until converted to the typed calls */
 #include "tm_token.h"
 #include "tm_unsub.h"
 

@@ -25,7 +25,7 @@
 #include "tm_limits.h"
 #include "tm_mem.h"
 #include "tm_msg.h"
-#include "tm_store.h"
+#include "tm_store_raw.h"
 
 struct store {
 	char *server;
@@ -190,27 +190,135 @@ store_cmdv(STORE *s, SBUF *err, int argc, const char **argv)
 	return store_check(s, r, err);
 }
 
-redisReply *
-store_cmd(STORE *s, SBUF *err, const char *fmt, ...)
+/* store_vcmd - run one command from a format; the connection is retried as in store_cmdv */
+static redisReply *
+store_vcmd(STORE *s, SBUF *err, const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list again;
 	redisReply *r;
 	int reused = s->rc != NULL;
 
 	if (store_connect(s, err) < 0)
 		return NULL;
-	va_start(ap, fmt);
+	va_copy(again, ap);
 	r = redisvCommand(s->rc, fmt, ap);
-	va_end(ap);
 	if (store_stale(s, r, reused)) {
 		store_drop(s);
-		if (store_connect(s, err) < 0)
+		if (store_connect(s, err) < 0) {
+			va_end(again);
 			return NULL;
-		va_start(ap, fmt);
-		r = redisvCommand(s->rc, fmt, ap);
-		va_end(ap);
+		}
+		r = redisvCommand(s->rc, fmt, again);
 	}
+	va_end(again);
 	return store_check(s, r, err);
+}
+
+redisReply *
+store_cmd(STORE *s, SBUF *err, const char *fmt, ...)
+{
+	va_list ap;
+	redisReply *r;
+
+	va_start(ap, fmt);
+	r = store_vcmd(s, err, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* store_val_from - a reply as plain data (RESP2: every type hiredis 0.14 knows) */
+static STORE_VAL *
+store_val_from(const redisReply *r)
+{
+	STORE_VAL *v = xcalloc(1, sizeof(*v));
+
+	switch (r->type) {
+	case REDIS_REPLY_INTEGER:
+		v->type = STORE_V_INT;
+		v->integer = r->integer;
+		return v;
+	case REDIS_REPLY_NIL:
+		v->type = STORE_V_NIL;
+		return v;
+	case REDIS_REPLY_ARRAY:
+		v->type = STORE_V_ARR;
+		v->elements = r->elements;
+		v->element = xcalloc(r->elements ? r->elements : 1, sizeof(*v->element));
+		for (size_t i = 0; i < r->elements; i++)
+			v->element[i] = store_val_from(r->element[i]);
+		return v;
+	case REDIS_REPLY_STATUS:
+		v->type = STORE_V_STATUS;
+		break;
+	case REDIS_REPLY_ERROR:
+		v->type = STORE_V_ERR;
+		break;
+	default:
+		v->type = r->str ? STORE_V_STR : STORE_V_NIL;
+		break;
+	}
+	if (r->str) {
+		v->len = r->len;
+		v->str = xmalloc(r->len + 1);
+		memcpy(v->str, r->str, r->len);
+		v->str[r->len] = 0;
+	}
+	return v;
+}
+
+STORE_VAL *
+store_val_free(STORE_VAL *v)
+{
+	if (v) {
+		for (size_t i = 0; i < v->elements; i++)
+			store_val_free(v->element[i]);
+		free(v->element);
+		free(v->str);
+		free(v);
+	}
+	return NULL;
+}
+
+/* store_val_take - plain data for an owned reply, which is freed; NULL stays NULL */
+static STORE_VAL *
+store_val_take(redisReply *r)
+{
+	STORE_VAL *v = r ? store_val_from(r) : NULL;
+
+	if (r)
+		freeReplyObject(r);
+	return v;
+}
+
+STORE_VAL *
+store_callv(STORE *s, SBUF *err, int argc, const char **argv)
+{
+	return store_val_take(store_cmdv(s, err, argc, argv));
+}
+
+STORE_VAL *
+store_callf(STORE *s, SBUF *err, const char *fmt, ...)
+{
+	va_list ap;
+	redisReply *r;
+
+	va_start(ap, fmt);
+	r = store_vcmd(s, err, fmt, ap);
+	va_end(ap);
+	return store_val_take(r);
+}
+
+int
+store_exec(STORE *s, SBUF *err, long long *num, int argc, const char **argv)
+{
+	redisReply *r = store_cmdv(s, err, argc, argv);
+
+	if (r == NULL)
+		return -1;
+	if (num)
+		*num = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+	freeReplyObject(r);
+	return 0;
 }
 
 int
@@ -504,7 +612,15 @@ store_script_sha(STORE_SCRIPT *sc)
 	return sc->sha;
 }
 
-redisReply *
+int
+store_script_load(STORE *s, STORE_SCRIPT *sc, SBUF *err)
+{
+	const char *argv[] = {"SCRIPT", "LOAD", sc->body};
+
+	return store_exec(s, err, NULL, 3, argv);
+}
+
+STORE_VAL *
 store_eval(STORE *s, STORE_SCRIPT *sc, int nkeys, const char **keys, int nargs, const char **args, SBUF *err)
 {
 	const char *sha = store_script_sha(sc), *body = sc->body;
@@ -543,7 +659,7 @@ store_eval(STORE *s, STORE_SCRIPT *sc, int nkeys, const char **keys, int nargs, 
 		break;
 	}
 	free(argv);
-	return r;
+	return store_val_take(r);
 }
 
 struct store_pool {

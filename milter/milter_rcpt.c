@@ -27,6 +27,7 @@
 #include "tm_mem.h"
 #include "tm_msg.h"
 #include "tm_quota.h"
+#include "tm_store_raw.h" /* until converted to the typed calls */
 #include "tm_suppress.h"
 
 static SPOOL *cb_pool;		/* Redis connections for the RCPT checks */

@@ -9,7 +9,7 @@
 
 #include "tm_conf.h"
 #include "tm_sbuf.h"
-#include "tm_store_raw.h" /* until converted to the typed calls */
+#include "tm_store.h"
 
 /* Exit codes: 0 done, 1 refused or failed (message printed), 2 usage. */
 #define CTL_OK 0

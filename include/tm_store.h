@@ -1,12 +1,12 @@
 /*
  * NAME
- *	tm_store 3h - the Redis store (the one seam around hiredis)
+ *	tm_store 3h - the Redis store (the one seam around the Redis client library)
  * DESCRIPTION
  *	A STORE is one connection, used by one thread at a time. Every call has
  *	the configured timeout. A broken connection is dropped and reopened on
  *	the next call, so callers never see a stale socket.
  *
- *	hiredis stays behind this header: only lib/store*.c include it. Calls
+ *	The client library stays behind this header: only lib/store.c uses it. Calls
  *	answer in plain data, a status, a string in an SBUF, or a STORE_VAL.
  *	An error text is "redis: ..." for an error reply (LOADING, READONLY,
  *	OOM, WRONGTYPE) and "redis SERVER: ..." for a connection failure.
@@ -50,12 +50,15 @@ STORE_VAL *store_val_free(STORE_VAL *v);
  * store_callv - run one command (argv form): an owned STORE_VAL, or NULL
  * with the reason in err. For tools and tests; the daemons use the named
  * operations below. store_callf - the same from a format, where %s is one
- * whole argument (hiredis's redisCommand convention).
+ * whole argument (the client library's redisCommand convention).
  */
 STORE_VAL *store_callv(STORE *s, SBUF *err, int argc, const char **argv);
 STORE_VAL *store_callf(STORE *s, SBUF *err, const char *fmt, ...);
 
-/* store_exec - run one command for its effect; 0, or -1 with err. *num (if not NULL): its integer answer, else 0 */
+/*
+ * store_exec - run one command for its effect: 0, or -1 with err. With num,
+ * *num is its integer answer (0 if it answered another type).
+ */
 int store_exec(STORE *s, SBUF *err, long long *num, int argc, const char **argv);
 
 /*

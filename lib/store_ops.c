@@ -2,9 +2,10 @@
  * NAME
  *	store_ops - named Redis operations that answer in plain data
  * DESCRIPTION
- *	One command each, sent exactly as the callers sent it before they
- *	stopped seeing hiredis: no operation here adds a round trip. Built on
- *	store_callv() and store_exec(), so this file needs no hiredis either.
+ *	One command each, sent exactly as the callers sent it when they still
+ *	handled raw replies: no operation here adds a round trip. Built on
+ *	store_callv() and store_exec(), so only lib/store.c sees the client
+ *	library.
  * SEE ALSO
  *	tm_store.h, lib/store.c
  */

@@ -127,21 +127,24 @@ apply_conflicts(CTL *c, json_t *tenants, SBUF *errs)
 			if ((list = json_object_get(t, apply_kinds[k]->field)) == NULL)
 				continue;
 			json_array_foreach(list, i, v) {
-				redisReply *r = store_cmd(c->store, errs, "HGET %s %s", apply_kinds[k]->index,
-							  json_string_value(v));
-				if (r == NULL)
+				SBUF *owner = sbuf_new(64);
+				int found = store_hget(c->store, apply_kinds[k]->index, json_string_value(v), owner,
+						       errs);
+				if (found < 0) {
+					sbuf_free(owner);
 					return -1;
-				if (r->type == REDIS_REPLY_STRING && strcmp(r->str, name) != 0) {
-					json_t *other = json_object_get(tenants, r->str);
+				}
+				if (found && strcmp(sbuf_str(owner), name) != 0) {
+					json_t *other = json_object_get(tenants, sbuf_str(owner));
 					json_t *olist = other ? json_object_get(other, apply_kinds[k]->field) : NULL;
 					if (olist == NULL || apply_in(olist, json_string_value(v))) {
 						sbuf_printf(errs, "$.tenants.%s.%s[%zu]: %s %s already belongs to tenant %s\n",
 							    name, apply_kinds[k]->field, i, apply_kinds[k]->what,
-							    json_string_value(v), r->str);
+							    json_string_value(v), sbuf_str(owner));
 						bad = 1;
 					}
 				}
-				freeReplyObject(r);
+				sbuf_free(owner);
 			}
 		}
 	}
@@ -219,7 +222,7 @@ ctl_cmd_apply(CTL *c, int argc, char **argv)
 		}
 	}
 	if (prune) {
-		redisReply *r = store_cmd(c->store, errs, "SMEMBERS %s", KEY_TENANTS);
+		STORE_VAL *r = store_smembers(c->store, KEY_TENANTS, errs);
 		if (r == NULL)
 			goto store_fail;
 		for (i = 0; i < r->elements; i++) {
@@ -227,11 +230,11 @@ ctl_cmd_apply(CTL *c, int argc, char **argv)
 				continue;
 			char *args[] = {"remove", r->element[i]->str};
 			if (ctl_cmd_tenant(c, 2, args) != CTL_OK) {
-				freeReplyObject(r);
+				store_val_free(r);
 				goto out;
 			}
 		}
-		freeReplyObject(r);
+		store_val_free(r);
 	}
 	rc = CTL_OK;
 	goto out;

@@ -32,17 +32,19 @@
 static int
 dkim_domain_owned(CTL *c, const char *tenant, const char *domain, SBUF *err)
 {
+	SBUF *owner = sbuf_new(64);
+	int found = 0;
+
 	for (const char *d = domain; d; d = strchr(d, '.') ? strchr(d, '.') + 1 : NULL) {
-		redisReply *r = store_cmd(c->store, err, "HGET %s %s", KEY_IDX_DOMAIN, d);
-		int mine;
-		if (r == NULL)
-			return -1;
-		mine = r->type == REDIS_REPLY_STRING && strcmp(r->str, tenant) == 0;
-		freeReplyObject(r);
-		if (mine)
-			return 1;
+		sbuf_reset(owner);
+		if ((found = store_hget(c->store, KEY_IDX_DOMAIN, d, owner, err)) < 0)
+			break;
+		if (found && strcmp(sbuf_str(owner), tenant) == 0)
+			break;
+		found = 0;
 	}
-	return 0;
+	sbuf_free(owner);
+	return found;
 }
 
 /* dkim_txt - the DNS record of the key's "v=DKIM1; k=rsa; p=..." value, in strings of at most 255 characters */

@@ -37,14 +37,7 @@
 static int
 ctl_exists(CTL *c, const char *set, const char *name, SBUF *err)
 {
-	redisReply *r = store_cmd(c->store, err, "SISMEMBER %s %s", set, name);
-	int yes;
-
-	if (r == NULL)
-		return -1;
-	yes = r->integer == 1;
-	freeReplyObject(r);
-	return yes;
+	return store_sismember(c->store, set, name, err);
 }
 
 /* ctl_ip - a numeric address of the family wanted (4 or 6), canonical */
@@ -314,29 +307,35 @@ ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
 {
 	SBUF *err = sbuf_new(128), *pol = sbuf_new(64), *sm = sbuf_new(64), *llsm = sbuf_new(128);
 	SBUF *mil = sbuf_new(64), *qdir = sbuf_new(64), *bare = sbuf_new(64);
-	redisReply *names, *r;
+	STORE_VAL *names, *r;
+	static const char *const bind_fields[] = {"ip", "ip6", "helo"};
+	static const char *const rate_fields[] = {"concurrency", "rate_delay"};
+	char chroot, key[160];
 	int rc = CTL_OK;
-	char chroot;
 
 	(void)argv;
 	if (argc != 0) {
 		rc = CTL_USAGE;
 		goto out;
 	}
-	if ((names = store_cmd(c->store, err, "SORT %s ALPHA", KEY_TRANSPORTS)) == NULL) {
+	if ((names = store_sorted(c->store, KEY_TRANSPORTS, err)) == NULL) {
 		rc = ctl_fail("%s", sbuf_str(err));
 		goto out;
 	}
 	for (size_t i = 0; i < names->elements; i++) { /* FILTER without a next hop bypasses relayhost */
 		const char *n = names->element[i]->str;
-		if ((r = store_cmd(c->store, err, "HGET " KEY_TRANSPORT_FMT " nexthop", n)) == NULL) {
-			freeReplyObject(names);
+		SBUF *hop = sbuf_new(64);
+		int found;
+		snprintf(key, sizeof(key), KEY_TRANSPORT_FMT, n);
+		if ((found = store_hget(c->store, key, "nexthop", hop, err)) < 0) {
+			sbuf_free(hop);
+			store_val_free(names);
 			rc = ctl_fail("%s", sbuf_str(err));
 			goto out;
 		}
-		if (r->type != REDIS_REPLY_STRING || *r->str == 0)
+		if (!found || *sbuf_str(hop) == 0)
 			sbuf_printf(bare, "%s%s", bare->len ? ", " : "", n);
-		freeReplyObject(r);
+		sbuf_free(hop);
 	}
 	ctl_postfix_layout(c, sbuf_str(bare), qdir);
 	pc_postfix_socket(c->conf->milter_socket, sbuf_str(qdir), mil);
@@ -347,21 +346,22 @@ ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
 	       chroot == 'y' ? ";\n# chrooted, as this master.cf runs Postfix's own smtp client" : "");
 	for (size_t i = 0; i < names->elements; i++) {
 		const char *n = names->element[i]->str;
-		if ((r = store_cmd(c->store, err, "HMGET " KEY_TRANSPORT_FMT " ip ip6 helo", n)) == NULL) {
-			freeReplyObject(names);
+		snprintf(key, sizeof(key), KEY_TRANSPORT_FMT, n);
+		if ((r = store_hmget(c->store, key, 3, bind_fields, err)) == NULL) {
+			store_val_free(names);
 			rc = ctl_fail("%s", sbuf_str(err));
 			goto out;
 		}
 		printf("%-16s unix  -       -       %c       -       -       smtp\n", n, chroot == 'y' ? 'y' : 'n');
-		if (r->element[0]->type == REDIS_REPLY_STRING)
+		if (r->element[0]->type == STORE_V_STR)
 			printf("  -o smtp_bind_address=%s\n", r->element[0]->str);
-		if (r->element[1]->type == REDIS_REPLY_STRING && *r->element[1]->str)
+		if (r->element[1]->type == STORE_V_STR && *r->element[1]->str)
 			printf("  -o smtp_bind_address6=%s\n", r->element[1]->str);
 		printf("  -o smtp_bind_address_enforce=yes\n");
-		if (r->element[2]->type == REDIS_REPLY_STRING)
+		if (r->element[2]->type == STORE_V_STR)
 			printf("  -o smtp_helo_name=%s\n", r->element[2]->str);
 		printf("  -o syslog_name=postfix-%s\n", n);
-		freeReplyObject(r);
+		store_val_free(r);
 	}
 	printf("\n# ---- main.cf\n");
 	printf("# every message, SMTP and local submissions alike, passes tenant-milter; a socket under\n"
@@ -372,17 +372,18 @@ ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
 	for (size_t i = 0; i < names->elements; i++) {
 		const char *n = names->element[i]->str;
 		long conc, delay;
-		if ((r = store_cmd(c->store, err, "HMGET " KEY_TRANSPORT_FMT " concurrency rate_delay", n)) == NULL) {
-			freeReplyObject(names);
+		snprintf(key, sizeof(key), KEY_TRANSPORT_FMT, n);
+		if ((r = store_hmget(c->store, key, 2, rate_fields, err)) == NULL) {
+			store_val_free(names);
 			rc = ctl_fail("%s", sbuf_str(err));
 			goto out;
 		}
-		conc = r->element[0]->type == REDIS_REPLY_STRING ? atol(r->element[0]->str) : 0;
-		delay = r->element[1]->type == REDIS_REPLY_STRING ? atol(r->element[1]->str) : 0;
+		conc = r->element[0]->type == STORE_V_STR ? atol(r->element[0]->str) : 0;
+		delay = r->element[1]->type == STORE_V_STR ? atol(r->element[1]->str) : 0;
 		printf("%s_destination_concurrency_limit = %ld\n", n, conc > 0 ? conc : 20);
 		printf("%s_initial_destination_concurrency = %ld\n", n, conc > 0 && conc < 5 ? conc : 5);
 		printf("%s_destination_rate_delay = %lds\n", n, delay / 1000);
-		freeReplyObject(r);
+		store_val_free(r);
 	}
 	printf("# once per message, with every recipient known: the transport is chosen per message\n");
 	printf("smtpd_data_restrictions = check_policy_service %s\n", sbuf_str(pol));
@@ -394,7 +395,7 @@ ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
 	       "# sender; every other login only its own name (Postfix 3.7; tenant-milter -n warns without it)\n",
 	       c->conf->run_as_user);
 	printf("local_login_sender_maps = %s\n", sbuf_str(llsm));
-	freeReplyObject(names);
+	store_val_free(names);
 out:
 	sbuf_free(err);
 	sbuf_free(pol);

@@ -251,14 +251,18 @@ ctl_cmd_warmup(CTL *c, int argc, char **argv)
 		if (ctl_warmup_set(c, argv[1], argc - 2, argv + 2, err) < 0)
 			goto fail;
 	} else if (strcmp(argv[0], "show") == 0 && (argc == 2 || (argc == 3 && ctl_has_json(argc, argv)))) {
-		redisReply *r;
+		SBUF *preset;
 		json_t *o;
+		int found;
 		if ((l = ctl_load_limits(c, argv[1], err)) == NULL)
 			goto fail;
-		if ((r = store_cmd(c->store, err, "HGET %s %s", key, LIM_PRESET)) == NULL)
+		preset = sbuf_new(32);
+		if ((found = store_hget(c->store, key, LIM_PRESET, preset, err)) < 0) {
+			sbuf_free(preset);
 			goto fail;
-		o = ctl_limits_json(argv[1], l, r->type == REDIS_REPLY_STRING ? r->str : NULL);
-		freeReplyObject(r);
+		}
+		o = ctl_limits_json(argv[1], l, found ? sbuf_str(preset) : NULL);
+		sbuf_free(preset);
 		if (ctl_has_json(argc, argv)) {
 			ctl_print_json(o);
 		} else {
@@ -337,7 +341,7 @@ static const char *const ctl_counters[] = {"accepted", "deferred_cap", "deferred
 static json_t *
 ctl_hash_json(CTL *c, const char *key, SBUF *err)
 {
-	redisReply *r = store_cmd(c->store, err, "HGETALL %s", key);
+	STORE_VAL *r = store_hgetall(c->store, key, err);
 	json_t *o;
 
 	if (r == NULL)
@@ -345,7 +349,7 @@ ctl_hash_json(CTL *c, const char *key, SBUF *err)
 	o = json_object();
 	for (size_t i = 0; i + 1 < r->elements; i += 2)
 		json_object_set_new(o, r->element[i]->str, json_integer(strtoll(r->element[i + 1]->str, NULL, 10)));
-	freeReplyObject(r);
+	store_val_free(r);
 	return o;
 }
 
@@ -544,7 +548,7 @@ int
 ctl_cmd_top(CTL *c, int argc, char **argv)
 {
 	SBUF *err = sbuf_new(128);
-	redisReply *r;
+	STORE_VAL *r;
 	json_t *all = json_array(), *o;
 	size_t i;
 	int rc = CTL_OK;
@@ -554,14 +558,14 @@ ctl_cmd_top(CTL *c, int argc, char **argv)
 		sbuf_free(err);
 		return CTL_USAGE;
 	}
-	if ((r = store_cmd(c->store, err, "SORT %s ALPHA", KEY_TENANTS)) == NULL)
+	if ((r = store_sorted(c->store, KEY_TENANTS, err)) == NULL)
 		goto fail;
 	for (i = 0; i < r->elements; i++) {
 		json_t *t;
 		if ((o = ctl_stats_json(c, r->element[i]->str, NULL, err)) == NULL ||
 		    (t = ctl_tenant_json(c, r->element[i]->str, err)) == NULL) {
 			json_decref(o);
-			freeReplyObject(r);
+			store_val_free(r);
 			goto fail;
 		}
 		json_object_set(o, "status", json_object_get(t, "status"));
@@ -569,7 +573,7 @@ ctl_cmd_top(CTL *c, int argc, char **argv)
 		json_decref(t);
 		json_array_append_new(all, o);
 	}
-	freeReplyObject(r);
+	store_val_free(r);
 	if (ctl_has_json(argc, argv)) {
 		ctl_print_json(all);
 		sbuf_free(err);

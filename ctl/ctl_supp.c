@@ -167,7 +167,8 @@ supp_remove(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 {
 	SBUF *key = sbuf_new(64);
 	char hash[160], where[96];
-	redisReply *r;
+	const char *hdel[] = {"HDEL", hash, NULL};
+	long long removed;
 	int rc = -1;
 
 	if (supp_key_named(addr, key, err) < 0)
@@ -175,14 +176,14 @@ supp_remove(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 	if (o->tenant && ctl_need_tenant(c, o->tenant, err) < 0)
 		goto out;
 	supp_hash(hash, sizeof(hash), o->tenant);
-	if ((r = store_cmd(c->store, err, "HDEL %s %s", hash, sbuf_str(key))) == NULL)
+	hdel[2] = sbuf_str(key);
+	if (store_exec(c->store, err, &removed, 3, hdel) < 0)
 		goto out;
-	if (r->integer == 0)
+	if (removed == 0)
 		sbuf_printf(err, "%s is not suppressed %s", sbuf_str(key), supp_where(o->tenant, where, sizeof(where)));
 	else
 		printf("%s no longer suppressed %s\n", sbuf_str(key), supp_where(o->tenant, where, sizeof(where)));
-	rc = r->integer ? 0 : -1;
-	freeReplyObject(r);
+	rc = removed ? 0 : -1;
 out:
 	sbuf_free(key);
 	return rc;
@@ -192,8 +193,8 @@ out:
 static int
 supp_check(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 {
-	SBUF *key = sbuf_new(64), *out = sbuf_new(128);
-	redisReply *names = NULL, *r;
+	SBUF *key = sbuf_new(64), *out = sbuf_new(128), *v = sbuf_new(64);
+	STORE_VAL *names = NULL;
 	char hash[160];
 	int rc = -1, hits = 0;
 	long long now = time(NULL);
@@ -202,23 +203,24 @@ supp_check(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 		goto out;
 	if (o->tenant && ctl_need_tenant(c, o->tenant, err) < 0)
 		goto out;
-	if (o->tenant == NULL && (names = store_cmd(c->store, err, "SORT %s ALPHA", KEY_TENANTS)) == NULL)
+	if (o->tenant == NULL && (names = store_sorted(c->store, KEY_TENANTS, err)) == NULL)
 		goto out;
 	for (size_t i = 0; i <= (names ? names->elements : 1); i++) {
 		const char *t = i == 0 ? NULL : names ? names->element[i - 1]->str : o->tenant;
 		char reason[64];
 		long long since, expires;
+		int found;
 		supp_hash(hash, sizeof(hash), t);
-		if ((r = store_cmd(c->store, err, "HGET %s %s", hash, sbuf_str(key))) == NULL)
+		sbuf_reset(v);
+		if ((found = store_hget(c->store, hash, sbuf_str(key), v, err)) < 0)
 			goto out;
-		if (r->type == REDIS_REPLY_STRING) {
-			supp_value(r->str, reason, sizeof(reason), &since, &expires);
+		if (found) {
+			supp_value(sbuf_str(v), reason, sizeof(reason), &since, &expires);
 			if (expires == 0 || expires > now) {
-				supp_describe(sbuf_str(key), t, r->str, out);
+				supp_describe(sbuf_str(key), t, sbuf_str(v), out);
 				hits++;
 			}
 		}
-		freeReplyObject(r);
 	}
 	if (hits == 0)
 		sbuf_printf(out, "%s: not suppressed%s%s\n", sbuf_str(key), o->tenant ? " globally or for tenant " : "",
@@ -234,10 +236,10 @@ supp_check(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 	}
 	rc = hits ? 0 : 1;
 out:
-	if (names)
-		freeReplyObject(names);
+	store_val_free(names);
 	sbuf_free(key);
 	sbuf_free(out);
+	sbuf_free(v);
 	return rc;
 }
 
@@ -245,24 +247,10 @@ out:
 static int
 supp_scan(CTL *c, const char *tenant, SBUF *err, void (*fn)(const char *, const char *, void *), void *arg)
 {
-	char hash[160], cursor[32] = "0";
-	redisReply *r;
+	char hash[160];
 
 	supp_hash(hash, sizeof(hash), tenant);
-	do {
-		if ((r = store_cmd(c->store, err, "HSCAN %s %s COUNT 1000", hash, cursor)) == NULL)
-			return -1;
-		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-			freeReplyObject(r);
-			sbuf_cat(err, "redis: unexpected HSCAN reply");
-			return -1;
-		}
-		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-		for (size_t i = 0; i + 1 < r->element[1]->elements; i += 2)
-			fn(r->element[1]->element[i]->str, r->element[1]->element[i + 1]->str, arg);
-		freeReplyObject(r);
-	} while (strcmp(cursor, "0") != 0);
-	return 0;
+	return store_hscan(c->store, hash, fn, arg, err);
 }
 
 typedef struct {
@@ -319,7 +307,7 @@ static int
 supp_import(CTL *c, const char *path, const SUPP_OPTS *o, SBUF *err)
 {
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	redisReply *names;
+	STORE_VAL *names;
 	char *line = NULL, val[64], hash[160];
 	size_t cap = 0, lineno = 0, good = 0, bad = 0, queued = 0, nglobal = 0;
 	SBUF *why = sbuf_new(64);
@@ -339,7 +327,7 @@ supp_import(CTL *c, const char *path, const SUPP_OPTS *o, SBUF *err)
 	}
 	if (o->tenant && ctl_need_tenant(c, o->tenant, err) < 0)
 		goto out;
-	if ((names = store_cmd(c->store, err, "SMEMBERS %s", KEY_TENANTS)) == NULL)
+	if ((names = store_smembers(c->store, KEY_TENANTS, err)) == NULL)
 		goto out;
 	gettimeofday(&t0, NULL);
 	snprintf(val, sizeof(val), "|%lld|0", (long long)time(NULL));
@@ -429,7 +417,7 @@ fail_names:
 		free(owned[k]);
 		free((char *)argv[3 + 2 * k]);
 	}
-	freeReplyObject(names);
+	store_val_free(names);
 out:
 	if (fp != stdin)
 		fclose(fp);

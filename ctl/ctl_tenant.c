@@ -37,12 +37,7 @@ ctl_key(char *buf, size_t len, const char *fmt, const char *name)
 int
 ctl_simple(CTL *c, SBUF *err, int argc, const char **argv)
 {
-	redisReply *r = store_cmdv(c->store, err, argc, argv);
-
-	if (r == NULL)
-		return -1;
-	freeReplyObject(r);
-	return 0;
+	return store_exec(c->store, err, NULL, argc, argv);
 }
 
 int
@@ -69,14 +64,7 @@ ctl_normalize(const CTL_KIND *k, const char *in, SBUF *out, SBUF *err)
 int
 ctl_tenant_exists(CTL *c, const char *name, SBUF *err)
 {
-	redisReply *r = store_cmd(c->store, err, "SISMEMBER %s %s", KEY_TENANTS, name);
-	int yes;
-
-	if (r == NULL)
-		return -1;
-	yes = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
-	freeReplyObject(r);
-	return yes;
+	return store_sismember(c->store, KEY_TENANTS, name, err);
 }
 
 int
@@ -102,24 +90,20 @@ int
 ctl_tenant_create(CTL *c, const char *name, SBUF *err)
 {
 	char key[128], now[32];
-	redisReply *r;
-	int added;
+	const char *sadd[] = {"SADD", KEY_TENANTS, name};
+	const char *hset[] = {"HSET", key, "status", "active", "reason", "", "created", now, "updated", now};
+	long long added;
 
-	r = store_cmd(c->store, err, "SADD %s %s", KEY_TENANTS, name);
-	if (r == NULL)
+	if (store_exec(c->store, err, &added, 3, sadd) < 0)
 		return -1;
-	added = (int)r->integer;
-	freeReplyObject(r);
 	if (!added) {
 		sbuf_printf(err, "tenant %s already exists", name);
 		return -1;
 	}
 	ctl_now(now, sizeof(now));
-	r = store_cmd(c->store, err, "HSET %s status active reason %s created %s updated %s",
-	              ctl_key(key, sizeof(key), KEY_T_FMT, name), "", now, now);
-	if (r == NULL)
+	ctl_key(key, sizeof(key), KEY_T_FMT, name);
+	if (store_exec(c->store, err, NULL, 10, hset) < 0)
 		return -1;
-	freeReplyObject(r);
 	return ctl_bump(c, err);
 }
 
@@ -127,14 +111,12 @@ int
 ctl_set_status(CTL *c, const char *name, const char *status, const char *reason, SBUF *err)
 {
 	char key[128], now[32];
-	redisReply *r;
+	const char *hset[] = {"HSET", key, "status", status, "reason", reason, "updated", now};
 
 	ctl_now(now, sizeof(now));
-	r = store_cmd(c->store, err, "HSET %s status %s reason %s updated %s",
-	              ctl_key(key, sizeof(key), KEY_T_FMT, name), status, reason, now);
-	if (r == NULL)
+	ctl_key(key, sizeof(key), KEY_T_FMT, name);
+	if (store_exec(c->store, err, NULL, 8, hset) < 0)
 		return -1;
-	freeReplyObject(r);
 	return ctl_bump(c, err);
 }
 
@@ -142,28 +124,27 @@ int
 ctl_claim(CTL *c, const CTL_KIND *k, const char *tenant, const char *item, SBUF *err)
 {
 	char key[128];
-	redisReply *r;
-	int won;
+	const char *hsetnx[] = {"HSETNX", k->index, item, tenant};
+	const char *sadd[] = {"SADD", key, item};
+	long long won;
 
-	if ((r = store_cmd(c->store, err, "HSETNX %s %s %s", k->index, item, tenant)) == NULL)
+	if (store_exec(c->store, err, &won, 4, hsetnx) < 0)
 		return -1;
-	won = (int)r->integer;
-	freeReplyObject(r);
 	if (!won) {
-		if ((r = store_cmd(c->store, err, "HGET %s %s", k->index, item)) == NULL)
-			return -1;
-		if (r->type == REDIS_REPLY_STRING && strcmp(r->str, tenant) != 0) {
-			sbuf_printf(err, "%s %s already belongs to tenant %s", k->what, item,
-			            r->str);
-			freeReplyObject(r);
+		SBUF *owner = sbuf_new(64);
+		int found = store_hget(c->store, k->index, item, owner, err);
+		if (found < 0 || (found && strcmp(sbuf_str(owner), tenant) != 0)) {
+			if (found > 0)
+				sbuf_printf(err, "%s %s already belongs to tenant %s", k->what, item,
+				            sbuf_str(owner));
+			sbuf_free(owner);
 			return -1;
 		}
-		freeReplyObject(r);
+		sbuf_free(owner);
 	}
-	if ((r = store_cmd(c->store, err, "SADD %s %s",
-	                   ctl_key(key, sizeof(key), k->set_fmt, tenant), item)) == NULL)
+	ctl_key(key, sizeof(key), k->set_fmt, tenant);
+	if (store_exec(c->store, err, NULL, 3, sadd) < 0)
 		return -1;
-	freeReplyObject(r);
 	return ctl_bump(c, err);
 }
 
@@ -171,23 +152,26 @@ int
 ctl_release(CTL *c, const CTL_KIND *k, const char *tenant, const char *item, SBUF *err)
 {
 	char key[128];
-	redisReply *r;
-	long removed;
+	const char *srem[] = {"SREM", key, item};
+	const char *hdel[] = {"HDEL", k->index, item};
+	SBUF *owner = sbuf_new(64);
+	long long removed;
+	int found;
 
-	if ((r = store_cmd(c->store, err, "SREM %s %s",
-	                   ctl_key(key, sizeof(key), k->set_fmt, tenant), item)) == NULL)
+	ctl_key(key, sizeof(key), k->set_fmt, tenant);
+	if (store_exec(c->store, err, &removed, 3, srem) < 0 ||
+	    (found = store_hget(c->store, k->index, item, owner, err)) < 0) {
+		sbuf_free(owner);
 		return -1;
-	removed = r->integer;
-	freeReplyObject(r);
-	if ((r = store_cmd(c->store, err, "HGET %s %s", k->index, item)) == NULL)
-		return -1;
-	if (r->type == REDIS_REPLY_STRING && strcmp(r->str, tenant) == 0) {
-		freeReplyObject(r);
-		if ((r = store_cmd(c->store, err, "HDEL %s %s", k->index, item)) == NULL)
+	}
+	if (found && strcmp(sbuf_str(owner), tenant) == 0) {
+		sbuf_free(owner);
+		if (store_exec(c->store, err, NULL, 3, hdel) < 0)
 			return -1;
 		removed = 1;
+	} else {
+		sbuf_free(owner);
 	}
-	freeReplyObject(r);
 	if (!removed) {
 		sbuf_printf(err, "%s %s does not belong to tenant %s", k->what, item, tenant);
 		return -1;
@@ -200,8 +184,7 @@ static json_t *
 ctl_members(CTL *c, const CTL_KIND *k, const char *name, SBUF *err)
 {
 	char key[128];
-	redisReply *r =
-	    store_cmd(c->store, err, "SORT %s ALPHA", ctl_key(key, sizeof(key), k->set_fmt, name));
+	STORE_VAL *r = store_sorted(c->store, ctl_key(key, sizeof(key), k->set_fmt, name), err);
 	json_t *a;
 
 	if (r == NULL)
@@ -209,7 +192,7 @@ ctl_members(CTL *c, const CTL_KIND *k, const char *name, SBUF *err)
 	a = json_array();
 	for (size_t i = 0; i < r->elements; i++)
 		json_array_append_new(a, json_string(r->element[i]->str));
-	freeReplyObject(r);
+	store_val_free(r);
 	return a;
 }
 
@@ -218,17 +201,16 @@ ctl_tenant_json(CTL *c, const char *name, SBUF *err)
 {
 	char key[128];
 	const CTL_KIND *kinds[] = {&ctl_kind_domain, &ctl_kind_sasl, &ctl_kind_network};
-	redisReply *r;
+	STORE_VAL *r;
 	json_t *o, *a;
 
-	if ((r = store_cmd(c->store, err, "HGETALL %s",
-	                   ctl_key(key, sizeof(key), KEY_T_FMT, name))) == NULL)
+	if ((r = store_hgetall(c->store, ctl_key(key, sizeof(key), KEY_T_FMT, name), err)) == NULL)
 		return NULL;
 	o = json_object();
 	json_object_set_new(o, "name", json_string(name));
 	for (size_t j = 0; j + 1 < r->elements; j += 2)
 		json_object_set_new(o, r->element[j]->str, json_string(r->element[j + 1]->str));
-	freeReplyObject(r);
+	store_val_free(r);
 	for (int i = 0; i < 3; i++) {
 		if ((a = ctl_members(c, kinds[i], name, err)) == NULL) {
 			json_decref(o);
@@ -307,19 +289,19 @@ ctl_remove(CTL *c, const char *name, SBUF *err)
 {
 	const CTL_KIND *kinds[] = {&ctl_kind_domain, &ctl_kind_sasl, &ctl_kind_network};
 	char key[128];
-	redisReply *r;
+	STORE_VAL *r;
 
 	for (int i = 0; i < 3; i++) {
-		if ((r = store_cmd(c->store, err, "SMEMBERS %s",
-		                   ctl_key(key, sizeof(key), kinds[i]->set_fmt, name))) == NULL)
+		ctl_key(key, sizeof(key), kinds[i]->set_fmt, name);
+		if ((r = store_smembers(c->store, key, err)) == NULL)
 			return -1;
 		for (size_t j = 0; j < r->elements; j++) {
 			if (ctl_release(c, kinds[i], name, r->element[j]->str, err) < 0) {
-				freeReplyObject(r);
+				store_val_free(r);
 				return -1;
 			}
 		}
-		freeReplyObject(r);
+		store_val_free(r);
 		const char *del[] = {"DEL", key};
 		if (ctl_simple(c, err, 2, del) < 0)
 			return -1;
@@ -370,7 +352,7 @@ ctl_cmd_tenant(CTL *c, int argc, char **argv)
 	if (c->json)
 		argc--;
 	if (strcmp(argv[0], "list") == 0 && argc == 1) {
-		redisReply *r = store_cmd(c->store, err, "SORT %s ALPHA", KEY_TENANTS);
+		STORE_VAL *r = store_sorted(c->store, KEY_TENANTS, err);
 		json_t *all = json_array();
 		if (r == NULL) {
 			json_decref(all);
@@ -378,13 +360,13 @@ ctl_cmd_tenant(CTL *c, int argc, char **argv)
 		}
 		for (size_t i = 0; i < r->elements; i++) {
 			if ((o = ctl_tenant_json(c, r->element[i]->str, err)) == NULL) {
-				freeReplyObject(r);
+				store_val_free(r);
 				json_decref(all);
 				goto fail;
 			}
 			json_array_append_new(all, o);
 		}
-		freeReplyObject(r);
+		store_val_free(r);
 		if (c->json) {
 			char *s = json_dumps(all, JSON_COMPACT);
 			puts(s);
@@ -557,15 +539,13 @@ ctl_cmd_domain(CTL *c, int argc, char **argv)
 			return ctl_fail("unknown stream \"%.20s\": use transactional or bulk", argv[4]);
 		if ((rc = ctl_item_cmd(c, &ctl_kind_domain, argv[0], argv[1], argv[2])) != CTL_OK) {
 			/* already this tenant's: only the stream changes */
-			SBUF *err = sbuf_new(64), *norm = sbuf_new(64);
-			redisReply *r = NULL;
+			SBUF *err = sbuf_new(64), *norm = sbuf_new(64), *owner = sbuf_new(64);
 			int own = ctl_normalize(&ctl_kind_domain, argv[2], norm, err) == 0 &&
-				  (r = store_cmd(c->store, err, "HGET %s %s", KEY_IDX_DOMAIN, sbuf_str(norm))) != NULL &&
-				  r->type == REDIS_REPLY_STRING && strcmp(r->str, argv[1]) == 0;
-			if (r)
-				freeReplyObject(r);
+				  store_hget(c->store, KEY_IDX_DOMAIN, sbuf_str(norm), owner, err) > 0 &&
+				  strcmp(sbuf_str(owner), argv[1]) == 0;
 			sbuf_free(err);
 			sbuf_free(norm);
+			sbuf_free(owner);
 			if (!own)
 				return rc;
 		}

@@ -322,7 +322,7 @@ cmd_follow(CONF *c, const BRULES *rules, const PMAP *pm, char *const *names, int
 	const char *path = NULL;
 	int from_start = 0, once = 0, rc = 0;
 	STORE *s = store_new(c);
-	SBUF *err = sbuf_new(128), *why = sbuf_new(64);
+	SBUF *err = sbuf_new(128), *why = sbuf_new(64), *pos = sbuf_new(64);
 	char poskey[512], posval[64], *line = NULL;
 	size_t cap = 0, lines = 0, applied_total = 0, records_total = 0;
 	FILE *fp = NULL;
@@ -330,7 +330,7 @@ cmd_follow(CONF *c, const BRULES *rules, const PMAP *pm, char *const *names, int
 	unsigned long long ino = 0;
 	long long off = 0;
 	MAILLOG_REC *rec = xmalloc(sizeof(*rec));
-	redisReply *r;
+	int found;
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--from-start") == 0)
@@ -350,6 +350,7 @@ cmd_follow(CONF *c, const BRULES *rules, const PMAP *pm, char *const *names, int
 		store_free(s);
 		sbuf_free(err);
 		sbuf_free(why);
+		sbuf_free(pos);
 		free(rec);
 		return follow_stdin(c, rules, pm, names);
 	}
@@ -372,28 +373,27 @@ reopen:
 	/* where to start: the stored position if it is this file's, else the start or the end */
 	off = 0;
 	sbuf_reset(err);
-	if ((r = store_cmd(s, err, "GET %s", poskey)) == NULL) {
+	sbuf_reset(pos);
+	if ((found = store_get(s, poskey, pos, err)) < 0) {
 		msg_warn("%s; retrying", sbuf_str(err));
 		sleep(1);
 		goto reopen;
 	}
-	if (r->type == REDIS_REPLY_STRING && !from_start) {
+	if (found && !from_start) {
 		unsigned long long pino;
 		long long poff;
-		if (sscanf(r->str, "%llu:%lld", &pino, &poff) == 2 && pino == (unsigned long long)st.st_ino &&
+		if (sscanf(sbuf_str(pos), "%llu:%lld", &pino, &poff) == 2 && pino == (unsigned long long)st.st_ino &&
 		    poff <= st.st_size)
 			off = poff;
-	} else if (r->type != REDIS_REPLY_STRING && !from_start && !once) {
+	} else if (!found && !from_start && !once) {
 		off = st.st_size; /* first start: new lines only */
 	}
-	freeReplyObject(r);
 	/* the batches use EVALSHA: make sure Redis has the script (after a restart too) */
-	if ((r = store_cmd(s, err, "SCRIPT LOAD %s", feedback_script()->body)) == NULL) {
+	if (store_script_load(s, feedback_script(), err) < 0) {
 		msg_warn("%s; retrying", sbuf_str(err));
 		sleep(1);
 		goto reopen;
 	}
-	freeReplyObject(r);
 	from_start = 0; /* only the first file */
 	ino = (unsigned long long)st.st_ino;
 	fseeko(fp, off, SEEK_SET);
@@ -449,8 +449,9 @@ reopen:
 			}
 			msg_info("%s was rotated; following the new file", path);
 			sbuf_reset(err);
-			if ((r = store_cmd(s, err, "SET %s %llu:0", poskey, (unsigned long long)st.st_ino)) != NULL)
-				freeReplyObject(r);
+			sbuf_reset(pos);
+			sbuf_printf(pos, "%llu:0", (unsigned long long)st.st_ino);
+			store_set(s, poskey, sbuf_str(pos), err);
 			goto reopen;
 		}
 		if (stat(path, &st) == 0 && st.st_size < off) {
@@ -483,6 +484,7 @@ out:
 	free(rec);
 	sbuf_free(err);
 	sbuf_free(why);
+	sbuf_free(pos);
 	store_free(s);
 	return rc;
 }

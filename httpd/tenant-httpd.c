@@ -189,12 +189,10 @@ healthz(struct MHD_Connection *conn)
 {
 	SBUF *err = sbuf_new(64), *b = sbuf_new(64);
 	STORE *s = spool_get(the_pool, the_conf, err);
-	redisReply *r = s ? store_cmd(s, err, "PING") : NULL;
-	unsigned status = r ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
+	unsigned status = s && store_ping(s, err) == 0 ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
 
 	if (s)
 		spool_put(the_pool, s);
-	freeReplyObject(r);
 	sbuf_printf(b, "%s\n", status == MHD_HTTP_OK ? "ok" : "redis unavailable");
 	sbuf_free(err);
 	return reply(conn, status, "text/plain; charset=utf-8", b);

@@ -1,15 +1,20 @@
 /*
  * NAME
- *	tm_store 3h - the Redis store (the one seam around hiredis)
+ *	tm_store 3h - the Redis store (the one seam around the Redis client library)
  * DESCRIPTION
  *	A STORE is one connection, used by one thread at a time. Every call has
  *	the configured timeout. A broken connection is dropped and reopened on
  *	the next call, so callers never see a stale socket.
+ *
+ *	The client library stays behind this header: only lib/store.c uses it. Calls
+ *	answer in plain data, a status, a string in an SBUF, or a STORE_VAL.
+ *	An error text is "redis: ..." for an error reply (LOADING, READONLY,
+ *	OOM, WRONGTYPE) and "redis SERVER: ..." for a connection failure.
  */
 #ifndef TM_STORE_H
 #define TM_STORE_H
 
-#include <hiredis/hiredis.h>
+#include <stddef.h>
 
 #include "tm_conf.h"
 #include "tm_sbuf.h"
@@ -22,12 +27,66 @@ STORE *store_new(const CONF *c);
 STORE *store_free(STORE *s);
 
 /*
- * store_cmdv - run one command (argv form). Returns an owned reply (free
- * with freeReplyObject) or NULL with the reason in err, which also covers
- * Redis error replies such as LOADING, READONLY or OOM.
+ * STORE_VAL - one reply as plain data, where a generic answer cannot be
+ * avoided (script results, multi-field reads). The receiver owns it and
+ * frees it with store_val_free(); its strings and elements live as long
+ * as it does. An error reply never arrives as a STORE_VAL at the top: the
+ * call fails with the text in err instead.
  */
-redisReply *store_cmdv(STORE *s, SBUF *err, int argc, const char **argv);
-redisReply *store_cmd(STORE *s, SBUF *err, const char *fmt, ...);
+enum { STORE_V_NIL, STORE_V_INT, STORE_V_STR, STORE_V_STATUS, STORE_V_ERR, STORE_V_ARR };
+
+typedef struct store_val {
+	int type;                   /* STORE_V_* */
+	long long integer;          /* STORE_V_INT (0 for every other type) */
+	char *str;                  /* STORE_V_STR, _STATUS, _ERR: NUL-terminated; NULL otherwise */
+	size_t len;                 /* the bytes in str */
+	size_t elements;            /* STORE_V_ARR: the number of elements */
+	struct store_val **element; /* STORE_V_ARR: owned by this value */
+} STORE_VAL;
+
+STORE_VAL *store_val_free(STORE_VAL *v);
+
+/*
+ * store_callv - run one command (argv form): an owned STORE_VAL, or NULL
+ * with the reason in err. For tools and tests; the daemons use the named
+ * operations below. store_callf - the same from a format, where %s is one
+ * whole argument (the client library's redisCommand convention).
+ */
+STORE_VAL *store_callv(STORE *s, SBUF *err, int argc, const char **argv);
+STORE_VAL *store_callf(STORE *s, SBUF *err, const char *fmt, ...);
+
+/*
+ * store_exec - run one command for its effect: 0, or -1 with err. With num,
+ * *num is its integer answer (0 if it answered another type).
+ */
+int store_exec(STORE *s, SBUF *err, long long *num, int argc, const char **argv);
+
+/*
+ * Named operations, one Redis command each (lib/store_ops.c). Those that
+ * read one string return 1 with it appended to val, 0 when the key or field
+ * does not exist, or -1 with err.
+ */
+int store_ping(STORE *s, SBUF *err);
+int store_get(STORE *s, const char *key, SBUF *val, SBUF *err);
+int store_set(STORE *s, const char *key, const char *val, SBUF *err);
+int store_hget(STORE *s, const char *key, const char *field, SBUF *val, SBUF *err);
+/* store_hincrby - add by to a counter field (HINCRBY); 0 or -1 with err */
+int store_hincrby(STORE *s, const char *key, const char *field, long long by, SBUF *err);
+/* store_sismember - 1 if member is in the set at key, 0 if not, -1 with err */
+int store_sismember(STORE *s, const char *key, const char *member, SBUF *err);
+/*
+ * Reads of many values, answered as a STORE_VAL array (owned, or NULL with
+ * err): store_smembers (SMEMBERS) and store_sorted (SORT key ALPHA) give
+ * the members, store_hgetall the field, value pairs, store_hmget the n
+ * fields' values in order (each STORE_V_STR or STORE_V_NIL).
+ */
+STORE_VAL *store_smembers(STORE *s, const char *key, SBUF *err);
+STORE_VAL *store_sorted(STORE *s, const char *key, SBUF *err);
+STORE_VAL *store_hgetall(STORE *s, const char *key, SBUF *err);
+STORE_VAL *store_hmget(STORE *s, const char *key, int n, const char *const *fields, SBUF *err);
+/* store_hscan - call fn for every field of the hash at key (HSCAN, COUNT 1000); 0 or -1 with err */
+int store_hscan(STORE *s, const char *key, void (*fn)(const char *field, const char *value, void *arg), void *arg,
+		SBUF *err);
 
 /* A Lua script run with EVALSHA; its SHA-1 is computed once, on first use. */
 typedef struct {
@@ -39,12 +98,15 @@ typedef struct {
 /* store_script_sha - the script's SHA-1 in hex (thread-safe) */
 const char *store_script_sha(STORE_SCRIPT *sc);
 
+/* store_script_load - SCRIPT LOAD, so that pipelined EVALSHAs find it; 0 or -1 with err */
+int store_script_load(STORE *s, STORE_SCRIPT *sc, SBUF *err);
+
 /*
  * store_eval - EVALSHA a script, loading it once when Redis answers
- * NOSCRIPT (after a restart or SCRIPT FLUSH). Same result convention as
- * store_cmdv.
+ * NOSCRIPT (after a restart or SCRIPT FLUSH). The script's answer as an
+ * owned STORE_VAL, or NULL with err.
  */
-redisReply *store_eval(STORE *s, STORE_SCRIPT *sc, int nkeys, const char **keys, int nargs, const char **args,
+STORE_VAL *store_eval(STORE *s, STORE_SCRIPT *sc, int nkeys, const char **keys, int nargs, const char **args,
 		       SBUF *err);
 
 /*

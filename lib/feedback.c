@@ -119,14 +119,14 @@ feedback_apply(STORE *s, const CONF *c, const PMAP *pm, const FB_EVENT *e, int *
 	const char *argv[FB_ARGV_MAX];
 	char buf[FB_BUF_MAX][384];
 	int n = feedback_argv(c, pm, e, argv, buf), nkeys = atoi(argv[2]);
-	redisReply *r = store_eval(s, &fb_script, nkeys, argv + 3, n - 3 - nkeys, argv + 3 + nkeys, err);
+	STORE_VAL *r = store_eval(s, &fb_script, nkeys, argv + 3, n - 3 - nkeys, argv + 3 + nkeys, err);
 
 	if (r == NULL)
 		return -1;
-	*applied = r->type == REDIS_REPLY_ARRAY && r->elements == 3 && r->element[1]->integer == 1;
-	if (why_not && r->type == REDIS_REPLY_ARRAY && r->elements == 3 && r->element[2]->str)
+	*applied = r->type == STORE_V_ARR && r->elements == 3 && r->element[1]->integer == 1;
+	if (why_not && r->type == STORE_V_ARR && r->elements == 3 && r->element[2]->str)
 		sbuf_cat(why_not, r->element[2]->str);
-	freeReplyObject(r);
+	store_val_free(r);
 	return 0;
 }
 

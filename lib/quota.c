@@ -34,19 +34,19 @@ quota_res_clear(QUOTA_RES *res)
 
 /* quota_str - element i of an array reply as text ("" if absent) */
 static const char *
-quota_str(const redisReply *r, size_t i)
+quota_str(const STORE_VAL *r, size_t i)
 {
-	if (r->type != REDIS_REPLY_ARRAY || i >= r->elements)
+	if (r->type != STORE_V_ARR || i >= r->elements)
 		return "";
-	if (r->element[i]->type == REDIS_REPLY_STRING || r->element[i]->type == REDIS_REPLY_STATUS)
+	if (r->element[i]->type == STORE_V_STR || r->element[i]->type == STORE_V_STATUS)
 		return r->element[i]->str;
 	return "";
 }
 
 static long long
-quota_num(const redisReply *r, size_t i)
+quota_num(const STORE_VAL *r, size_t i)
 {
-	if (r->type == REDIS_REPLY_ARRAY && i < r->elements && r->element[i]->type == REDIS_REPLY_INTEGER)
+	if (r->type == STORE_V_ARR && i < r->elements && r->element[i]->type == STORE_V_INT)
 		return r->element[i]->integer;
 	return strtoll(quota_str(r, i), NULL, 10);
 }
@@ -57,7 +57,7 @@ quota_rcpt(STORE *s, const QUOTA_REQ *q, QUOTA_RES *res, SBUF *err)
 	char k[7][160], a[15][48], prefix[96];
 	const char *keys[7], *args[15];
 	const LIMITS *l = q->lim;
-	redisReply *r;
+	STORE_VAL *r;
 	const char *v;
 
 	memset(res, 0, sizeof(*res));
@@ -92,9 +92,9 @@ quota_rcpt(STORE *s, const QUOTA_REQ *q, QUOTA_RES *res, SBUF *err)
 
 	if ((r = store_eval(s, &quota_script, 7, keys, 15, args, err)) == NULL)
 		return -1;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
+	if (r->type != STORE_V_ARR || r->elements < 1) {
 		sbuf_cat(err, "redis: unexpected answer from the quota script");
-		freeReplyObject(r);
+		store_val_free(r);
 		return -1;
 	}
 	v = quota_str(r, 0);
@@ -121,7 +121,7 @@ quota_rcpt(STORE *s, const QUOTA_REQ *q, QUOTA_RES *res, SBUF *err)
 		res->verdict = strcmp(v, "paused") == 0 ? Q_PAUSED : Q_DISABLED;
 		snprintf(res->reason, sizeof(res->reason), "%s", quota_str(r, 1));
 	}
-	freeReplyObject(r);
+	store_val_free(r);
 	return 0;
 }
 
@@ -131,7 +131,7 @@ quota_settle(STORE *s, const char *tenant, const char *today, int commit, long r
 {
 	char k[4][160], prefix[96], a[5][32];
 	const char *keys[4], **args;
-	redisReply *r;
+	STORE_VAL *r;
 
 	if (n == 0)
 		return 0;
@@ -163,7 +163,7 @@ quota_settle(STORE *s, const char *tenant, const char *today, int commit, long r
 	free(args);
 	if (r == NULL)
 		return -1;
-	freeReplyObject(r);
+	store_val_free(r);
 	return 0;
 }
 

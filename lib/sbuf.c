@@ -2,7 +2,7 @@
  * NAME
  *	sbuf - growable NUL-terminated strings
  * SEE ALSO
- *	tm_sbuf.h; Postfix vstring(3); hiredis sds
+ *	tm_sbuf.h; Postfix vstring(3); sds (github.com/antirez/sds)
  */
 #include "config.h"
 

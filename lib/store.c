@@ -1,6 +1,6 @@
 /*
  * NAME
- *	store - Redis connection and tenant snapshot loading
+ *	store - Redis connection, replies as plain data, tenant snapshot loading
  * DESCRIPTION
  *	Synchronous hiredis with connect and command timeouts. Snapshot loading
  *	reads the version first and the data after it: if a change lands in
@@ -18,6 +18,8 @@
 #include <string.h>
 #include <sys/time.h>
 #include <pthread.h>
+
+#include <hiredis/hiredis.h>
 
 #include "tm_digest.h"
 #include "tm_egress.h"
@@ -174,7 +176,8 @@ store_check(STORE *s, redisReply *r, SBUF *err)
 	return r;
 }
 
-redisReply *
+/* store_cmdv - run one command (argv form): an owned reply, or NULL with err */
+static redisReply *
 store_cmdv(STORE *s, SBUF *err, int argc, const char **argv)
 {
 	int reused = s->rc != NULL;
@@ -192,27 +195,136 @@ store_cmdv(STORE *s, SBUF *err, int argc, const char **argv)
 	return store_check(s, r, err);
 }
 
-redisReply *
-store_cmd(STORE *s, SBUF *err, const char *fmt, ...)
+/* store_vcmd - run one command from a format; the connection is retried as in store_cmdv */
+static redisReply *
+store_vcmd(STORE *s, SBUF *err, const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list again;
 	redisReply *r;
 	int reused = s->rc != NULL;
 
 	if (store_connect(s, err) < 0)
 		return NULL;
-	va_start(ap, fmt);
+	va_copy(again, ap);
 	r = redisvCommand(s->rc, fmt, ap);
-	va_end(ap);
 	if (store_stale(s, r, reused)) {
 		store_drop(s);
-		if (store_connect(s, err) < 0)
+		if (store_connect(s, err) < 0) {
+			va_end(again);
 			return NULL;
-		va_start(ap, fmt);
-		r = redisvCommand(s->rc, fmt, ap);
-		va_end(ap);
+		}
+		r = redisvCommand(s->rc, fmt, again);
 	}
+	va_end(again);
 	return store_check(s, r, err);
+}
+
+/* store_cmd - store_cmdv from a format (redisCommand's) */
+static redisReply *
+store_cmd(STORE *s, SBUF *err, const char *fmt, ...)
+{
+	va_list ap;
+	redisReply *r;
+
+	va_start(ap, fmt);
+	r = store_vcmd(s, err, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* store_val_from - a reply as plain data (RESP2: every type hiredis 0.14 knows) */
+static STORE_VAL *
+store_val_from(const redisReply *r)
+{
+	STORE_VAL *v = xcalloc(1, sizeof(*v));
+
+	switch (r->type) {
+	case REDIS_REPLY_INTEGER:
+		v->type = STORE_V_INT;
+		v->integer = r->integer;
+		return v;
+	case REDIS_REPLY_NIL:
+		v->type = STORE_V_NIL;
+		return v;
+	case REDIS_REPLY_ARRAY:
+		v->type = STORE_V_ARR;
+		v->elements = r->elements;
+		v->element = xcalloc(r->elements ? r->elements : 1, sizeof(*v->element));
+		for (size_t i = 0; i < r->elements; i++)
+			v->element[i] = store_val_from(r->element[i]);
+		return v;
+	case REDIS_REPLY_STATUS:
+		v->type = STORE_V_STATUS;
+		break;
+	case REDIS_REPLY_ERROR:
+		v->type = STORE_V_ERR;
+		break;
+	default:
+		v->type = r->str ? STORE_V_STR : STORE_V_NIL;
+		break;
+	}
+	if (r->str) {
+		v->len = r->len;
+		v->str = xmalloc(r->len + 1);
+		memcpy(v->str, r->str, r->len);
+		v->str[r->len] = 0;
+	}
+	return v;
+}
+
+STORE_VAL *
+store_val_free(STORE_VAL *v)
+{
+	if (v) {
+		for (size_t i = 0; i < v->elements; i++)
+			store_val_free(v->element[i]);
+		free(v->element);
+		free(v->str);
+		free(v);
+	}
+	return NULL;
+}
+
+/* store_val_take - plain data for an owned reply, which is freed; NULL stays NULL */
+static STORE_VAL *
+store_val_take(redisReply *r)
+{
+	STORE_VAL *v = r ? store_val_from(r) : NULL;
+
+	if (r)
+		freeReplyObject(r);
+	return v;
+}
+
+STORE_VAL *
+store_callv(STORE *s, SBUF *err, int argc, const char **argv)
+{
+	return store_val_take(store_cmdv(s, err, argc, argv));
+}
+
+STORE_VAL *
+store_callf(STORE *s, SBUF *err, const char *fmt, ...)
+{
+	va_list ap;
+	redisReply *r;
+
+	va_start(ap, fmt);
+	r = store_vcmd(s, err, fmt, ap);
+	va_end(ap);
+	return store_val_take(r);
+}
+
+int
+store_exec(STORE *s, SBUF *err, long long *num, int argc, const char **argv)
+{
+	redisReply *r = store_cmdv(s, err, argc, argv);
+
+	if (r == NULL)
+		return -1;
+	if (num)
+		*num = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+	freeReplyObject(r);
+	return 0;
 }
 
 int
@@ -506,7 +618,15 @@ store_script_sha(STORE_SCRIPT *sc)
 	return sc->sha;
 }
 
-redisReply *
+int
+store_script_load(STORE *s, STORE_SCRIPT *sc, SBUF *err)
+{
+	const char *argv[] = {"SCRIPT", "LOAD", sc->body};
+
+	return store_exec(s, err, NULL, 3, argv);
+}
+
+STORE_VAL *
 store_eval(STORE *s, STORE_SCRIPT *sc, int nkeys, const char **keys, int nargs, const char **args, SBUF *err)
 {
 	const char *sha = store_script_sha(sc), *body = sc->body;
@@ -545,93 +665,7 @@ store_eval(STORE *s, STORE_SCRIPT *sc, int nkeys, const char **keys, int nargs, 
 		break;
 	}
 	free(argv);
-	return r;
-}
-
-struct store_pool {
-	pthread_mutex_t lock;
-	STORE **idle;
-	size_t nidle, aidle;
-	long long down_until_ms; /* back-off: no attempts before this */
-	long backoff_ms;
-};
-
-static long long
-store_now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
-SPOOL *
-spool_new(void)
-{
-	SPOOL *p = xcalloc(1, sizeof(*p));
-
-	pthread_mutex_init(&p->lock, NULL);
-	return p;
-}
-
-SPOOL *
-spool_free(SPOOL *p)
-{
-	if (p) {
-		for (size_t i = 0; i < p->nidle; i++)
-			store_free(p->idle[i]);
-		free(p->idle);
-		pthread_mutex_destroy(&p->lock);
-		free(p);
-	}
-	return NULL;
-}
-
-STORE *
-spool_get(SPOOL *p, const CONF *c, SBUF *err)
-{
-	STORE *s = NULL, *stale = NULL;
-	long long now = store_now_ms(), wait = 0;
-
-	pthread_mutex_lock(&p->lock);
-	if (now < p->down_until_ms) {
-		wait = p->down_until_ms - now;
-	} else if (p->nidle > 0) {
-		s = p->idle[--p->nidle];
-		if (!store_same_target(s, c)) { /* the configuration was reloaded */
-			stale = s;
-			s = NULL;
-		}
-	}
-	pthread_mutex_unlock(&p->lock);
-	store_free(stale);
-	if (wait > 0) {
-		sbuf_printf(err, "redis %s: not retrying for %lldms after a failure", c->redis_server, wait);
-		return NULL;
-	}
-	return s ? s : store_new(c);
-}
-
-void
-spool_put(SPOOL *p, STORE *s)
-{
-	int broken = !store_usable(s);
-
-	pthread_mutex_lock(&p->lock);
-	if (broken) {
-		p->backoff_ms = p->backoff_ms ? (p->backoff_ms * 2 > 2000 ? 2000 : p->backoff_ms * 2) : 100;
-		p->down_until_ms = store_now_ms() + p->backoff_ms;
-	} else {
-		p->backoff_ms = 0;
-		if (p->nidle == p->aidle) {
-			p->aidle = p->aidle ? p->aidle * 2 : 16;
-			p->idle = xrealloc(p->idle, sizeof(*p->idle) * p->aidle);
-		}
-		p->idle[p->nidle++] = s;
-		s = NULL;
-	}
-	pthread_mutex_unlock(&p->lock);
-	store_free(s);
+	return store_val_take(r);
 }
 
 int

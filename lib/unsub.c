@@ -96,7 +96,7 @@ unsub_apply(STORE *s, const CONF *c, const KEYRING *k, const char *token, const 
 	SBUF *key = sbuf_new(64);
 	time_t t = time(NULL);
 	struct tm tm;
-	redisReply *r;
+	STORE_VAL *r;
 	int rc;
 
 	*fresh = 0;
@@ -118,7 +118,7 @@ unsub_apply(STORE *s, const CONF *c, const KEYRING *k, const char *token, const 
 	sbuf_free(key);
 	if (r == NULL)
 		return -1;
-	*fresh = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
-	freeReplyObject(r);
+	*fresh = r->type == STORE_V_INT && r->integer == 1;
+	store_val_free(r);
 	return 0;
 }

@@ -115,15 +115,14 @@ cb_fail_open_saved(STORE *s)
 	unsigned long n = __atomic_exchange_n(&cb_fail_open_unsaved, 0, __ATOMIC_RELAXED);
 	LIMITS_NOW at;
 	SBUF *err;
-	redisReply *r;
+	char key[64];
 
 	if (n == 0)
 		return;
 	err = sbuf_new(64);
 	limits_at(NULL, time(NULL), "other", &at);
-	if ((r = store_cmd(s, err, "HINCRBY " KEY_STATS_FMT " fail_open %lu", at.date, n)) != NULL)
-		freeReplyObject(r);
-	else
+	snprintf(key, sizeof(key), KEY_STATS_FMT, at.date);
+	if (store_hincrby(s, key, "fail_open", (long long)n, err) < 0)
 		__atomic_add_fetch(&cb_fail_open_unsaved, n, __ATOMIC_RELAXED);
 	sbuf_free(err);
 }
@@ -283,15 +282,16 @@ mr_count(MSGCTX *m, const char *field)
 	SBUF *err = sbuf_new(64);
 	LIMITS_NOW at;
 	STORE *s;
-	redisReply *r = NULL;
+	char key[160];
+	int rc = -1;
 
 	limits_at(m->res.tenant->limits, time(NULL), "other", &at);
 	if ((s = spool_get(cb_pool, m->conf, err)) != NULL) {
-		r = store_cmd(s, err, "HINCRBY " KEY_T_STATS_FMT " %s 1", m->res.tenant->name, at.date, field);
+		snprintf(key, sizeof(key), KEY_T_STATS_FMT, m->res.tenant->name, at.date);
+		rc = store_hincrby(s, key, field, 1, err);
 		spool_put(cb_pool, s);
 	}
-	if (r == NULL)
+	if (rc < 0)
 		msg_warn("%s: tenant %s: cannot count %s: %s", m->qid, m->res.tenant->name, field, sbuf_str(err));
-	freeReplyObject(r);
 	sbuf_free(err);
 }

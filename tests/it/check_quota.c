@@ -26,10 +26,10 @@ static void
 cmd(const char *fmt, const char *a, const char *b)
 {
 	SBUF *err = sbuf_new(64);
-	redisReply *r = store_cmd(st, err, fmt, a, b);
+	STORE_VAL *r = store_callf(st, err, fmt, a, b);
 
 	ck_assert_msg(r != NULL, "redis: %s", sbuf_str(err));
-	freeReplyObject(r);
+	store_val_free(r);
 	sbuf_free(err);
 }
 
@@ -37,12 +37,12 @@ static long long
 hget(const char *key, const char *field)
 {
 	SBUF *err = sbuf_new(64);
-	redisReply *r = store_cmd(st, err, "HGET %s %s", key, field);
+	STORE_VAL *r = store_callf(st, err, "HGET %s %s", key, field);
 	long long v;
 
 	ck_assert_ptr_nonnull(r);
-	v = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : -1;
-	freeReplyObject(r);
+	v = r->type == STORE_V_STR ? strtoll(r->str, NULL, 10) : -1;
+	store_val_free(r);
 	sbuf_free(err);
 	return v;
 }
@@ -134,21 +134,21 @@ START_TEST(killed_connection_is_replaced)
 {
 	SBUF *e = sbuf_new(64);
 	STORE *other = store_new(conf);
-	redisReply *r = store_cmd(st, e, "SET tm:test:conn 1"), *k;
+	STORE_VAL *r = store_callf(st, e, "SET tm:test:conn 1"), *k;
 
 	ck_assert_msg(r != NULL, "%s", sbuf_str(e));
-	freeReplyObject(r);
+	store_val_free(r);
 	/* another client kills every client but itself: st's connection is now dead */
-	k = store_cmd(other, e, "CLIENT KILL TYPE normal SKIPME yes");
-	ck_assert_msg(k != NULL && k->type == REDIS_REPLY_INTEGER && k->integer >= 1, "%s", sbuf_str(e));
-	freeReplyObject(k);
-	r = store_cmd(st, e, "GET tm:test:conn");
+	k = store_callf(other, e, "CLIENT KILL TYPE normal SKIPME yes");
+	ck_assert_msg(k != NULL && k->type == STORE_V_INT && k->integer >= 1, "%s", sbuf_str(e));
+	store_val_free(k);
+	r = store_callf(st, e, "GET tm:test:conn");
 	ck_assert_msg(r != NULL, "the first command after the kill failed: %s", sbuf_str(e));
 	ck_assert_str_eq(r->str, "1");
-	freeReplyObject(r);
+	store_val_free(r);
 	/* the same for a script call */
-	k = store_cmd(other, e, "CLIENT KILL TYPE normal SKIPME yes");
-	freeReplyObject(k);
+	k = store_callf(other, e, "CLIENT KILL TYPE normal SKIPME yes");
+	store_val_free(k);
 	{
 		LIMITS *l = day_cap(3, 1);
 		QUOTA_RES res;
@@ -244,16 +244,16 @@ START_TEST(released_reservations_come_back)
 	ck_assert_int_eq(hget(key, "day"), 5);
 	{ /* the commit recorded the queue id for tenant-feedback, with a ttl */
 		SBUF *e2 = sbuf_new(64);
-		redisReply *q = store_cmd(st, e2, "HGET tm:qid:4F2A1C0 tenant"), *ttl = store_cmd(st, e2, "TTL tm:qid:4F2A1C0");
-		redisReply *all = store_cmd(st, e2, "HLEN tm:qid:4F2A1C0"), *one = store_cmd(st, e2, "HGET tm:qid:4F2A1C0 r:c@gmail.com");
+		STORE_VAL *q = store_callf(st, e2, "HGET tm:qid:4F2A1C0 tenant"), *ttl = store_callf(st, e2, "TTL tm:qid:4F2A1C0");
+		STORE_VAL *all = store_callf(st, e2, "HLEN tm:qid:4F2A1C0"), *one = store_callf(st, e2, "HGET tm:qid:4F2A1C0 r:c@gmail.com");
 		ck_assert_str_eq(q->str, "acme");
 		ck_assert(ttl->integer > 590 && ttl->integer <= 600);
 		ck_assert_int_eq(all->integer, 6); /* the tenant and the five recipients */
 		ck_assert_str_eq(one->str, "1");
-		freeReplyObject(q);
-		freeReplyObject(ttl);
-		freeReplyObject(all);
-		freeReplyObject(one);
+		store_val_free(q);
+		store_val_free(ttl);
+		store_val_free(all);
+		store_val_free(one);
 		sbuf_free(e2);
 	}
 	for (int i = 0; i < 5; i++)

@@ -30,7 +30,7 @@ static int store_down;
 /*
  * The Redis side of RCPT and end of message, faked at link time: Makefile.am
  * links this suite with --wrap for spool_get, spool_put, quota_rcpt,
- * quota_settle and store_cmd. With store_fake set, every recipient passes
+ * quota_settle and store_hincrby. With store_fake set, every recipient passes
  * but suppressed_key, which is suppressed for "unsubscribe", and settling
  * and counting are written to store_log; unset, the real functions run.
  */
@@ -51,7 +51,7 @@ int __wrap_quota_rcpt(STORE *s, const QUOTA_REQ *q, QUOTA_RES *res, SBUF *err);
 int __wrap_quota_settle(STORE *s, const char *tenant, const char *today, int commit,
                         long rate_interval_us, const char *qid, long map_ttl_s,
                         char *const *members, char *const *rkeys, size_t n, SBUF *err);
-redisReply *__wrap_store_cmd(STORE *s, SBUF *err, const char *fmt, ...);
+int __wrap_store_hincrby(STORE *s, const char *key, const char *field, long long by, SBUF *err);
 
 STORE *
 __wrap_spool_get(SPOOL *p, const CONF *c, SBUF *err)
@@ -98,21 +98,15 @@ __wrap_quota_settle(STORE *s, const char *tenant, const char *today, int commit,
 	return 0;
 }
 
-/* __wrap_store_cmd - only the fake connection is expected here: no unit test talks to a Redis */
-redisReply *
-__wrap_store_cmd(STORE *s, SBUF *err, const char *fmt, ...)
+/* __wrap_store_hincrby - only the fake connection is expected here: no unit test talks to a Redis */
+int
+__wrap_store_hincrby(STORE *s, const char *key, const char *field, long long by, SBUF *err)
 {
-	char cmd[256];
-	va_list ap;
-
-	ck_assert_msg(s == (STORE *)(void *)&store_dummy, "store_cmd on a real connection: %s",
-	              fmt);
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	sbuf_printf(store_log, "cmd %s\n", cmd);
+	ck_assert_msg(s == (STORE *)(void *)&store_dummy, "store_hincrby on a real connection: %s",
+	              key);
+	sbuf_printf(store_log, "cmd HINCRBY %s %s %lld\n", key, field, by);
 	sbuf_cat(err, "fake store: no replies");
-	return NULL;
+	return -1;
 }
 /* a pause reason with CR, LF, TAB, DEL and 500 more bytes: the reply must stay one clean line */
 #define NOISY_PREFIX "a\r\nb\tc\x7f"

@@ -137,6 +137,18 @@ ta_contains "...and applies the report" "$ta_err" "dsn: tenant=- rcpt=retry@dest
 ta_eq "...acme's suppression" "$(supp acme retry@dest.example)" hard-bounce
 ta_eq "dashboard: bounced_hard counts the 3 hard bounces above and the retried report once" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" 4
 
+# a feedback loop's verified report: the tenant it names is checked in the tenant directory
+fbl=(-o feedback_loop_authserv_id=mx.relay.test -o feedback_loop_domains=fbl.provider.example)
+{
+	printf 'Authentication-Results: mx.relay.test; dkim=pass header.d=fbl.provider.example\n'
+	sed 's/complainer@provider.example/fbl@dest.example/' "$FIX/arf-abuse.eml"
+} >"$TB_DIR/fbl.eml"
+ta_fb "dsn, a verified feedback-loop report, Redis down: exit 75" 75 "${fbl[@]}" -o redis_server=$DOWN dsn <"$TB_DIR/fbl.eml"
+ta_eq "...and says why, and tries nothing else" "$ta_err" "tenant-feedback: warning: dsn: cannot read the tenant directory to check the report's tenant: redis $DOWN: Connection refused; the message is kept for a retry"
+ta_fb "...Redis back: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/fbl.eml"
+ta_contains "...applied for the tenant it names" "$ta_err" "dsn: tenant=acme rcpt=fbl@dest.example category=complaint via=fbl:fbl.provider.example"
+ta_eq "...acme's complaint suppression" "$(supp acme fbl@dest.example)" complaint
+
 # dsn to a VERP address: the keyring must be read
 vtok=$("$SEAL" "$TB_DIR/token.keys" acme 1 news@acme.example)
 ta_contains "a VERP token sealed for acme (version 2, VERP)" "$vtok" "AgIB"

@@ -85,9 +85,13 @@ deferrals "$rlog" 100
 fpid=$!
 wait_deferred 100
 ta_eq "the running follow applies the log" "$(deferred)" 100
-mv "$rlog" "$rlog.1"
+mv "$rlog" "$rlog.1" && : >"$rlog" # logrotate: rename, then create
+# until postrotate's HUP, syslog still writes into the moved file; a follow
+# that switched to the empty new file within these few 200 ms polls would lose
+# what comes (a wait for something that must not happen has no event to wait on)
+sleep 0.6
 deferrals "$rlog.1" 50 # written by syslog into the moved file before it reopens
-deferrals "$rlog" 70   # the new file at the path
+deferrals "$rlog" 70   # and then into the new file
 wait_deferred 220
 ta_eq "rotation by rename: the moved file's last records and the new file's, each once" "$(deferred)" 220
 wait_log "was rotated; following the new file"

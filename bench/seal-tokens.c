@@ -2,8 +2,10 @@
  * seal-tokens - print N unsubscribe tokens for tenant TENANT, one per line,
  * for recipients r0@dest.example ... sealed with the keyring at KEYS, as
  * tenant-milter seals them. For bench/unsubscribe.sh (wrk POSTs each once).
+ * With RETURN_PATH, VERP tokens (bulk stream) that seal it, as tenant-milter
+ * seals them with forward_bounces, for the tests of tenant-feedback dsn.
  *
- *	seal-tokens KEYS TENANT N
+ *	seal-tokens KEYS TENANT N [RETURN_PATH]
  */
 #include "config.h"
 
@@ -22,8 +24,8 @@ main(int argc, char **argv)
 	char rcpt[64];
 	long n;
 
-	if (argc != 4 || (n = atol(argv[3])) <= 0) {
-		fputs("usage: seal-tokens KEYS TENANT N\n", stderr);
+	if ((argc != 4 && argc != 5) || (n = atol(argv[3])) <= 0) {
+		fputs("usage: seal-tokens KEYS TENANT N [RETURN_PATH]\n", stderr);
 		return 2;
 	}
 	if ((k = keyring_load(argv[1], err)) == NULL) {
@@ -33,10 +35,14 @@ main(int argc, char **argv)
 	d.day = (long)(time(NULL) / 86400);
 	d.tenant = argv[2];
 	d.recipient = rcpt;
+	if (argc == 5) {
+		d.return_path = argv[4];
+		d.stream = "bulk";
+	}
 	for (long i = 0; i < n; i++) {
 		sbuf_reset(tok);
 		snprintf(rcpt, sizeof(rcpt), "r%ld@dest.example", i);
-		if (token_seal(k, TOKEN_UNSUBSCRIBE, &d, tok, err) < 0) {
+		if (token_seal(k, argc == 5 ? TOKEN_VERP : TOKEN_UNSUBSCRIBE, &d, tok, err) < 0) {
 			fprintf(stderr, "seal-tokens: %s\n", sbuf_str(err));
 			return 1;
 		}

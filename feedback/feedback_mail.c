@@ -36,6 +36,20 @@
 #include "tenant-feedback.h"
 
 /*
+ * fb_keyring_load - keyring_load() for a log line: its errors are lines
+ * (each ends in a newline), and a message logged mid-sentence must not break
+ */
+static KEYRING *
+fb_keyring_load(const char *path, SBUF *err)
+{
+	KEYRING *k = keyring_load(path, err);
+
+	while (err->len > 0 && err->s[err->len - 1] == '\n')
+		sbuf_truncate(err, err->len - 1);
+	return k;
+}
+
+/*
  * dsn_verp - is the envelope recipient a VERP return path of ours? 1 with d
  * filled from its token, 0 when it is not (or VERP is off), -1 when the
  * token does not open as a VERP token (forged, tampered, retired key,
@@ -50,7 +64,7 @@ dsn_verp(const CONF *c, const char *rcpt, TOKEN_DATA *d, SBUF *err)
 	int rc = 0;
 
 	if (rcpt && token_from_address(rcpt, c->bounce_prefix, c->return_path_domain, tok)) {
-		if ((k = keyring_load(c->token_keys, err)) == NULL) {
+		if ((k = fb_keyring_load(c->token_keys, err)) == NULL) {
 			rc = -2;
 		} else {
 			rc = token_open(k, TOKEN_VERP, sbuf_str(tok), (long)(time(NULL) / 86400),
@@ -303,7 +317,7 @@ fb_cmd_unsubscribe(CONF *c, int argc, char **argv)
 			 c->unsubscribe_mailto_domain);
 		goto out;
 	}
-	if ((k = keyring_load(c->token_keys, err)) == NULL) {
+	if ((k = fb_keyring_load(c->token_keys, err)) == NULL) {
 		msg_warn("unsubscribe: %s; the message is kept for a retry", sbuf_str(err));
 		rc = 75;
 		goto out;

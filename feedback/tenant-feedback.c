@@ -263,7 +263,8 @@ on_term(int sig)
  * after the last applied record: nothing lost, nothing counted twice. Lines
  * that are no records move the position at the end of each batch. Rotation:
  * a new inode at the path (rename) is opened once the old file is read to its
- * end; a file shorter than the position (truncation) is read from its start.
+ * end and it holds data; a file shorter than the position (truncation) is
+ * read from its start.
  */
 /* log_event - the outcome of one delivery record; pos_key and pos name the position after it ("" for none) */
 static FB_EVENT
@@ -441,8 +442,12 @@ reopen:
 		applied_total += batch_applied;
 		if (queued >= 256)
 			continue;
-		/* at the end: rotated or truncated? */
-		if (stat(path, &st) == 0 && (unsigned long long)st.st_ino != ino) {
+		/* at the end: rotated or truncated? A new file at the path is followed once it
+		   holds data: until the writer (syslog, postlogd) reopens, it still writes into the
+		   moved file (logrotate creates the new one before postrotate's HUP), and the new
+		   one only after */
+		if (stat(path, &st) == 0 && (unsigned long long)st.st_ino != ino &&
+		    st.st_size > 0) {
 			if (getline(&line, &cap, fp) > 0) { /* the old file grew after all */
 				fseeko(fp, off, SEEK_SET);
 				continue;
@@ -454,7 +459,8 @@ reopen:
 			store_set(s, poskey, sbuf_str(pos), err);
 			goto reopen;
 		}
-		if (stat(path, &st) == 0 && st.st_size < off) {
+		if (stat(path, &st) == 0 && (unsigned long long)st.st_ino == ino &&
+		    st.st_size < off) {
 			msg_info("%s was truncated; reading it from the start", path);
 			off = 0;
 			fseeko(fp, 0, SEEK_SET);

@@ -5,7 +5,8 @@
 # follows our relay's log: the hard bounce becomes a suppression that the
 # milter then enforces at RCPT, the deferral counts as throttle, and a second
 # pass counts nothing again. An ARF report fed through a pipe(8) transport
-# suppresses its recipient.
+# suppresses its recipient. With hard_bounce_scope = global a hard bounce
+# suppresses for every tenant: another tenant's message is refused.
 . "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 ta_setup e2e-feedback
@@ -83,4 +84,20 @@ stats=$(tb_ctl stats acme)
 ta_eq "tenantctl stats shows today's feedback counts and rate" "$(printf '%s\n' "$stats" | awk '$1 == "today" {print $2, $4, $8, $10}')" "1 1 1 50.00%"
 ta_contains "and flags the hard-bounce rate (1 of 2 sent)" "$stats" "hard-bounce rate over 0.5%"
 ta_contains "stats --json carries the rates" "$(tb_ctl stats acme --json)" '"hard_bounce_rate":0.5'
+# hard_bounce_scope = global: a hard bounce of acme's message, attributed
+# through the queue id the milter recorded, suppresses its recipient for every
+# tenant, and beta's next message to it is refused at RCPT
+ta_send_as_acme "${from_acme[@]}" --to gone@dest.example --header 'Subject: to gone' >/dev/null
+for _ in $(seq 1 100); do grep -q 'to=<gone@dest.example>.*status=sent' "$TB_DIR/pf/maillog" && break; sleep 0.1; done
+gqid=$(sed -n 's/.* \([0-9A-F]*\): to=<gone@dest.example>.*status=sent.*/\1/p' "$TB_DIR/pf/maillog" | head -1)
+ta_eq "the milter recorded gone@dest.example under its queue id" "$(tb_redis hget "tm:qid:$gqid" r:gone@dest.example)" 1
+sed -e "s/3F2A1C0/$gqid/" -e 's/nobody@dest.example/gone@dest.example/g' "$top_srcdir/tests/fixtures/bounce/postfix-user-unknown.eml" >"$TB_DIR/gone.eml"
+ta_fb "its hard bounce, hard_bounce_scope = global: dsn exits 0" 0 -o hard_bounce_scope=global dsn <"$TB_DIR/gone.eml"
+ta_contains "...applied for the recorded recipient" "$ta_err" "dsn: tenant=- rcpt=gone@dest.example category=hard"
+ta_eq "...into the global list" "$(tb_redis hget tm:supp gone@dest.example | cut -d'|' -f1)" hard-bounce
+ta_ctl "tenantctl suppress check gone@dest.example: exit 0" 0 suppress check gone@dest.example
+ta_contains "...suppressed globally" "$ta_out" "gone@dest.example: suppressed globally since $today (hard-bounce)"
+ta_run "beta's message to it: swaks exits 24 (no recipient accepted)" 24 ta_send_as_beta --from b@beta.example \
+	--header 'From: <b@beta.example>' --to gone@dest.example --header 'Subject: beta to gone'
+ta_contains "...refused at RCPT: the suppression applies to another tenant" "$ta_out" "550 5.7.1 <gone@dest.example>: recipient suppressed (hard-bounce, $today)"
 ta_finish

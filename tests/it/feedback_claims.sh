@@ -1,0 +1,202 @@
+#!/bin/bash
+# What tenant-feedback(1) and tenant-milter.conf(5) promise, against a real
+# redis-server, as the dashboard and tenantctl see it:
+# - soft_bounce_limit (default 3) soft bounces in a row within
+#   soft_bounce_window (default 14d) become a soft-bounce-streak suppression;
+#   one fewer does not, a streak older than the window starts again, and a
+#   delivery resets it;
+# - hard_bounce_scope: a hard bounce attributed through a queue id that
+#   tenant-milter recorded (tm:qid:QID) suppresses for its tenant only by
+#   default, for every tenant with "global";
+# - the pipe(8) commands dsn and unsubscribe exit 75 (EX_TEMPFAIL: Postfix
+#   keeps the message and retries) when Redis, the keyring or the forwarding
+#   fails, and 0 when done; what they did not do is not half done.
+. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+command -v redis-server >/dev/null || { echo "# redis-server missing"; exit 99; }
+tb_init it-feedback-claims
+trap 'tb_stop_all' EXIT
+tb_redis_start || exit 99
+tb_ctl tenant add acme >/dev/null && tb_ctl domain add acme acme.example >/dev/null &&
+	tb_ctl tenant add beta >/dev/null && tb_ctl domain add beta beta.example >/dev/null &&
+	tb_ctl unsubscribe-key generate >/dev/null || exit 99
+FIX="$top_srcdir/tests/fixtures/bounce"
+SEAL="$top_builddir/bench/seal-tokens"
+today=$(date -u +%F)
+DOWN=127.0.0.1:$(tb_free_port) # nothing listens there: Redis is down
+
+# outcomes KIND RCPT COUNT [OPTION...] - COUNT delivery records of new acme messages
+# to RCPT, each queue id recorded as tenant-milter records it, applied by
+# "follow -" (with -o OPTIONs); KIND soft (552 5.2.2, bounced), hard (550 5.1.1,
+# bounced) or sent
+seq=0
+outcomes() {
+	local kind=$1 rcpt=$2 count=$3 tail qid
+	shift 3
+	case $kind in
+	soft) tail='dsn=5.2.2, status=bounced (host mx[192.0.2.1] said: 552 5.2.2 Mailbox full (in reply to RCPT TO command))' ;;
+	hard) tail='dsn=5.1.1, status=bounced (host mx[192.0.2.1] said: 550 5.1.1 User unknown (in reply to RCPT TO command))' ;;
+	sent) tail='dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 1A2B3C)' ;;
+	esac
+	: >"$TB_DIR/records.log"
+	for _ in $(seq 1 "$count"); do
+		seq=$((seq + 1))
+		qid=$(printf 'C%06X' $seq)
+		tb_redis hset "tm:qid:$qid" tenant acme "r:$rcpt" 1 >/dev/null
+		printf 'Dec  1 12:00:00 relay postfix/smtp[2]: %s: to=<%s>, relay=mx[192.0.2.1]:25, delay=0.1, delays=0/0/0/0.1, %s\n' \
+			"$qid" "$rcpt" "$tail" >>"$TB_DIR/records.log"
+	done
+	ta_fb "$count $kind to $rcpt: follow - exits 0" 0 "$@" follow - <"$TB_DIR/records.log" &&
+		ta_contains "...and applies each record" "$ta_err" "$count lines, $count delivery records, $count applied"
+}
+supp() { tb_redis hget "{t:$1}:supp" "$2" | cut -d'|' -f1; }
+streak() { tb_redis hget '{t:acme}:streak' "$1" | cut -d'|' -f1; }
+# not_suppressed WHAT ADDR TENANT - tenantctl suppress check says no (exit 1)
+not_suppressed() {
+	ta_ctl "$1: tenantctl suppress check exits 1" 1 suppress check "$2" --tenant "$3" &&
+		ta_contains "$1: ...and says so" "$ta_out" "$2: not suppressed globally or for tenant $3"
+}
+
+# 1. the soft-bounce streak, default soft_bounce_limit = 3
+outcomes soft two@dest.example 2
+ta_eq "2 soft bounces: no suppression" "$(supp acme two@dest.example)" ""
+ta_eq "2 soft bounces: the streak counts 2 ({t:acme}:streak)" "$(streak two@dest.example)" 2
+not_suppressed "2 soft bounces" two@dest.example acme
+outcomes soft three@dest.example 3
+ta_eq "3 soft bounces in a row: acme's suppression, reason soft-bounce-streak" "$(supp acme three@dest.example)" soft-bounce-streak
+ta_ctl "3 soft bounces: tenantctl suppress check exits 0" 0 suppress check three@dest.example --tenant acme
+ta_contains "...and says why and since when" "$ta_out" "three@dest.example: suppressed for tenant acme since $today (soft-bounce-streak), expires never"
+ta_eq "...the streak is gone with the suppression" "$(streak three@dest.example)" ""
+ta_eq "...only acme's: nothing global" "$(tb_redis hget tm:supp three@dest.example)" ""
+not_suppressed "a streak suppresses for its tenant only" three@dest.example beta
+ta_eq "dashboard: every final soft bounce counted (bounced_soft)" "$(tb_redis hget "{t:acme}:fb:$today" bounced_soft)" 5
+ta_ctl "tenantctl stats acme: exit 0" 0 stats acme
+ta_eq "tenantctl stats: today's SOFT column" "$(printf '%s\n' "$ta_out" | awk '$1 == "today" {print $5}')" 5
+
+# a delivery resets the streak
+outcomes soft reset@dest.example 2
+outcomes sent reset@dest.example 1
+ta_eq "a delivery after 2 soft bounces clears the streak" "$(streak reset@dest.example)" ""
+outcomes soft reset@dest.example 2
+ta_eq "2 more soft bounces after the delivery: no suppression (4 soft, not in a row)" "$(supp acme reset@dest.example)" ""
+outcomes soft reset@dest.example 1
+ta_eq "a third one in a row after the delivery: soft-bounce-streak" "$(supp acme reset@dest.example)" soft-bounce-streak
+
+# soft_bounce_limit = 5
+outcomes soft five@dest.example 4 -o soft_bounce_limit=5
+ta_eq "soft_bounce_limit=5: 4 soft bounces suppress nothing" "$(supp acme five@dest.example)" ""
+outcomes soft five@dest.example 1 -o soft_bounce_limit=5
+ta_eq "soft_bounce_limit=5: the 5th does" "$(supp acme five@dest.example)" soft-bounce-streak
+
+# soft_bounce_window (default 14d = 1209600 s), from the streak's first bounce;
+# the streak's documented form is count|first (unix s): age its start
+now=$(tb_redis time | head -1)
+tb_redis hset '{t:acme}:streak' old@dest.example "2|$((now - 1209600 - 120))" >/dev/null
+outcomes soft old@dest.example 1
+ta_eq "2 soft bounces 14 days and 2 minutes ago, then one: no suppression" "$(supp acme old@dest.example)" ""
+ta_eq "...the streak starts again at 1" "$(streak old@dest.example)" 1
+tb_redis hset '{t:acme}:streak' recent@dest.example "2|$((now - 1209600 + 120))" >/dev/null
+outcomes soft recent@dest.example 1
+ta_eq "2 soft bounces 13 days 23:58 ago, then one: soft-bounce-streak" "$(supp acme recent@dest.example)" soft-bounce-streak
+tb_redis hset '{t:acme}:streak' short@dest.example "2|$((now - 7200))" >/dev/null
+outcomes soft short@dest.example 1 -o soft_bounce_window=1h
+ta_eq "soft_bounce_window=1h: 2 soft bounces 2 hours ago, then one: no suppression" "$(supp acme short@dest.example)" ""
+ta_eq "...the streak starts again at 1" "$(streak short@dest.example)" 1
+
+# 2. hard_bounce_scope for a hard bounce attributed through a recorded queue id
+outcomes hard tscope@dest.example 1
+ta_eq "hard_bounce_scope = tenant (default): acme's suppression" "$(supp acme tscope@dest.example)" hard-bounce
+ta_eq "...not the global list" "$(tb_redis hget tm:supp tscope@dest.example)" ""
+not_suppressed "hard_bounce_scope = tenant: beta may still mail it" tscope@dest.example beta
+outcomes hard gscope@dest.example 1 -o hard_bounce_scope=global
+ta_eq "hard_bounce_scope = global: the global list (tm:supp)" "$(tb_redis hget tm:supp gscope@dest.example | cut -d'|' -f1)" hard-bounce
+ta_ctl "hard_bounce_scope = global: tenantctl suppress check for beta exits 0" 0 suppress check gscope@dest.example --tenant beta
+ta_contains "...suppressed globally, as a hard bounce" "$ta_out" "gscope@dest.example: suppressed globally since $today (hard-bounce)"
+ta_ctl "tenantctl suppress list: exit 0" 0 suppress list
+ta_contains "...the global list shows it" "$ta_out" "gscope@dest.example"
+# the same through dsn: our own bounce, whose X-Postfix-Queue-ID acme's message was recorded under
+tb_redis hset tm:qid:DQ1 tenant acme r:dscope@dest.example 1 >/dev/null
+sed -e 's/3F2A1C0/DQ1/' -e 's/nobody@dest.example/dscope@dest.example/g' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/dscope.eml"
+ta_fb "dsn, hard_bounce_scope = global: exit 0" 0 -o hard_bounce_scope=global dsn <"$TB_DIR/dscope.eml"
+ta_contains "...applied for the recorded recipient" "$ta_err" "dsn: tenant=- rcpt=dscope@dest.example category=hard"
+ta_lacks "...not refused" "$ta_err" "not applied"
+ta_eq "...into the global list" "$(tb_redis hget tm:supp dscope@dest.example | cut -d'|' -f1)" hard-bounce
+ta_eq "...not acme's" "$(supp acme dscope@dest.example)" ""
+
+# 3. dsn: 75 when Redis is down, and the retry applies it once
+tb_redis hset tm:qid:DQ2 tenant acme r:retry@dest.example 1 >/dev/null
+sed -e 's/3F2A1C0/DQ2/' -e 's/nobody@dest.example/retry@dest.example/g' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/retry.eml"
+ta_fb "dsn, Redis down: exit 75 (EX_TEMPFAIL)" 75 -o redis_server=$DOWN dsn <"$TB_DIR/retry.eml"
+ta_contains "...and says why" "$ta_err" "tenant-feedback: redis $DOWN: Connection refused"
+tb_redis replicaof 127.0.0.1 "$(tb_free_port)" >/dev/null # a replica of nobody refuses writes (READONLY)
+ta_fb "dsn, Redis read-only: exit 75" 75 dsn <"$TB_DIR/retry.eml"
+ta_contains "...and says why" "$ta_err" "READONLY"
+tb_redis replicaof no one >/dev/null
+ta_eq "...nothing was applied" "$(supp acme retry@dest.example)" ""
+ta_fb "dsn, Redis back: the retry exits 0" 0 dsn <"$TB_DIR/retry.eml"
+ta_contains "...and applies the report" "$ta_err" "dsn: tenant=- rcpt=retry@dest.example category=hard"
+ta_eq "...acme's suppression" "$(supp acme retry@dest.example)" hard-bounce
+ta_eq "dashboard: bounced_hard counts the 3 hard bounces above and the retried report once" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" 4
+
+# a feedback loop's verified report: the tenant it names is checked in the tenant directory
+fbl=(-o feedback_loop_authserv_id=mx.relay.test -o feedback_loop_domains=fbl.provider.example)
+{
+	printf 'Authentication-Results: mx.relay.test; dkim=pass header.d=fbl.provider.example\n'
+	sed 's/complainer@provider.example/fbl@dest.example/' "$FIX/arf-abuse.eml"
+} >"$TB_DIR/fbl.eml"
+ta_fb "dsn, a verified feedback-loop report, Redis down: exit 75" 75 "${fbl[@]}" -o redis_server=$DOWN dsn <"$TB_DIR/fbl.eml"
+ta_eq "...and says why, and tries nothing else" "$ta_err" "tenant-feedback: warning: dsn: cannot read the tenant directory to check the report's tenant: redis $DOWN: Connection refused; the message is kept for a retry"
+ta_fb "...Redis back: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/fbl.eml"
+ta_contains "...applied for the tenant it names" "$ta_err" "dsn: tenant=acme rcpt=fbl@dest.example category=complaint via=fbl:fbl.provider.example"
+ta_eq "...acme's complaint suppression" "$(supp acme fbl@dest.example)" complaint
+
+# dsn to a VERP address: the keyring must be read
+vtok=$("$SEAL" "$TB_DIR/token.keys" acme 1 news@acme.example)
+ta_contains "a VERP token sealed for acme (version 2, VERP)" "$vtok" "AgIB"
+verp="bounce+$vtok@rp.relay.test"
+V=(-o return_path_domain=rp.relay.test)
+ta_fb "dsn to a VERP address, no keyring: exit 75" 75 "${V[@]}" -o token_keys="$TB_DIR/none.keys" dsn "$verp" <"$FIX/postfix-user-unknown.eml"
+ta_eq "...and one log line says why" "$ta_err" "tenant-feedback: warning: dsn: $TB_DIR/none.keys: cannot open: No such file or directory; the message is kept for a retry"
+cp -p "$TB_DIR/token.keys" "$TB_DIR/open.keys" && chmod 644 "$TB_DIR/open.keys"
+ta_fb "dsn to a VERP address, keyring readable by others: exit 75" 75 "${V[@]}" -o token_keys="$TB_DIR/open.keys" dsn "$verp" <"$FIX/postfix-user-unknown.eml"
+ta_contains "...and says why" "$ta_err" "dsn: $TB_DIR/open.keys: readable by group or others (mode 644); keys must be mode 0600; the message is kept for a retry"
+ta_eq "...the token's recipient is not suppressed" "$(supp acme r0@dest.example)" ""
+
+# forward_bounces: forwarding first, and 75 when it fails
+F=("${V[@]}" -o forward_bounces=yes)
+ta_fb "dsn, forwarding fails (sendmail_path exits 1): exit 75" 75 "${F[@]}" -o sendmail_path=/bin/false dsn "$verp" <"$FIX/postfix-user-unknown.eml"
+ta_contains "...and says why" "$ta_err" "dsn: tenant=acme: forwarding to <news@acme.example> failed: /bin/false exited with 1; the message is kept for a retry"
+ta_fb "dsn, sendmail_path missing: exit 75" 75 "${F[@]}" -o sendmail_path="$TB_DIR/no-sendmail" dsn "$verp" <"$FIX/postfix-user-unknown.eml"
+ta_contains "...and says why" "$ta_err" "forwarding to <news@acme.example> failed: $TB_DIR/no-sendmail exited with 127"
+ta_fb "dsn, forwarding, Redis down (the tenant directory): exit 75" 75 "${F[@]}" -o sendmail_path=/bin/true -o redis_server=$DOWN dsn "$verp" <"$FIX/postfix-user-unknown.eml"
+ta_contains "...and says why" "$ta_err" "dsn: tenant=acme: cannot read the tenant directory to check the return path: redis $DOWN: Connection refused; the message is kept for a retry"
+ta_eq "...a failed forward applies nothing: the retry will" "$(supp acme r0@dest.example)" ""
+cat >"$TB_DIR/sendmail" <<SH
+#!/bin/sh
+echo "\$*" >"$TB_DIR/sendmail.args"
+cat >"$TB_DIR/sendmail.msg"
+SH
+chmod 755 "$TB_DIR/sendmail"
+ta_fb "dsn, forwarding works: exit 0" 0 "${F[@]}" -o sendmail_path="$TB_DIR/sendmail" dsn "$verp" <"$FIX/postfix-user-unknown.eml"
+ta_contains "...applied for the token's tenant and recipient, and forwarded" "$ta_err" "dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp forwarded"
+ta_eq "...to the sealed return path, with a null sender" "$(cat "$TB_DIR/sendmail.args")" "-i -f <> -- news@acme.example"
+ta_eq "...the message unchanged" "$(cmp "$TB_DIR/sendmail.msg" "$FIX/postfix-user-unknown.eml" && echo same)" same
+ta_eq "...acme's suppression" "$(supp acme r0@dest.example)" hard-bounce
+
+# 4. unsubscribe: 75 when Redis or the keyring cannot be read, 0 when done or the token is bad
+utok=$("$SEAL" "$TB_DIR/token.keys" beta 1)
+U=(-o unsubscribe_mailto_domain=u.relay.test)
+uaddr="unsubscribe+$utok@u.relay.test"
+ta_fb "unsubscribe, Redis down: exit 75" 75 "${U[@]}" -o redis_server=$DOWN unsubscribe "$uaddr" </dev/null
+ta_contains "...and says why" "$ta_err" "unsubscribe: redis $DOWN: Connection refused; the message is kept for a retry"
+ta_fb "unsubscribe, no keyring: exit 75" 75 "${U[@]}" -o token_keys="$TB_DIR/none.keys" unsubscribe "$uaddr" </dev/null
+ta_eq "...and one log line says why" "$ta_err" "tenant-feedback: warning: unsubscribe: $TB_DIR/none.keys: cannot open: No such file or directory; the message is kept for a retry"
+ta_eq "...nothing recorded" "$(supp beta r0@dest.example)" ""
+ta_fb "unsubscribe, a forged token: exit 0 (a bounce would be backscatter)" 0 "${U[@]}" unsubscribe "unsubscribe+AgEB${utok:4:20}x@u.relay.test" </dev/null
+ta_contains "...logged" "$ta_err" "unsubscribe: refused token: "
+ta_eq "...nothing recorded" "$(supp beta r0@dest.example)" ""
+ta_fb "unsubscribe: exit 0" 0 "${U[@]}" unsubscribe "$uaddr" <"$FIX/not-a-bounce.eml"
+ta_eq "...logged" "$ta_err" "tenant-feedback: unsubscribe: tenant=beta rcpt=r0@dest.example source=mailto"
+ta_ctl "...tenantctl suppress check exits 0" 0 suppress check r0@dest.example --tenant beta
+ta_contains "...beta's suppression, reason unsubscribe" "$ta_out" "r0@dest.example: suppressed for tenant beta since $today (unsubscribe)"
+ta_eq "dashboard: beta's unsubscribes" "$(tb_redis hget "{t:beta}:fb:$today" unsubscribes)" 1
+ta_finish

@@ -74,7 +74,8 @@ quota_near_dates(const char *today, char dates[][11])
 		if (k == 0)
 			continue;
 		warmup_local_date((day + k) * 86400, NULL, &y, &m, &d, NULL);
-		snprintf(dates[n++], 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u, (unsigned)d % 100u);
+		snprintf(dates[n++], 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+			 (unsigned)d % 100u);
 	}
 	return n;
 }

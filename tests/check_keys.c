@@ -78,18 +78,19 @@ START_TEST(names_literal)
 	}
 	ck_assert_str_eq(KEY_SUPP_GLOBAL, "tm:supp");
 	ck_assert_str_eq(KEY_VERSION, "tm:version");
-	ck_assert_int_eq(KEY_TTL_USE, 259200);	     /* 3 days */
+	ck_assert_int_eq(KEY_TTL_USE, 259200);        /* 3 days */
 	ck_assert_int_eq(KEY_TTL_COUNTERS, 34560000); /* 400 days */
 }
 END_TEST
 
-/* Each row: its pattern is its format with placeholders; its type, TTL and writers are known words */
+/* Each row: its pattern is its format with placeholders; its type, TTL and writers are known words
+ */
 START_TEST(rows_consistent)
 {
 	static const char *const ph[] = {"NAME", "DATE", "QID", "RCPT", "PATH", NULL};
 	static const char *const types[] = {"HASH", "SET", "ZSET", "STRING", NULL};
-	static const char *const writers[] = {"tenantctl", "tenant-milter", "tenant-feedback", "tenant-httpd",
-					      "tenant-policyd", NULL};
+	static const char *const writers[] = {"tenantctl",    "tenant-milter",  "tenant-feedback",
+	                                      "tenant-httpd", "tenant-policyd", NULL};
 
 	for (size_t i = 0; i < NSCHEMA; i++) {
 		const KEY_SCHEMA *k = &tm_key_schema[i];
@@ -108,26 +109,30 @@ START_TEST(rows_consistent)
 				n += 2;
 				p += strlen(ph[j]);
 			} else {
-				ck_assert_msg(!isupper((unsigned char)*p), "%s: unknown placeholder", k->pattern);
+				ck_assert_msg(!isupper((unsigned char)*p),
+				              "%s: unknown placeholder", k->pattern);
 				fmt[n++] = *p++;
 			}
 		}
 		fmt[n] = 0;
-		ck_assert_msg(strcmp(fmt, k->fmt) == 0, "%s: pattern gives %s, the header's format is %s", k->pattern,
-			      fmt, k->fmt);
+		ck_assert_msg(strcmp(fmt, k->fmt) == 0,
+		              "%s: pattern gives %s, the header's format is %s", k->pattern, fmt,
+		              k->fmt);
 		ck_assert_msg(schema_find(k->pattern) == k, "%s: listed twice", k->pattern);
 		for (size_t j = 0; types[j]; j++)
 			ok |= strcmp(types[j], k->type) == 0;
 		ck_assert_msg(ok, "%s: type %s", k->pattern, k->type);
 		if (sscanf(k->ttl, "%ld%c", &days, &unit) == 2 && unit == 'd')
-			ck_assert_msg(days * 86400 == k->ttl_s, "%s: ttl %s but %ld s", k->pattern, k->ttl, k->ttl_s);
+			ck_assert_msg(days * 86400 == k->ttl_s, "%s: ttl %s but %ld s", k->pattern,
+			              k->ttl, k->ttl_s);
 		else
 			ck_assert_msg((strcmp(k->ttl, "none") == 0 || strcmp(k->ttl, "rate") == 0 ||
-				       strcmp(k->ttl, "queue_map_ttl") == 0) &&
-					  k->ttl_s == 0,
-				      "%s: ttl %s", k->pattern, k->ttl);
+			               strcmp(k->ttl, "queue_map_ttl") == 0) &&
+			                  k->ttl_s == 0,
+			              "%s: ttl %s", k->pattern, k->ttl);
 		snprintf(w, sizeof(w), "%s", k->writer);
-		for (char *save = NULL, *t = strtok_r(w, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		for (char *save = NULL, *t = strtok_r(w, ", ", &save); t;
+		     t = strtok_r(NULL, ", ", &save)) {
 			ok = 0;
 			for (size_t j = 0; writers[j]; j++)
 				ok |= strcmp(writers[j], t) == 0;
@@ -148,7 +153,8 @@ START_TEST(header_both_ways)
 	for (line = strtok_r(h, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char name[64], val[160];
 		size_t i;
-		if (sscanf(line, "#define %63s \"%159[^\"]\"", name, val) != 2 || strncmp(name, "KEY_", 4) != 0)
+		if (sscanf(line, "#define %63s \"%159[^\"]\"", name, val) != 2 ||
+		    strncmp(name, "KEY_", 4) != 0)
 			continue;
 		ndefs++;
 		for (i = 0; i < NSCHEMA && strcmp(tm_key_schema[i].fmt, val) != 0; i++)
@@ -158,14 +164,15 @@ START_TEST(header_both_ways)
 		seen[i] = 1;
 	}
 	for (size_t i = 0; i < NSCHEMA; i++)
-		ck_assert_msg(seen[i], "row %s: its format %s is no KEY_ macro", tm_key_schema[i].pattern,
-			      tm_key_schema[i].fmt);
+		ck_assert_msg(seen[i], "row %s: its format %s is no KEY_ macro",
+		              tm_key_schema[i].pattern, tm_key_schema[i].fmt);
 	ck_assert_uint_eq(ndefs, NSCHEMA);
 	free(h);
 }
 END_TEST
 
-/* cell - the next "| cell |" of a table row into out (trimmed, `...` unquoted); the rest, or NULL */
+/* cell - the next "| cell |" of a table row into out (trimmed, `...` unquoted); the rest, or NULL
+ */
 static const char *
 cell(const char *p, char *out, size_t n)
 {
@@ -207,23 +214,28 @@ START_TEST(doc_both_ways)
 		char key[160], type[32], ttl[32], writer[160];
 		const char *p = line;
 		const KEY_SCHEMA *k;
-		if (*line != '|' || strncmp(line, "| key ", 6) == 0 || strncmp(line, "|---", 4) == 0)
+		if (*line != '|' || strncmp(line, "| key ", 6) == 0 ||
+		    strncmp(line, "|---", 4) == 0)
 			continue;
-		ck_assert_msg((p = cell(p, key, sizeof(key))) && (p = cell(p, type, sizeof(type))) &&
-				  (p = cell(p, ttl, sizeof(ttl))) && (p = cell(p, writer, sizeof(writer))),
-			      "doc row not of four cells: %s", line);
+		ck_assert_msg(
+		    (p = cell(p, key, sizeof(key))) && (p = cell(p, type, sizeof(type))) &&
+		        (p = cell(p, ttl, sizeof(ttl))) && (p = cell(p, writer, sizeof(writer))),
+		    "doc row not of four cells: %s", line);
 		rows++;
 		k = schema_find(key);
 		ck_assert_msg(k != NULL, "doc lists %s, tm_keys.h does not", key);
 		ck_assert_msg(!seen[k - tm_key_schema], "doc lists %s twice", key);
 		seen[k - tm_key_schema] = 1;
-		ck_assert_msg(strcmp(type, k->type) == 0, "%s: type %s in the doc, %s in the header", key, type, k->type);
-		ck_assert_msg(strcmp(ttl, k->ttl) == 0, "%s: TTL %s in the doc, %s in the header", key, ttl, k->ttl);
-		ck_assert_msg(strcmp(writer, k->writer) == 0, "%s: writer %s in the doc, %s in the header", key, writer,
-			      k->writer);
+		ck_assert_msg(strcmp(type, k->type) == 0,
+		              "%s: type %s in the doc, %s in the header", key, type, k->type);
+		ck_assert_msg(strcmp(ttl, k->ttl) == 0, "%s: TTL %s in the doc, %s in the header",
+		              key, ttl, k->ttl);
+		ck_assert_msg(strcmp(writer, k->writer) == 0,
+		              "%s: writer %s in the doc, %s in the header", key, writer, k->writer);
 	}
 	for (size_t i = 0; i < NSCHEMA; i++)
-		ck_assert_msg(seen[i], "tm_keys.h has %s, the doc's index does not", tm_key_schema[i].pattern);
+		ck_assert_msg(seen[i], "tm_keys.h has %s, the doc's index does not",
+		              tm_key_schema[i].pattern);
 	ck_assert_uint_eq(rows, NSCHEMA);
 	free(doc);
 }
@@ -247,7 +259,8 @@ key_literal(const char *text)
 /* Every key name is built from tm_keys.h: no other source file spells one */
 START_TEST(one_header)
 {
-	static const char *const dirs[] = {"lib", "ctl", "feedback", "httpd", "milter", "policyd", "include", NULL};
+	static const char *const dirs[] = {"lib",    "ctl",     "feedback", "httpd",
+	                                   "milter", "policyd", "include",  NULL};
 	size_t files = 0;
 
 	for (size_t d = 0; dirs[d]; d++) {
@@ -260,13 +273,17 @@ START_TEST(one_header)
 			const char *dot = strrchr(de->d_name, '.');
 			char *text;
 			const char *hit;
-			if (dot == NULL || (strcmp(dot, ".c") != 0 && strcmp(dot, ".h") != 0 && strcmp(dot, ".lua") != 0) ||
-			    strcmp(de->d_name, "tm_keys.h") == 0 || strstr(de->d_name, "_lua.h") != NULL)
+			if (dot == NULL ||
+			    (strcmp(dot, ".c") != 0 && strcmp(dot, ".h") != 0 &&
+			     strcmp(dot, ".lua") != 0) ||
+			    strcmp(de->d_name, "tm_keys.h") == 0 ||
+			    strstr(de->d_name, "_lua.h") != NULL)
 				continue;
 			snprintf(path, sizeof(path), "%s/%s/%s", TOP_SRCDIR, dirs[d], de->d_name);
 			ck_assert_msg((text = slurp(path)) != NULL, "cannot read %s", path);
 			hit = key_literal(text);
-			ck_assert_msg(hit == NULL, "%s/%s spells a key: %.40s", dirs[d], de->d_name, hit);
+			ck_assert_msg(hit == NULL, "%s/%s spells a key: %.40s", dirs[d], de->d_name,
+			              hit);
 			free(text);
 			files++;
 		}

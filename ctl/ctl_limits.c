@@ -378,7 +378,7 @@ ctl_feedback_json(CTL *c, const char *name, int days, SBUF *err)
 		json_t *day;
 		gmtime_r(&t, &tm);
 		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
-		snprintf(key, sizeof(key), "{t:%s}:fb:%s", name, date);
+		snprintf(key, sizeof(key), KEY_T_FB_FMT, name, date);
 		if ((day = ctl_hash_json(c, key, err)) == NULL) {
 			json_decref(o);
 			json_decref(flags);

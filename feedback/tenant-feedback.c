@@ -30,6 +30,7 @@
 #include "tm_conf.h"
 #include "tm_dsn.h"
 #include "tm_feedback.h"
+#include "tm_keys.h"
 #include "tm_maillog.h"
 #include "tm_provider.h"
 #include "tm_store.h"
@@ -355,7 +356,7 @@ cmd_follow(CONF *c, const BRULES *rules, const PMAP *pm, char *const *names, int
 		free(rec);
 		return follow_stdin(c, rules, pm, names);
 	}
-	snprintf(poskey, sizeof(poskey), FB_POS_FMT, path);
+	snprintf(poskey, sizeof(poskey), KEY_FB_POS_FMT, path);
 reopen:
 	if (fp)
 		fclose(fp);

@@ -32,8 +32,8 @@ typedef struct {
 	const char *pos;	/* the position after this outcome, or "" */
 } FB_EVENT;
 
-#define FB_ARGV_MAX (23 + FB_MAX_QIDS)
-#define FB_BUF_MAX (10 + FB_MAX_QIDS)
+#define FB_ARGV_MAX (30 + FB_MAX_QIDS)
+#define FB_BUF_MAX (15 + FB_MAX_QIDS)
 /* feedback_argv - the EVALSHA argv of one event (at most FB_ARGV_MAX strings, storage in buf) */
 int feedback_argv(const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **argv, char buf[][384]);
 /* feedback_script - lib/feedback.lua, for SCRIPT LOAD before pipelined batches */
@@ -66,10 +66,6 @@ struct tsnap;
  */
 int feedback_forward_check(const struct token_data *verp, const DSN_REPORT *rep,
                            const struct tsnap *snap, SBUF *why);
-
-#define FB_QMAP_FMT "tm:qid:%s"   /* HASH queue id -> tenant, and r:KEY for each accepted recipient */
-#define FB_POS_FMT "tm:fb:pos:%s"   /* STRING inode:offset of a followed log */
-#define FB_SEEN_FMT "tm:fb:seen:%s:%s" /* STRING: this queue id's recipient was counted */
 
 /*
  * feedback_fbl_trusted - does an Authentication-Results value, added by our

@@ -21,10 +21,6 @@
 #include "tm_sbuf.h"
 #include "tm_store.h"
 
-/* Counter and ledger lifetimes: see docs/redis-schema.md */
-#define QUOTA_USE_TTL (3 * 86400L)	/* {t:NAME}:use:DATE, seconds */
-#define QUOTA_STATS_TTL (400 * 86400L) /* {t:NAME}:stats:DATE, seconds */
-
 enum quota_verdict {
 	Q_OK,
 	Q_PAUSED,

@@ -52,12 +52,12 @@ feedback_argv(const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **arg
 	const char *qid = e->qid && *e->qid ? e->qid : NULL;
 	time_t now = time(NULL);
 	struct tm tm;
-	int n = 0, nkeys = 4, b = 0;
+	int n = 0, nkeys = 7, b = 0;
 
 	/* a tenant name builds keys: only a valid one, else the report is unattributed */
 	if (tenant && !tenant_name_valid(tenant))
 		tenant = NULL;
-	fb_key(e->rcpt, 384 - sizeof(FB_SEEN_FMT) - (qid ? strlen(qid) : 1), key);
+	fb_key(e->rcpt, 384 - sizeof(KEY_FB_SEEN_FMT) - (qid ? strlen(qid) : 1), key);
 	fb_key(e->orig_rcpt, 384, okey);
 	at = strrchr(sbuf_str(key), '@');
 	gmtime_r(&now, &tm);
@@ -67,11 +67,21 @@ feedback_argv(const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **arg
 	argv[n++] = NULL; /* the key count, below */
 	argv[n++] = e->pos_key ? e->pos_key : "";
 	argv[n++] = KEY_SUPP_GLOBAL;
-	snprintf(buf[b], 384, FB_SEEN_FMT, qid ? qid : "-", sbuf_str(key));
+	snprintf(buf[b], 384, KEY_FB_SEEN_FMT, qid ? qid : "-", sbuf_str(key));
 	argv[n++] = qid && e->final && key->len ? buf[b] : "";
 	b++;
 	snprintf(buf[b], 384, KEY_STATS_FMT, day);
 	argv[n++] = buf[b++];
+	/* the tenant's own keys, when it is known before the call */
+	snprintf(buf[b], 384, KEY_T_SUPP_FMT, tenant ? tenant : "");
+	argv[n++] = tenant ? buf[b] : "";
+	b++;
+	snprintf(buf[b], 384, KEY_T_FB_FMT, tenant ? tenant : "", day);
+	argv[n++] = tenant ? buf[b] : "";
+	b++;
+	snprintf(buf[b], 384, KEY_T_STREAK_FMT, tenant ? tenant : "");
+	argv[n++] = tenant ? buf[b] : "";
+	b++;
 	if (e->tenant == NULL) { /* the queue ids that may name the tenant and recipient */
 		const char *cand[FB_MAX_QIDS + 1];
 		size_t nc = 0;
@@ -81,7 +91,7 @@ feedback_argv(const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **arg
 			if (e->qids[i] && *e->qids[i] && strlen(e->qids[i]) < 64)
 				cand[nc++] = e->qids[i];
 		for (size_t i = 0; i < nc; i++) {
-			snprintf(buf[b], 384, FB_QMAP_FMT, cand[i]);
+			snprintf(buf[b], 384, KEY_QID_FMT, cand[i]);
 			argv[n++] = buf[b++];
 			nkeys++;
 		}
@@ -102,12 +112,18 @@ feedback_argv(const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **arg
 	argv[n++] = buf[b++];
 	snprintf(buf[b], 384, "%ld", c->soft_bounce_window / 1000);
 	argv[n++] = buf[b++];
-	argv[n++] = "34560000"; /* the counters' 400 days */
+	snprintf(buf[b], 384, "%ld", KEY_TTL_COUNTERS);
+	argv[n++] = buf[b++];
 	snprintf(buf[b], 384, "%ld", c->queue_map_ttl / 1000);
 	argv[n++] = buf[b++];
 	argv[n++] = e->final ? "1" : "0";
 	snprintf(buf[b], 384, "%s", sbuf_str(okey));
 	argv[n++] = buf[b++];
+	/* the same three keys' names for a tenant the maps name: %s stays for the script */
+	argv[n++] = KEY_T_SUPP_FMT;
+	snprintf(buf[b], 384, KEY_T_FB_FMT, "%s", day);
+	argv[n++] = buf[b++];
+	argv[n++] = KEY_T_STREAK_FMT;
 	sbuf_free(key);
 	sbuf_free(okey);
 	return n;

@@ -13,11 +13,18 @@
 -- KEYS[2] the global suppression list (tm:supp)
 -- KEYS[3] the dedup key (tm:fb:seen:QID:RCPT), or ""
 -- KEYS[4] the global counters of today (tm:stats:DATE)
--- KEYS[5..] candidate queue-id maps (tm:qid:QID), tried in order; none when the tenant is given
+-- KEYS[5..7] the tenant's suppression list, feedback counters of today and
+--         soft-bounce streaks ({t:NAME}:supp, :fb:DATE, :streak), or "" when
+--         the maps name the tenant
+-- KEYS[8..] candidate queue-id maps (tm:qid:QID), tried in order; none when the tenant is given
 -- ARGV: tenant (or "" to look up the maps), category, recipient key, provider,
 --       transport, date, position value, hard scope (tenant|global),
 --       streak threshold, streak window s, counter ttl s, dedup ttl s, is_final,
---       original recipient key (orig_to, Original-Recipient) or ""
+--       original recipient key (orig_to, Original-Recipient) or "",
+--       then the names of KEYS[5..7] with %s for the tenant (from
+--       include/tm_keys.h): the one case where the script completes key
+--       names is a tenant it has only just read from a queue-id map, which
+--       the caller cannot know (docs/redis-schema.md, "Redis Cluster")
 -- Returns {tenant or "", applied (1) or not (0), why not ("" when applied)}
 
 local poskey, gsupp, seen, gstats = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -25,6 +32,7 @@ local tenant, cat, rcpt, prov, transport, date, pos =
 	ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local scope, streak_n, window = ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10])
 local cttl, sttl, final, orig = tonumber(ARGV[11]), tonumber(ARGV[12]), ARGV[13], ARGV[14]
+local tsupp, stats, streaks = KEYS[5], KEYS[6], KEYS[7]
 
 if pos ~= '' and poskey ~= '' then
 	redis.call('SET', poskey, pos)
@@ -38,7 +46,7 @@ end
 
 if tenant == '' then
 	local known = ''
-	for i = 5, #KEYS do
+	for i = 8, #KEYS do
 		local t = redis.call('HGET', KEYS[i], 'tenant')
 		if t then
 			known = t
@@ -57,8 +65,10 @@ if tenant == '' then
 		if known ~= '' then
 			return unattributed('the queue id was not recorded for this recipient', known)
 		end
-		return unattributed(#KEYS >= 5 and 'no queue id of ours' or 'no queue id')
+		return unattributed(#KEYS >= 8 and 'no queue id of ours' or 'no queue id')
 	end
+	tsupp, stats, streaks = string.format(ARGV[15], tenant), string.format(ARGV[16], tenant),
+		string.format(ARGV[17], tenant)
 end
 if rcpt == '' then
 	return unattributed('no usable recipient', tenant)
@@ -71,8 +81,6 @@ end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1])
-local prefix = '{t:' .. tenant .. '}:'
-local stats = prefix .. 'fb:' .. date
 
 local function count(field)
 	redis.call('HINCRBY', stats, field, 1)
@@ -91,13 +99,12 @@ local function suppress(key, reason)
 	end
 end
 
-local streaks = prefix .. 'streak'
 if cat == 'delivered' then
 	count('delivered')
 	redis.call('HDEL', streaks, rcpt)
 elseif cat == 'hard' then
 	count('bounced_hard')
-	suppress(scope == 'global' and gsupp or prefix .. 'supp', 'hard-bounce')
+	suppress(scope == 'global' and gsupp or tsupp, 'hard-bounce')
 	redis.call('HDEL', streaks, rcpt)
 elseif cat == 'soft' then
 	if final == '1' then
@@ -112,7 +119,7 @@ elseif cat == 'soft' then
 		end
 		n = n + 1
 		if n >= streak_n then
-			suppress(prefix .. 'supp', 'soft-bounce-streak')
+			suppress(tsupp, 'soft-bounce-streak')
 			redis.call('HDEL', streaks, rcpt)
 		else
 			redis.call('HSET', streaks, rcpt, n .. '|' .. first)
@@ -126,10 +133,10 @@ elseif cat == 'throttle' then
 	count('throttled')
 elseif cat == 'complaint' then
 	count('complaints')
-	suppress(prefix .. 'supp', 'complaint')
+	suppress(tsupp, 'complaint')
 elseif cat == 'unsubscribe' then
 	count('unsubscribes')
-	suppress(prefix .. 'supp', 'unsubscribe')
+	suppress(tsupp, 'unsubscribe')
 else
 	return {tenant, 0, 'nothing to apply'}
 end

@@ -1,25 +1,34 @@
 -- tenant-milter: every RCPT-time check in one atomic call, and the settling
 -- of reservations at end of message. Run with EVALSHA by lib/quota.c, the
--- only caller; docs/redis-schema.md describes every key it touches.
+-- only caller; docs/redis-schema.md describes every key it touches. Every
+-- key is passed in KEYS (built by lib/quota.c from include/tm_keys.h): the
+-- script names none itself.
 --
--- ARGV[1] is the mode, ARGV[2] the tenant's key prefix "{t:NAME}:".
+-- ARGV[1] is the mode, ARGV[2] the tenant's name.
 -- A reservation member is "RID|DATE|HH|PROVIDER": it names the usage
 -- counters it holds, so an expired one can be given back without the caller.
+-- The ledgers (use:DATE) come as KEYS with their DATEs in ARGV, in the same
+-- order; a member whose day has no ledger among them is not counted back
+-- (its ledger has expired).
 --
 -- rcpt    KEYS: tenant, global suppression, tenant suppression, use:DATE,
---               resv, gcra, stats:DATE
---         ARGV: mode, prefix, address key, DATE, HH, provider, day cap,
+--               resv, gcra, stats:DATE, then the ledgers of nearby days
+--         ARGV: mode, tenant, address key, DATE, HH, provider, day cap,
 --               hour cap, provider cap (-1: none), GCRA interval and
 --               tolerance in microseconds (interval 0: no rate), RID,
---               reservation ttl ms, use ttl s, stats ttl s
--- commit  KEYS: resv, stats:DATE (today), gcra, queue-id map key (tm:qid:QID) or ""
--- release ARGV: mode, prefix, GCRA interval, use ttl s, stats ttl s, map ttl s, N,
---         N members, then the N recipient keys they were made for.
+--               reservation ttl ms, use ttl s, stats ttl s, then the dates
+--               of the nearby ledgers
+-- commit  KEYS: resv, stats:DATE (today), gcra, queue-id map key (tm:qid:QID) or "",
+--               then the ledger of each day the members name
+-- release ARGV: mode, tenant, GCRA interval, use ttl s, stats ttl s, map ttl s, N,
+--         N members, then the N recipient keys they were made for, then
+--         the dates of the ledgers.
 --         A commit also records, in the same call (no extra round trip), the
 --         queue id's tenant and recipient keys for tenant-feedback: a report
 --         changes state only for a recipient recorded there.
 
-local mode, prefix = ARGV[1], ARGV[2]
+local mode, tenant = ARGV[1], ARGV[2]
+local ledger = {} -- DATE -> its use:DATE key
 
 local t = redis.call('TIME')
 local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -35,7 +44,10 @@ local function use_adjust(member, delta, ttl)
 	if not date then
 		return
 	end
-	local key = prefix .. 'use:' .. date
+	local key = ledger[date]
+	if not key then
+		return -- a day older than any ledger still kept
+	end
 	if delta < 0 and redis.call('EXISTS', key) == 0 then
 		return -- that day's counters have expired already
 	end
@@ -74,6 +86,10 @@ if mode == 'rcpt' then
 	local interval, tolerance = tonumber(ARGV[10]), tonumber(ARGV[11])
 	local rid, resv_ttl = ARGV[12], tonumber(ARGV[13])
 	local use_ttl, stats_ttl = tonumber(ARGV[14]), tonumber(ARGV[15])
+	ledger[date] = use
+	for i = 8, #KEYS do
+		ledger[ARGV[i + 8]] = KEYS[i]
+	end
 
 	local st = redis.call('HMGET', tkey, 'status', 'reason')
 	if not st[1] then
@@ -138,9 +154,12 @@ if mode == 'commit' or mode == 'release' then
 	local resv, stats, gcra, qmap = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 	local interval, use_ttl, stats_ttl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 	local map_ttl, nm = tonumber(ARGV[6]), tonumber(ARGV[7])
+	for i = 5, #KEYS do
+		ledger[ARGV[2 * nm + i + 3]] = KEYS[i]
+	end
 	local n = 0
 	if mode == 'commit' and qmap and qmap ~= '' then
-		local fields = {'tenant', string.match(prefix, '^{t:(.-)}:$') or ''}
+		local fields = {'tenant', tenant}
 		for j = 8 + nm, 7 + 2 * nm do
 			if ARGV[j] ~= '' then
 				fields[#fields + 1] = 'r:' .. ARGV[j]

@@ -107,8 +107,8 @@ unsub_apply(STORE *s, const CONF *c, const KEYRING *k, const char *token, const 
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
 	snprintf(supp, sizeof(supp), KEY_T_SUPP_FMT, d->tenant);
-	snprintf(log, sizeof(log), "{t:%s}:unsub", d->tenant);
-	snprintf(fb, sizeof(fb), "{t:%s}:fb:%s", d->tenant, date);
+	snprintf(log, sizeof(log), KEY_T_UNSUB_FMT, d->tenant);
+	snprintf(fb, sizeof(fb), KEY_T_FB_FMT, d->tenant, date);
 	snprintf(now, sizeof(now), "%lld", (long long)t);
 	args[0] = sbuf_str(key);
 	args[1] = now;

@@ -293,6 +293,53 @@ START_TEST(crashed_reservations_expire)
 }
 END_TEST
 
+/*
+ * Every ledger a call touches is passed in KEYS: a crashed reservation of
+ * yesterday is given back to yesterday's ledger (the purge), and a commit
+ * counts a late member on the day it names; a reservation older than the
+ * ledgers kept (3 days) is dropped and touches no ledger.
+ */
+START_TEST(other_days_ledgers)
+{
+	LIMITS *l = day_cap(100, 24);
+	QUOTA_RES res;
+	SBUF *err = sbuf_new(64);
+	char yday[16], old[16], ykey[128], okey[128], member[96], today[16];
+	char *late;
+	time_t t = time(NULL) - 86400;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(yday, sizeof(yday), "%Y-%m-%d", &tm);
+	t = time(NULL) - 9 * 86400;
+	gmtime_r(&t, &tm);
+	strftime(old, sizeof(old), "%Y-%m-%d", &tm);
+	utc_today(today, sizeof(today));
+	snprintf(ykey, sizeof(ykey), "{t:acme}:use:%s", yday);
+	snprintf(okey, sizeof(okey), "{t:acme}:use:%s", old);
+	cmd("HSET %s day 5 h:10 5 p:other 5", ykey, NULL);
+	cmd("HSET %s day 5 h:10 5 p:other 5", okey, NULL);
+	snprintf(member, sizeof(member), "crashed|%s|10|other", yday);
+	cmd("ZADD {t:acme}:resv 1000 %s", member, NULL);
+	snprintf(member, sizeof(member), "ancient|%s|10|other", old);
+	cmd("ZADD {t:acme}:resv 1000 %s", member, NULL);
+	ck_assert_int_eq(rcpt(st, l, "", "other", &res, 60000), Q_OK); /* purges both */
+	quota_res_clear(&res);
+	ck_assert_int_eq(hget(ykey, "day"), 4);
+	ck_assert_int_eq(hget(ykey, "h:10"), 4);
+	ck_assert_int_eq(hget(ykey, "p:other"), 4);
+	ck_assert_int_eq(hget(okey, "day"), 5); /* not among the ledgers kept: untouched */
+	/* a member of yesterday that expired before its commit is counted again, on yesterday */
+	snprintf(member, sizeof(member), "late|%s|10|other", yday);
+	late = member;
+	ck_assert_int_eq(quota_settle(st, "acme", today, 1, 0, NULL, 0, &late, NULL, 1, err), 0);
+	ck_assert_int_eq(hget(ykey, "day"), 5);
+	ck_assert_int_eq(hget(ykey, "p:other"), 5);
+	sbuf_free(err);
+	limits_free(l);
+}
+END_TEST
+
 START_TEST(suppression_scopes_and_expiry)
 {
 	QUOTA_RES res;
@@ -404,6 +451,7 @@ main(void)
 	tcase_add_test(tc, race_for_the_last_ten);
 	tcase_add_test(tc, released_reservations_come_back);
 	tcase_add_test(tc, crashed_reservations_expire);
+	tcase_add_test(tc, other_days_ledgers);
 	tcase_add_test(tc, suppression_scopes_and_expiry);
 	tcase_add_test(tc, rate_gcra);
 	tcase_add_test(tc, hour_and_provider_caps);

@@ -33,10 +33,10 @@ struct gen_part;
 
 typedef struct tm_gen {
 	int refs;
-	CONF *conf;	  /* never NULL */
-	PMAP *pmap;	  /* NULL: every recipient domain is "other" */
-	KEYRING *keys;	  /* NULL: no tokens can be sealed or opened */
-	DKK_TABLE *dkim;  /* NULL: nothing is signed */
+	CONF *conf;               /* never NULL */
+	PMAP *pmap;               /* NULL: every recipient domain is "other" */
+	KEYRING *keys;            /* NULL: no tokens can be sealed or opened */
+	DKK_TABLE *dkim;          /* NULL: nothing is signed */
 	struct gen_part *part[3]; /* the shared owners of pmap, keys, dkim */
 } GEN;
 
@@ -62,8 +62,10 @@ GEN *gen_new(CONF *conf, PMAP *pmap, KEYRING *keys, DKK_TABLE *dkim);
  */
 GEN *gen_load(CONF *conf, unsigned parts, SBUF *errs, const char **failed);
 
-GEN *gen_ref(GEN *g);	/* accepts NULL */
-GEN *gen_unref(GEN *g); /* accepts NULL, returns NULL; the last reference frees every part it alone holds */
+/* gen_ref, gen_unref - accept NULL; gen_unref returns NULL, and its last reference frees the parts
+ * no other generation holds */
+GEN *gen_ref(GEN *g);
+GEN *gen_unref(GEN *g);
 
 /*
  * gen_with_conf, gen_with_pmap, gen_with_keys, gen_with_dkim - a new
@@ -84,9 +86,12 @@ typedef struct {
 	GEN *gen;
 } GEN_SLOT;
 
-#define GEN_SLOT_INIT {PTHREAD_MUTEX_INITIALIZER, NULL}
+#define GEN_SLOT_INIT                                                                              \
+	{                                                                                          \
+		PTHREAD_MUTEX_INITIALIZER, NULL                                                    \
+	}
 
-/* gen_slot_set - install g (the slot takes its own reference; NULL empties it); the old one is let go */
+/* gen_slot_set - install g (the slot takes its own reference; NULL empties it); lets the old go */
 void gen_slot_set(GEN_SLOT *s, GEN *g);
 /* gen_slot_get - an owned reference to the current generation (NULL if none): gen_unref it */
 GEN *gen_slot_get(GEN_SLOT *s);

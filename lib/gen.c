@@ -137,25 +137,29 @@ gen_unref(GEN *g)
 GEN *
 gen_with_conf(const GEN *g, CONF *conf)
 {
-	return gen_from(conf, gp_ref(g->part[GP_PMAP]), gp_ref(g->part[GP_KEYS]), gp_ref(g->part[GP_DKIM]));
+	return gen_from(conf, gp_ref(g->part[GP_PMAP]), gp_ref(g->part[GP_KEYS]),
+	                gp_ref(g->part[GP_DKIM]));
 }
 
 GEN *
 gen_with_pmap(const GEN *g, PMAP *pmap)
 {
-	return gen_from(g->conf, gp_new(GP_PMAP, pmap), gp_ref(g->part[GP_KEYS]), gp_ref(g->part[GP_DKIM]));
+	return gen_from(g->conf, gp_new(GP_PMAP, pmap), gp_ref(g->part[GP_KEYS]),
+	                gp_ref(g->part[GP_DKIM]));
 }
 
 GEN *
 gen_with_keys(const GEN *g, KEYRING *keys)
 {
-	return gen_from(g->conf, gp_ref(g->part[GP_PMAP]), gp_new(GP_KEYS, keys), gp_ref(g->part[GP_DKIM]));
+	return gen_from(g->conf, gp_ref(g->part[GP_PMAP]), gp_new(GP_KEYS, keys),
+	                gp_ref(g->part[GP_DKIM]));
 }
 
 GEN *
 gen_with_dkim(const GEN *g, DKK_TABLE *dkim)
 {
-	return gen_from(g->conf, gp_ref(g->part[GP_PMAP]), gp_ref(g->part[GP_KEYS]), gp_new(GP_DKIM, dkim));
+	return gen_from(g->conf, gp_ref(g->part[GP_PMAP]), gp_ref(g->part[GP_KEYS]),
+	                gp_new(GP_DKIM, dkim));
 }
 
 void

@@ -17,8 +17,10 @@
 #define SUITE_NAME "gen"
 #include "check_main.h"
 
-static const char ring1[] = "1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f 1795000000\n";
-static const char ring2[] = "2 202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f 1795000001\n";
+static const char ring1[] =
+    "1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f 1795000000\n";
+static const char ring2[] =
+    "2 202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f 1795000001\n";
 
 /* conf_with - a configuration from these overrides (NULL-terminated) */
 static CONF *
@@ -64,7 +66,9 @@ map(const char *text)
 /* a message holds generation 1 across the swap to 2, and sees only 1's parts */
 START_TEST(message_keeps_its_generation)
 {
-	static const char *const a[] = {"tenant_header = X-One", NULL}, *const b[] = {"tenant_header = X-Two", NULL};
+	static const char *const a[] = {"tenant_header = X-One", NULL}, *const b[] = {
+	                                                                    "tenant_header = X-Two",
+	                                                                    NULL};
 	GEN_SLOT slot = GEN_SLOT_INIT;
 	CONF *c1 = conf_with(a), *c2 = conf_with(b);
 	GEN *g1 = gen_new(c1, map("gmail.com google\n"), ring(ring1), NULL);
@@ -73,7 +77,7 @@ START_TEST(message_keeps_its_generation)
 
 	ck_assert_int_eq(c1->refs, 2); /* ours and g1's */
 	gen_slot_set(&slot, g1);
-	g1 = gen_unref(g1); /* the slot holds it now */
+	g1 = gen_unref(g1);        /* the slot holds it now */
 	msg = gen_slot_get(&slot); /* a message starts */
 	gen_slot_set(&slot, g2);   /* SIGHUP: generation 2, swapped once */
 	g2 = gen_unref(g2);
@@ -88,7 +92,7 @@ START_TEST(message_keeps_its_generation)
 	ck_assert_str_eq(pmap_lookup(now->pmap, "gmail.com"), "microsoft");
 	now = gen_unref(now);
 	ck_assert_int_eq(c1->refs, 2); /* generation 1 lives while the message holds it */
-	msg = gen_unref(msg);	       /* its last holder lets go */
+	msg = gen_unref(msg);          /* its last holder lets go */
 	ck_assert_int_eq(c1->refs, 1); /* freed: only our reference is left */
 	ck_assert_int_eq(c2->refs, 2); /* generation 2 is untouched */
 	gen_slot_set(&slot, NULL);
@@ -209,7 +213,8 @@ START_TEST(failed_reload_keeps_the_running)
 	ck_assert_ptr_nonnull(now->dkim);
 	now = gen_unref(now);
 	/* a part not asked for is not read: the same broken file, left out, loads */
-	g = gen_load(c2, (GEN_PMAP | GEN_KEYS | GEN_DKIM) & ~(unsigned)broken[_i].broken, e, &failed);
+	g = gen_load(c2, (GEN_PMAP | GEN_KEYS | GEN_DKIM) & ~(unsigned)broken[_i].broken, e,
+	             &failed);
 	ck_assert_ptr_nonnull(g);
 	g = gen_unref(g);
 	gen_slot_set(&slot, NULL);
@@ -235,5 +240,6 @@ suite_tests(TCase *tc)
 {
 	tcase_add_test(tc, message_keeps_its_generation);
 	tcase_add_test(tc, replaced_part_shares_the_rest);
-	tcase_add_loop_test(tc, failed_reload_keeps_the_running, 0, sizeof(broken) / sizeof(broken[0]));
+	tcase_add_loop_test(tc, failed_reload_keeps_the_running, 0,
+	                    sizeof(broken) / sizeof(broken[0]));
 }

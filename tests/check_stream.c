@@ -14,7 +14,8 @@
 
 static TSNAP *snap;
 
-/* acme: transactional by default, news.acme.example bulk; beta: bulk by default, tx.beta.example transactional */
+/* acme: transactional by default, news.acme.example bulk; beta: bulk by default, tx.beta.example
+ * transactional */
 static void
 setup(void)
 {
@@ -46,8 +47,9 @@ static const struct {
 } by_envelope[] = {
     {"acme", "acme.example", STREAM_TRANSACTIONAL},
     {"acme", "news.acme.example", STREAM_BULK},
-    {"acme", "x.news.acme.example", STREAM_BULK}, /* the most specific domain of the tenant decides */
-    {"acme", NULL, STREAM_TRANSACTIONAL},	  /* <>: the tenant's default */
+    {"acme", "x.news.acme.example",
+     STREAM_BULK},                        /* the most specific domain of the tenant decides */
+    {"acme", NULL, STREAM_TRANSACTIONAL}, /* <>: the tenant's default */
     {"acme", "beta.example", STREAM_TRANSACTIONAL}, /* another tenant's domain: acme's default */
     {"beta", "beta.example", STREAM_BULK},
     {"beta", "tx.beta.example", STREAM_TRANSACTIONAL},
@@ -65,9 +67,9 @@ END_TEST
 
 static const struct {
 	const char *tenant;
-	int stream;	  /* the message's, from its envelope */
+	int stream;       /* the message's, from its envelope */
 	const char *from; /* the From domain; NULL: none */
-	int conflict;	  /* the From domain's stream when it differs, else -1 */
+	int conflict;     /* the From domain's stream when it differs, else -1 */
 } by_from[] = {
     {"acme", STREAM_TRANSACTIONAL, "acme.example", -1},
     {"acme", STREAM_TRANSACTIONAL, "news.acme.example", STREAM_BULK},
@@ -82,7 +84,8 @@ START_TEST(from_of_another_stream)
 {
 	const TENANT *t = tsnap_find(snap, by_from[_i].tenant);
 
-	ck_assert_int_eq(route_stream_conflict(snap, t, by_from[_i].stream, by_from[_i].from), by_from[_i].conflict);
+	ck_assert_int_eq(route_stream_conflict(snap, t, by_from[_i].stream, by_from[_i].from),
+	                 by_from[_i].conflict);
 }
 END_TEST
 
@@ -107,7 +110,8 @@ static void
 suite_tests(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_loop_test(tc, stream_from_the_envelope, 0, sizeof(by_envelope) / sizeof(by_envelope[0]));
+	tcase_add_loop_test(tc, stream_from_the_envelope, 0,
+	                    sizeof(by_envelope) / sizeof(by_envelope[0]));
 	tcase_add_loop_test(tc, from_of_another_stream, 0, sizeof(by_from) / sizeof(by_from[0]));
 	tcase_add_test(tc, policyd_agrees);
 }

@@ -24,7 +24,8 @@
 #include "tm_rate.h"
 #include "tm_store.h"
 
-#define GCRA_KEY "{t:acme}:gcra" /* docs/redis-schema.md: STRING, the theoretical arrival time in us */
+#define GCRA_KEY                                                                                   \
+	"{t:acme}:gcra" /* docs/redis-schema.md: STRING, the theoretical arrival time in us */
 #define NONE LLONG_MIN
 
 static CONF *conf;
@@ -36,7 +37,8 @@ call(const char *fmt, const char *a)
 	SBUF *err = sbuf_new(64);
 	STORE_VAL *r = store_callf(st, err, fmt, a);
 
-	ck_assert_msg(r != NULL && r->type != STORE_V_ERR, "redis: %s %s", sbuf_str(err), r ? r->str : "");
+	ck_assert_msg(r != NULL && r->type != STORE_V_ERR, "redis: %s %s", sbuf_str(err),
+	              r ? r->str : "");
 	sbuf_free(err);
 	return r;
 }
@@ -50,7 +52,8 @@ redis_now_us(void)
 
 	ck_assert_int_eq(r->type, STORE_V_ARR);
 	ck_assert_int_eq(r->elements, 2);
-	us = strtoll(r->element[0]->str, NULL, 10) * 1000000 + strtoll(r->element[1]->str, NULL, 10);
+	us =
+	    strtoll(r->element[0]->str, NULL, 10) * 1000000 + strtoll(r->element[1]->str, NULL, 10);
 	store_val_free(r);
 	return us;
 }
@@ -102,13 +105,13 @@ static const struct {
 	long long tat_offset_us;
 	const char *want;
 } cases[] = {
-    {"1/s", "1", NONE, "+-"},		     /* one, then a second's wait */
-    {"10/s", "3", NONE, "+++-"},	     /* a burst of three, then the rate */
-    {"60/min", "10", NONE, "++++++++++-"},   /* a burst of ten */
-    {"1/s", "2", 500000, "+-"},		     /* half an interval owed, within the tolerance */
-    {"1/s", "1", 300000, "-"},		     /* owed with no tolerance: a wait of about 300 ms */
-    {"1/s", "1", -10000000, "+-"},	     /* an arrival time in the past counts as now */
-    {"2/s", "1", 1200000, "-"},		     /* far ahead: about 1.2 s */
+    {"1/s", "1", NONE, "+-"},              /* one, then a second's wait */
+    {"10/s", "3", NONE, "+++-"},           /* a burst of three, then the rate */
+    {"60/min", "10", NONE, "++++++++++-"}, /* a burst of ten */
+    {"1/s", "2", 500000, "+-"},            /* half an interval owed, within the tolerance */
+    {"1/s", "1", 300000, "-"},             /* owed with no tolerance: a wait of about 300 ms */
+    {"1/s", "1", -10000000, "+-"},         /* an arrival time in the past counts as now */
+    {"2/s", "1", 1200000, "-"},            /* far ahead: about 1.2 s */
 };
 
 START_TEST(lua_agrees_with_c)
@@ -127,10 +130,16 @@ START_TEST(lua_agrees_with_c)
 	}
 	for (size_t n = 0; want[n]; n++) {
 		char rid[32];
-		QUOTA_REQ q = {.tenant = "acme", .lim = l, .rcpt_key = "", .provider = "other", .rid = rid,
-			       .resv_ttl_ms = 60000, .now = time(NULL)};
+		QUOTA_REQ q = {.tenant = "acme",
+		               .lim = l,
+		               .rcpt_key = "",
+		               .provider = "other",
+		               .rid = rid,
+		               .resv_ttl_ms = 60000,
+		               .now = time(NULL)};
 		QUOTA_RES res;
-		long long before = stored_tat(), t0, t1, tat0 = before, tat1 = before, retry0, retry1, lua_tat;
+		long long before = stored_tat(), t0, t1, tat0 = before, tat1 = before, retry0,
+		          retry1, lua_tat;
 		int c0, c1, lua_pass;
 
 		snprintf(rid, sizeof(rid), "g:%zu", n);
@@ -139,23 +148,32 @@ START_TEST(lua_agrees_with_c)
 		t1 = redis_now_us();
 		c0 = gcra_check(&l->rate, t0, &tat0, &retry0);
 		c1 = gcra_check(&l->rate, t1, &tat1, &retry1);
-		ck_assert_msg(c0 == c1, "case %d call %zu: C's verdict changed within the call: the case is too close to "
-			      "a boundary", _i, n);
-		ck_assert_msg(res.verdict == Q_OK || res.verdict == Q_RATE, "verdict %d", res.verdict);
+		ck_assert_msg(c0 == c1,
+		              "case %d call %zu: C's verdict changed within the call: the case is "
+		              "too close to "
+		              "a boundary",
+		              _i, n);
+		ck_assert_msg(res.verdict == Q_OK || res.verdict == Q_RATE, "verdict %d",
+		              res.verdict);
 		lua_pass = res.verdict == Q_OK;
-		ck_assert_msg(lua_pass == c0, "case %d call %zu: Lua %s, C %s", _i, n, lua_pass ? "passes" : "waits",
-			      c0 ? "passes" : "waits");
-		ck_assert_msg(lua_pass == (want[n] == '+'), "case %d call %zu: want %c", _i, n, want[n]);
+		ck_assert_msg(lua_pass == c0, "case %d call %zu: Lua %s, C %s", _i, n,
+		              lua_pass ? "passes" : "waits", c0 ? "passes" : "waits");
+		ck_assert_msg(lua_pass == (want[n] == '+'), "case %d call %zu: want %c", _i, n,
+		              want[n]);
 		if (lua_pass) {
-			/* the new arrival time: max(stored, now) + interval, now somewhere in [t0, t1] */
+			/* the new arrival time: max(stored, now) + interval, now somewhere in [t0,
+			 * t1] */
 			lua_tat = stored_tat();
-			ck_assert_msg(lua_tat >= tat0 && lua_tat <= tat1, "case %d call %zu: Lua's arrival time %lld, C's %lld..%lld",
-				      _i, n, lua_tat, tat0, tat1);
+			ck_assert_msg(lua_tat >= tat0 && lua_tat <= tat1,
+			              "case %d call %zu: Lua's arrival time %lld, C's %lld..%lld",
+			              _i, n, lua_tat, tat0, tat1);
 		} else {
-			/* the wait, in ms rounded up as the script rounds; the later now waits less */
+			/* the wait, in ms rounded up as the script rounds; the later now waits less
+			 */
 			long long lo = (retry1 + 999) / 1000, hi = (retry0 + 999) / 1000;
-			ck_assert_msg(res.retry_ms >= lo && res.retry_ms <= hi, "case %d call %zu: Lua's retry %ld ms, C's %lld..%lld",
-				      _i, n, res.retry_ms, lo, hi);
+			ck_assert_msg(res.retry_ms >= lo && res.retry_ms <= hi,
+			              "case %d call %zu: Lua's retry %ld ms, C's %lld..%lld", _i, n,
+			              res.retry_ms, lo, hi);
 			ck_assert_int_eq(stored_tat(), before); /* a refusal changes nothing */
 		}
 		quota_res_clear(&res);

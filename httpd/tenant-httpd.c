@@ -13,7 +13,10 @@
  *	token gets the same generic 400 page. GET /healthz answers 200 when
  *	Redis does, else 503. No redirects, no cookies; bodies over 2 KiB get
  *	413, clients over httpd_client_rate get 429, idle connections are
- *	closed after httpd_timeout. Runs as run_as_user: the socket is bound
+ *	closed after httpd_timeout. SIGHUP reloads the token keys: a new
+ *	generation (tm_gen.h) swapped in once; a request holds the one it
+ *	started with, and the last holder frees the old keys. Runs as
+ *	run_as_user: the socket is bound
  *	as root, then privileges are dropped, then libmicrohttpd's threads
  *	start.
  * SEE ALSO
@@ -36,6 +39,7 @@
 
 #include "tm_conf.h"
 #include "tm_daemon.h"
+#include "tm_gen.h"
 #include "tm_mem.h"
 #include "tm_msg.h"
 #include "tm_rate.h"
@@ -48,8 +52,8 @@
 #define RL_SLOTS 4096
 
 static DAEMON_OPTS opts;
-static CONF *the_conf;
-static KEYRING *the_keys;
+static CONF *the_conf;			/* never reloaded */
+static GEN_SLOT the_gen = GEN_SLOT_INIT; /* the_conf and the token keys, swapped whole on SIGHUP */
 static SPOOL *the_pool;
 static RATE client_rate;
 static pthread_mutex_t rl_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -215,7 +219,9 @@ unsubscribe(struct MHD_Connection *conn, const char *client, const char *token, 
 	if ((s = spool_get(the_pool, the_conf, err)) == NULL)
 		rc = -1;
 	else {
-		rc = unsub_apply(s, the_conf, the_keys, token, "one-click", &d, &fresh, err);
+		GEN *g = gen_slot_get(&the_gen); /* d keeps its own copy: g can go */
+		rc = unsub_apply(s, g->conf, g->keys, token, "one-click", &d, &fresh, err);
+		gen_unref(g);
 		spool_put(the_pool, s);
 	}
 	if (rc == UNSUB_BAD_TOKEN) {
@@ -250,8 +256,11 @@ confirm(struct MHD_Connection *conn, const char *client, const char *url, const 
 {
 	SBUF *err = sbuf_new(128), *who = sbuf_new(64), *b = sbuf_new(2048);
 	TOKEN_DATA d;
+	GEN *g = gen_slot_get(&the_gen);
+	int rc = unsub_open(g->conf, g->keys, token, &d, err);
 
-	if (unsub_open(the_conf, the_keys, token, &d, err) < 0) {
+	gen_unref(g);
+	if (rc < 0) {
 		enum MHD_Result r = bad_token(conn, client, sbuf_str(err));
 		sbuf_free(err), sbuf_free(who), sbuf_free(b);
 		return r;
@@ -366,8 +375,8 @@ main(int argc, char **argv)
 	struct MHD_Daemon *d;
 	sigset_t set;
 	int rc, sig, lfd;
-	KEYRING *old_keys[64];
-	size_t nold = 0;
+	KEYRING *keys = NULL;
+	GEN *g;
 
 	daemon_options(argc, argv, "tenant-httpd", &opts);
 	msg_open("tenant-httpd", 1, NULL);
@@ -380,11 +389,11 @@ main(int argc, char **argv)
 		sbuf_cat(errs, " (httpd_client_rate)\n");
 		the_conf = conf_unref(the_conf);
 	}
-	if (the_conf && !opts.print && (the_keys = keyring_load(the_conf->token_keys, errs)) == NULL)
+	if (the_conf && !opts.print && (keys = keyring_load(the_conf->token_keys, errs)) == NULL)
 		the_conf = conf_unref(the_conf); /* no keys, no tokens to open */
 	if ((rc = daemon_early_exit(&opts, the_conf, errs)) >= 0) {
 		conf_unref(the_conf);
-		keyring_free(the_keys);
+		keyring_free(keys);
 		sbuf_free(errs);
 		return rc;
 	}
@@ -414,6 +423,9 @@ main(int argc, char **argv)
 	 * MHD_stop_daemon.
 	 */
 	the_pool = spool_new();
+	g = gen_new(the_conf, NULL, keys, NULL);
+	gen_slot_set(&the_gen, g);
+	g = gen_unref(g);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 			     handler, NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
 			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)the_conf->httpd_threads,
@@ -426,7 +438,7 @@ main(int argc, char **argv)
 		msg_fatal("cannot start the HTTP server on %s", the_conf->httpd_listen);
 	}
 	msg_info("starting: listening on %s, store %s, %zu token key(s)", the_conf->httpd_listen,
-		 the_conf->redis_server, keyring_count(the_keys));
+		 the_conf->redis_server, keyring_count(keys));
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
@@ -439,10 +451,10 @@ main(int argc, char **argv)
 				sbuf_reset(errs);
 			} else {
 				msg_info("reload: %zu token key(s)", keyring_count(k));
-				/* a request may still read the old ring: kept until exit */
-				if (nold < sizeof(old_keys) / sizeof(old_keys[0]))
-					old_keys[nold++] = the_keys;
-				the_keys = k;
+				/* a request still reading the old ring holds the old generation */
+				g = gen_new(the_conf, NULL, k, NULL);
+				gen_slot_set(&the_gen, g);
+				g = gen_unref(g);
 			}
 		}
 	}
@@ -450,9 +462,7 @@ main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	daemon_remove_pid(the_conf->httpd_pid_file);
 	spool_free(the_pool);
-	keyring_free(the_keys);
-	for (size_t i = 0; i < nold; i++)
-		keyring_free(old_keys[i]);
+	gen_slot_set(&the_gen, NULL);
 	conf_unref(the_conf);
 	sbuf_free(errs);
 	return 0;

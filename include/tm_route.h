@@ -4,7 +4,8 @@
  * DESCRIPTION
  *	route_decide() is the whole decision of tenant-policyd, a pure
  *	function of a snapshot: resolve the tenant (the core's one resolution),
- *	classify the stream from the sending domain, take the tenant's pool
+ *	classify the stream from the envelope sender's domain (route_stream,
+ *	the one stream decision: the milter's headers use it too), take the tenant's pool
  *	for that stream (else its "any" pool), and pick a transport of the
  *	pool that is up, sticky on key.
  */
@@ -38,6 +39,24 @@ typedef struct {
  */
 void route_decide(const TSNAP *s, const char *sasl, const IPADDR *client, const char *sender, const char *key,
 		  ROUTE *out);
+
+/*
+ * route_stream - the stream (STREAM_*) of a message of tenant t, decided
+ * once from its envelope sender's domain (normalised; NULL for <>): the
+ * tenant's stream for that domain (tenant_stream), else its default.
+ * tenant-policyd answers at DATA, before any header, so the envelope is
+ * what both programs can agree on: the pool (policyd), and the bulk
+ * headers and the VERP token's stream (milter) follow this answer.
+ */
+int route_stream(const TSNAP *s, const TENANT *t, const char *envelope_domain);
+
+/*
+ * route_stream_conflict - the stream the From domain from_domain
+ * (normalised; NULL or "": none) would have for tenant t when it differs
+ * from stream, the message's (route_stream); -1 when it agrees or there
+ * is no From domain. The message still goes in stream: the caller logs.
+ */
+int route_stream_conflict(const TSNAP *s, const TENANT *t, int stream, const char *from_domain);
 
 /*
  * route_pick - the transport of tenant t for stream (STREAM_*), sticky on

@@ -34,10 +34,27 @@ route_decide(const TSNAP *s, const char *sasl, const IPADDR *client, const char 
 		goto done;
 	/* the socketmap, asked by trivial-rewrite with the sender alone, finds this tenant too */
 	out->by_sender = dom && tenant_domain_owner(s, dom, NULL) == out->res.tenant;
-	route_pick(s, out->res.tenant, tenant_stream(s, out->res.tenant, dom), key && *key ? key : (sender ? sender : ""),
+	route_pick(s, out->res.tenant, route_stream(s, out->res.tenant, dom), key && *key ? key : (sender ? sender : ""),
 		   out);
 done:
 	free(dom);
+}
+
+int
+route_stream(const TSNAP *s, const TENANT *t, const char *envelope_domain)
+{
+	return tenant_stream(s, t, envelope_domain);
+}
+
+int
+route_stream_conflict(const TSNAP *s, const TENANT *t, int stream, const char *from_domain)
+{
+	int from;
+
+	if (from_domain == NULL || *from_domain == 0)
+		return -1;
+	from = tenant_stream(s, t, from_domain);
+	return from == stream ? -1 : from;
 }
 
 void

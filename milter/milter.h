@@ -8,6 +8,7 @@
 #include <libmilter/mfapi.h>
 
 #include "tm_conf.h"
+#include "tm_gen.h"
 #include "tm_provider.h"
 #include "tm_tenant.h"
 
@@ -16,18 +17,25 @@ typedef TSNAP *(*MILTER_SNAP_FN)(long max_age_ms, long *age_ms);
 
 /* milter_cb_init - set the snapshot source and the first configuration */
 void milter_cb_init(MILTER_SNAP_FN source, CONF *c);
-/* milter_cb_set_conf - swap in a new configuration; messages in flight keep theirs */
-void milter_cb_set_conf(CONF *c);
+/*
+ * milter_cb_set_gen - swap in a whole generation (tm_gen.h; the callbacks
+ * take their own reference): what a start or a reload loaded together.
+ * Messages in flight keep the generation they started with.
+ */
+void milter_cb_set_gen(GEN *g);
+GEN *milter_cb_gen(void);   /* an owned reference to the current generation */
 CONF *milter_cb_conf(void); /* an owned reference to the current configuration */
 void milter_cb_shutdown(void);
-/* milter_cb_set_pmap - swap in a provider map (owned from now on; NULL: every domain is "other") */
+/*
+ * milter_cb_set_conf, milter_cb_set_pmap, milter_cb_set_keyring,
+ * milter_cb_set_dkim - swap in a generation like the current one with
+ * that part replaced (conf: referenced; the others owned from now on;
+ * NULL: every domain is "other", no unsubscribe headers, nothing signed).
+ */
+void milter_cb_set_conf(CONF *c);
 void milter_cb_set_pmap(PMAP *m);
-/* milter_cb_set_keyring - swap in the token keys (owned from now on; NULL: no unsubscribe headers) */
-struct keyring;
-void milter_cb_set_keyring(struct keyring *k);
-/* milter_cb_set_dkim - swap in the DKIM key table (owned from now on; NULL: nothing is signed) */
-struct dkk_table;
-void milter_cb_set_dkim(struct dkk_table *t);
+void milter_cb_set_keyring(KEYRING *k);
+void milter_cb_set_dkim(DKK_TABLE *t);
 
 extern struct smfiDesc milter_desc;
 

@@ -39,6 +39,7 @@
 #include "tm_msg.h"
 #include "tm_egress.h"
 #include "tm_rewrite.h"
+#include "tm_route.h"
 #include "tm_suppress.h"
 #include "tm_token.h"
 #include "tm_unsub.h"
@@ -58,53 +59,86 @@ conn_get(SMFICTX *ctx)
 	return c;
 }
 
-static pthread_mutex_t cb_lock = PTHREAD_MUTEX_INITIALIZER;
-static CONF *cb_conf;
+static GEN_SLOT cb_gen = GEN_SLOT_INIT; /* the current generation, swapped once per reload */
+static pthread_mutex_t cb_derive_lock = PTHREAD_MUTEX_INITIALIZER; /* one part replaced at a time */
 static MILTER_SNAP_FN cb_snap;
 static unsigned long cb_seq;	/* message numbers */
 
 void
 milter_cb_init(MILTER_SNAP_FN source, CONF *c)
 {
+	GEN *g = gen_new(c, NULL, NULL, NULL);
+
 	cb_snap = source;
 	mr_init();
-	milter_cb_set_conf(c);
+	milter_cb_set_gen(g);
+	gen_unref(g);
 }
 
-
-
 void
-milter_cb_set_conf(CONF *c)
+milter_cb_set_gen(GEN *g)
 {
-	CONF *old;
+	gen_slot_set(&cb_gen, g);
+}
 
-	pthread_mutex_lock(&cb_lock);
-	old = cb_conf;
-	cb_conf = conf_ref(c);
-	pthread_mutex_unlock(&cb_lock);
-	conf_unref(old);
+GEN *
+milter_cb_gen(void)
+{
+	return gen_slot_get(&cb_gen);
 }
 
 CONF *
 milter_cb_conf(void)
 {
-	CONF *c;
+	GEN *g = milter_cb_gen();
+	CONF *c = conf_ref(g->conf);
 
-	pthread_mutex_lock(&cb_lock);
-	c = conf_ref(cb_conf);
-	pthread_mutex_unlock(&cb_lock);
+	gen_unref(g);
 	return c;
+}
+
+/* cb_derive - install a generation like the current one with one part replaced by with() */
+#define CB_DERIVE(with, value)                                                                                 \
+	do {                                                                                                   \
+		GEN *cur_, *new_;                                                                              \
+		pthread_mutex_lock(&cb_derive_lock);                                                           \
+		cur_ = milter_cb_gen();                                                                        \
+		new_ = with(cur_, value);                                                                      \
+		milter_cb_set_gen(new_);                                                                       \
+		gen_unref(new_);                                                                               \
+		gen_unref(cur_);                                                                               \
+		pthread_mutex_unlock(&cb_derive_lock);                                                         \
+	} while (0)
+
+void
+milter_cb_set_conf(CONF *c)
+{
+	CB_DERIVE(gen_with_conf, c);
+}
+
+void
+milter_cb_set_pmap(PMAP *m)
+{
+	CB_DERIVE(gen_with_pmap, m);
+}
+
+void
+milter_cb_set_keyring(KEYRING *k)
+{
+	CB_DERIVE(gen_with_keys, k);
+}
+
+void
+milter_cb_set_dkim(DKK_TABLE *t)
+{
+	CB_DERIVE(gen_with_dkim, t);
 }
 
 void
 milter_cb_shutdown(void)
 {
-	pthread_mutex_lock(&cb_lock);
-	cb_conf = conf_unref(cb_conf);
-	pthread_mutex_unlock(&cb_lock);
+	gen_slot_set(&cb_gen, NULL);
 	mr_shutdown();
-	milter_cb_set_keyring(NULL);
-	milter_cb_set_dkim(NULL);
 }
 
 /* cb_strv_push - append an owned string */
@@ -138,7 +172,7 @@ msgctx_free(MSGCTX *m)
 		free(m->list_id);
 		mo_msg_free(m);
 		tsnap_unref(m->snap);
-		conf_unref(m->conf);
+		gen_unref(m->gen); /* the last message of an old generation frees it */
 		free(m->sender);
 		free(m->sender_q);
 		free(m->sender_canon);
@@ -285,7 +319,8 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		return SMFIS_TEMPFAIL;
 	c->msg = msgctx_free(c->msg);
 	m = c->msg = xcalloc(1, sizeof(*m));
-	m->conf = milter_cb_conf();
+	m->gen = milter_cb_gen(); /* held until the message ends: a reload never changes it */
+	m->conf = m->gen->conf;
 	m->sender = xstrdup(argv && argv[0] ? argv[0] : "");
 	if ((n = strlen(m->sender)) >= 2 && m->sender[0] == '<' && m->sender[n - 1] == '>') {
 		memmove(m->sender, m->sender + 1, n - 2); /* logs show it inside <> again */
@@ -332,6 +367,8 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		r = cb_unknown(ctx, c, m, auth && *auth ? auth : NULL);
 		goto out;
 	}
+	/* the stream, once, as tenant-policyd decides it: by the envelope, never by From */
+	m->stream = route_stream(m->snap, m->res.tenant, m->sender_dom);
 	if (m->res.tenant->status == TS_PAUSED) {
 		sbuf_printf(why, "tenant %s is paused: %s", m->res.tenant->name,
 			    *m->res.tenant->reason ? m->res.tenant->reason : "no reason given");
@@ -568,13 +605,13 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 {
 	unsigned long want_skip = SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOUNKNOWN |
 				  SMFIP_NOEOH | SMFIP_NR_CONN | SMFIP_NR_HDR;
-	CONF *c = milter_cb_conf();
+	GEN *g = milter_cb_gen();
 
-	if (strncmp(c->milter_socket, "inet", 4) != 0)
+	if (strncmp(g->conf->milter_socket, "inet", 4) != 0)
 		want_skip |= SMFIP_NODATA;
-	if (mo_dkim_active())
+	if (dkk_count(g->dkim) > 0)
 		want_skip &= ~(unsigned long)SMFIP_NOBODY; /* signing needs the body */
-	conf_unref(c);
+	gen_unref(g);
 	*pf0 = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
 	if ((f0 & *pf0) != *pf0)
 		return SMFIS_REJECT; /* the MTA cannot change headers: we cannot tag */

@@ -13,11 +13,13 @@
 
 #include "tm_cidr.h"
 #include "tm_conf.h"
+#include "tm_gen.h"
 #include "tm_sbuf.h"
 #include "tm_tenant.h"
 
 typedef struct {
-	CONF *conf;	   /* owned reference */
+	GEN *gen;	   /* owned reference: the configuration and tables this message started with */
+	CONF *conf;	   /* borrowed from gen */
 	TSNAP *snap;	   /* owned reference; NULL if failed open */
 	RESOLUTION res;	   /* borrows from snap */
 	char *sender;	   /* as given */
@@ -31,6 +33,7 @@ typedef struct {
 	int from_result;   /* FROM_* of the first From */
 	SBUF *from_domain; /* author domain of the first From */
 	SBUF *from_err;
+	int stream;	   /* STREAM_*: decided once, from the envelope sender (route_stream) */
 	char qid[32];	   /* for logs after the macros are gone */
 	unsigned long seq; /* message number: reservation ids */
 	size_t nseen;	   /* RCPT events: reservation ids */
@@ -64,15 +67,6 @@ typedef struct {
 	MSGCTX *msg;
 } CONNCTX;
 
-/* CB_SWAP - replace what slot holds under the write lock; old gets the previous value, to free */
-#define CB_SWAP(lock, slot, value, old)                                                                        \
-	do {                                                                                                   \
-		pthread_rwlock_wrlock(lock);                                                                   \
-		(old) = (slot);                                                                                \
-		(slot) = (value);                                                                              \
-		pthread_rwlock_unlock(lock);                                                                   \
-	} while (0)
-
 /* milter_cb.c */
 const char *cb_qid(SMFICTX *ctx); /* the queue id for logs, or NOQUEUE */
 /* cb_refuse - set the reply, log the decision with the reason, and choose the result */
@@ -93,13 +87,13 @@ sfsistat mo_body(SMFICTX *ctx, MSGCTX *m, const unsigned char *buf, size_t len, 
 sfsistat mo_unsubscribe(SMFICTX *ctx, MSGCTX *m);
 sfsistat mo_verp(SMFICTX *ctx, MSGCTX *m);
 sfsistat mo_sign(SMFICTX *ctx, MSGCTX *m);
-int mo_dkim_active(void); /* any DKIM keys loaded: ask for the body */
 void mo_msg_free(MSGCTX *m);
 /* mr_count - add 1 to a counter of the message's tenant today ({t:NAME}:stats:DATE) */
 void mr_count(MSGCTX *m, const char *field);
 
 /* milter_rcpt.c */
 void mr_init(void);
+const char *mr_provider(const MSGCTX *m, const char *domain); /* the provider group, by the message's map */
 void mr_shutdown(void);
 /* mr_settle - commit (accepted) or release (anything else) the message's reservations */
 void mr_settle(MSGCTX *m, int commit);

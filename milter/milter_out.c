@@ -5,13 +5,14 @@
  *	mo_unsubscribe() adds the RFC 8058 headers to bulk mail; mo_verp()
  *	rewrites the envelope sender of single-recipient mail to a sealed
  *	bounce address, so each bounce names its tenant and recipient. Both
- *	seal tokens with the keyring, swapped in whole on reload.
+ *	seal tokens with the keyring of the message's generation (tm_gen.h),
+ *	and the signature uses that generation's DKIM keys: a reload never
+ *	changes a message in flight.
  * SEE ALSO
  *	tm_token(3h), tm_unsub(3h), tenant-milter.conf(5)
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,32 +25,19 @@
 #include "tm_egress.h"
 #include "tm_hdr.h"
 #include "tm_msg.h"
+#include "tm_route.h"
 #include "tm_token.h"
 #include "tm_unsub.h"
 
-static pthread_rwlock_t mo_keys_lock = PTHREAD_RWLOCK_INITIALIZER;
-static KEYRING *mo_keys; /* NULL: no unsubscribe headers, no VERP */
-
-void
-milter_cb_set_keyring(KEYRING *k)
-{
-	KEYRING *old;
-
-	CB_SWAP(&mo_keys_lock, mo_keys, k, old);
-	keyring_free(old);
-}
-
-/* mo_seal - seal a token of purpose with the newest key; 0, or -1 with err */
+/* mo_seal - seal a token of purpose with the newest key of the message's generation; 0, or -1 with err */
 static int
-mo_seal(int purpose, const TOKEN_DATA *d, SBUF *tok, SBUF *err)
+mo_seal(const MSGCTX *m, int purpose, const TOKEN_DATA *d, SBUF *tok, SBUF *err)
 {
-	int rc;
-
-	pthread_rwlock_rdlock(&mo_keys_lock);
-	rc = mo_keys ? token_seal(mo_keys, purpose, d, tok, err)
-	             : (sbuf_cat(err, "no token keys loaded"), -1);
-	pthread_rwlock_unlock(&mo_keys_lock);
-	return rc;
+	if (m->gen->keys == NULL) {
+		sbuf_cat(err, "no token keys loaded");
+		return -1;
+	}
+	return token_seal(m->gen->keys, purpose, d, tok, err);
 }
 
 /* mo_token_data - today, the tenant and the one recipient; the strings are borrowed from m */
@@ -74,9 +62,7 @@ mo_unsub_plan(SMFICTX *ctx, MSGCTX *m)
 	SBUF *tok, *err;
 	TOKEN_DATA d;
 
-	if (m->res.tenant == NULL || *m->conf->unsubscribe_url_host == 0 ||
-	    tenant_stream(m->snap, m->res.tenant, m->from_domain->len ? sbuf_str(m->from_domain) : m->sender_dom) !=
-		STREAM_BULK)
+	if (m->res.tenant == NULL || *m->conf->unsubscribe_url_host == 0 || m->stream != STREAM_BULK)
 		return SMFIS_CONTINUE;
 	if (m->nrcpt != 1 || m->rcpt1 == NULL) {
 		SBUF *why = sbuf_new(128);
@@ -102,7 +88,7 @@ mo_unsub_plan(SMFICTX *ctx, MSGCTX *m)
 	/* milter_cb.c cuts the list id to 200 bytes, under TOKEN_LIST_MAX, as it reads the header
 	 */
 	d.list = m->list_id;
-	if (mo_seal(TOKEN_UNSUBSCRIBE, &d, tok, err) == 0) {
+	if (mo_seal(m, TOKEN_UNSUBSCRIBE, &d, tok, err) == 0) {
 		SBUF *val = sbuf_new(256);
 		unsub_header(m->conf->unsubscribe_url_host, m->conf->unsubscribe_mailto_domain, sbuf_str(tok), val);
 		m->unsub_value = sbuf_steal(val);
@@ -141,29 +127,6 @@ mo_unsubscribe(SMFICTX *ctx, MSGCTX *m)
 
 /* ---- DKIM ---- */
 
-static pthread_rwlock_t mo_dkim_lock = PTHREAD_RWLOCK_INITIALIZER;
-static DKK_TABLE *mo_dkim; /* NULL or empty: nothing is signed */
-
-void
-milter_cb_set_dkim(DKK_TABLE *t)
-{
-	DKK_TABLE *old;
-
-	CB_SWAP(&mo_dkim_lock, mo_dkim, t, old);
-	dkk_free(old);
-}
-
-int
-mo_dkim_active(void)
-{
-	int n;
-
-	pthread_rwlock_rdlock(&mo_dkim_lock);
-	n = dkk_count(mo_dkim) > 0;
-	pthread_rwlock_unlock(&mo_dkim_lock);
-	return n;
-}
-
 /* mo_delivered_header - does this received header reach the recipient? */
 static int
 mo_delivered_header(const MSGCTX *m, const char *name)
@@ -191,22 +154,17 @@ mo_dkim_start(MSGCTX *m)
 	if (m->res.tenant == NULL || dom == NULL)
 		return;
 	if (!m->can_sign) {
-		if (mo_dkim_active()) /* keys were loaded after this SMTP session began */
+		if (dkk_count(m->gen->dkim) > 0) /* keys were loaded after this SMTP session began */
 			msg_info("%s: not signed: DKIM keys were loaded after this connection asked for no body",
 				 m->qid);
 		return;
 	}
-	err = sbuf_new(64);
-	pthread_rwlock_rdlock(&mo_dkim_lock);
-	if (dkk_count(mo_dkim) == 0) {
-		pthread_rwlock_unlock(&mo_dkim_lock);
-		sbuf_free(err);
+	if (dkk_count(m->gen->dkim) == 0)
 		return;
-	}
-	k = dkk_find(mo_dkim, m->res.tenant->name, dom);
-	if (k)
-		m->dkim = dks_begin(k, m->qid, err); /* libopendkim copies the key */
-	pthread_rwlock_unlock(&mo_dkim_lock);
+	err = sbuf_new(64);
+	/* the message's generation holds the table until the message ends */
+	if ((k = dkk_find(m->gen->dkim, m->res.tenant->name, dom)) != NULL)
+		m->dkim = dks_begin(k, m->qid, err);
 	if (k == NULL) {
 		m->dkim_state = DKS_NO_KEY;
 		sbuf_free(err);
@@ -229,6 +187,26 @@ mo_dkim_start(MSGCTX *m)
 	sbuf_free(err);
 }
 
+/*
+ * mo_stream_check - a From domain whose stream is not the envelope's: one
+ * log line. The message stays in the envelope's stream, the one
+ * tenant-policyd routed it by at DATA, so it never carries bulk headers
+ * through the transactional pool, nor leaves bulk mail without them.
+ */
+static void
+mo_stream_check(const MSGCTX *m)
+{
+	const char *from = m->from_domain->len ? sbuf_str(m->from_domain) : NULL;
+	int fs;
+
+	if (m->res.tenant == NULL || (fs = route_stream_conflict(m->snap, m->res.tenant, m->stream, from)) < 0)
+		return;
+	msg_warn("%s: tenant %s: From domain %s is %s mail but the envelope sender's domain %s is %s: sent as %s, "
+		 "as the envelope sender decides",
+		 m->qid, m->res.tenant->name, from, stream_name(fs), m->sender_dom ? m->sender_dom : "<>",
+		 stream_name(m->stream), stream_name(m->stream));
+}
+
 sfsistat
 mo_prepare(SMFICTX *ctx, MSGCTX *m)
 {
@@ -238,6 +216,7 @@ mo_prepare(SMFICTX *ctx, MSGCTX *m)
 	if (m->snap == NULL)
 		return SMFIS_CONTINUE; /* failed open: no tenant, nothing to add or sign */
 	snprintf(m->qid, sizeof(m->qid), "%s", cb_qid(ctx));
+	mo_stream_check(m);
 	if ((r = mo_unsub_plan(ctx, m)) != SMFIS_CONTINUE)
 		return r;
 	mo_dkim_start(m);
@@ -351,15 +330,14 @@ mo_verp(SMFICTX *ctx, MSGCTX *m)
 	mo_token_data(m, &d);
 	/* the stream this message is sent in, for tenant-policyd's socketmap: once the envelope
 	   sender is the VERP address, only the token says which tenant and pool it belongs to */
-	d.stream = stream_name(
-	    tenant_stream(m->snap, m->res.tenant, m->from_domain->len ? sbuf_str(m->from_domain) : m->sender_dom));
+	d.stream = stream_name(m->stream);
 	/* a return path goes into VERP tokens only: tenant-feedback forwards to nothing else */
 	if (m->conf->forward_bounces)
 		d.return_path = m->sender_canon ? m->sender_canon : m->sender;
 	addr = sbuf_new(256);
 	err = sbuf_new(64);
 	sbuf_printf(addr, "<%s+", m->conf->bounce_prefix);
-	if ((rc = mo_seal(TOKEN_VERP, &d, addr, err)) == 0) {
+	if ((rc = mo_seal(m, TOKEN_VERP, &d, addr, err)) == 0) {
 		sbuf_printf(addr, "@%s>", m->conf->return_path_domain);
 		if (mseam_chgfrom(ctx, sbuf_str(addr)) != MI_SUCCESS) {
 			sbuf_cat(err, "cannot change the envelope sender (does the MTA allow SMFIF_CHGFROM?)");

@@ -30,8 +30,6 @@
 #include "tm_suppress.h"
 
 static SPOOL *cb_pool;		/* Redis connections for the RCPT checks */
-static pthread_rwlock_t cb_pmap_lock = PTHREAD_RWLOCK_INITIALIZER;
-static PMAP *cb_pmap;		/* recipient domain -> provider group */
 static char cb_host[64];	/* reservation ids: host:pid:message.recipient */
 static unsigned long cb_fail_open;	/* fail-open recipients since start */
 static unsigned long cb_fail_open_unsaved; /* not yet added to tm:stats:DATE */
@@ -49,28 +47,13 @@ void
 mr_shutdown(void)
 {
 	cb_pool = spool_free(cb_pool);
-	milter_cb_set_pmap(NULL);
 }
 
-void
-milter_cb_set_pmap(PMAP *m)
+/* mr_provider - the provider group of a normalised recipient domain, by the message's provider map */
+const char *
+mr_provider(const MSGCTX *m, const char *domain)
 {
-	PMAP *old;
-
-	CB_SWAP(&cb_pmap_lock, cb_pmap, m, old);
-	pmap_free(old);
-}
-
-/* cb_provider - the provider group of a normalised recipient domain */
-static const char *
-cb_provider(const char *domain)
-{
-	const char *g;
-
-	pthread_rwlock_rdlock(&cb_pmap_lock);
-	g = cb_pmap ? pmap_lookup(cb_pmap, domain) : "other";
-	pthread_rwlock_unlock(&cb_pmap_lock);
-	return g; /* an interned group name: outlives the map */
+	return m->gen->pmap ? pmap_lookup(m->gen->pmap, domain) : "other"; /* interned: outlives the map */
 }
 
 /*
@@ -224,7 +207,7 @@ mr_envrcpt(SMFICTX *ctx, char **argv)
 	at = strrchr(sbuf_str(key), '@');
 	snprintf(rid, sizeof(rid), "%s:%ld:%lu.%zu", cb_host, (long)getpid(), m->seq, ++m->nseen);
 	q = (QUOTA_REQ){.tenant = m->res.tenant->name, .lim = m->res.tenant->limits, .rcpt_key = sbuf_str(key),
-			.provider = cb_provider(at ? at + 1 : ""), .rid = rid,
+			.provider = mr_provider(m, at ? at + 1 : ""), .rid = rid,
 			.resv_ttl_ms = m->conf->reservation_ttl, .now = time(NULL)};
 	sbuf_reset(err);
 	if ((s = spool_get(cb_pool, m->conf, err)) != NULL) {

@@ -21,6 +21,7 @@
 #include "milter.h"
 #include "tm_conf.h"
 #include "tm_daemon.h"
+#include "tm_gen.h"
 #include "tm_dkim.h"
 #include "tm_mem.h"
 #include "tm_msg.h"
@@ -39,12 +40,23 @@ snap_source(long max_age_ms, long *age_ms)
 	return tdir_get(the_tdir, max_age_ms, age_ms);
 }
 
-/* reload - SIGHUP: build a new configuration and swap it in; keep the old on error */
 /* needs_keys - unsubscribe headers and VERP seal tokens */
 static int
 needs_keys(const CONF *c)
 {
 	return *c->unsubscribe_url_host || *c->return_path_domain;
+}
+
+/*
+ * milter_parts - what a generation of c holds besides c (tm_gen.h): the
+ * provider map, the DKIM keys (read as root at start, before dropping
+ * privileges, and again on reload) and, when unsubscribe headers or VERP
+ * need them, the token keys: no keys, no start.
+ */
+static unsigned
+milter_parts(const CONF *c)
+{
+	return GEN_PMAP | GEN_DKIM | (needs_keys(c) ? GEN_KEYS : 0);
 }
 
 /*
@@ -142,55 +154,41 @@ warn_lines(const char *text)
 	}
 }
 
+/*
+ * reload - SIGHUP: a whole new generation (configuration, provider map,
+ * token keys, DKIM keys) swapped in at once; if any part fails, the
+ * running generation is kept whole and the warning names the part.
+ */
 static void
 reload(void)
 {
 	SBUF *errs = sbuf_new(256);
 	CONF *c = daemon_load(&opts, errs), *old;
-	PMAP *m;
+	const char *failed = NULL;
+	GEN *g = NULL;
 
-	if (c == NULL || load_rewrite(c, errs) < 0) {
-		msg_warn("reload failed; keeping the running configuration:\n%s", sbuf_str(errs));
+	if (c && load_rewrite(c, errs) == 0)
+		g = gen_load(c, milter_parts(c), errs, &failed);
+	if (g == NULL) {
+		if (failed)
+			msg_warn("reload failed; keeping the running configuration: the %s did not load:\n%s", failed,
+				 sbuf_str(errs));
+		else
+			msg_warn("reload failed; keeping the running configuration:\n%s", sbuf_str(errs));
 		conf_unref(c);
 		sbuf_free(errs);
 		return;
 	}
-	if ((m = pmap_load(c->provider_map, errs)) == NULL) {
-		msg_warn("reload failed; keeping the running configuration:\n%s", sbuf_str(errs));
-		conf_unref(c);
-		sbuf_free(errs);
-		return;
-	}
-	{
-		DKK_TABLE *t = dkk_load(c->dkim_keys, errs);
-		if (t == NULL) {
-			msg_warn("reload: DKIM keys: %s; keeping the running keys", sbuf_str(errs));
-			sbuf_reset(errs);
-		} else {
-			msg_info("DKIM: %zu key(s) loaded from %s", dkk_count(t), c->dkim_keys);
-			milter_cb_set_dkim(t);
-		}
-	}
-	if (needs_keys(c)) {
-		KEYRING *k = keyring_load(c->token_keys, errs);
-		if (k == NULL) {
-			msg_warn("reload: %s; keeping the running token keys", sbuf_str(errs));
-			sbuf_reset(errs);
-		} else {
-			milter_cb_set_keyring(k);
-		}
-	} else {
-		milter_cb_set_keyring(NULL);
-	}
-	milter_cb_set_pmap(m);
+	msg_info("DKIM: %zu key(s) loaded from %s", dkk_count(g->dkim), c->dkim_keys);
 	old = milter_cb_conf();
 	if (strcmp(old->milter_socket, c->milter_socket) != 0 ||
 	    strcmp(old->run_as_user, c->run_as_user) != 0)
 		msg_warn("milter_socket and run_as_user take effect only after a restart");
 	msg_set_level(c->log_level);
-	milter_cb_set_conf(c);
+	milter_cb_set_gen(g); /* the one swap; messages in flight keep theirs */
 	tdir_reconfigure(the_tdir, c);
 	msg_info("configuration reloaded from %s", c->path);
+	gen_unref(g);
 	conf_unref(old);
 	conf_unref(c);
 	sbuf_free(errs);
@@ -201,9 +199,7 @@ main(int argc, char **argv)
 {
 	SBUF *errs = sbuf_new(256);
 	CONF *c;
-	PMAP *pmap = NULL;
-	KEYRING *keys = NULL;
-	DKK_TABLE *dkim = NULL;
+	GEN *gen = NULL;
 	mode_t old_umask;
 	SBUF *guard = sbuf_new(256);
 	int rc;
@@ -213,13 +209,8 @@ main(int argc, char **argv)
 	c = daemon_load(&opts, errs);
 	if (c && !opts.print && load_rewrite(c, errs) < 0)
 		c = conf_unref(c); /* so are the Postfix settings that recipient keys replay */
-	if (c && !opts.print && (pmap = pmap_load(c->provider_map, errs)) == NULL)
-		c = conf_unref(c); /* the provider map is part of the configuration */
-	/* unsubscribe headers and VERP need the token keys: no keys, no start */
-	if (c && !opts.print && needs_keys(c) && (keys = keyring_load(c->token_keys, errs)) == NULL)
-		c = conf_unref(c);
-	/* DKIM keys are read once here (as root, before dropping privileges) and on reload */
-	if (c && !opts.print && (dkim = dkk_load(c->dkim_keys, errs)) == NULL)
+	/* the first generation: every part loads, or no start */
+	if (c && !opts.print && (gen = gen_load(c, milter_parts(c), errs, NULL)) == NULL)
 		c = conf_unref(c);
 	if (c && !opts.print) {
 		null_sender_guard(c, guard);
@@ -231,9 +222,7 @@ main(int argc, char **argv)
 		warn_lines(sbuf_str(guard));
 	if ((rc = daemon_early_exit(&opts, c, errs)) >= 0) {
 		conf_unref(c);
-		pmap_free(pmap);
-		keyring_free(keys);
-		dkk_free(dkim);
+		gen_unref(gen);
 		sbuf_free(errs);
 		sbuf_free(guard);
 		return rc;
@@ -272,12 +261,11 @@ main(int argc, char **argv)
 
 	the_tdir = tdir_start(c);
 	milter_cb_init(snap_source, c);
-	milter_cb_set_pmap(pmap);
-	milter_cb_set_keyring(keys);
-	milter_cb_set_dkim(dkim);
+	milter_cb_set_gen(gen);
 	md_start_reloader(reload);
 	msg_info("starting: listening on %s, store %s, %zu DKIM key(s)", c->milter_socket, c->redis_server,
-		 dkk_count(dkim));
+		 dkk_count(gen->dkim));
+	gen = gen_unref(gen); /* the callbacks hold it now */
 
 	rc = smfi_main();
 

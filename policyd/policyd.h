@@ -6,6 +6,7 @@
 #define POLICYD_H
 
 #include "tm_conf.h"
+#include "tm_gen.h"
 #include "tm_tdir.h"
 #include "tm_token.h"
 
@@ -15,17 +16,13 @@ enum { PD_POLICY, PD_SOCKETMAP };
 int pd_listen(const char *spec);
 
 /*
- * pd_serve - the event loop: accept, read, answer, until SIGTERM or SIGINT.
- * SIGHUP calls reload(), which returns the configuration to use from then on.
- * Returns the configuration in use at the end (the caller's to release).
+ * pd_serve - the event loop: accept, read, answer, until SIGTERM or SIGINT,
+ * from generation g (tm_gen.h: the configuration and the token keys the
+ * socketmap opens VERP senders with; owned from now on). SIGHUP calls
+ * reload(), which returns the generation to use from then on (old itself
+ * when the reload failed; else old is the reload's to let go). Returns
+ * the generation in use at the end (the caller's to release).
  */
-CONF *pd_serve(int policy_fd, int socketmap_fd, CONF *c, TDIR *d, CONF *(*reload)(CONF *old));
-
-/*
- * pd_set_keyring - the token keys the socketmap opens VERP senders with
- * (owned from now on; NULL: none). Called before pd_serve and from reload,
- * in the loop's one thread.
- */
-void pd_set_keyring(KEYRING *k);
+GEN *pd_serve(int policy_fd, int socketmap_fd, GEN *g, TDIR *d, GEN *(*reload)(GEN *old));
 
 #endif

@@ -53,7 +53,8 @@ typedef struct client {
 
 typedef struct {
 	int ep;
-	CONF *conf;
+	GEN *gen;	   /* the configuration and token keys, swapped whole on reload */
+	const CONF *conf;  /* gen's */
 	TDIR *dir;
 	CLIENT *clients;
 	size_t nclients;
@@ -186,15 +187,6 @@ pd_policy(PD *pd, CLIENT *c, const PREQ *r, SBUF *why)
 	return 0;
 }
 
-static KEYRING *pd_keys; /* VERP senders: the loop's thread only */
-
-void
-pd_set_keyring(KEYRING *k)
-{
-	keyring_free(pd_keys);
-	pd_keys = k;
-}
-
 /*
  * pd_verp - a VERP sender (bounce_prefix+TOKEN@return_path_domain): tenant-milter
  * rewrote the envelope sender, so the sender's domain names no tenant, and
@@ -210,9 +202,9 @@ pd_verp(PD *pd, const TSNAP *s, const char *sender, ROUTE *rt)
 	TOKEN_DATA d;
 	int rc = 0;
 
-	if (pd_keys && *c->return_path_domain &&
+	if (pd->gen->keys && *c->return_path_domain &&
 	    token_from_address(sender, c->bounce_prefix, c->return_path_domain, tok)) {
-		if (token_open(pd_keys, TOKEN_VERP, sbuf_str(tok), (long)(time(NULL) / 86400), c->token_lifetime / 86400000,
+		if (token_open(pd->gen->keys, TOKEN_VERP, sbuf_str(tok), (long)(time(NULL) / 86400), c->token_lifetime / 86400000,
 			       &d, err) < 0) {
 			msg_warn("socketmap: sender <%.200s>: VERP token refused (%s); default routing", sender,
 				 sbuf_str(err));
@@ -220,7 +212,7 @@ pd_verp(PD *pd, const TSNAP *s, const char *sender, ROUTE *rt)
 			int st = stream_parse(d.stream);
 			const TENANT *t = tsnap_find(s, d.tenant);
 			memset(rt, 0, sizeof(*rt));
-			route_pick(s, t, st >= 0 ? st : (t ? tenant_stream(s, t, NULL) : 0), sender, rt);
+			route_pick(s, t, st >= 0 ? st : (t ? route_stream(s, t, NULL) : 0), sender, rt);
 			rc = 1;
 		}
 	}
@@ -405,10 +397,10 @@ pd_idle(PD *pd)
 
 static int pd_tag_policy, pd_tag_socketmap, pd_tag_signal; /* epoll data for the non-client fds */
 
-CONF *
-pd_serve(int policy_fd, int socketmap_fd, CONF *c, TDIR *d, CONF *(*reload)(CONF *old))
+GEN *
+pd_serve(int policy_fd, int socketmap_fd, GEN *g, TDIR *d, GEN *(*reload)(GEN *old))
 {
-	PD pd = {.conf = c, .dir = d, .req = xmalloc(sizeof(PREQ))};
+	PD pd = {.gen = g, .conf = g->conf, .dir = d, .req = xmalloc(sizeof(PREQ))};
 	struct epoll_event ev, evs[256];
 	sigset_t set;
 	int sfd, running = 1;
@@ -444,9 +436,10 @@ pd_serve(int policy_fd, int socketmap_fd, CONF *c, TDIR *d, CONF *(*reload)(CONF
 			} else if (p == &pd_tag_signal) {
 				struct signalfd_siginfo si;
 				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					if (si.ssi_signo == SIGHUP)
-						pd.conf = reload(pd.conf);
-					else
+					if (si.ssi_signo == SIGHUP) {
+						pd.gen = reload(pd.gen);
+						pd.conf = pd.gen->conf;
+					} else
 						running = 0;
 				}
 			} else {
@@ -470,5 +463,5 @@ pd_serve(int policy_fd, int socketmap_fd, CONF *c, TDIR *d, CONF *(*reload)(CONF
 	close(pd.ep);
 	close(sfd);
 	free(pd.req);
-	return pd.conf;
+	return pd.gen;
 }

@@ -33,36 +33,45 @@
 static DAEMON_OPTS opts;
 static TDIR *the_tdir;
 
-/* reload - SIGHUP: a new configuration, or the old one if the file has errors */
-static CONF *
-reload(CONF *old)
+/* policyd_parts - VERP senders are routed by their token: with return_path_domain set, the token keys */
+static unsigned
+policyd_parts(const CONF *c)
+{
+	return *c->return_path_domain ? GEN_KEYS : 0;
+}
+
+/*
+ * reload - SIGHUP: a new generation (configuration and token keys,
+ * tm_gen.h), or the old one whole if any part fails
+ */
+static GEN *
+reload(GEN *old)
 {
 	SBUF *errs = sbuf_new(256);
 	CONF *c = daemon_load(&opts, errs);
+	const char *failed = NULL;
+	GEN *g = c ? gen_load(c, policyd_parts(c), errs, &failed) : NULL;
 
-	if (c == NULL) {
-		msg_warn("reload failed; keeping the running configuration:\n%s", sbuf_str(errs));
+	if (g == NULL) {
+		if (failed)
+			msg_warn("reload failed; keeping the running configuration: the %s did not load:\n%s", failed,
+				 sbuf_str(errs));
+		else
+			msg_warn("reload failed; keeping the running configuration:\n%s", sbuf_str(errs));
+		conf_unref(c);
 		sbuf_free(errs);
 		return old;
 	}
-	if (strcmp(old->policy_socket, c->policy_socket) != 0 ||
-	    strcmp(old->socketmap_socket, c->socketmap_socket) != 0)
+	if (strcmp(old->conf->policy_socket, c->policy_socket) != 0 ||
+	    strcmp(old->conf->socketmap_socket, c->socketmap_socket) != 0)
 		msg_warn("policy_socket and socketmap_socket take effect only after a restart");
 	msg_set_level(c->log_level);
-	if (*c->return_path_domain) {
-		KEYRING *k = keyring_load(c->token_keys, errs);
-		if (k == NULL)
-			msg_warn("reload: %s; keeping the running token keys", sbuf_str(errs));
-		else
-			pd_set_keyring(k);
-	} else {
-		pd_set_keyring(NULL);
-	}
 	tdir_reconfigure(the_tdir, c);
 	msg_info("configuration reloaded from %s", c->path);
-	conf_unref(old);
+	gen_unref(old);
+	conf_unref(c); /* g holds it */
 	sbuf_free(errs);
-	return c;
+	return g;
 }
 
 /*
@@ -99,7 +108,7 @@ main(int argc, char **argv)
 {
 	int pfd, sfd, rc;
 	SBUF *errs = sbuf_new(256);
-	KEYRING *keys = NULL;
+	GEN *gen = NULL;
 	sigset_t set;
 	CONF *c;
 
@@ -107,17 +116,16 @@ main(int argc, char **argv)
 	msg_open("tenant-policyd", 1, NULL);
 	c = daemon_load(&opts, errs);
 	/* VERP senders are routed by their token: with return_path_domain set, no keys, no start */
-	if (c && !opts.print && *c->return_path_domain && (keys = keyring_load(c->token_keys, errs)) == NULL)
+	if (c && !opts.print && (gen = gen_load(c, policyd_parts(c), errs, NULL)) == NULL)
 		c = conf_unref(c);
 	if (c && opts.check_only) /* -n: warnings; "configuration OK" still follows */
 		layout_warn(c);
 	if ((rc = daemon_early_exit(&opts, c, errs)) >= 0) {
 		conf_unref(c);
-		keyring_free(keys);
+		gen_unref(gen);
 		sbuf_free(errs);
 		return rc;
 	}
-	pd_set_keyring(keys);
 	msg_set_level(opts.verbose ? MSG_DEBUG : c->log_level);
 	if (!opts.foreground) {
 		msg_open(strcmp(c->syslog_name, "tenant-milter") == 0 ? "tenant-policyd" : c->syslog_name, 0,
@@ -146,12 +154,12 @@ main(int argc, char **argv)
 	the_tdir = tdir_start(c);
 	msg_info("starting: policy on %s, socketmap on %s, store %s", c->policy_socket, c->socketmap_socket,
 		 c->redis_server);
-	c = pd_serve(pfd, sfd, c, the_tdir, reload);
+	conf_unref(c); /* gen holds it */
+	gen = pd_serve(pfd, sfd, gen, the_tdir, reload);
 	msg_info("stopping");
-	daemon_remove_pid(c->policyd_pid_file);
+	daemon_remove_pid(gen->conf->policyd_pid_file);
 	tdir_stop(the_tdir);
-	pd_set_keyring(NULL);
-	conf_unref(c);
+	gen_unref(gen);
 	close(pfd);
 	close(sfd);
 	sbuf_free(errs);

@@ -799,7 +799,7 @@ START_TEST(unsubscribe_headers_added)
 
 	use_conf(unsub_conf);
 	use_keyring();
-	ck_assert_int_eq(deliver(f, "<a@acme.example>", one_rcpt, h, 0), SMFIS_CONTINUE);
+	ck_assert_int_eq(deliver(f, "<a@bulk.acme.example>", one_rcpt, h, 0), SMFIS_CONTINUE);
 	take_token(sbuf_str(f->changes), "<https://unsub.example/u/", ">", tok);
 	sbuf_printf(want,
 	            "ins 0 X-Tenant: acme\n"
@@ -827,7 +827,7 @@ START_TEST(unsubscribe_change_failure_tempfails)
 	use_conf(unsub_conf);
 	use_keyring();
 	f->fail_change = "ins 1 List-Unsubscribe:";
-	ck_assert_int_eq(deliver(f, "<a@acme.example>", one_rcpt, bulk_from, 0), SMFIS_TEMPFAIL);
+	ck_assert_int_eq(deliver(f, "<a@bulk.acme.example>", one_rcpt, bulk_from, 0), SMFIS_TEMPFAIL);
 	expect_reply(
 	    f, "451", "4.3.0", "cannot add the unsubscribe headers, try again later",
 	    "ins 0 X-Tenant: acme\nins 1 List-Unsubscribe-Post: List-Unsubscribe=One-Click\n");
@@ -844,7 +844,7 @@ START_TEST(unsubscribe_no_keys_tempfails)
 	FAKE_CTX *f = fake_new();
 
 	use_conf(unsub_conf);
-	ck_assert_int_eq(deliver(f, "<a@acme.example>", one_rcpt, bulk_from, 0), SMFIS_TEMPFAIL);
+	ck_assert_int_eq(deliver(f, "<a@bulk.acme.example>", one_rcpt, bulk_from, 0), SMFIS_TEMPFAIL);
 	expect_reply(f, "451", "4.3.0", "cannot add the unsubscribe headers, try again later",
 	             "ins 0 X-Tenant: acme\n");
 	ck_assert_str_eq(sbuf_str(store_log), "release acme 1: x@gmail.com\n");
@@ -862,7 +862,7 @@ START_TEST(unsubscribe_multi_recipient)
 
 	use_conf(reject);
 	use_keyring();
-	ck_assert_int_eq(deliver(f, "<a@acme.example>", two_rcpts, bulk_from, 0), SMFIS_REJECT);
+	ck_assert_int_eq(deliver(f, "<a@bulk.acme.example>", two_rcpts, bulk_from, 0), SMFIS_REJECT);
 	expect_reply(f, "550", "5.7.0",
 	             "tenant acme: bulk mail must be sent one recipient per message, so each can "
 	             "carry its own "
@@ -872,7 +872,7 @@ START_TEST(unsubscribe_multi_recipient)
 	f = fake_new();
 	use_conf(unsub_conf);
 	sbuf_reset(store_log);
-	ck_assert_int_eq(deliver(f, "<a@acme.example>", two_rcpts, bulk_from, 0), SMFIS_CONTINUE);
+	ck_assert_int_eq(deliver(f, "<a@bulk.acme.example>", two_rcpts, bulk_from, 0), SMFIS_CONTINUE);
 	ck_assert_str_eq(f->rcode, "");
 	ck_assert_str_eq(sbuf_str(f->changes), "ins 0 X-Tenant: acme\n");
 	ck_assert_str_eq(sbuf_str(store_log), "commit acme 2: x@gmail.com y@gmail.com\n");
@@ -899,7 +899,7 @@ START_TEST(unsubscribe_recipient_too_long)
 	strcat(rcpt, "example>");
 	use_conf(unsub_conf);
 	use_keyring();
-	ck_assert_int_eq(deliver(f, "<a@acme.example>", rcpts, bulk_from, 0), SMFIS_REJECT);
+	ck_assert_int_eq(deliver(f, "<a@bulk.acme.example>", rcpts, bulk_from, 0), SMFIS_REJECT);
 	expect_reply(f, "550", "5.1.3", "the recipient address is too long for an unsubscribe link",
 	             "ins 0 X-Tenant: acme\n");
 	fake_free(f);
@@ -1142,6 +1142,100 @@ START_TEST(dkim_missing_key)
 }
 END_TEST
 
+
+/* the stream is the envelope sender's, as tenant-policyd routes it: a From domain of the other
+ * stream changes neither the unsubscribe headers nor the VERP token's stream */
+START_TEST(stream_follows_the_envelope)
+{
+	FAKE_CTX *f = fake_new();
+	SBUF *tok = sbuf_new(256);
+	TOKEN_DATA d;
+	static const char *const both[] = {"unsubscribe_url_host = unsub.example",
+	                                   "return_path_domain = bounces.example", NULL};
+
+	use_conf(unsub_conf);
+	use_keyring();
+	/* transactional envelope, bulk From: no bulk headers */
+	ck_assert_int_eq(deliver(f, "<a@acme.example>", one_rcpt, bulk_from, 0), SMFIS_CONTINUE);
+	ck_assert_str_eq(sbuf_str(f->changes), "ins 0 X-Tenant: acme\n");
+	fake_free(f);
+	/* bulk envelope, transactional From: bulk headers */
+	f = fake_new();
+	ck_assert_int_eq(deliver(f, "<a@bulk.acme.example>", one_rcpt, acme_from, 0), SMFIS_CONTINUE);
+	ck_assert_ptr_nonnull(strstr(sbuf_str(f->changes), "ins 1 List-Unsubscribe: <https://unsub.example/u/"));
+	fake_free(f);
+	/* the VERP token names the envelope's stream, which the socketmap routes by */
+	use_conf(both);
+	f = fake_new();
+	ck_assert_int_eq(deliver(f, "<a@bulk.acme.example>", one_rcpt, acme_from, 0), SMFIS_CONTINUE);
+	take_token(sbuf_str(f->changes), "chgfrom <bounce+", "@bounces.example>", tok);
+	open_token(TOKEN_VERP, tok, &d);
+	ck_assert_str_eq(d.stream, "bulk");
+	fake_free(f);
+	f = fake_new();
+	ck_assert_int_eq(deliver(f, "<a@acme.example>", one_rcpt, bulk_from, 0), SMFIS_CONTINUE);
+	ck_assert_ptr_null(strstr(sbuf_str(f->changes), "List-Unsubscribe"));
+	take_token(sbuf_str(f->changes), "chgfrom <bounce+", "@bounces.example>", tok);
+	open_token(TOKEN_VERP, tok, &d);
+	ck_assert_str_eq(d.stream, "transactional");
+	sbuf_free(tok);
+	fake_free(f);
+}
+END_TEST
+
+/* a reload between MAIL and end of message: the message seals with the token keys of the
+ * generation it started with; the next message with the new ones */
+START_TEST(in_flight_keeps_its_generation)
+{
+	static const char ring2_text[] =
+	    "2 202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f 1795000001\n";
+	FAKE_CTX *f = fake_new();
+	SMFICTX *ctx = (SMFICTX *)(void *)f;
+	char *mail[] = {"<a@bulk.acme.example>", NULL};
+	SBUF *tok = sbuf_new(256), *e = sbuf_new(64);
+	unsigned long p0, p1, p2, p3;
+	KEYRING *k2;
+
+	use_conf(unsub_conf);
+	use_keyring();
+	store_fake = 1;
+	ck_assert_int_eq(milter_desc.xxfi_negotiate(ctx, SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGFROM,
+	                                            SMFIP_NOHELO | SMFIP_NOBODY, 0, 0, &p0, &p1, &p2, &p3),
+	                 SMFIS_CONTINUE);
+	connect_acme(f);
+	fake_envelope(f, "{mail_addr}", mail[0]);
+	ck_assert_int_eq(milter_desc.xxfi_envfrom(ctx, mail), SMFIS_CONTINUE);
+	fake_envelope(f, "{rcpt_addr}", one_rcpt[0]);
+	ck_assert_int_eq(milter_desc.xxfi_envrcpt(ctx, (char *[]){(char *)one_rcpt[0], NULL}), SMFIS_CONTINUE);
+	/* SIGHUP: key 2 only, and tokens for another host; the message started before it */
+	k2 = keyring_parse("ring2", ring2_text, e);
+	ck_assert_msg(k2 != NULL, "%s", sbuf_str(e));
+	milter_cb_set_keyring(k2);
+	{
+		static const char *const other[] = {"unsubscribe_url_host = other.example", NULL};
+		use_conf(other);
+	}
+	for (int i = 0; bulk_from[i]; i += 2)
+		milter_desc.xxfi_header(ctx, (char *)bulk_from[i], (char *)bulk_from[i + 1]);
+	ck_assert_int_eq(milter_desc.xxfi_eom(ctx), SMFIS_CONTINUE);
+	milter_desc.xxfi_close(ctx);
+	/* version 2, purpose 1 (unsubscribe), key 1: "AgEB" */
+	take_token(sbuf_str(f->changes), "<https://unsub.example/u/", ">", tok);
+	tok->s[4] = 0;
+	ck_assert_str_eq(sbuf_str(tok), "AgEB");
+	fake_free(f);
+	/* the next message: the new generation's host and key 2 ("AgEC") */
+	f = fake_new();
+	ck_assert_int_eq(deliver(f, "<a@bulk.acme.example>", one_rcpt, bulk_from, 0), SMFIS_CONTINUE);
+	take_token(sbuf_str(f->changes), "<https://other.example/u/", ">", tok);
+	tok->s[4] = 0;
+	ck_assert_str_eq(sbuf_str(tok), "AgEC");
+	sbuf_free(tok);
+	sbuf_free(e);
+	fake_free(f);
+}
+END_TEST
+
 static void
 suite_tests(TCase *tc)
 {
@@ -1182,4 +1276,6 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, dkim_insert_failure_tempfails);
 	tcase_add_test(tc, dkim_signing_failure_tempfails);
 	tcase_add_loop_test(tc, dkim_missing_key, 0, sizeof(missing_key) / sizeof(missing_key[0]));
+	tcase_add_test(tc, stream_follows_the_envelope);
+	tcase_add_test(tc, in_flight_keeps_its_generation);
 }

@@ -232,7 +232,8 @@ supp_csv_line(const char *line, SUPP_ROW *row, SBUF *err)
 		goto out;
 	}
 	row->reason = SR_MANUAL;
-	if (n >= 2 && f[1]->len && (row->reason = supp_reason_parse(sbuf_str(f[1]))) < 0) {
+	/* every reason an entry holds, so that what export writes reads back (soft-bounce-streak too) */
+	if (n >= 2 && f[1]->len && (row->reason = supp_reason_lookup(sbuf_str(f[1]))) < 0) {
 		sbuf_printf(err, "unknown reason \"%.40s\" (unsubscribe, hard-bounce, complaint or manual)",
 			    sbuf_str(f[1]));
 		goto out;

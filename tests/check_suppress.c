@@ -55,6 +55,8 @@ static const struct {
     {"", 0, NULL, NULL, NULL, NULL},
     {"   \r\n", 0, NULL, NULL, NULL, NULL},
     {"# exported 2026-11-20", 0, NULL, NULL, NULL, NULL},
+    /* what export writes for tenant-feedback's streak entries reads back */
+    {"a@example.com,soft-bounce-streak,acme", 1, "a@example.com", "soft-bounce-streak", "acme", NULL},
     {"a@example.com,spam", -1, NULL, NULL, NULL,
      "unknown reason \"spam\" (unsubscribe, hard-bounce, complaint or manual)"},
     {"a@example.com,manual,Bad_Tenant", -1, NULL, NULL, NULL, "invalid tenant name \"Bad_Tenant\""},

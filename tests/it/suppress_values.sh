@@ -5,7 +5,8 @@
 #   and the Lua writer supp_value makes each valid value exactly;
 # - is read alike by tenantctl (lib/suppress.c's supp_value_parse) when it
 #   sits in tm:supp: its reason and dates in "suppress list", and an
-#   unreadable value as manual since 1970-01-01, never expiring.
+#   unreadable value as manual since 1970-01-01, never expiring;
+# - and what "suppress export" writes, "import" reads back, reasons included.
 . "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 command -v redis-server >/dev/null || { echo "# redis-server missing"; exit 99; }
 tb_init it-suppress-values
@@ -81,4 +82,14 @@ ta_eq "every vector stored (HLEN tm:supp)" "$(tb_redis hlen tm:supp)" $((nvalid 
 ta_ctl "tenantctl suppress list: exit 0" 0 suppress list
 ta_eq "...each entry read as the file says" "$(printf '%s\n' "$ta_out" | awk '{print $1, $2, $3, $4}' | sort)" \
 	"$(printf '%s\n' "${want[@]}" | sort)"
+
+# 3. what export writes, import reads back: tenant-feedback's soft-bounce-streak too
+ta_ctl "tenant add acme: exit 0" 0 tenant add acme
+tb_redis hset '{t:acme}:supp' streak@x.test 'soft-bounce-streak|1763596800|0' >/dev/null
+ta_ctl "suppress export --tenant acme: exit 0" 0 suppress export --tenant acme
+printf '%s\n' "$ta_out" >"$TB_DIR/export.csv"
+ta_eq "...the entry with its reason" "$(grep '^streak@' "$TB_DIR/export.csv")" "streak@x.test,soft-bounce-streak,acme"
+tb_redis del '{t:acme}:supp' >/dev/null
+ta_ctl "...import reads it back: exit 0" 0 suppress import "$TB_DIR/export.csv"
+ta_eq "...with its reason" "$(tb_redis hget '{t:acme}:supp' streak@x.test | cut -d'|' -f1)" soft-bounce-streak
 ta_finish

@@ -4,7 +4,8 @@
  * DESCRIPTION
  *	One HASH per scope: tm:supp for every tenant, {t:NAME}:supp for one.
  *	Fields are suppression keys (supp_key: the one normalisation), values
- *	"reason|since|expires" in unix seconds (expires 0: never). The RCPT
+ *	"reason|since|expires" in unix seconds (expires 0: never), written by
+ *	supp_value() and read by supp_value_parse() (lib/suppress.c). The RCPT
  *	script reads them live, so a change needs no version bump and applies
  *	to the very next recipient.
  *
@@ -86,33 +87,18 @@ supp_date(long long t, char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%d", &tm);
 }
 
-/* supp_value - parse "reason|since|expires"; 0 or -1 */
-static int
-supp_value(const char *v, char *reason, size_t rn, long long *since, long long *expires)
-{
-	const char *bar = strchr(v, '|');
-
-	if (bar == NULL || sscanf(bar + 1, "%lld|%lld", since, expires) != 2) {
-		snprintf(reason, rn, "manual");
-		*since = *expires = 0;
-		return -1;
-	}
-	snprintf(reason, rn, "%.*s", (int)(bar - v), v);
-	return 0;
-}
-
 /* supp_describe - "a@b: suppressed globally since 2026-11-20 (unsubscribe), expires never" */
 static void
 supp_describe(const char *addr, const char *tenant, const char *v, SBUF *out)
 {
-	char reason[64], where[96], d1[16], d2[16];
-	long long since, expires;
+	char where[96], d1[16], d2[16];
+	SUPP_VAL sv;
 
-	supp_value(v, reason, sizeof(reason), &since, &expires);
-	supp_date(since, d1, sizeof(d1));
-	supp_date(expires, d2, sizeof(d2));
+	supp_value_parse(v, &sv); /* unreadable: manual, since 0, never expiring */
+	supp_date(sv.since, d1, sizeof(d1));
+	supp_date(sv.expires, d2, sizeof(d2));
 	sbuf_printf(out, "%s: suppressed %s since %s (%s), expires %s\n", addr,
-		    supp_where(tenant, where, sizeof(where)), d1, reason, expires ? d2 : "never");
+		    supp_where(tenant, where, sizeof(where)), d1, supp_reason_name(sv.reason), sv.expires ? d2 : "never");
 }
 
 /* supp_key_named - the suppression key of addr, or -1 with "invalid address ..." in err */
@@ -131,8 +117,8 @@ supp_key_named(const char *addr, SBUF *key, SBUF *err)
 static int
 supp_add(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 {
-	SBUF *key = sbuf_new(64);
-	char hash[160], val[96], where[96];
+	SBUF *key = sbuf_new(64), *val = sbuf_new(64);
+	char hash[160], where[96];
 	long ttl = 0;
 	int reason = SR_MANUAL, rc = -1;
 	long long now = time(NULL);
@@ -148,9 +134,9 @@ supp_add(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 	if (o->tenant && ctl_need_tenant(c, o->tenant, err) < 0)
 		goto out;
 	supp_hash(hash, sizeof(hash), o->tenant);
-	snprintf(val, sizeof(val), "%s|%lld|%lld", supp_reason_name(reason), now, ttl ? now + ttl : 0);
+	supp_value(val, reason, now, ttl ? now + ttl : 0);
 	{
-		const char *argv[] = {"HSET", hash, sbuf_str(key), val};
+		const char *argv[] = {"HSET", hash, sbuf_str(key), sbuf_str(val)};
 		if (ctl_simple(c, err, 4, argv) < 0)
 			goto out;
 	}
@@ -159,6 +145,7 @@ supp_add(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 	rc = 0;
 out:
 	sbuf_free(key);
+	sbuf_free(val);
 	return rc;
 }
 
@@ -207,16 +194,15 @@ supp_check(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 		goto out;
 	for (size_t i = 0; i <= (names ? names->elements : 1); i++) {
 		const char *t = i == 0 ? NULL : names ? names->element[i - 1]->str : o->tenant;
-		char reason[64];
-		long long since, expires;
+		SUPP_VAL sv;
 		int found;
 		supp_hash(hash, sizeof(hash), t);
 		sbuf_reset(v);
 		if ((found = store_hget(c->store, hash, sbuf_str(key), v, err)) < 0)
 			goto out;
 		if (found) {
-			supp_value(sbuf_str(v), reason, sizeof(reason), &since, &expires);
-			if (expires == 0 || expires > now) {
+			supp_value_parse(sbuf_str(v), &sv);
+			if (sv.expires == 0 || sv.expires > now) {
 				supp_describe(sbuf_str(key), t, sbuf_str(v), out);
 				hits++;
 			}
@@ -280,10 +266,15 @@ static void
 supp_emit(const char *addr, const char *v, void *arg)
 {
 	SUPP_OUT *o = arg;
-	char reason[64], d1[16], d2[16];
+	char d1[16], d2[16];
+	SUPP_VAL sv;
+	const char *reason;
 	long long since, expires;
 
-	supp_value(v, reason, sizeof(reason), &since, &expires);
+	supp_value_parse(v, &sv); /* unreadable: manual, since 0, never expiring */
+	reason = supp_reason_name(sv.reason);
+	since = sv.since;
+	expires = sv.expires;
 	if (o->json) {
 		json_t *e = json_object();
 		json_object_set_new(e, "address", json_string(addr));
@@ -308,7 +299,8 @@ supp_import(CTL *c, const char *path, const SUPP_OPTS *o, SBUF *err)
 {
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	STORE_VAL *names;
-	char *line = NULL, val[64], hash[160];
+	char *line = NULL, hash[160];
+	long long now;
 	size_t cap = 0, lineno = 0, good = 0, bad = 0, queued = 0, nglobal = 0;
 	SBUF *why = sbuf_new(64);
 	struct timeval t0, t1;
@@ -330,7 +322,7 @@ supp_import(CTL *c, const char *path, const SUPP_OPTS *o, SBUF *err)
 	if ((names = store_smembers(c->store, KEY_TENANTS, err)) == NULL)
 		goto out;
 	gettimeofday(&t0, NULL);
-	snprintf(val, sizeof(val), "|%lld|0", (long long)time(NULL));
+	now = (long long)time(NULL);
 
 #define FLUSH()                                                                          \
 	do {                                                                             \
@@ -385,11 +377,9 @@ supp_import(CTL *c, const char *path, const SUPP_OPTS *o, SBUF *err)
 		owned[n] = row.key;
 		argv[2 + 2 * n] = row.key;
 		{
-			size_t rl = strlen(supp_reason_name(row.reason));
-			char *v = xmalloc(rl + strlen(val) + 1);
-			memcpy(v, supp_reason_name(row.reason), rl);
-			strcpy(v + rl, val);
-			argv[3 + 2 * n] = v;
+			SBUF *v = sbuf_new(32);
+			supp_value(v, row.reason, now, 0);
+			argv[3 + 2 * n] = sbuf_steal(v);
 		}
 		row.key = NULL;
 		supp_row_clear(&row);

@@ -263,8 +263,8 @@ fb_cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
 			      .final = 1};
 		int applied = 0;
 		sbuf_reset(why_not);
-		if (rep.r[i].category == BC_AUTOREPLY || rep.r[i].category == BC_NONE)
-			continue;
+		if (bounce_effect(e.category, e.final, 0).counter == NULL)
+			continue; /* an auto-reply or a not-spam report: nothing to apply */
 		if (feedback_apply(s, c, pm, &e, &applied, why_not, err) < 0) {
 			fprintf(stderr, "tenant-feedback: %s\n", sbuf_str(err));
 			rc = 75;

@@ -140,28 +140,6 @@ cmd_classify(const BRULES *rules, int argc, char **argv)
 	return rc;
 }
 
-/* log_category - the category of one delivery record, and why */
-static int
-log_category(const BRULES *rules, const MAILLOG_REC *rec, SBUF *why)
-{
-	int cat;
-
-	if (rec->status == ML_SENT) {
-		sbuf_cat(why, "delivered");
-		return BC_DELIVERED;
-	}
-	cat = bounce_classify(rules, rec->dsn, bounce_extract_code(rec->text), rec->text, why);
-	if (cat == BC_NONE || cat == BC_DELIVERED) {
-		cat = rec->status == ML_BOUNCED ? BC_HARD : BC_SOFT;
-		sbuf_reset(why);
-		sbuf_cat(why, "no rule matched");
-	}
-	/* a deferral or expiry is never a hard bounce by itself */
-	if (rec->status != ML_BOUNCED && cat == BC_HARD)
-		cat = BC_SOFT;
-	return cat;
-}
-
 /*
  * log_record - maillog_parse() with the configured syslog names: 1 for a
  * delivery record. A line of Postfix's delivery agent that is no readable
@@ -217,7 +195,7 @@ cmd_scan(const BRULES *rules, char *const *names, int argc, char **argv)
 			continue;
 		records++;
 		sbuf_reset(why);
-		cat = log_category(rules, rec, why);
+		cat = bounce_log_category(rules, rec, why);
 		if (json) {
 			json_t *o = json_object();
 			char *s;
@@ -271,9 +249,9 @@ on_term(int sig)
 static FB_EVENT
 log_event(const BRULES *rules, const MAILLOG_REC *rec, SBUF *why, const char *pos_key, const char *pos)
 {
-	return (FB_EVENT){.qid = rec->qid, .category = log_category(rules, rec, why), .rcpt = rec->rcpt,
+	return (FB_EVENT){.qid = rec->qid, .category = bounce_log_category(rules, rec, why), .rcpt = rec->rcpt,
 			  .orig_rcpt = *rec->orig_rcpt ? rec->orig_rcpt : NULL,
-			  .transport = rec->service, .final = rec->status != ML_DEFERRED, .pos_key = pos_key, .pos = pos};
+			  .transport = rec->service, .final = bounce_log_final(rec), .pos_key = pos_key, .pos = pos};
 }
 
 /*

@@ -8,6 +8,13 @@
  *	come first: "mailbox full" before 5.x.x, "user unknown" before a
  *	generic 550.
  *
+ *	This module is the one home of what a delivery outcome means: the
+ *	category of a Postfix log record (bounce_log_category), of a reported
+ *	recipient (bounce_dsn_category, bounce_arf_category), and what each
+ *	category does (bounce_effect: the counter, the suppression, the soft
+ *	streak). tenant-feedback and lib/dsn.c ask it; lib/feedback.lua only
+ *	applies the effect it is given.
+ *
  *	text=/REGEX/ conditions see at most the first BOUNCE_MATCH_MAX bytes of
  *	the text, cut before a UTF-8 character that would not fit: POSIX regexec
  *	is quadratic on an unanchored ".*" rule, and a Diagnostic-Code can be
@@ -20,6 +27,7 @@
 
 #include <stddef.h>
 
+#include "tm_maillog.h"
 #include "tm_sbuf.h"
 
 enum bounce_category {
@@ -68,5 +76,47 @@ size_t bounce_match_len(const char *text, size_t len);
 void bounce_extract_status(const char *text, char *out, size_t n);
 /* bounce_extract_code - the first basic reply code (250..599) at a word start in text, or 0 */
 int bounce_extract_code(const char *text);
+
+/*
+ * bounce_log_category - the category of one Postfix delivery record
+ * (tm_maillog.h), with why: sent is delivered; otherwise the rules on its
+ * dsn= and text, with bounced hard and anything else soft when no rule
+ * says more; a deferral or expiry is never a hard bounce by itself.
+ */
+int bounce_log_category(const BRULES *r, const MAILLOG_REC *rec, SBUF *why);
+/* bounce_log_final - is the record a final outcome (1), or a deferral (0)? */
+int bounce_log_final(const MAILLOG_REC *rec);
+
+/*
+ * bounce_dsn_category - the category of one recipient of a delivery status
+ * notification, with why: Action delivered, relayed or expanded is
+ * delivered; otherwise the rules on status, code and text, with a failure
+ * (Action failed, or a plain-text bounce: text_bounce) hard and anything
+ * else soft when no rule says more.
+ */
+int bounce_dsn_category(const BRULES *r, const char *action, int text_bounce, const char *status, int code,
+			const char *text, SBUF *why);
+/* bounce_arf_category - an ARF Feedback-Type's: opt-out*, not-spam (none), else complaint */
+int bounce_arf_category(const char *feedback_type);
+
+enum bounce_streak {
+	BS_KEEP, /* the recipient's soft-bounce streak is left as it is */
+	BS_END,	 /* it ends: a delivery or a hard bounce */
+	BS_FEED, /* one more soft bounce: soft_bounce_limit in the window suppresses */
+};
+
+typedef struct {
+	const char *counter; /* the {t:NAME}:fb:DATE field to count; NULL: nothing to apply */
+	int supp_reason;     /* SR_* (tm_suppress.h) to suppress the recipient with, or -1 */
+	int supp_global;     /* 1: in the global list tm:supp; 0: in the tenant's */
+	int streak;	     /* BS_* */
+	int streak_reason;   /* SR_* of a streak at the limit (tenant list), or -1 */
+} BOUNCE_EFFECT;
+
+/*
+ * bounce_effect - what an outcome of category does: final is a bounce or a
+ * report (1) or a deferral (0); hard_global is hard_bounce_scope = global
+ */
+BOUNCE_EFFECT bounce_effect(int category, int final, int hard_global);
 
 #endif

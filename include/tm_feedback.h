@@ -32,7 +32,7 @@ typedef struct {
 	const char *pos;	/* the position after this outcome, or "" */
 } FB_EVENT;
 
-#define FB_ARGV_MAX (30 + FB_MAX_QIDS)
+#define FB_ARGV_MAX (33 + FB_MAX_QIDS)
 #define FB_BUF_MAX (15 + FB_MAX_QIDS)
 /* feedback_argv - the EVALSHA argv of one event (at most FB_ARGV_MAX strings, storage in buf) */
 int feedback_argv(const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **argv, char buf[][384]);

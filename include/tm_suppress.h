@@ -1,6 +1,6 @@
 /*
  * NAME
- *	tm_suppress 3h - suppression keys and import rows
+ *	tm_suppress 3h - suppression keys, entry values and import rows
  * DESCRIPTION
  *	The one place a recipient becomes a suppression key: surrounding white
  *	space and <> removed, the domain normalised as everywhere else, and the
@@ -14,10 +14,38 @@
 
 #include "tm_sbuf.h"
 
-enum supp_reason { SR_UNSUBSCRIBE, SR_HARD_BOUNCE, SR_COMPLAINT, SR_MANUAL };
+/* the reasons of an entry; SR_SOFT_STREAK is written by tenant-feedback only */
+enum supp_reason { SR_UNSUBSCRIBE, SR_HARD_BOUNCE, SR_COMPLAINT, SR_MANUAL, SR_SOFT_STREAK, SR_COUNT };
 
-int supp_reason_parse(const char *s); /* -1 if unknown */
+/* supp_reason_parse - a reason an admin may give (unsubscribe, hard-bounce, complaint, manual); -1 if not */
+int supp_reason_parse(const char *s);
+/* supp_reason_lookup - any reason an entry may hold (SR_*); -1 if unknown */
+int supp_reason_lookup(const char *s);
+/* supp_reason_name - the reason's text, as stored and as tenantctl prints it ("unknown" out of range) */
 const char *supp_reason_name(int r);
+
+/*
+ * The value of an entry in tm:supp and {t:NAME}:supp, in exactly this form:
+ *	REASON|SINCE|EXPIRES
+ * REASON one of the names above; SINCE and EXPIRES unix seconds (EXPIRES 0:
+ * never), each "0" or 1 to SUPP_DIGITS decimal digits without a leading
+ * zero, so every value has one spelling in C and in Lua (lib/suppress.lua).
+ * Anything else is unreadable, and reads as manual|0|0: still suppressed,
+ * never expiring (what the RCPT script does with it).
+ */
+#define SUPP_DIGITS 15 /* exact in a Lua number (a double) too */
+#define SUPP_MAX 999999999999999LL
+
+typedef struct {
+	int reason;	   /* SR_* */
+	long long since;   /* unix seconds */
+	long long expires; /* unix seconds; 0: never */
+} SUPP_VAL;
+
+/* supp_value - append the value of an entry to out; a reason or time out of range is a bug (msg_panic) */
+void supp_value(SBUF *out, int reason, long long since, long long expires);
+/* supp_value_parse - 0, or -1 for an unreadable value (then out is manual, 0, 0) */
+int supp_value_parse(const char *v, SUPP_VAL *out);
 
 /*
  * supp_key_rw - the key of the mailbox Postfix delivers an address to: rw

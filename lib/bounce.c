@@ -1,7 +1,11 @@
 /*
  * NAME
- *	bounce - rule-driven classification of delivery outcomes
+ *	bounce - what a delivery outcome means: its category and its effect
  * DESCRIPTION
+ *	The one home of that meaning (tm_bounce.h): the categories of log
+ *	records, DSN recipients and ARF reports, and what each category
+ *	counts, suppresses and does to the soft-bounce streak.
+ *
  *	Rule syntax, one per line:
  *	    CONDITION... => CATEGORY REASON...
  *	where a CONDITION is status=GLOB (enhanced status, "5.1.*"), code=GLOB
@@ -21,9 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tm_bounce.h"
+#include "tm_maillog.h"
 #include "tm_mem.h"
+#include "tm_suppress.h"
 
 static const char *const cat_names[] = {"none", "delivered", "hard", "soft", "block", "throttle",
 					"complaint", "unsubscribe", "auto-reply"};
@@ -303,4 +310,106 @@ bounce_classify(const BRULES *b, const char *status, int code, const char *text,
 	}
 	sbuf_cat(reason, "no rule matched");
 	return BC_NONE;
+}
+
+int
+bounce_log_category(const BRULES *r, const MAILLOG_REC *rec, SBUF *why)
+{
+	int cat;
+
+	if (rec->status == ML_SENT) {
+		sbuf_cat(why, "delivered");
+		return BC_DELIVERED;
+	}
+	cat = bounce_classify(r, rec->dsn, bounce_extract_code(rec->text), rec->text, why);
+	if (cat == BC_NONE || cat == BC_DELIVERED) {
+		cat = rec->status == ML_BOUNCED ? BC_HARD : BC_SOFT;
+		sbuf_reset(why);
+		sbuf_cat(why, "no rule matched");
+	}
+	/* a deferral or expiry is never a hard bounce by itself */
+	if (rec->status != ML_BOUNCED && cat == BC_HARD)
+		cat = BC_SOFT;
+	return cat;
+}
+
+int
+bounce_log_final(const MAILLOG_REC *rec)
+{
+	return rec->status != ML_DEFERRED;
+}
+
+int
+bounce_dsn_category(const BRULES *r, const char *action, int text_bounce, const char *status, int code,
+		    const char *text, SBUF *why)
+{
+	int cat;
+
+	if (strcasecmp(action, "delivered") == 0 || strcasecmp(action, "relayed") == 0 ||
+	    strcasecmp(action, "expanded") == 0) {
+		sbuf_printf(why, "%s", action);
+		return BC_DELIVERED;
+	}
+	cat = bounce_classify(r, status, code, text, why);
+	if (cat == BC_NONE || cat == BC_DELIVERED) {
+		/* a failure report with nothing to go on: the action decides */
+		int failed = strcasecmp(action, "failed") == 0 || text_bounce;
+		sbuf_reset(why);
+		cat = failed ? BC_HARD : BC_SOFT;
+		sbuf_cat(why, failed ? "permanent failure without a reason" : "delayed without a reason");
+	}
+	return cat;
+}
+
+int
+bounce_arf_category(const char *ft)
+{
+	return strncasecmp(ft, "opt-out", 7) == 0 ? BC_UNSUBSCRIBE : strcasecmp(ft, "not-spam") == 0 ? BC_NONE
+												  : BC_COMPLAINT;
+}
+
+BOUNCE_EFFECT
+bounce_effect(int category, int final, int hard_global)
+{
+	BOUNCE_EFFECT fx = {.counter = NULL, .supp_reason = -1, .supp_global = 0, .streak = BS_KEEP,
+			    .streak_reason = -1};
+
+	switch (category) {
+	case BC_DELIVERED:
+		fx.counter = "delivered";
+		fx.streak = BS_END;
+		break;
+	case BC_HARD:
+		fx.counter = "bounced_hard";
+		fx.supp_reason = SR_HARD_BOUNCE;
+		fx.supp_global = hard_global;
+		fx.streak = BS_END;
+		break;
+	case BC_SOFT:
+		if (final) {
+			fx.counter = "bounced_soft";
+			fx.streak = BS_FEED;
+			fx.streak_reason = SR_SOFT_STREAK;
+		} else {
+			fx.counter = "deferred";
+		}
+		break;
+	case BC_BLOCK:
+		fx.counter = "blocked";
+		break;
+	case BC_THROTTLE:
+		fx.counter = "throttled";
+		break;
+	case BC_COMPLAINT:
+		fx.counter = "complaints";
+		fx.supp_reason = SR_COMPLAINT;
+		break;
+	case BC_UNSUBSCRIBE:
+		fx.counter = "unsubscribes";
+		fx.supp_reason = SR_UNSUBSCRIBE;
+		break;
+	default: /* none, auto-reply: nothing to apply */
+		break;
+	}
+	return fx;
 }

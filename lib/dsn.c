@@ -194,7 +194,7 @@ fields_next(const char **pp, FIELDS *f)
 	return 1;
 }
 
-/* dsn_classify - fill status, code and category of x from its text */
+/* dsn_classify - fill status, code and category (bounce_dsn_category) of x from its text */
 static void
 dsn_classify(WALK *w, DSN_RCPT *x)
 {
@@ -204,20 +204,8 @@ dsn_classify(WALK *w, DSN_RCPT *x)
 		x->code = bounce_extract_code(x->text);
 	if (*x->status == 0)
 		bounce_extract_status(x->text, x->status, sizeof(x->status));
-	if (strcasecmp(x->action, "delivered") == 0 || strcasecmp(x->action, "relayed") == 0 ||
-	    strcasecmp(x->action, "expanded") == 0) {
-		x->category = BC_DELIVERED;
-		sbuf_printf(reason, "%s", x->action);
-	} else {
-		x->category = bounce_classify(w->rules, x->status, x->code, x->text, reason);
-		if (x->category == BC_NONE || x->category == BC_DELIVERED) {
-			/* a failure report with nothing to go on: the action decides */
-			int failed = strcasecmp(x->action, "failed") == 0 || w->out->kind == DSN_TEXT;
-			sbuf_reset(reason);
-			x->category = failed ? BC_HARD : BC_SOFT;
-			sbuf_cat(reason, failed ? "permanent failure without a reason" : "delayed without a reason");
-		}
-	}
+	x->category = bounce_dsn_category(w->rules, x->action, w->out->kind == DSN_TEXT, x->status, x->code, x->text,
+					  reason);
 	if (*x->status == 0 && x->code >= 400)
 		snprintf(x->status, sizeof(x->status), "%d.0.0", x->code / 100);
 	free(x->reason);
@@ -584,9 +572,7 @@ dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
 	dsn_walk(&w, g_mime_message_get_mime_part(m), 0);
 	if (out->kind == DSN_ARF) {
 		const char *ft = out->feedback_type ? out->feedback_type : "abuse";
-		int cat = strncasecmp(ft, "opt-out", 7) == 0 ? BC_UNSUBSCRIBE
-			  : strcasecmp(ft, "not-spam") == 0 ? BC_NONE
-							    : BC_COMPLAINT;
+		int cat = bounce_arf_category(ft);
 		if (out->n == 0 && w.to) { /* no Original-Rcpt-To: the original's To */
 			InternetAddressList *l = internet_address_list_parse(NULL, w.to);
 			InternetAddress *a = l && internet_address_list_length(l) > 0 ? internet_address_list_get_address(l, 0) : NULL;

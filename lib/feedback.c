@@ -53,6 +53,9 @@ feedback_argv(const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **arg
 	time_t now = time(NULL);
 	struct tm tm;
 	int n = 0, nkeys = 7, b = 0;
+	/* what the outcome means is bounce.c's to say; the script only applies it */
+	BOUNCE_EFFECT fx = bounce_effect(e->category, e->final, c->hard_bounce_scope == 1);
+	static const char *const streak_arg[] = {[BS_KEEP] = "", [BS_END] = "end", [BS_FEED] = "feed"};
 
 	/* a tenant name builds keys: only a valid one, else the report is unattributed */
 	if (tenant && !tenant_name_valid(tenant))
@@ -99,7 +102,7 @@ feedback_argv(const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **arg
 	snprintf(buf[b], 384, "%d", nkeys);
 	argv[2] = buf[b++];
 	argv[n++] = tenant ? tenant : "";
-	argv[n++] = bounce_category_name(e->category);
+	argv[n++] = fx.counter ? fx.counter : "";
 	snprintf(buf[b], 384, "%s", sbuf_str(key));
 	argv[n++] = buf[b++];
 	argv[n++] = at && pm ? pmap_lookup(pm, at + 1) : at ? "other" : "";
@@ -107,7 +110,7 @@ feedback_argv(const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **arg
 	snprintf(buf[b], 384, "%s", day);
 	argv[n++] = buf[b++];
 	argv[n++] = e->pos ? e->pos : "";
-	argv[n++] = c->hard_bounce_scope == 1 ? "global" : "tenant";
+	argv[n++] = fx.supp_global ? "global" : "tenant";
 	snprintf(buf[b], 384, "%ld", c->soft_bounce_limit);
 	argv[n++] = buf[b++];
 	snprintf(buf[b], 384, "%ld", c->soft_bounce_window / 1000);
@@ -124,6 +127,9 @@ feedback_argv(const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **arg
 	snprintf(buf[b], 384, KEY_T_FB_FMT, "%s", day);
 	argv[n++] = buf[b++];
 	argv[n++] = KEY_T_STREAK_FMT;
+	argv[n++] = fx.supp_reason >= 0 ? supp_reason_name(fx.supp_reason) : "";
+	argv[n++] = streak_arg[fx.streak];
+	argv[n++] = fx.streak_reason >= 0 ? supp_reason_name(fx.streak_reason) : "";
 	sbuf_free(key);
 	sbuf_free(okey);
 	return n;

@@ -1,6 +1,8 @@
 -- tenant-milter: apply one delivery outcome to the suppression lists and the
 -- reputation counters, atomically with the reader's position, so a restart
--- neither loses nor double-counts. Run with EVALSHA by lib/feedback.c.
+-- neither loses nor double-counts. Run with EVALSHA by lib/feedback.c; the
+-- build prepends lib/suppress.lua (supp_value). What an outcome means is
+-- decided in C (lib/bounce.c: bounce_effect) and arrives as arguments.
 --
 -- Who may change state: an outcome names its tenant only when a VERP token
 -- opened (the caller passes the tenant and the token's recipient), or when a
@@ -17,22 +19,27 @@
 --         soft-bounce streaks ({t:NAME}:supp, :fb:DATE, :streak), or "" when
 --         the maps name the tenant
 -- KEYS[8..] candidate queue-id maps (tm:qid:QID), tried in order; none when the tenant is given
--- ARGV: tenant (or "" to look up the maps), category, recipient key, provider,
---       transport, date, position value, hard scope (tenant|global),
+-- ARGV: tenant (or "" to look up the maps), counter (the fb:DATE field, or ""
+--       when the outcome changes nothing), recipient key, provider,
+--       transport, date, position value, the list to suppress in (tenant|global),
 --       streak threshold, streak window s, counter ttl s, dedup ttl s, is_final,
 --       original recipient key (orig_to, Original-Recipient) or "",
---       then the names of KEYS[5..7] with %s for the tenant (from
+--       then (15..17) the names of KEYS[5..7] with %s for the tenant (from
 --       include/tm_keys.h): the one case where the script completes key
 --       names is a tenant it has only just read from a queue-id map, which
---       the caller cannot know (docs/redis-schema.md, "Redis Cluster")
+--       the caller cannot know (docs/redis-schema.md, "Redis Cluster");
+--       then (18..20) the suppression reason or "", the soft streak
+--       (end|feed|""), the reason a streak that reaches the threshold
+--       suppresses with
 -- Returns {tenant or "", applied (1) or not (0), why not ("" when applied)}
 
 local poskey, gsupp, seen, gstats = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local tenant, cat, rcpt, prov, transport, date, pos =
+local tenant, counter, rcpt, prov, transport, date, pos =
 	ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local scope, streak_n, window = ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10])
 local cttl, sttl, final, orig = tonumber(ARGV[11]), tonumber(ARGV[12]), ARGV[13], ARGV[14]
 local tsupp, stats, streaks = KEYS[5], KEYS[6], KEYS[7]
+local supp_reason, streak, streak_reason = ARGV[18], ARGV[19], ARGV[20]
 
 if pos ~= '' and poskey ~= '' then
 	redis.call('SET', poskey, pos)
@@ -95,49 +102,34 @@ end
 
 local function suppress(key, reason)
 	if rcpt ~= '' then
-		redis.call('HSET', key, rcpt, reason .. '|' .. now .. '|0')
+		redis.call('HSET', key, rcpt, supp_value(reason, now, 0))
 	end
 end
 
-if cat == 'delivered' then
-	count('delivered')
-	redis.call('HDEL', streaks, rcpt)
-elseif cat == 'hard' then
-	count('bounced_hard')
-	suppress(scope == 'global' and gsupp or tsupp, 'hard-bounce')
-	redis.call('HDEL', streaks, rcpt)
-elseif cat == 'soft' then
-	if final == '1' then
-		count('bounced_soft')
-		local v = redis.call('HGET', streaks, rcpt)
-		local n, first = 0, now
-		if v then
-			local a, b = string.match(v, '^(%d+)|(%d+)$')
-			if a and now - tonumber(b) <= window then
-				n, first = tonumber(a), tonumber(b)
-			end
-		end
-		n = n + 1
-		if n >= streak_n then
-			suppress(tsupp, 'soft-bounce-streak')
-			redis.call('HDEL', streaks, rcpt)
-		else
-			redis.call('HSET', streaks, rcpt, n .. '|' .. first)
-		end
-	else
-		count('deferred')
-	end
-elseif cat == 'block' then
-	count('blocked')
-elseif cat == 'throttle' then
-	count('throttled')
-elseif cat == 'complaint' then
-	count('complaints')
-	suppress(tsupp, 'complaint')
-elseif cat == 'unsubscribe' then
-	count('unsubscribes')
-	suppress(tsupp, 'unsubscribe')
-else
+if counter == '' then
 	return {tenant, 0, 'nothing to apply'}
+end
+count(counter)
+if supp_reason ~= '' then
+	suppress(scope == 'global' and gsupp or tsupp, supp_reason)
+end
+if streak == 'end' then
+	redis.call('HDEL', streaks, rcpt)
+elseif streak == 'feed' then
+	local v = redis.call('HGET', streaks, rcpt)
+	local n, first = 0, now
+	if v then
+		local a, b = string.match(v, '^(%d+)|(%d+)$')
+		if a and now - tonumber(b) <= window then
+			n, first = tonumber(a), tonumber(b)
+		end
+	end
+	n = n + 1
+	if n >= streak_n then
+		suppress(tsupp, streak_reason)
+		redis.call('HDEL', streaks, rcpt)
+	else
+		redis.call('HSET', streaks, rcpt, n .. '|' .. first)
+	end
 end
 return {tenant, 1, ''}

@@ -104,7 +104,7 @@ if mode == 'rcpt' then
 		for i, k in ipairs({gsupp, tsupp}) do
 			local v = redis.call('HGET', k, addr)
 			if v then
-				local reason, since, expires = string.match(v, '^([^|]*)|(%d+)|(%d+)$')
+				local reason, since, expires = supp_parse(v) -- lib/suppress.lua, prepended
 				if not reason then
 					reason, since, expires = 'manual', '0', '0' -- unreadable: still suppressed
 				end

@@ -1,14 +1,18 @@
 /*
  * NAME
- *	suppress - suppression keys, reasons, durations and CSV import rows
+ *	suppress - suppression keys, reasons, entry values, durations and CSV import rows
  * DESCRIPTION
+ *	supp_value() is the one C writer of an entry, supp_value_parse() its
+ *	one C reader; lib/suppress.lua is the same for the Lua scripts, and
+ *	tests/fixtures/suppress-values.txt holds the values both must agree on.
+ *
  *	The CSV reader handles what spreadsheet exports produce: quoted fields
  *	with doubled quotes, CRLF line ends, a header row and blank lines. It
  *	is a line reader (a quoted field cannot span lines), which is what an
  *	address list needs, and it reports problems by column so that
  *	"tenantctl suppress import" can print file:line: reason.
  * SEE ALSO
- *	tm_suppress.h, RFC 4180
+ *	tm_suppress.h, lib/suppress.lua, docs/redis-schema.md, RFC 4180
  */
 #include "config.h"
 
@@ -19,16 +23,28 @@
 
 #include "tm_addr.h"
 #include "tm_mem.h"
+#include "tm_msg.h"
 #include "tm_rewrite.h"
 #include "tm_suppress.h"
 #include "tm_tenant.h"
 
-static const char *const reasons[] = {"unsubscribe", "hard-bounce", "complaint", "manual"};
+/* every reason any writer stores; the first four are the ones an admin may give */
+static const char *const reasons[SR_COUNT] = {"unsubscribe", "hard-bounce", "complaint", "manual",
+					      "soft-bounce-streak"};
+#define SR_ADMIN_COUNT 4
 
 int
 supp_reason_parse(const char *s)
 {
-	for (int i = 0; i < 4; i++)
+	int r = supp_reason_lookup(s);
+
+	return r < SR_ADMIN_COUNT ? r : -1;
+}
+
+int
+supp_reason_lookup(const char *s)
+{
+	for (int i = 0; i < SR_COUNT; i++)
 		if (strcmp(s, reasons[i]) == 0)
 			return i;
 	return -1;
@@ -37,7 +53,57 @@ supp_reason_parse(const char *s)
 const char *
 supp_reason_name(int r)
 {
-	return r >= 0 && r < 4 ? reasons[r] : "unknown";
+	return r >= 0 && r < SR_COUNT ? reasons[r] : "unknown";
+}
+
+/* supp_number - "0" or 1..SUPP_DIGITS digits without a leading zero, ending at end; -1 if not */
+static long long
+supp_number(const char *p, const char *end)
+{
+	long long n = 0;
+
+	if (end == p || end - p > SUPP_DIGITS || (*p == '0' && end - p > 1))
+		return -1;
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	return n;
+}
+
+void
+supp_value(SBUF *out, int reason, long long since, long long expires)
+{
+	if (reason < 0 || reason >= SR_COUNT || since < 0 || expires < 0 || since > SUPP_MAX || expires > SUPP_MAX)
+		msg_panic("supp_value: reason %d, since %lld, expires %lld make no entry", reason, since, expires);
+	sbuf_printf(out, "%s|%lld|%lld", reasons[reason], since, expires);
+}
+
+int
+supp_value_parse(const char *v, SUPP_VAL *out)
+{
+	const char *b1 = strchr(v, '|'), *b2 = b1 ? strchr(b1 + 1, '|') : NULL;
+	char name[24];
+	int reason;
+
+	out->reason = SR_MANUAL; /* what an unreadable entry reads as: still suppressed, never expiring */
+	out->since = out->expires = 0;
+	if (b2 == NULL || (size_t)(b1 - v) >= sizeof(name))
+		return -1;
+	memcpy(name, v, (size_t)(b1 - v));
+	name[b1 - v] = 0;
+	if ((reason = supp_reason_lookup(name)) < 0)
+		return -1;
+	{
+		long long since = supp_number(b1 + 1, b2), expires = supp_number(b2 + 1, b2 + 1 + strlen(b2 + 1));
+		if (since < 0 || expires < 0)
+			return -1;
+		out->reason = reason;
+		out->since = since;
+		out->expires = expires;
+	}
+	return 0;
 }
 
 int
@@ -166,7 +232,8 @@ supp_csv_line(const char *line, SUPP_ROW *row, SBUF *err)
 		goto out;
 	}
 	row->reason = SR_MANUAL;
-	if (n >= 2 && f[1]->len && (row->reason = supp_reason_parse(sbuf_str(f[1]))) < 0) {
+	/* every reason an entry holds, so that what export writes reads back (soft-bounce-streak too) */
+	if (n >= 2 && f[1]->len && (row->reason = supp_reason_lookup(sbuf_str(f[1]))) < 0) {
 		sbuf_printf(err, "unknown reason \"%.40s\" (unsubscribe, hard-bounce, complaint or manual)",
 			    sbuf_str(f[1]));
 		goto out;

@@ -2,7 +2,7 @@
  * NAME
  *	unsub - one-click unsubscribe header values and the keep/replace rule
  * SEE ALSO
- *	tm_unsub.h, RFC 2369, RFC 8058
+ *	tm_unsub.h, lib/unsub.lua, RFC 2369, RFC 8058
  */
 #include "config.h"
 
@@ -77,15 +77,10 @@ unsub_open(const CONF *c, const KEYRING *k, const char *token, TOKEN_DATA *d, SB
 	           : UNSUB_BAD_TOKEN;
 }
 
+#include "lib/unsub_lua.h" /* unsub_lua[]: lib/suppress.lua and lib/unsub.lua as a C string */
+
 /* the suppression, its source and the counter, once: a repeat changes nothing */
-static STORE_SCRIPT unsub_script = {
-    "-- KEYS: {t:NAME}:supp, {t:NAME}:unsub, {t:NAME}:fb:DATE\n"
-    "-- ARGV: address key, now, source, list id\n"
-    "if redis.call('HSETNX', KEYS[1], ARGV[1], 'unsubscribe|' .. ARGV[2] .. '|0') == 0 then return 0 end\n"
-    "redis.call('HSET', KEYS[2], ARGV[1], ARGV[3] .. '|' .. ARGV[2] .. '|' .. ARGV[4])\n"
-    "redis.call('HINCRBY', KEYS[3], 'unsubscribes', 1)\n"
-    "redis.call('EXPIRE', KEYS[3], 34560000)\n"
-    "return 1\n"};
+static STORE_SCRIPT unsub_script = {.body = unsub_lua};
 
 int
 unsub_apply(STORE *s, const CONF *c, const KEYRING *k, const char *token, const char *source, TOKEN_DATA *d,

@@ -2,8 +2,10 @@
  * check_bounce - the shipped rules and their precedence, status and code
  * extraction, every bounce fixture in tests/fixtures/bounce, and hostile
  * input (garbage, 10 MB, deep nesting, missing boundaries) without a crash;
- * and the BOUNCE_MATCH_MAX cap on the text the rules see. Postfix log
- * records: check_maillog.
+ * and the BOUNCE_MATCH_MAX cap on the text the rules see; what a log
+ * record, a DSN recipient and an ARF type mean, and what each category
+ * does (bounce_effect: what lib/feedback.lua applies). Postfix log records
+ * themselves: check_maillog.
  */
 #include "config.h"
 
@@ -14,6 +16,8 @@
 
 #include "tm_bounce.h"
 #include "tm_dsn.h"
+#include "tm_maillog.h"
+#include "tm_suppress.h"
 #define SUITE_NAME "bounce"
 #define SUITE_MORE
 #include "check_main.h"
@@ -408,6 +412,134 @@ suite_more(Suite *s)
 	suite_add_tcase(s, tc);
 }
 
+/* a log record's category: sent delivers, the rules decide, bounced falls back to hard, the rest to soft */
+static const struct {
+	int status;
+	const char *dsn, *text;
+	int cat;
+	const char *why;
+} log_cases[] = {
+    {ML_SENT, "2.0.0", "250 2.0.0 Ok: queued as 1A2B3C", BC_DELIVERED, "delivered"},
+    {ML_SENT, "5.1.1", "550 5.1.1 User unknown", BC_DELIVERED, "delivered"},
+    {ML_BOUNCED, "5.1.1", "host mx said: 550 5.1.1 User unknown", BC_HARD, NULL},
+    {ML_BOUNCED, "5.2.2", "host mx said: 552 5.2.2 Mailbox full", BC_SOFT, NULL},
+    {ML_BOUNCED, "", "", BC_HARD, "no rule matched"},
+    {ML_BOUNCED, "2.0.0", "250 2.0.0 Ok", BC_HARD, "no rule matched"}, /* "delivered" by the rules */
+    {ML_DEFERRED, "", "", BC_SOFT, "no rule matched"},
+    {ML_DEFERRED, "5.1.1", "host mx said: 550 5.1.1 User unknown", BC_SOFT, NULL}, /* never hard */
+    {ML_EXPIRED, "5.1.1", "host mx said: 550 5.1.1 User unknown", BC_SOFT, NULL},
+    {ML_DEFERRED, "4.7.0", "host mx said: 421 4.7.0 Try again later", BC_THROTTLE, NULL},
+    {ML_BOUNCED, "5.7.1", "554 5.7.1 Client host [192.0.2.9] blocked using zen.spamhaus.org", BC_BLOCK, NULL},
+};
+
+START_TEST(log_category)
+{
+	MAILLOG_REC *rec = calloc(1, sizeof(*rec));
+	SBUF *why = sbuf_new(64);
+	int cat;
+
+	rec->status = log_cases[_i].status;
+	snprintf(rec->dsn, sizeof(rec->dsn), "%s", log_cases[_i].dsn);
+	snprintf(rec->text, sizeof(rec->text), "%s", log_cases[_i].text);
+	cat = bounce_log_category(rules, rec, why);
+	ck_assert_msg(cat == log_cases[_i].cat, "%d %s: %s (%s)", rec->status, rec->text, bounce_category_name(cat),
+		      sbuf_str(why));
+	if (log_cases[_i].why)
+		ck_assert_str_eq(sbuf_str(why), log_cases[_i].why);
+	ck_assert_int_eq(bounce_log_final(rec), rec->status != ML_DEFERRED);
+	sbuf_free(why);
+	free(rec);
+}
+END_TEST
+
+/* a DSN recipient's category: the action, the rules, then failed (or a text bounce) hard, else soft */
+static const struct {
+	const char *action;
+	int text_bounce;
+	const char *status;
+	int code;
+	const char *text;
+	int cat;
+	const char *why;
+} dsn_cases[] = {
+    {"delivered", 0, "5.1.1", 550, "User unknown", BC_DELIVERED, "delivered"},
+    {"Relayed", 0, "", 0, "", BC_DELIVERED, "Relayed"},
+    {"expanded", 0, "", 0, "", BC_DELIVERED, "expanded"},
+    {"failed", 0, "5.1.1", 550, "User unknown", BC_HARD, NULL},
+    {"failed", 0, "", 0, "", BC_HARD, "permanent failure without a reason"},
+    {"delayed", 0, "", 0, "", BC_SOFT, "delayed without a reason"},
+    {"", 1, "", 0, "", BC_HARD, "permanent failure without a reason"},
+    {"", 0, "", 0, "", BC_SOFT, "delayed without a reason"},
+    {"delayed", 0, "5.1.1", 550, "User unknown", BC_HARD, NULL}, /* the rules, not the action */
+    {"failed", 0, "2.0.0", 250, "Ok", BC_HARD, "permanent failure without a reason"},
+};
+
+START_TEST(dsn_category)
+{
+	SBUF *why = sbuf_new(64);
+	int cat = bounce_dsn_category(rules, dsn_cases[_i].action, dsn_cases[_i].text_bounce, dsn_cases[_i].status,
+				      dsn_cases[_i].code, dsn_cases[_i].text, why);
+
+	ck_assert_msg(cat == dsn_cases[_i].cat, "%s %s: %s (%s)", dsn_cases[_i].action, dsn_cases[_i].text,
+		      bounce_category_name(cat), sbuf_str(why));
+	if (dsn_cases[_i].why)
+		ck_assert_str_eq(sbuf_str(why), dsn_cases[_i].why);
+	sbuf_free(why);
+}
+END_TEST
+
+START_TEST(arf_category)
+{
+	ck_assert_int_eq(bounce_arf_category("abuse"), BC_COMPLAINT);
+	ck_assert_int_eq(bounce_arf_category("fraud"), BC_COMPLAINT);
+	ck_assert_int_eq(bounce_arf_category("opt-out"), BC_UNSUBSCRIBE);
+	ck_assert_int_eq(bounce_arf_category("Opt-Out-List"), BC_UNSUBSCRIBE);
+	ck_assert_int_eq(bounce_arf_category("not-spam"), BC_NONE);
+	ck_assert_int_eq(bounce_arf_category("NOT-SPAM"), BC_NONE);
+}
+END_TEST
+
+/* what each category does: the counter, the list, the streak (as lib/feedback.lua applied them before) */
+static const struct {
+	int cat, final, hard_global;
+	const char *counter, *reason;
+	int global, streak;
+	const char *streak_reason;
+} effects[] = {
+    {BC_DELIVERED, 1, 0, "delivered", NULL, 0, BS_END, NULL},
+    {BC_HARD, 1, 0, "bounced_hard", "hard-bounce", 0, BS_END, NULL},
+    {BC_HARD, 1, 1, "bounced_hard", "hard-bounce", 1, BS_END, NULL},
+    {BC_SOFT, 1, 1, "bounced_soft", NULL, 0, BS_FEED, "soft-bounce-streak"},
+    {BC_SOFT, 0, 0, "deferred", NULL, 0, BS_KEEP, NULL},
+    {BC_BLOCK, 1, 1, "blocked", NULL, 0, BS_KEEP, NULL},
+    {BC_THROTTLE, 0, 0, "throttled", NULL, 0, BS_KEEP, NULL},
+    {BC_COMPLAINT, 1, 1, "complaints", "complaint", 0, BS_KEEP, NULL}, /* the tenant's list, whatever the scope */
+    {BC_UNSUBSCRIBE, 1, 1, "unsubscribes", "unsubscribe", 0, BS_KEEP, NULL},
+    {BC_AUTOREPLY, 1, 0, NULL, NULL, 0, BS_KEEP, NULL},
+    {BC_NONE, 1, 0, NULL, NULL, 0, BS_KEEP, NULL},
+};
+
+START_TEST(effect)
+{
+	BOUNCE_EFFECT fx = bounce_effect(effects[_i].cat, effects[_i].final, effects[_i].hard_global);
+
+	if (effects[_i].counter)
+		ck_assert_str_eq(fx.counter, effects[_i].counter);
+	else
+		ck_assert_ptr_null(fx.counter);
+	if (effects[_i].reason)
+		ck_assert_str_eq(supp_reason_name(fx.supp_reason), effects[_i].reason);
+	else
+		ck_assert_int_eq(fx.supp_reason, -1);
+	ck_assert_int_eq(fx.supp_global, effects[_i].global);
+	ck_assert_int_eq(fx.streak, effects[_i].streak);
+	if (effects[_i].streak_reason)
+		ck_assert_str_eq(supp_reason_name(fx.streak_reason), effects[_i].streak_reason);
+	else
+		ck_assert_int_eq(fx.streak_reason, -1);
+}
+END_TEST
+
 static void
 suite_tests(TCase *tc)
 {
@@ -419,4 +551,8 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, hostile_input);
 	tcase_add_test(tc, fuzz_regressions);
 	tcase_add_test(tc, two_recipients_nested);
+	tcase_add_loop_test(tc, log_category, 0, sizeof(log_cases) / sizeof(log_cases[0]));
+	tcase_add_loop_test(tc, dsn_category, 0, sizeof(dsn_cases) / sizeof(dsn_cases[0]));
+	tcase_add_test(tc, arf_category);
+	tcase_add_loop_test(tc, effect, 0, sizeof(effects) / sizeof(effects[0]));
 }

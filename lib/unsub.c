@@ -86,8 +86,8 @@ int
 unsub_apply(STORE *s, const CONF *c, const KEYRING *k, const char *token, const char *source, TOKEN_DATA *d,
 	    int *fresh, SBUF *err)
 {
-	char supp[128], log[128], fb[128], now[32], date[16];
-	const char *keys[3] = {supp, log, fb}, *args[4];
+	char supp[128], log[128], fb[128], now[32], date[16], ttl[24];
+	const char *keys[3] = {supp, log, fb}, *args[5];
 	SBUF *key = sbuf_new(64);
 	time_t t = time(NULL);
 	struct tm tm;
@@ -109,7 +109,9 @@ unsub_apply(STORE *s, const CONF *c, const KEYRING *k, const char *token, const 
 	args[1] = now;
 	args[2] = source;
 	args[3] = d->list;
-	r = store_eval(s, &unsub_script, 3, keys, 4, args, err);
+	snprintf(ttl, sizeof(ttl), "%ld", (long)KEY_TTL_COUNTERS);
+	args[4] = ttl;
+	r = store_eval(s, &unsub_script, 3, keys, 5, args, err);
 	sbuf_free(key);
 	if (r == NULL)
 		return -1;

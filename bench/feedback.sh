@@ -8,7 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top_srcdir=$(pwd); top_builddir=$top_srcdir
-. contrib/testbed.sh
+. tests/lib/testbed.sh
 L=${1:-500000}; M=${2:-5000}
 FB="$top_builddir/feedback/tenant-feedback"
 [ -x "$FB" ] || { echo "build first (make)" >&2; exit 1; }

@@ -1,5 +1,5 @@
 # bench/lib.sh - what the Postfix throughput benchmarks share; sourced after
-# contrib/testbed.sh, with N (messages) and S (sessions) set.
+# tests/lib/testbed.sh, with N (messages) and S (sessions) set.
 
 # sent_count - deliveries the private Postfix has logged so far
 sent_count() { awk '/status=sent/ {n++} END {print n + 0}' "$TB_DIR/pf/maillog" 2>/dev/null; }

@@ -12,7 +12,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top_srcdir=$(pwd); top_builddir=$top_srcdir
-. contrib/testbed.sh
+. tests/lib/testbed.sh
 N=${1:-20000}
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
 command -v postfwd >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y postfwd >/dev/null ||

@@ -17,7 +17,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top_srcdir=$(pwd); top_builddir=$top_srcdir
-. contrib/testbed.sh
+. tests/lib/testbed.sh
 . bench/lib.sh
 N=${1:-2000}; S=${2:-20}; ROUNDS=${3:-3}; POSTS=${4:-200000}
 [ "$(id -u)" = 0 ] || { echo "run as root (it starts a private Postfix)" >&2; exit 1; }

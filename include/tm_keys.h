@@ -10,7 +10,7 @@
  *	keeps a tenant on one slot.
  *
  *	tm_key_schema[] (with TM_KEYS_SCHEMA defined) lists every key with its
- *	type, lifetime and writers; tests/check_keys.c compares it with this
+ *	type, lifetime and writers; tests/unit/check_keys.c compares it with this
  *	file's formats and with the index table of docs/redis-schema.md.
  */
 #ifndef TM_KEYS_H

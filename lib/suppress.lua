@@ -3,7 +3,7 @@
 -- to every script that reads or writes an entry (Makefile.am): the one Lua
 -- writer and the one Lua reader. lib/suppress.c (supp_value,
 -- supp_value_parse) is the C side; tests/fixtures/suppress-values.txt holds
--- the values both must write and read alike (tests/check_suppress.c,
+-- the values both must write and read alike (tests/unit/check_suppress.c,
 -- tests/it/suppress_values.sh). The format: docs/redis-schema.md.
 
 -- every reason a writer stores (lib/suppress.c: reasons[])

@@ -22,7 +22,7 @@ int mseam_setreply(SMFICTX *ctx, const char *rcode, const char *xcode, const cha
 /*
  * mseam_clean_reply - append text to out as smfi_setreply() may be given it:
  * '%' doubled, control bytes and DEL as '?', cut at 400 bytes. Inline so the
- * recording seam in tests/seam_fake.c cleans with this very code.
+ * recording seam in tests/unit/seam_fake.c cleans with this very code.
  */
 static inline void
 mseam_clean_reply(SBUF *out, const char *text)

@@ -6,7 +6,7 @@
 # then the same form with the suppressed local part must be refused with
 # 550 5.7.1, and nothing may reach the sink for it. Forms the key cannot
 # be built for are refused with 550 5.1.3, never accepted unchecked.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 ta_setup e2e-addr-forms
 

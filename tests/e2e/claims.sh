@@ -10,7 +10,7 @@
 #    sender_ownership = enforce, warn and off.
 # 4. sendmail(1) mail while tenant-policyd is down waits in the queue, and leaves
 #    once, through the tenant's transport, when tenant-policyd is back.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 ta_setup e2e-claims
 VERIFY="$top_srcdir/tests/lib/dkim_verify.py"

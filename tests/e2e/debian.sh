@@ -14,7 +14,7 @@
 # "recipient domain" next hop without DNS), through a relayhost, and to a
 # mailbox in a local domain. Then the package is purged and the machine's
 # Postfix configuration put back as it was.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 # make check's own command-line variables (TEST_LOGS, ...) reach this test
 # through MAKEFLAGS; the makes below are new top-level ones
 unset MAKEFLAGS MFLAGS MAKELEVEL

@@ -5,7 +5,7 @@
 # message is checked by dkimpy (python3-dkim), given the printed DNS record:
 # CRLF and bare-LF bodies, trailing blank lines, 8-bit bodies and folded
 # headers. A tenant without a key follows dkim_missing_key.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 ta_setup e2e-dkim
 VERIFY="$top_srcdir/tests/lib/dkim_verify.py"

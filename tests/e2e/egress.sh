@@ -4,7 +4,7 @@
 # test bed makes no DNS lookups, so MX routing (the default) is not used. The Postfix lines come from "tenantctl
 # postfix-config", pasted as an administrator would; tenant-policyd answers
 # smtpd_data_restrictions (FILTER) and the socketmap for local submissions.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 ta_setup e2e-egress
 tb_policyd_start || exit 99

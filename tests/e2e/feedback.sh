@@ -7,7 +7,7 @@
 # pass counts nothing again. An ARF report fed through a pipe(8) transport
 # suppresses its recipient. With hard_bounce_scope = global a hard bounce
 # suppresses for every tenant: another tenant's message is refused.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 ta_setup e2e-feedback
 tb_receiver_start || exit 99

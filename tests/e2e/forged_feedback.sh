@@ -7,7 +7,7 @@
 # hard_bounce_scope = global, records planted in MAIL FROM, RCPT TO, HELO and
 # headers, and 10,000 forged records against a Redis at its memory limit:
 # none suppresses anyone, and each is counted as unattributed.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 ta_setup e2e-forged-feedback
 FB="$top_builddir/feedback/tenant-feedback"

@@ -3,7 +3,7 @@
 # per-recipient replies a client sees, what reaches the next hop, and the
 # counters a dashboard reads. Tenant acme is on its network, beta
 # authenticates; both share one relay and one Redis.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 ta_setup e2e-limits
 today=$(date -u +%F)

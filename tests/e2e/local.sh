@@ -3,7 +3,7 @@
 # is resolved and tagged like SMTP mail, and a forged tag is removed. A null sender
 # from sendmail(1) passes untagged, and only root and the service users may submit one
 # once local_login_sender_maps is set as tenantctl postfix-config prints it.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 ta_setup e2e-local
 

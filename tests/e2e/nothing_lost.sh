@@ -3,7 +3,7 @@
 # Postfix relaying into ours from acme's network). Every message our relay
 # defers - over the cap, or while Redis is down - stays in the upstream
 # queue and is delivered exactly once when the cap allows or Redis is back.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 ta_setup e2e-nothing-lost
 tb_upstream_start || exit 99

@@ -3,7 +3,7 @@
 # domain in the envelope or in From; subdomains of its own are fine; the
 # null sender is allowed but From is still checked; two From fields refused.
 # This test runs the milter over TCP, the other end-to-end tests over a unix socket.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 TB_MILTER_SOCKET="inet:$(tb_free_port)@127.0.0.1"
 ta_setup e2e-ownership

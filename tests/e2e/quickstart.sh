@@ -2,7 +2,7 @@
 # The README's first command must not rot: contrib/quickstart (on the programs
 # already built) runs its six steps, each OK, exits 0, and claims nothing it
 # did not check; --stop then stops every daemon it started.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 for cmd in dnsmasq curl; do
 	command -v "$cmd" >/dev/null || { echo "# $cmd missing; run tests/run, which installs it"; exit 99; }

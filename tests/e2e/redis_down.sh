@@ -4,7 +4,7 @@
 # suppression lists, so each gets 451 4.3.0 (store_error_action = tempfail);
 # past the maximum age MAIL FROM itself gets 451 4.3.0. Nothing is delivered
 # unchecked, and the milter keeps running. When Redis returns, mail flows.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 ta_setup e2e-redis-down
 

@@ -2,7 +2,7 @@
 # Resolution and tagging through a real Postfix: by client network, by SASL
 # login; a forged tag is removed and exactly one correct tag arrives; an
 # unknown sender is refused.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 ta_setup e2e-resolve
 

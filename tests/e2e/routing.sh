@@ -6,7 +6,7 @@
 # local alike, must leave through acme's transport (source 127.0.0.2, HELO
 # a.relay.test) to the smarthost, and wait when acme's pool is down; mail
 # to a transport_maps destination must go where transport_maps says.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 ta_setup e2e-routing
 tb_receiver_start || exit 99 # the smarthost: relayhost = [127.0.0.1]:$TB_RX_PORT

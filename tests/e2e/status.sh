@@ -3,7 +3,7 @@
 # 451 with the reason, and after resume the same message goes through; a
 # disabled tenant gets 550; tenantctl changes apply within seconds; SIGHUP
 # reloads the configuration.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 ta_setup e2e-status
 

@@ -7,7 +7,7 @@
 #    table does not load keeps the whole running generation, the new tag name
 #    of the same reload included, and the warning names the part; once the
 #    table loads, the whole new generation is used.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 ta_setup e2e-stream
 cat >>"$TB_CONF" <<CONF

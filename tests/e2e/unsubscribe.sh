@@ -6,7 +6,7 @@
 # URI does the same through a real Postfix pipe(8) transport. Forged,
 # retired-key, oversized and malformed requests each get their answer, and
 # headless Chromium renders the page, whose form posts to the same URL.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 ta_setup e2e-unsub
 FB="$top_builddir/feedback/tenant-feedback"

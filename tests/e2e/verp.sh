@@ -8,7 +8,7 @@
 # and with forward_bounces the tenant's own return path still gets it. Only
 # a bounce or report to a VERP token goes on: other mail to the VERP address,
 # an unsubscribe token used as one and a forged token are never forwarded.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 ta_setup e2e-verp
 tb_receiver_start || exit 99

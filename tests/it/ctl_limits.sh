@@ -2,7 +2,7 @@
 # tenantctl warmup, rate, suppress, stats and top against a real redis-server:
 # what an administrator types, what they read back, and the keys the milter
 # and the dashboards read.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 command -v redis-server >/dev/null || { echo "# redis-server missing"; exit 99; }
 tb_init it-ctl-limits
 trap 'tb_stop_all' EXIT

@@ -11,7 +11,7 @@
 # - the pipe(8) commands dsn and unsubscribe exit 75 (EX_TEMPFAIL: Postfix
 #   keeps the message and retries) when Redis, the keyring or the forwarding
 #   fails, and 0 when done; what they did not do is not half done.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 command -v redis-server >/dev/null || { echo "# redis-server missing"; exit 99; }
 tb_init it-feedback-claims
 trap 'tb_stop_all' EXIT

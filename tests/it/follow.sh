@@ -3,7 +3,7 @@
 # the middle of its batches and started again: every delivery record of a
 # 40,000-line log counts exactly once. Also "follow -" from a pipe, and log
 # rotation by rename and by truncation, under a running follow and between two.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 command -v redis-server >/dev/null || { echo "# redis-server missing"; exit 99; }
 tb_init it-follow
 trap 'tb_stop_all' EXIT

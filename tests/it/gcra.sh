@@ -2,7 +2,7 @@
 # GCRA lives once: lib/rate.c's gcra_check against the real quota script in
 # a real redis-server, on the same rates and stored arrival times
 # (tests/it/check_gcra.c).
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 command -v redis-server >/dev/null || { echo "# redis-server missing"; exit 99; }
 tb_init it-gcra
 trap 'tb_stop_all' EXIT

@@ -3,7 +3,7 @@
 # once on persistent connections all get correct answers; a client sending
 # garbage is logged and disconnected while the others carry on; oversized
 # input is refused; SIGHUP reloads; the socketmap answers.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 command -v redis-server >/dev/null || { echo "# redis-server missing"; exit 99; }
 tb_init it-policyd
 trap 'tb_stop_all' EXIT

@@ -2,7 +2,7 @@
 # The RCPT script against a real redis-server (tests/it/check_quota.c):
 # 12 threads racing for the last 10 slots, reservations given back and
 # expired, suppression scopes, GCRA, hour and provider caps, NOSCRIPT.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 command -v redis-server >/dev/null || { echo "# redis-server missing"; exit 99; }
 tb_init it-quota
 trap 'tb_stop_all' EXIT

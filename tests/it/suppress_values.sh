@@ -1,13 +1,13 @@
 #!/bin/bash
 # One suppression-value format in both languages: every vector of
-# tests/fixtures/suppress-values.txt (tests/check_suppress.c runs them in C)
+# tests/fixtures/suppress-values.txt (tests/unit/check_suppress.c runs them in C)
 # - is read alike by lib/suppress.lua's supp_parse in a real redis-server,
 #   and the Lua writer supp_value makes each valid value exactly;
 # - is read alike by tenantctl (lib/suppress.c's supp_value_parse) when it
 #   sits in tm:supp: its reason and dates in "suppress list", and an
 #   unreadable value as manual since 1970-01-01, never expiring;
 # - and what "suppress export" writes, "import" reads back, reasons included.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 command -v redis-server >/dev/null || { echo "# redis-server missing"; exit 99; }
 tb_init it-suppress-values
 trap 'tb_stop_all' EXIT

@@ -1,7 +1,7 @@
 #!/bin/bash
 # tenantctl against a real redis-server: the documented command forms, every
 # refusal, the key schema dashboards read, and idempotent apply.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 command -v redis-server >/dev/null || { echo "# redis-server missing"; exit 99; }
 tb_init it-tenantctl
 trap 'tb_stop_all' EXIT

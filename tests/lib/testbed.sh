@@ -12,12 +12,12 @@
 # Every client call has a time limit (redis-cli 20 s, swaks 30 s a step), so a
 # hung server fails a check instead of hanging the test.
 
-: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 TB_MILTER="$top_builddir/milter/tenant-milter"
 TB_CTL="$top_builddir/ctl/tenantctl"
 TB_HTTPD="$top_builddir/httpd/tenant-httpd"
-TB_POLICYD="$top_builddir/policyd/tenant-policyd"
+TB_POLICYD="$top_builddir/policy/tenant-policyd"
 TB_FB="$top_builddir/feedback/tenant-feedback"
 TB_ROOT="${TB_ROOT:-/var/tmp/tenant-milter}"
 
@@ -542,7 +542,7 @@ tb_source_copy() {
 }
 
 # tb_dist - the release tarball of this source tree, in $TB_DIST: the one
-# tests/it/distcheck.sh checked, or one made now with "make dist"
+# tests/dist/distcheck.sh checked, or one made now with "make dist"
 tb_dist() {
 	local d="$TB_ROOT/dist" v
 	rm -rf "$TB_DIR/dist-src"

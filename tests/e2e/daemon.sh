@@ -2,7 +2,7 @@
 # tenant-milter as a daemon: it detaches, writes its pid file, drops to
 # run_as_user, hands its unix socket to that user (mode 0660), and on SIGTERM
 # exits cleanly and removes the pid file.
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 ta_need_root
 tb_init it-daemon
 trap 'tb_stop_all; [ -n "${pid:-}" ] && kill -9 "$pid" 2>/dev/null' EXIT

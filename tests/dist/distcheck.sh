@@ -4,7 +4,7 @@
 # distclean leaving nothing), on a copy of the tree as a fresh clone has it.
 # The integration tests are left out of distcheck's make check: they run once
 # in this suite. The tarball is kept for tests/e2e/debian.sh (tb_dist).
-. "$top_srcdir/contrib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
+. "$top_srcdir/tests/lib/testbed.sh"; . "$top_srcdir/tests/lib/assert.sh"
 # make check's own command-line variables (TEST_LOGS, ...) reach this test
 # through MAKEFLAGS; the makes below are new top-level ones
 unset MAKEFLAGS MFLAGS MAKELEVEL
@@ -22,13 +22,13 @@ ta_run "make distcheck (-O2 -Werror, the unit suites in the VPATH build)" 0 \
 	make -C "$src" -j2 distcheck TESTS="$units" DISTCHECK_CONFIGURE_FLAGS=--enable-werror
 printf '%s\n' "$ta_out" | tail -8 >"$TB_DIR/distcheck.tail"
 ta_contains "distcheck's verdict" "$ta_out" "tenant-milter-$v archives ready for distribution"
-ta_contains "distcheck ran the unit suites" "$ta_out" "PASS: tests/check_milter"
+ta_contains "distcheck ran the unit suites" "$ta_out" "PASS: tests/unit/check_milter"
 ta_lacks "... and no shell test" "$ta_out" "tests/e2e/"
 
 tarball="$src/tenant-milter-$v.tar.gz"
 list=$(tar tzf "$tarball" 2>/dev/null | sed "s|^tenant-milter-$v/||")
 for f in debian/control debian/rules debian/tenant-milter.postinst systemd/tenant-feedback.service.in \
-	tests/fixtures/bounce tests/e2e/debian.sh tests/lib/assert.sh fuzz/fuzz_token.c contrib/testbed.sh .ci/run; do
+	tests/fixtures/bounce tests/e2e/debian.sh tests/lib/assert.sh fuzz/fuzz_token.c tests/lib/testbed.sh .ci/run; do
 	ta_contains "the tarball has $f" "$list" "$f"
 done
 ta_eq "... and nothing a build or a test left (objects, logs, binaries)" \

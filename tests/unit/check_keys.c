@@ -260,7 +260,7 @@ key_literal(const char *text)
 START_TEST(one_header)
 {
 	static const char *const dirs[] = {"lib",    "ctl",     "feedback", "httpd",
-	                                   "milter", "policyd", "include",  NULL};
+	                                   "milter", "policy", "include",  NULL};
 	size_t files = 0;
 
 	for (size_t d = 0; dirs[d]; d++) {

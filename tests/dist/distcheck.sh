@@ -28,11 +28,11 @@ ta_lacks "... and no shell test" "$ta_out" "tests/e2e/"
 tarball="$src/tenant-milter-$v.tar.gz"
 list=$(tar tzf "$tarball" 2>/dev/null | sed "s|^tenant-milter-$v/||")
 for f in debian/control debian/rules debian/tenant-milter.postinst systemd/tenant-feedback.service.in \
-	tests/fixtures/bounce tests/e2e/debian.sh tests/lib/assert.sh fuzz/fuzz_token.c tests/lib/testbed.sh .ci/run; do
+	tests/fixtures/bounce tests/e2e/debian.sh tests/lib/assert.sh tests/fuzz/fuzz.sh tests/dist/distcheck.sh tests/unit/check_milter.c fuzz/fuzz_token.c tests/lib/testbed.sh .ci/run; do
 	ta_contains "the tarball has $f" "$list" "$f"
 done
 ta_eq "... and nothing a build or a test left (objects, logs, binaries)" \
-	"$(grep -E '\.(o|log|trs)$|^tests/it/check_quota$|^bench/policy-load$|(^|/)\.deps/' <<<"$list")" ""
+	"$(grep -E '\.(o|log|trs)$|^tests/it/check_(quota|gcra)$|^bench/policy-load$|(^|/)\.deps/' <<<"$list")" ""
 
 # DESTDIR install of the tarball's build: the paths an admin gets, and uninstall
 b="$TB_DIR/build"

@@ -410,12 +410,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	daemon_prepare_paths("", the_conf->httpd_pid_file, the_conf->run_as_user);
 	lfd = httpd_listen(&sin);
-	if (!opts.foreground) {
-		daemon_detach();
-		msg_also_stderr(0);
-	}
-	daemon_write_pid(the_conf->httpd_pid_file);
-	daemon_drop_privileges(the_conf->run_as_user);
+	daemon_become(opts.foreground, the_conf->httpd_pid_file, the_conf->run_as_user);
 	/*
 	 * libmicrohttpd starts its polling and pool threads in MHD_start_daemon:
 	 * called only now, no thread ever runs as root. It takes over the socket

@@ -62,5 +62,11 @@ void daemon_remove_pid(const char *path);
 void daemon_drop_privileges(const char *user);
 /* daemon_detach - fork, setsid, stdio to /dev/null, chdir / */
 void daemon_detach(void);
+/*
+ * daemon_become - the sockets are bound: detach unless foreground (then log
+ * to syslog only), write the pid file as root, give root up for user. The
+ * order every daemon of the suite starts in.
+ */
+void daemon_become(int foreground, const char *pid_file, const char *user);
 
 #endif

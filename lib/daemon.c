@@ -368,3 +368,14 @@ daemon_early_exit(const DAEMON_OPTS *o, const CONF *c, SBUF *errs)
 	}
 	return -1;
 }
+
+void
+daemon_become(int foreground, const char *pid_file, const char *user)
+{
+	if (!foreground) {
+		daemon_detach();
+		msg_also_stderr(0);
+	}
+	daemon_write_pid(pid_file);
+	daemon_drop_privileges(user);
+}

@@ -252,12 +252,7 @@ main(int argc, char **argv)
 	umask(old_umask);
 	md_prepare_listener();
 	daemon_socket_owner(c->milter_socket, c->run_as_user);
-	if (!opts.foreground) {
-		daemon_detach();
-		msg_also_stderr(0);
-	}
-	daemon_write_pid(c->pid_file);
-	daemon_drop_privileges(c->run_as_user);
+	daemon_become(opts.foreground, c->pid_file, c->run_as_user);
 
 	the_tdir = tdir_start(c);
 	milter_cb_init(snap_source, c);

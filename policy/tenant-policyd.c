@@ -145,12 +145,7 @@ main(int argc, char **argv)
 	sfd = pd_listen(c->socketmap_socket);
 	daemon_socket_owner(c->policy_socket, c->run_as_user);
 	daemon_socket_owner(c->socketmap_socket, c->run_as_user);
-	if (!opts.foreground) {
-		daemon_detach();
-		msg_also_stderr(0);
-	}
-	daemon_write_pid(c->policyd_pid_file);
-	daemon_drop_privileges(c->run_as_user);
+	daemon_become(opts.foreground, c->policyd_pid_file, c->run_as_user);
 	the_tdir = tdir_start(c);
 	msg_info("starting: policy on %s, socketmap on %s, store %s", c->policy_socket, c->socketmap_socket,
 		 c->redis_server);

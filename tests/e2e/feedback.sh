@@ -72,11 +72,30 @@ ta_eq "the complaint suppresses its recipient for the tenant" "$(tb_redis hget '
 ta_eq "dashboard: complaints" "$(tb_redis hget "{t:acme}:fb:$today" complaints)" 1
 ta_contains "Postfix delivered it through the pipe" "$(cat "$TB_DIR/pf/maillog")" "relay=feedback"
 
-# the DSN of the bounce already counted from the log counts once
+# an ARF opt-out, the same way: an unsubscribe suppression, and the tenant's next
+# message to that address is refused at RCPT
+ta_send_as_acme "${from_acme[@]}" --to leaver@dest.example --header 'Subject: to leaver' >/dev/null
+for _ in $(seq 1 100); do grep -q 'to=<leaver@dest.example>.*status=sent' "$TB_DIR/pf/maillog" && break; sleep 0.1; done
+lqid=$(sed -n 's/.* \([0-9A-F]*\): to=<leaver@dest.example>.*status=sent.*/\1/p' "$TB_DIR/pf/maillog" | head -1)
+sed -e 's/complainer@provider.example/leaver@dest.example/' -e 's/^Feedback-Type: abuse/Feedback-Type: opt-out/' \
+	-e "s/^From: <news@acme.example>\$/Received: from client.test (unknown [127.0.0.2])\n\tby relay.test (Postfix) with ESMTP id $lqid\n\tfor <leaver@dest.example>; Thu,  8 Mar 2026 14:00:00 +0000 (UTC)\nFrom: <news@acme.example>/" \
+	"$top_srcdir/tests/fixtures/bounce/arf-abuse.eml" >"$TB_DIR/optout.eml"
+ta_contains "the opt-out report is an opt-out" "$(cat "$TB_DIR/optout.eml")" "Feedback-Type: opt-out"
+out=$(swaks --server 127.0.0.1 --port "$FBL_PORT" --helo fbl.provider.test --from fbl@provider.example --to fbl@relay.test \
+	--data "$TB_DIR/optout.eml" --hide-informational 2>&1)
+ta_contains "the opt-out report is accepted for the pipe transport" "$out" "250 2.0.0 Ok: queued"
+for _ in $(seq 1 100); do [ -n "$(tb_redis hget '{t:acme}:supp' leaver@dest.example)" ] && break; sleep 0.1; done
+ta_eq "the opt-out suppresses its recipient for the tenant, as an unsubscribe" \
+	"$(tb_redis hget '{t:acme}:supp' leaver@dest.example | cut -d'|' -f1)" unsubscribe
+ta_eq "dashboard: unsubscribes" "$(tb_redis hget "{t:acme}:fb:$today" unsubscribes)" 1
+out=$(ta_send_as_acme "${from_acme[@]}" --to leaver@dest.example --header 'Subject: to leaver again')
+ta_contains "acme's next message to it is refused, with the reason" "$out" "550 5.7.1 <leaver@dest.example>: recipient suppressed (unsubscribe"
+
+# the DSN of the bounce already counted from the log counts once (the third report through the pipe)
 sed "s/3F2A1C0/$qid/" "$top_srcdir/tests/fixtures/bounce/postfix-user-unknown.eml" >"$TB_DIR/dsn.eml"
 swaks --server 127.0.0.1 --port "$FBL_PORT" --helo mx.test --from '' --to fbl@relay.test --data "$TB_DIR/dsn.eml" \
 	--hide-all >/dev/null 2>&1
-for _ in $(seq 1 100); do [ "$(grep -c 'relay=feedback.*status=sent' "$TB_DIR/pf/maillog")" -ge 2 ] && break; sleep 0.1; done
+for _ in $(seq 1 100); do [ "$(grep -c 'relay=feedback.*status=sent' "$TB_DIR/pf/maillog")" -ge 3 ] && break; sleep 0.1; done
 ta_contains "the DSN went through the pipe too" "$(grep 'relay=feedback' "$TB_DIR/pf/maillog" | tail -1)" "category=hard (not applied"
 ta_eq "and bounced_hard is still 1" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" 1
 stats=$(tb_ctl stats acme)

@@ -96,4 +96,7 @@ void gen_slot_set(GEN_SLOT *s, GEN *g);
 /* gen_slot_get - an owned reference to the current generation (NULL if none): gen_unref it */
 GEN *gen_slot_get(GEN_SLOT *s);
 
+/* gen_log_failure - the daemons' one warning for a reload gen_load refused: the part that failed (NULL: the configuration) and why */
+void gen_log_failure(const char *failed, SBUF *errs);
+
 #endif

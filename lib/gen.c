@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "tm_gen.h"
+#include "tm_msg.h"
 #include "tm_mem.h"
 
 enum { GP_PMAP, GP_KEYS, GP_DKIM };
@@ -184,4 +185,14 @@ gen_slot_get(GEN_SLOT *s)
 	g = gen_ref(s->gen);
 	pthread_mutex_unlock(&s->lock);
 	return g;
+}
+
+void
+gen_log_failure(const char *failed, SBUF *errs)
+{
+	if (failed)
+		msg_warn("reload failed; keeping the running configuration: the %s did not load:\n%s", failed,
+		         sbuf_str(errs));
+	else
+		msg_warn("reload failed; keeping the running configuration:\n%s", sbuf_str(errs));
 }

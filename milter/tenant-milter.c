@@ -170,11 +170,7 @@ reload(void)
 	if (c && load_rewrite(c, errs) == 0)
 		g = gen_load(c, milter_parts(c), errs, &failed);
 	if (g == NULL) {
-		if (failed)
-			msg_warn("reload failed; keeping the running configuration: the %s did not load:\n%s", failed,
-				 sbuf_str(errs));
-		else
-			msg_warn("reload failed; keeping the running configuration:\n%s", sbuf_str(errs));
+		gen_log_failure(failed, errs);
 		conf_unref(c);
 		sbuf_free(errs);
 		return;

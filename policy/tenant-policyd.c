@@ -53,11 +53,7 @@ reload(GEN *old)
 	GEN *g = c ? gen_load(c, policyd_parts(c), errs, &failed) : NULL;
 
 	if (g == NULL) {
-		if (failed)
-			msg_warn("reload failed; keeping the running configuration: the %s did not load:\n%s", failed,
-				 sbuf_str(errs));
-		else
-			msg_warn("reload failed; keeping the running configuration:\n%s", sbuf_str(errs));
+		gen_log_failure(failed, errs);
 		conf_unref(c);
 		sbuf_free(errs);
 		return old;

@@ -18,6 +18,11 @@
 # Redis calls per recipient. Last, SUPPRESSED addresses (default 1,000,000)
 # are imported with tenantctl: the import rate, Redis memory per million, and
 # the per-recipient cost again with the big list loaded.
+#
+# BASELINE_MILTER=PATH (bench/against.sh sets it) adds, in every round, the
+# tenant-milter binary at PATH (an earlier commit's build) on its own unix
+# socket, with the same configuration, Redis and tenant: both builds are
+# measured in the same run, under the same load, and compared.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top_srcdir=$(pwd); top_builddir=$top_srcdir
@@ -28,7 +33,7 @@ N=${1:-2000}; S=${2:-20}; ROUNDS=${3:-3}; SUPP=${4:-1000000}
 [ -x "$TB_MILTER" ] || { echo "build first (make)" >&2; exit 1; }
 
 tb_init bench
-trap 'tb_milter_stop; tb_stop_all; kill ${TCP_PID:-} ${NULL_PID:-} 2>/dev/null' EXIT
+trap 'tb_milter_stop; tb_stop_all; kill ${TCP_PID:-} ${NULL_PID:-} ${BASE_PID:-} 2>/dev/null' EXIT
 sed -i 's/^log_level = .*//' "$TB_CONF"
 echo "log_level = warning" >>"$TB_CONF"
 tb_redis_start && tb_sink_start || exit 1
@@ -58,6 +63,14 @@ cc -O2 -o "$TB_DIR/null-milter" bench/null-milter.c -lmilter -lpthread || exit 1
 NULL_PID=$!
 for _ in $(seq 1 50); do [ -S "$TB_DIR/null.sock" ] && break; sleep 0.1; done
 chown postfix "$TB_DIR/null.sock"
+BASE=${BASELINE_MILTER:-}
+if [ -n "$BASE" ]; then
+	ASAN_OPTIONS=detect_leaks=0 "$BASE" -f -c "$TB_CONF" -o "milter_socket=unix:$TB_DIR/run/base.sock" \
+		-o "pid_file=$TB_DIR/run/base.pid" </dev/null >>"$TB_DIR/milter-base.log" 2>&1 &
+	BASE_PID=$!
+	for _ in $(seq 1 50); do [ -S "$TB_DIR/run/base.sock" ] && break; sleep 0.1; done
+	[ -S "$TB_DIR/run/base.sock" ] || { echo "the baseline milter did not start:" >&2; cat "$TB_DIR/milter-base.log" >&2; exit 1; }
+fi
 tb_postfix_start || exit 1
 postconf -c "$TB_DIR/pf" -e "default_process_limit = 200" "smtpd_client_connection_rate_limit = 0" \
 	"smtpd_client_connection_count_limit = 0"
@@ -96,24 +109,26 @@ cmdstat() {
 # cmdstat_clients - commands clients sent: EVALSHA, EVAL, SCRIPT and the milters' GET polls
 # (commandstats also counts the commands a script runs, so those are left out)
 cmdstat_clients() { echo $(( $(cmdstat evalsha calls) + $(cmdstat eval calls) + $(cmdstat 'script|load' calls) )); }
-# measure_counted MILTERS - like measure, and remember the EVALSHA and GET counts of the run
+# measure_counted MILTERS [FILE] - like measure, and add the run's EVALSHA count, script
+# calls and EVALSHA time to FILE (default $TB_DIR/calls)
 measure_counted() {
-	local e0 g0 u0 e1 g1 u1
+	local e0 c0 u0 e1 c1 u1
 	e0=$(cmdstat evalsha calls); c0=$(cmdstat_clients); u0=$(cmdstat evalsha usec)
 	measure "$1"
 	e1=$(cmdstat evalsha calls); c1=$(cmdstat_clients); u1=$(cmdstat evalsha usec)
-	echo "$((e1 - e0)) $((c1 - c0)) $((u1 - u0))" >>"$TB_DIR/calls"
+	echo "$((e1 - e0)) $((c1 - c0)) $((u1 - u0))" >>"${2:-$TB_DIR/calls}"
 }
 
 
-declare -a bare null unix tcp both
+declare -a bare null unix tcp both base
 for r in $(seq 1 "$ROUNDS"); do
 	bare+=("$(measure "")")
 	null+=("$(measure "unix:$TB_DIR/null.sock")")
+	[ -n "$BASE" ] && base+=("$(measure_counted "unix:$TB_DIR/run/base.sock" "$TB_DIR/calls-base")")
 	unix+=("$(measure_counted "$TB_MILTER_SOCKET")")
 	tcp+=("$(measure "inet:127.0.0.1:$TCP_PORT")")
 	both+=("$(measure "$TB_MILTER_SOCKET" egress)")
-	echo "round $r: bare ${bare[-1]}, null milter ${null[-1]}, unix ${unix[-1]}, tcp ${tcp[-1]}, milter+policyd ${both[-1]} msg/s"
+	echo "round $r: bare ${bare[-1]}, null milter ${null[-1]},${BASE:+ baseline unix ${base[-1]},} unix ${unix[-1]}, tcp ${tcp[-1]}, milter+policyd ${both[-1]} msg/s"
 done
 b=$(printf '%s\n' "${bare[@]}" | median)
 n=$(printf '%s\n' "${null[@]}" | median)
@@ -129,6 +144,17 @@ printf '%-34s %10s %8s\n' "null milter (protocol floor), unix" "$n" "$(ratio "$n
 printf '%-34s %10s %8s\n' "tenant-milter, unix socket" "$u" "$(ratio "$u" "$b")"
 printf '%-34s %10s %8s\n' "tenant-milter, TCP 127.0.0.1" "$t" "$(ratio "$t" "$b")"
 printf '%-34s %10s %8s\n' "tenant-milter + tenant-policyd" "$m" "$(ratio "$m" "$b")"
+if [ -n "$BASE" ]; then
+	bb=$(printf '%s\n' "${base[@]}" | median)
+	read -r bev _ < <(awk '{e += $1} END {print e + 0}' "$TB_DIR/calls-base")
+	echo
+	echo "this build against the baseline ($BASE), unix socket, same run:"
+	printf '  baseline %s msg/s (ratio to bare %s), this build %s msg/s (ratio to bare %s): this/baseline = %s\n' \
+		"$bb" "$(ratio "$bb" "$b")" "$u" "$(ratio "$u" "$b")" "$(ratio "$u" "$bb")"
+	printf '  EVALSHA per message of one recipient: baseline %.2f, this build %.2f\n' \
+		"$(awk -v e="$bev" -v n="$((N * ROUNDS))" 'BEGIN{print e / n}')" \
+		"$(awk -v e="$(awk '{e += $1} END {print e + 0}' "$TB_DIR/calls")" -v n="$((N * ROUNDS))" 'BEGIN{print e / n}')"
+fi
 delivered_via=$(grep -c 'postfix-out-bench/smtp.*status=sent' "$TB_DIR/pf/maillog")
 echo "  (messages delivered through the tenant's transport out-bench: $delivered_via)"
 

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	feedback_mail - tenant-feedback's pipe(8) commands: dsn and unsubscribe
+ *	fb_mail - tenant-feedback's pipe(8) commands: dsn and unsubscribe
  * DESCRIPTION
  *	One message on standard input, from anyone who can mail the bounce,
  *	feedback-loop or unsubscribe address. Who a report is about is decided
@@ -166,7 +166,7 @@ dsn_may_forward(STORE *s, const TOKEN_DATA *verp, const DSN_REPORT *rep, SBUF *e
 }
 
 /*
- * cmd_dsn - one message on stdin, as a pipe(8) command; the optional
+ * fb_cmd_dsn - one message on stdin, as a pipe(8) command; the optional
  * argument is the envelope recipient (${original_recipient}), which names
  * the tenant and recipient when it is a VERP return path. Exit 0 when its
  * outcomes were applied or it is nothing to apply; 75 (EX_TEMPFAIL) when
@@ -176,8 +176,10 @@ dsn_may_forward(STORE *s, const TOKEN_DATA *verp, const DSN_REPORT *rep, SBUF *e
  * tenant's copy.
  */
 int
-fb_cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
+fb_cmd_dsn(const FB_CTX *x, int argc, char **argv)
 {
+	CONF *c = x->c;
+	const PMAP *pm = x->pm;
 	size_t len;
 	SBUF *err = sbuf_new(128);
 	char *data = fb_read_all("-", &len, err);
@@ -204,7 +206,7 @@ fb_cmd_dsn(CONF *c, const BRULES *rules, const PMAP *pm, int argc, char **argv)
 			 sbuf_str(err));
 		sbuf_reset(err);
 	}
-	dsn_parse(data, len, rules, &rep);
+	dsn_parse(data, len, x->rules, &rep);
 	s = store_new(c);
 	if (v == 1 && c->forward_bounces) {
 		if ((fwd = dsn_may_forward(s, &verp, &rep, err)) < 0) {
@@ -294,15 +296,16 @@ out:
 }
 
 /*
- * cmd_unsubscribe - the mailto path of RFC 8058 headers, as a pipe(8)
+ * fb_cmd_unsubscribe - the mailto path of RFC 8058 headers, as a pipe(8)
  * command: the envelope recipient unsubscribe+TOKEN@unsubscribe_mailto_domain
  * names the tenant and the address. Exit 0 when recorded (or the token is
  * bad: logged, never bounced, as that would be backscatter), 75 when Redis
  * or the keyring could not be reached, so Postfix retries.
  */
 int
-fb_cmd_unsubscribe(CONF *c, int argc, char **argv)
+fb_cmd_unsubscribe(const FB_CTX *x, int argc, char **argv)
 {
+	CONF *c = x->c;
 	SBUF *err = sbuf_new(128), *tok = sbuf_new(128);
 	char buf[65536];
 	TOKEN_DATA d;

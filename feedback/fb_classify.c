@@ -28,7 +28,8 @@
 
 /* CLASSIFY_OPTS - classify's options; each applies to the files named after it */
 typedef struct {
-	int json; /* --json: one JSON object per line */
+	int json;    /* --json: one JSON object per line */
+	int explain; /* --explain: the rule (file:line) and its source, and the text it read */
 } CLASSIFY_OPTS;
 
 /* classify_option - 1 when arg is one of classify's options (recorded in o), 0 for a file */
@@ -37,32 +38,61 @@ classify_option(const char *arg, CLASSIFY_OPTS *o)
 {
 	if (strcmp(arg, "--json") == 0)
 		o->json = 1;
+	else if (strcmp(arg, "--explain") == 0)
+		o->explain = 1;
 	else
 		return 0;
 	return 1;
 }
 
-/* classify_line - one recipient's line (rcpt NULL: the message names none) */
+/* classify_text - the first bytes of the text a decision read, on one line, for --explain */
 static void
-classify_line(const CLASSIFY_OPTS *o, const char *file, const char *rcpt, const char *status,
-              int cat, const char *reason)
+classify_text(SBUF *out, const char *text)
 {
+	size_t n = 0;
+
+	for (const char *p = text ? text : ""; *p && n < 200; p++, n++)
+		sbuf_putc(out, (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p);
+}
+
+/* classify_line - one recipient's line (x NULL: the message names none, why says so) */
+static void
+classify_line(const CLASSIFY_OPTS *o, const char *file, const DSN_RCPT *x, const char *why)
+{
+	const char *status = x ? x->status : "", *reason = x ? x->reason : "none";
+	int cat = x ? x->category : BC_NONE;
+	SBUF *text = sbuf_new(256);
+
+	if (x)
+		classify_text(text, x->text);
 	if (o->json) {
 		json_t *j = json_object();
 		char *s;
 		json_object_set_new(j, "file", json_string(file));
-		json_object_set_new(j, "recipient", rcpt ? json_string(rcpt) : json_null());
+		json_object_set_new(j, "recipient", x ? json_string(x->recipient) : json_null());
 		json_object_set_new(j, "status", json_string(status));
 		json_object_set_new(j, "category", json_string(bounce_category_name(cat)));
 		json_object_set_new(j, "reason", json_string(reason));
+		if (o->explain) {
+			json_object_set_new(j, "rule", json_string(x ? x->rule : why));
+			json_object_set_new(j, "source", x && x->source ? json_string(x->source) : json_null());
+			json_object_set_new(j, "text", json_string(sbuf_str(text)));
+		}
 		s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
 		puts(s ? s : "{}");
 		free(s);
 		json_decref(j);
 	} else {
-		printf("%s: %s %s %s (%s)\n", file, rcpt ? rcpt : "-", *status ? status : "-",
-		       bounce_category_name(cat), reason);
+		printf("%s: %s %s %s (%s)\n", file, x ? x->recipient : "-", *status ? status : "-",
+		       bounce_category_name(cat), x ? reason : why);
+		if (o->explain) {
+			printf("  decided by %s%s%s%s\n", x ? x->rule : why, x && x->source ? " (source: " : "",
+			       x && x->source ? x->source : "", x && x->source ? ")" : "");
+			if (x)
+				printf("  text: %s\n", sbuf_str(text));
+		}
 	}
+	sbuf_free(text);
 }
 
 /* classify_file - the lines of one message file; 1 when it cannot be read (said on stderr) */
@@ -82,12 +112,10 @@ classify_file(const BRULES *rules, const CLASSIFY_OPTS *o, const char *path)
 	sbuf_free(err);
 	dsn_parse(data, len, rules, &rep);
 	if (rep.n == 0)
-		classify_line(o, path, NULL, "", BC_NONE,
-		              rep.kind == DSN_NONE ? "not a bounce or a report"
-		                                   : "a report that names no recipient");
+		classify_line(o, path, NULL,
+		              rep.kind == DSN_NONE ? "not a bounce or a report" : "a report that names no recipient");
 	for (size_t k = 0; k < rep.n; k++)
-		classify_line(o, path, rep.r[k].recipient, rep.r[k].status, rep.r[k].category,
-		              rep.r[k].reason ? rep.r[k].reason : "");
+		classify_line(o, path, &rep.r[k], NULL);
 	dsn_report_clear(&rep);
 	free(data);
 	return 0;

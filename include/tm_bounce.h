@@ -45,6 +45,63 @@ enum bounce_category {
 const char *bounce_category_name(int c);
 int bounce_category_parse(const char *s); /* -1 if unknown */
 
+/*
+ * The reasons: what a report says happened. Rules name a reason; its
+ * category follows from it, in one table (bounce_reason_category). Only
+ * proof that the recipient does not exist (user-unknown, host-unknown,
+ * not-accept, has-moved) is hard, and only when final and permanent.
+ */
+enum bounce_reason {
+	BR_NONE,	 /* no rule matched */
+	BR_DELIVERED,
+	BR_USER_UNKNOWN, /* hard */
+	BR_HOST_UNKNOWN,
+	BR_NOT_ACCEPT,	 /* null MX, RFC 7505 */
+	BR_HAS_MOVED,
+	BR_MAILBOX_FULL, /* soft: the recipient's side; final ones feed the streak */
+	BR_MESSAGE_TOO_BIG,
+	BR_EXPIRED,
+	BR_SYSTEM_ERROR,
+	BR_MAILER_ERROR,
+	BR_ON_HOLD,	 /* delayed, still being tried */
+	BR_UNKNOWN,	 /* failed, no reason stated */
+	BR_BLOCKED,	 /* block: the sender's side; never suppresses */
+	BR_SPAM_CONTENT,
+	BR_POLICY,
+	BR_AUTHENTICATION,
+	BR_TLS_REQUIRED,
+	BR_RATE_LIMITED, /* throttle */
+	BR_TOO_MANY_CONN,
+	BR_FEEDBACK_ABUSE, /* complaint */
+	BR_FEEDBACK_FRAUD,
+	BR_FEEDBACK_VIRUS,
+	BR_FEEDBACK_OPTOUT, /* unsubscribe */
+	BR_FEEDBACK_OTHER,  /* none */
+	BR_AUTOREPLY,
+	BR_COUNT
+};
+
+const char *bounce_reason_name(int r);	 /* "user-unknown" */
+int bounce_reason_parse(const char *s);	 /* -1 if unknown */
+int bounce_reason_category(int r);	 /* the taxonomy table */
+
+/*
+ * BOUNCE_VERDICT - a decision and what made it: the rule (its file, line
+ * and "# source:" comment) or, for a decision of the code, a note.
+ * origin and source point into the rules, valid while they are.
+ */
+typedef struct {
+	int reason;	    /* BR_* */
+	int category;	    /* BC_* */
+	const char *origin; /* the rules file, or NULL */
+	int line;
+	const char *source; /* or NULL */
+	const char *note;   /* when origin is NULL: why */
+} BOUNCE_VERDICT;
+
+/* bounce_explain - what decided: "bounce-rules.conf:42" (the rule), or the note */
+void bounce_explain(const BOUNCE_VERDICT *v, SBUF *out);
+
 /* the most bytes of a text that text=/REGEX/ conditions are matched against */
 #define BOUNCE_MATCH_MAX 4096
 
@@ -57,13 +114,15 @@ BRULES *brules_free(BRULES *r);
 /* brules_default - the rules shipped in conf/bounce-rules.conf, compiled in */
 BRULES *brules_default(void);
 size_t brules_count(const BRULES *r);
+/* brules_unsourced - rules with no "# source:" comment above them, "origin:line" each */
+size_t brules_unsourced(const BRULES *r, SBUF *where);
 
 /*
  * bounce_classify - status ("5.1.1", may be ""), code (550, or 0), text (the
- * diagnostic or reply, may be ""). Returns the category; reason gets the
- * matching rule's reason (or a fallback).
+ * diagnostic or reply, may be ""). The first rule that matches decides:
+ * returns its reason (BR_NONE if none), v the verdict.
  */
-int bounce_classify(const BRULES *r, const char *status, int code, const char *text, SBUF *reason);
+int bounce_classify(const BRULES *r, const char *status, int code, const char *text, BOUNCE_VERDICT *v);
 
 /*
  * bounce_match_len - how many leading bytes of text (of length len) rule
@@ -78,25 +137,33 @@ void bounce_extract_status(const char *text, char *out, size_t n);
 int bounce_extract_code(const char *text);
 
 /*
- * bounce_log_category - the category of one Postfix delivery record
- * (tm_maillog.h), with why: sent is delivered; otherwise the rules on its
- * dsn= and text, with bounced hard and anything else soft when no rule
- * says more; a deferral or expiry is never a hard bounce by itself.
+ * bounce_log_verdict - the category of one Postfix delivery record
+ * (tm_maillog.h), and why: sent is delivered; otherwise the rules on its
+ * dsn= and text. A deferral, an expiry or a 4xx reply is never hard; a
+ * failure no rule explains is unknown (bounced), expired (expired) or
+ * on-hold (deferred).
  */
+int bounce_log_verdict(const BRULES *r, const MAILLOG_REC *rec, BOUNCE_VERDICT *v);
+/* bounce_log_category - bounce_log_verdict, with the reason's name in why */
 int bounce_log_category(const BRULES *r, const MAILLOG_REC *rec, SBUF *why);
 /* bounce_log_final - is the record a final outcome (1), or a deferral (0)? */
 int bounce_log_final(const MAILLOG_REC *rec);
 
 /*
- * bounce_dsn_category - the category of one recipient of a delivery status
- * notification, with why: Action delivered, relayed or expanded is
- * delivered; otherwise the rules on status, code and text, with a failure
- * (Action failed, or a plain-text bounce: text_bounce) hard and anything
- * else soft when no rule says more.
+ * bounce_dsn_verdict - the category of one recipient of a delivery status
+ * notification: Action delivered, relayed or expanded is delivered;
+ * otherwise the rules on status, code and text. Action delayed is not
+ * final (bounce_dsn_final); a plain-text bounce (text_bounce) is. A temporary or
+ * not final failure is never hard; one no rule explains is unknown (final)
+ * or on-hold.
  */
-int bounce_dsn_category(const BRULES *r, const char *action, int text_bounce, const char *status, int code,
-			const char *text, SBUF *why);
-/* bounce_arf_category - an ARF Feedback-Type's: opt-out*, not-spam (none), else complaint */
+int bounce_dsn_verdict(const BRULES *r, const char *action, int text_bounce, const char *status, int code,
+		       const char *text, BOUNCE_VERDICT *v);
+/* bounce_dsn_final - is a DSN recipient final (Action failed; no Action and a 5.x.x status), or a warning? */
+int bounce_dsn_final(const char *action, const char *status);
+/* bounce_arf_reason - an ARF Feedback-Type's: abuse, fraud, virus, opt-out*, else feedback-other */
+int bounce_arf_reason(const char *feedback_type);
+/* bounce_arf_category - its category: complaint, unsubscribe, or none */
 int bounce_arf_category(const char *feedback_type);
 
 enum bounce_streak {

@@ -28,7 +28,11 @@ typedef struct {
 	char *action;	 /* failed, delayed, delivered, relayed, expanded; "" */
 	char *text;	 /* diagnostic or reply text */
 	int category;
-	char *reason;
+	char *reason; /* the reason's name: "user-unknown" (tm_bounce.h) */
+	int final;    /* a failure (1) or a delay warning (0) */
+	char *rule;   /* what decided: "bounce-rules.conf:42", or the code's note */
+	char *source; /* the deciding rule's "# source:" comment, or NULL */
+	int by_rule;  /* a rule decided (1), or the code, for want of one (0) */
 } DSN_RCPT;
 
 typedef struct {

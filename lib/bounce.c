@@ -35,6 +35,44 @@
 static const char *const cat_names[] = {"none", "delivered", "hard", "soft", "block", "throttle",
 					"complaint", "unsubscribe", "auto-reply"};
 
+/*
+ * The taxonomy: every reason and the one category it means. Only proof that
+ * the recipient does not exist is hard. The soft reasons are the recipient's
+ * side (each final one feeds the soft streak); block and throttle are the
+ * sender's side, which never suppress and never feed a streak.
+ */
+static const struct {
+	const char *name;
+	int category;
+} reasons[] = {
+    [BR_NONE] = {"none", BC_NONE},
+    [BR_DELIVERED] = {"delivered", BC_DELIVERED},
+    [BR_USER_UNKNOWN] = {"user-unknown", BC_HARD},
+    [BR_HOST_UNKNOWN] = {"host-unknown", BC_HARD},
+    [BR_NOT_ACCEPT] = {"not-accept", BC_HARD},
+    [BR_HAS_MOVED] = {"has-moved", BC_HARD},
+    [BR_MAILBOX_FULL] = {"mailbox-full", BC_SOFT},
+    [BR_MESSAGE_TOO_BIG] = {"message-too-big", BC_SOFT},
+    [BR_EXPIRED] = {"expired", BC_SOFT},
+    [BR_SYSTEM_ERROR] = {"system-error", BC_SOFT},
+    [BR_MAILER_ERROR] = {"mailer-error", BC_SOFT},
+    [BR_ON_HOLD] = {"on-hold", BC_SOFT},
+    [BR_UNKNOWN] = {"unknown", BC_SOFT},
+    [BR_BLOCKED] = {"blocked", BC_BLOCK},
+    [BR_SPAM_CONTENT] = {"spam-content", BC_BLOCK},
+    [BR_POLICY] = {"policy", BC_BLOCK},
+    [BR_AUTHENTICATION] = {"authentication", BC_BLOCK},
+    [BR_TLS_REQUIRED] = {"tls-required", BC_BLOCK},
+    [BR_RATE_LIMITED] = {"rate-limited", BC_THROTTLE},
+    [BR_TOO_MANY_CONN] = {"too-many-conn", BC_THROTTLE},
+    [BR_FEEDBACK_ABUSE] = {"feedback-abuse", BC_COMPLAINT},
+    [BR_FEEDBACK_FRAUD] = {"feedback-fraud", BC_COMPLAINT},
+    [BR_FEEDBACK_VIRUS] = {"feedback-virus", BC_COMPLAINT},
+    [BR_FEEDBACK_OPTOUT] = {"feedback-optout", BC_UNSUBSCRIBE},
+    [BR_FEEDBACK_OTHER] = {"feedback-other", BC_NONE},
+    [BR_AUTOREPLY] = {"auto-reply", BC_AUTOREPLY},
+};
+
 const char *
 bounce_category_name(int c)
 {
@@ -50,16 +88,39 @@ bounce_category_parse(const char *s)
 	return -1;
 }
 
+const char *
+bounce_reason_name(int r)
+{
+	return r >= 0 && r < BR_COUNT ? reasons[r].name : "none";
+}
+
+int
+bounce_reason_parse(const char *s)
+{
+	for (int i = 0; i < BR_COUNT; i++)
+		if (strcmp(reasons[i].name, s) == 0)
+			return i;
+	return -1;
+}
+
+int
+bounce_reason_category(int r)
+{
+	return r >= 0 && r < BR_COUNT ? reasons[r].category : BC_NONE;
+}
+
 typedef struct {
 	char *status; /* glob or NULL */
 	char *code;   /* glob or NULL */
 	regex_t re;
 	int has_re;
-	int category;
-	char *reason;
+	int reason;
+	int line;     /* in its file */
+	char *source; /* the "# source:" comment above it, or NULL */
 } BRULE;
 
 struct bounce_rules {
+	char *origin;
 	BRULE *r;
 	size_t n;
 };
@@ -73,9 +134,10 @@ brules_free(BRULES *b)
 			free(b->r[i].code);
 			if (b->r[i].has_re)
 				regfree(&b->r[i].re);
-			free(b->r[i].reason);
+			free(b->r[i].source);
 		}
 		free(b->r);
+		free(b->origin);
 		free(b);
 	}
 	return NULL;
@@ -87,68 +149,99 @@ brules_count(const BRULES *b)
 	return b->n;
 }
 
-/* brules_line - parse one rule; 0, or -1 with why */
+size_t
+brules_unsourced(const BRULES *b, SBUF *where)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->n; i++)
+		if (b->r[i].source == NULL) {
+			sbuf_printf(where, "%s:%d\n", b->origin, b->r[i].line);
+			n++;
+		}
+	return n;
+}
+
+/* brules_cond - one "status=", "code=" or "text=/RE/" condition at *pp into r */
+static int
+brules_cond(char **pp, BRULE *r, SBUF *why)
+{
+	char *p = *pp, *end;
+	int rc;
+
+	if (strncmp(p, "text=/", 6) == 0) {
+		char *re = p + 6;
+		end = strrchr(re, '/');
+		if (end == NULL || end < re || r->has_re) {
+			sbuf_cat(why, r->has_re ? "two text conditions" : "text=/REGEX/ needs a closing '/'");
+			return -1;
+		}
+		*end = 0;
+		if ((rc = regcomp(&r->re, re, REG_EXTENDED | REG_ICASE | REG_NOSUB)) != 0) {
+			char msg[128];
+			regerror(rc, &r->re, msg, sizeof(msg));
+			sbuf_printf(why, "bad regular expression: %s", msg);
+			return -1;
+		}
+		r->has_re = 1;
+		*pp = end + 1;
+		return 0;
+	}
+	end = p + strcspn(p, " \t");
+	if (*end)
+		*end++ = 0;
+	if (strncmp(p, "status=", 7) == 0 && p[7] && r->status == NULL)
+		r->status = xstrdup(p + 7);
+	else if (strncmp(p, "code=", 5) == 0 && p[5] && r->code == NULL)
+		r->code = xstrdup(p + 5);
+	else {
+		sbuf_printf(why, "unknown condition \"%.40s\" (status=GLOB, code=GLOB or text=/REGEX/, once each)", p);
+		return -1;
+	}
+	*pp = end;
+	return 0;
+}
+
+/* brules_line - parse one rule "CONDITION... => REASON"; 0, or -1 with why */
 static int
 brules_line(char *line, BRULE *r, SBUF *why)
 {
-	char *arrow = strstr(line, "=>"), *p, *cat;
-	int rc;
+	char *arrow = strstr(line, "=>"), *p, *name, *end;
 
 	memset(r, 0, sizeof(*r));
 	if (arrow == NULL) {
-		sbuf_cat(why, "expected CONDITION... => CATEGORY REASON");
+		sbuf_cat(why, "expected CONDITION... => REASON");
 		return -1;
 	}
 	*arrow = 0;
 	for (p = line; *p;) {
-		char *end;
 		while (isspace((unsigned char)*p))
 			p++;
-		if (*p == 0)
-			break;
-		if (strncmp(p, "text=/", 6) == 0) {
-			char *re = p + 6;
-			end = strrchr(re, '/');
-			if (end == NULL || end < re || r->has_re) {
-				sbuf_cat(why, r->has_re ? "two text conditions" : "text=/REGEX/ needs a closing '/'");
-				goto fail;
-			}
-			*end = 0;
-			if ((rc = regcomp(&r->re, re, REG_EXTENDED | REG_ICASE | REG_NOSUB)) != 0) {
-				char msg[128];
-				regerror(rc, &r->re, msg, sizeof(msg));
-				sbuf_printf(why, "bad regular expression: %s", msg);
-				goto fail;
-			}
-			r->has_re = 1;
-			p = end + 1;
-			continue;
-		}
-		end = p + strcspn(p, " \t");
-		if (*end)
-			*end++ = 0;
-		if (strncmp(p, "status=", 7) == 0 && p[7] && r->status == NULL)
-			r->status = xstrdup(p + 7);
-		else if (strncmp(p, "code=", 5) == 0 && p[5] && r->code == NULL)
-			r->code = xstrdup(p + 5);
-		else {
-			sbuf_printf(why, "unknown condition \"%.40s\" (status=GLOB, code=GLOB or text=/REGEX/, once each)", p);
+		if (*p && brules_cond(&p, r, why) < 0)
 			goto fail;
-		}
-		p = end;
 	}
-	for (cat = arrow + 2; isspace((unsigned char)*cat); cat++)
+	for (name = arrow + 2; isspace((unsigned char)*name); name++)
 		;
-	p = cat + strcspn(cat, " \t");
-	if (*p)
-		*p++ = 0;
-	if ((r->category = bounce_category_parse(cat)) < 0) {
-		sbuf_printf(why, "unknown category \"%.40s\"", cat);
+	end = name + strcspn(name, " \t");
+	if (*end)
+		*end++ = 0;
+	while (isspace((unsigned char)*end))
+		end++;
+	if ((r->reason = bounce_reason_parse(name)) < 0 || r->reason == BR_NONE) {
+		if (bounce_category_parse(name) >= 0)
+			sbuf_printf(why, "\"%.40s\" is a category: a rule names a reason, and the reason its category "
+					 "(user-unknown, mailbox-full, spam-content, ...: tenant-feedback(1))",
+				    name);
+		else
+			sbuf_printf(why, "unknown reason \"%.40s\" (user-unknown, mailbox-full, spam-content, ...: "
+					 "tenant-feedback(1))",
+				    name);
 		goto fail;
 	}
-	while (isspace((unsigned char)*p))
-		p++;
-	r->reason = xstrdup(*p ? p : cat);
+	if (*end && *end != '#') {
+		sbuf_printf(why, "unexpected \"%.40s\" after the reason (a comment starts with '#')", end);
+		goto fail;
+	}
 	return 0;
 fail:
 	free(r->status);
@@ -159,16 +252,32 @@ fail:
 	return -1;
 }
 
+/* brules_source - a "# source: ..." comment line's text, or NULL */
+static const char *
+brules_source(const char *s)
+{
+	s++;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (strncasecmp(s, "source:", 7) != 0)
+		return NULL;
+	for (s += 7; *s == ' ' || *s == '\t'; s++)
+		;
+	return *s ? s : NULL;
+}
+
 BRULES *
 brules_parse(const char *origin, const char *text, SBUF *errs)
 {
 	BRULES *b = xcalloc(1, sizeof(*b));
 	size_t alloc = 0, lineno = 0, errs_before = errs->len;
 	const char *p = text;
+	char *source = NULL; /* the last "# source:" comment: it names the source of the rules below it */
 	SBUF *why = sbuf_new(64);
 
+	b->origin = xstrdup(origin);
 	while (*p) {
-		const char *nl = strchr(p, '\n');
+		const char *nl = strchr(p, '\n'), *src;
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 		char *line = xmalloc(len + 1), *s;
 		memcpy(line, p, len);
@@ -177,7 +286,10 @@ brules_parse(const char *origin, const char *text, SBUF *errs)
 		p += len + (nl ? 1 : 0);
 		for (s = line; isspace((unsigned char)*s); s++)
 			;
-		if (*s && *s != '#') {
+		if (*s == '#' && (src = brules_source(s)) != NULL) {
+			free(source);
+			source = xstrdup(src);
+		} else if (*s && *s != '#') {
 			BRULE r;
 			size_t l = strlen(s);
 			while (l && isspace((unsigned char)s[l - 1]))
@@ -190,11 +302,14 @@ brules_parse(const char *origin, const char *text, SBUF *errs)
 					alloc = alloc ? alloc * 2 : 32;
 					b->r = xrealloc(b->r, alloc * sizeof(BRULE));
 				}
+				r.line = (int)lineno;
+				r.source = source ? xstrdup(source) : NULL;
 				b->r[b->n++] = r;
 			}
 		}
 		free(line);
 	}
+	free(source);
 	sbuf_free(why);
 	if (errs->len > errs_before)
 		return brules_free(b);
@@ -207,7 +322,7 @@ BRULES *
 brules_default(void)
 {
 	SBUF *errs = sbuf_new(64);
-	BRULES *b = brules_parse("bounce-rules.conf (built in)", bounce_rules_default, errs);
+	BRULES *b = brules_parse("bounce-rules.conf", bounce_rules_default, errs);
 
 	sbuf_free(errs); /* the shipped file is checked by the unit tests */
 	return b;
@@ -280,8 +395,21 @@ bounce_match_len(const char *text, size_t len)
 	return cut;
 }
 
+/* verdict - v set to a decision of the code itself (no rule) */
+static int
+verdict(BOUNCE_VERDICT *v, int reason, const char *note)
+{
+	v->reason = reason;
+	v->category = bounce_reason_category(reason);
+	v->origin = NULL;
+	v->line = 0;
+	v->source = NULL;
+	v->note = note;
+	return v->category;
+}
+
 int
-bounce_classify(const BRULES *b, const char *status, int code, const char *text, SBUF *reason)
+bounce_classify(const BRULES *b, const char *status, int code, const char *text, BOUNCE_VERDICT *v)
 {
 	char cs[16] = "", capped[BOUNCE_MATCH_MAX + 1];
 	size_t len;
@@ -305,31 +433,72 @@ bounce_classify(const BRULES *b, const char *status, int code, const char *text,
 			continue;
 		if (r->has_re && regexec(&r->re, text, 0, NULL, 0) != 0)
 			continue;
-		sbuf_cat(reason, r->reason);
-		return r->category;
+		verdict(v, r->reason, NULL);
+		v->origin = b->origin;
+		v->line = r->line;
+		v->source = r->source;
+		return r->reason;
 	}
-	sbuf_cat(reason, "no rule matched");
-	return BC_NONE;
+	verdict(v, BR_NONE, "no rule matched");
+	return BR_NONE;
+}
+
+void
+bounce_explain(const BOUNCE_VERDICT *v, SBUF *out)
+{
+	if (v->origin)
+		sbuf_printf(out, "%s:%d", v->origin, v->line);
+	else
+		sbuf_cat(out, v->note ? v->note : "");
+}
+
+/* temporary - a 4xx status or reply code: the failure may pass */
+static int
+temporary(const char *status, int code)
+{
+	return (status && status[0] == '4') || (code >= 400 && code < 500);
+}
+
+/*
+ * outcome - the verdict of a failure once the rules have spoken: a
+ * temporary failure or a deferral (final 0) is never hard; a failure that
+ * no rule explains is "unknown" when final and "on-hold" when not, and a
+ * final failure whose only stated cause is temporary has "expired".
+ */
+static int
+outcome(BOUNCE_VERDICT *v, int final, int temp)
+{
+	if (v->reason == BR_NONE || v->reason == BR_DELIVERED)
+		return verdict(v, !final ? BR_ON_HOLD : temp ? BR_EXPIRED : BR_UNKNOWN,
+			       !final ? "delayed, no rule matched" : temp ? "given up after temporary failures, no rule matched"
+									: "permanent failure, no rule matched");
+	if (final && temp && v->reason == BR_ON_HOLD) { /* "still being tried", no more: it has expired */
+		v->reason = BR_EXPIRED;
+		v->category = bounce_reason_category(BR_EXPIRED);
+	}
+	if (v->category == BC_HARD && (temp || !final))
+		v->category = BC_SOFT; /* not proof yet: the address may come back */
+	return v->category;
+}
+
+int
+bounce_log_verdict(const BRULES *r, const MAILLOG_REC *rec, BOUNCE_VERDICT *v)
+{
+	if (rec->status == ML_SENT)
+		return verdict(v, BR_DELIVERED, "delivered");
+	bounce_classify(r, rec->dsn, bounce_extract_code(rec->text), rec->text, v);
+	/* a deferral is not final; an expiry is final, but its cause was temporary */
+	return outcome(v, rec->status != ML_DEFERRED,
+		       rec->status != ML_BOUNCED || temporary(rec->dsn, bounce_extract_code(rec->text)));
 }
 
 int
 bounce_log_category(const BRULES *r, const MAILLOG_REC *rec, SBUF *why)
 {
-	int cat;
+	BOUNCE_VERDICT v;
+	int cat = bounce_log_verdict(r, rec, &v);
 
-	if (rec->status == ML_SENT) {
-		sbuf_cat(why, "delivered");
-		return BC_DELIVERED;
-	}
-	cat = bounce_classify(r, rec->dsn, bounce_extract_code(rec->text), rec->text, why);
-	if (cat == BC_NONE || cat == BC_DELIVERED) {
-		cat = rec->status == ML_BOUNCED ? BC_HARD : BC_SOFT;
-		sbuf_reset(why);
-		sbuf_cat(why, "no rule matched");
-	}
-	/* a deferral or expiry is never a hard bounce by itself */
-	if (rec->status != ML_BOUNCED && cat == BC_HARD)
-		cat = BC_SOFT;
+	sbuf_cat(why, bounce_reason_name(v.reason));
 	return cat;
 }
 
@@ -340,32 +509,44 @@ bounce_log_final(const MAILLOG_REC *rec)
 }
 
 int
-bounce_dsn_category(const BRULES *r, const char *action, int text_bounce, const char *status, int code,
-		    const char *text, SBUF *why)
+bounce_dsn_final(const char *action, const char *status)
 {
-	int cat;
+	if (*action)
+		return strcasecmp(action, "delayed") != 0;
+	return status && status[0] == '5'; /* no Action: a permanent status is a failure */
+}
 
+int
+bounce_dsn_verdict(const BRULES *r, const char *action, int text_bounce, const char *status, int code,
+		   const char *text, BOUNCE_VERDICT *v)
+{
 	if (strcasecmp(action, "delivered") == 0 || strcasecmp(action, "relayed") == 0 ||
-	    strcasecmp(action, "expanded") == 0) {
-		sbuf_printf(why, "%s", action);
-		return BC_DELIVERED;
-	}
-	cat = bounce_classify(r, status, code, text, why);
-	if (cat == BC_NONE || cat == BC_DELIVERED) {
-		/* a failure report with nothing to go on: the action decides */
-		int failed = strcasecmp(action, "failed") == 0 || text_bounce;
-		sbuf_reset(why);
-		cat = failed ? BC_HARD : BC_SOFT;
-		sbuf_cat(why, failed ? "permanent failure without a reason" : "delayed without a reason");
-	}
-	return cat;
+	    strcasecmp(action, "expanded") == 0)
+		return verdict(v, BR_DELIVERED, "delivered");
+	bounce_classify(r, status, code, text, v);
+	return outcome(v, bounce_dsn_final(action, status) || text_bounce, temporary(status, code));
+}
+
+int
+bounce_arf_reason(const char *ft)
+{
+	if (strncasecmp(ft, "opt-out", 7) == 0)
+		return BR_FEEDBACK_OPTOUT;
+	if (strcasecmp(ft, "abuse") == 0)
+		return BR_FEEDBACK_ABUSE;
+	if (strcasecmp(ft, "fraud") == 0)
+		return BR_FEEDBACK_FRAUD;
+	if (strcasecmp(ft, "virus") == 0)
+		return BR_FEEDBACK_VIRUS;
+	/* not-spam, other, auth-failure (RFC 6591: about the sender's authentication, not
+	   the recipient) and types registered later say nothing against the recipient */
+	return BR_FEEDBACK_OTHER;
 }
 
 int
 bounce_arf_category(const char *ft)
 {
-	return strncasecmp(ft, "opt-out", 7) == 0 ? BC_UNSUBSCRIBE : strcasecmp(ft, "not-spam") == 0 ? BC_NONE
-												  : BC_COMPLAINT;
+	return bounce_reason_category(bounce_arf_reason(ft));
 }
 
 BOUNCE_EFFECT

@@ -58,6 +58,8 @@ dsn_report_clear(DSN_REPORT *r)
 		free(r->r[i].action);
 		free(r->r[i].text);
 		free(r->r[i].reason);
+		free(r->r[i].rule);
+		free(r->r[i].source);
 	}
 	free(r->r);
 	free(r->feedback_type);
@@ -194,22 +196,91 @@ fields_next(const char **pp, FIELDS *f)
 	return 1;
 }
 
+/* dsn_set_verdict - x's reason and rule from v */
+static void
+dsn_set_verdict(DSN_RCPT *x, const BOUNCE_VERDICT *v)
+{
+	SBUF *rule = sbuf_new(64);
+
+	x->category = v->category;
+	bounce_explain(v, rule);
+	free(x->reason);
+	free(x->rule);
+	free(x->source);
+	x->reason = xstrdup(bounce_reason_name(v->reason));
+	x->rule = sbuf_steal(rule);
+	x->source = v->source ? xstrdup(v->source) : NULL;
+	x->by_rule = v->origin != NULL;
+}
+
+/*
+ * dsn_context - the human-readable text about addr: what follows its first
+ * mention in text, up to a blank line after it, at most 600 bytes, on one
+ * line; "" when text does not name it.
+ */
+static char *
+dsn_context(const char *text, const char *addr)
+{
+	const char *at = strcasestr(text, addr), *end;
+	char *c;
+
+	if (at == NULL)
+		return xstrdup("");
+	at += strlen(addr);
+	end = at;
+	while (*end && end - at < 600 && !(end - at > 40 && end[0] == '\n' && (end[1] == '\n' || end[1] == '\r')))
+		end++;
+	c = xstrndup(at, (size_t)(end - at));
+	for (char *q = c; *q; q++)
+		if (*q == '\r' || *q == '\n' || *q == '\t')
+			*q = ' ';
+	return c;
+}
+
+/*
+ * dsn_explain_from_text - a DSN recipient that no rule explained (Status
+ * 5.0.0 and no Diagnostic-Code, as Domino and others send) is read again
+ * with what the report's human-readable part says about it, then with
+ * the report's Subject. The first that a rule explains stands.
+ */
+static void
+dsn_explain_from_text(WALK *w, DSN_RCPT *x, const char *subject)
+{
+	const char *tries[2];
+	char *ctx = dsn_context(sbuf_str(w->text), x->recipient);
+
+	tries[0] = ctx;
+	tries[1] = subject ? subject : "";
+	for (int i = 0; i < 2 && !x->by_rule; i++) {
+		BOUNCE_VERDICT v;
+		int cat;
+		if (*tries[i] == 0)
+			continue;
+		cat = bounce_dsn_verdict(w->rules, x->action, 0, x->status, x->code, tries[i], &v);
+		if (v.origin == NULL || cat == BC_DELIVERED)
+			continue;
+		dsn_set_verdict(x, &v);
+		free(x->text);
+		x->text = xstrdup(tries[i]);
+	}
+	free(ctx);
+}
+
 /* dsn_classify - fill status, code and category (bounce_dsn_category) of x from its text */
 static void
 dsn_classify(WALK *w, DSN_RCPT *x)
 {
-	SBUF *reason = sbuf_new(64);
+	BOUNCE_VERDICT v;
 
 	if (x->code == 0)
 		x->code = bounce_extract_code(x->text);
 	if (*x->status == 0)
 		bounce_extract_status(x->text, x->status, sizeof(x->status));
-	x->category = bounce_dsn_category(w->rules, x->action, w->out->kind == DSN_TEXT, x->status, x->code, x->text,
-					  reason);
+	x->category = bounce_dsn_verdict(w->rules, x->action, w->out->kind == DSN_TEXT, x->status, x->code, x->text, &v);
+	x->final = w->out->kind == DSN_TEXT || bounce_dsn_final(x->action, x->status);
 	if (*x->status == 0 && x->code >= 400)
 		snprintf(x->status, sizeof(x->status), "%d.0.0", x->code / 100);
-	free(x->reason);
-	x->reason = sbuf_steal(reason);
+	dsn_set_verdict(x, &v);
 }
 
 /* dsn_status_fields - the per-recipient blocks of a delivery-status body */
@@ -421,6 +492,8 @@ dsn_looks_like_bounce(GMimeMessage *m)
 
 	if (ct && strcasestr(ct, "multipart/report"))
 		return 1;
+	if (from && (from[strspn(from, " \t<>")] == 0)) /* From: <>: the null sender of a daemon */
+		return 1;
 	if (from && (strcasestr(from, "mailer-daemon") || strcasestr(from, "postmaster") ||
 		     strcasestr(from, "mail delivery") || strcasestr(from, "mail administrator")))
 		return 1;
@@ -475,39 +548,47 @@ dsn_scan_text(WALK *w, const char *text, const char *sender)
 	} found[DSN_MAX_RCPTS];
 	int n = 0;
 
-	while ((p = strchr(p, '@')) != NULL && n < DSN_MAX_RCPTS) {
-		const char *s = p, *e = p + 1;
-		/* bytes >= 0x80: UTF-8 local parts and domains (SMTPUTF8, 8-bit bounces) */
-		while (s > text && (isalnum((unsigned char)s[-1]) || (unsigned char)s[-1] >= 0x80 ||
-				    strchr("._%+-=/'", s[-1])))
-			s--;
-		while (isalnum((unsigned char)*e) || (unsigned char)*e >= 0x80 || *e == '.' || *e == '-')
-			e++;
-		while (e > p + 1 && e[-1] == '.')
-			e--;
-		if (s < p && e > p + 3 && memchr(p, '.', (size_t)(e - p))) {
-			const char *ls = s;
-			int ok;
-			while (ls > text && (ls[-1] == ' ' || ls[-1] == '\t'))
-				ls--;
-			ok = (s > text && s[-1] == '<') || ls == text || ls[-1] == '\n' || *e == ':' ||
-			     (*e == '>' && e[1] == ':') || strncasecmp(e, ">:", 2) == 0;
-			/* "RCPT TO:<x>" and "Original-Recipient" lines name it too */
-			if (!ok && s - text > 8 && strncasecmp(s - 8, "RCPT TO:", 8) == 0)
-				ok = 1;
-			if (ok) {
-				char *a = xmalloc((size_t)(e - s) + 1);
-				memcpy(a, s, (size_t)(e - s));
-				a[e - s] = 0;
-				if (dsn_is_daemon_addr(a) || (sender && strcasecmp(a, sender) == 0) || strstr(a, "..")) {
-					free(a);
-				} else {
-					found[n].addr = a;
-					found[n++].at = e;
+	/* the strict forms first; a sentence's addresses only when they find none */
+	for (int loose = 0; loose < 2 && n == 0; loose++) {
+		p = text;
+		while ((p = strchr(p, '@')) != NULL && n < DSN_MAX_RCPTS) {
+			const char *s = p, *e = p + 1;
+			/* bytes >= 0x80: UTF-8 local parts and domains (SMTPUTF8, 8-bit bounces) */
+			while (s > text && (isalnum((unsigned char)s[-1]) || (unsigned char)s[-1] >= 0x80 ||
+					    strchr("._%+-=/'", s[-1])))
+				s--;
+			while (isalnum((unsigned char)*e) || (unsigned char)*e >= 0x80 || *e == '.' || *e == '-')
+				e++;
+			while (e > p + 1 && e[-1] == '.')
+				e--;
+			if (s < p && e > p + 3 && memchr(p, '.', (size_t)(e - p))) {
+				const char *ls = s;
+				int ok;
+				while (ls > text && (ls[-1] == ' ' || ls[-1] == '\t'))
+					ls--;
+				ok = (s > text && s[-1] == '<') || ls == text || ls[-1] == '\n' || *e == ':' ||
+				     (*e == '>' && e[1] == ':') || strncasecmp(e, ">:", 2) == 0;
+				/* "RCPT TO:<x>" and "Original-Recipient" lines name it too */
+				if (!ok && s - text > 8 && strncasecmp(s - 8, "RCPT TO:", 8) == 0)
+					ok = 1;
+				/* found nothing so far: also "sent mail to x@y." and "for x@y" in a sentence */
+				if (!ok && loose && ((s - text >= 3 && strncasecmp(s - 3, "to ", 3) == 0) ||
+						     (s - text >= 4 && strncasecmp(s - 4, "for ", 4) == 0)))
+					ok = 1;
+				if (ok) {
+					char *a = xmalloc((size_t)(e - s) + 1);
+					memcpy(a, s, (size_t)(e - s));
+					a[e - s] = 0;
+					if (dsn_is_daemon_addr(a) || (sender && strcasecmp(a, sender) == 0) || strstr(a, "..")) {
+						free(a);
+					} else {
+						found[n].addr = a;
+						found[n++].at = e;
+					}
 				}
 			}
+			p = e > p ? e : p + 1;
 		}
-		p = e > p ? e : p + 1;
 	}
 	for (int i = 0; i < n; i++) {
 		/* the context runs to the next other address: Exim names the recipient again in
@@ -564,15 +645,17 @@ dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
 		out->kind = DSN_AUTOREPLY;
 		if (a && INTERNET_ADDRESS_IS_MAILBOX(a) &&
 		    (x = dsn_add(out, xstrdup(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))))) != NULL) {
-			x->category = BC_AUTOREPLY;
-			x->reason = xstrdup("automatic reply");
+			BOUNCE_VERDICT v = {.reason = BR_AUTOREPLY, .category = BC_AUTOREPLY,
+					    .note = "automatic reply (Auto-Submitted, X-Autoreply or its subject)"};
+			dsn_set_verdict(x, &v);
+			x->final = 1;
 		}
 		goto done;
 	}
 	dsn_walk(&w, g_mime_message_get_mime_part(m), 0);
 	if (out->kind == DSN_ARF) {
 		const char *ft = out->feedback_type ? out->feedback_type : "abuse";
-		int cat = bounce_arf_category(ft);
+		BOUNCE_VERDICT v = {.reason = bounce_arf_reason(ft), .note = "feedback report (Feedback-Type)"};
 		if (out->n == 0 && w.to) { /* no Original-Rcpt-To: the original's To */
 			InternetAddressList *l = internet_address_list_parse(NULL, w.to);
 			InternetAddress *a = l && internet_address_list_length(l) > 0 ? internet_address_list_get_address(l, 0) : NULL;
@@ -581,15 +664,16 @@ dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
 			if (l)
 				g_object_unref(l);
 		}
+		v.category = bounce_reason_category(v.reason);
 		for (size_t i = 0; i < out->n; i++) {
-			out->r[i].category = cat;
-			SBUF *why = sbuf_new(64);
-			sbuf_printf(why, "feedback report: %.60s", ft);
-			free(out->r[i].reason);
-			out->r[i].reason = sbuf_steal(why);
+			dsn_set_verdict(&out->r[i], &v);
+			out->r[i].final = 1;
 		}
 	} else if (w.have_fields) {
 		out->kind = DSN_DSN;
+		for (size_t i = 0; i < out->n; i++)
+			if (!out->r[i].by_rule && out->r[i].category != BC_DELIVERED)
+				dsn_explain_from_text(&w, &out->r[i], g_mime_object_get_header(GMIME_OBJECT(m), "Subject"));
 	} else if (dsn_looks_like_bounce(m)) {
 		const char *xf = g_mime_object_get_header(GMIME_OBJECT(m), "X-Failed-Recipients");
 		out->kind = DSN_TEXT;

@@ -40,40 +40,113 @@ free_rules(void)
 	rules = brules_free(rules);
 }
 
+/* classify_cat - the category bounce_classify's verdict gives */
+static int
+classify_cat(const BRULES *r, const char *status, int code, const char *text)
+{
+	BOUNCE_VERDICT v;
+
+	bounce_classify(r, status, code, text, &v);
+	return v.category;
+}
+
+/* the shipped rules: what the text says beats what its code says */
 static const struct {
 	const char *status;
 	int code;
 	const char *text;
+	const char *reason;
 	int cat;
 } cases[] = {
-    {"5.2.2", 552, "mailbox full", BC_SOFT},
-    {"5.0.0", 550, "Requested action not taken: mailbox full", BC_SOFT}, /* full beats 5.x */
-    {"5.1.1", 550, "<x@y>: Recipient address rejected: User unknown", BC_HARD},
-    {"5.1.10", 550, "RESOLVER.ADR.RecipientNotFound", BC_HARD},
-    {"", 550, "user unknown", BC_HARD}, /* user unknown under a generic 550 */
-    {"", 550, "Requested action not taken: mailbox unavailable", BC_HARD},
-    {"4.7.0", 421, "Try again later", BC_THROTTLE},
-    {"", 421, "Too many connections", BC_THROTTLE},
-    {"4.2.1", 450, "rate limited, please slow down", BC_THROTTLE},
-    {"4.1.1", 450, "Recipient address rejected: unverified address: user unknown", BC_SOFT},
-    {"5.7.1", 554, "Client host [192.0.2.9] blocked using zen.spamhaus.org", BC_BLOCK},
-    {"5.7.26", 550, "This mail is unauthenticated", BC_BLOCK},
-    {"", 554, "Message rejected due to spam content", BC_BLOCK},
-    {"5.1.8", 553, "sender domain does not resolve", BC_BLOCK},
-    {"2.0.0", 250, "Ok: queued", BC_DELIVERED},
-    {"5.4.4", 550, "Unrouteable address", BC_HARD},
-    {"5.3.4", 552, "message too big", BC_SOFT},
-    {"", 0, "", BC_NONE},
+    {"5.2.2", 552, "mailbox full", "mailbox-full", BC_SOFT},
+    {"5.0.0", 550, "Requested action not taken: mailbox full", "mailbox-full", BC_SOFT}, /* full beats 5.x */
+    {"5.1.1", 550, "The email account that you tried to reach is over quota", "mailbox-full", BC_SOFT},
+    {"5.1.1", 550, "<x@y>: Recipient address rejected: User unknown", "user-unknown", BC_HARD},
+    {"5.1.10", 550, "RESOLVER.ADR.RecipientNotFound", "user-unknown", BC_HARD},
+    {"", 550, "user unknown", "user-unknown", BC_HARD}, /* user unknown under a generic 550 */
+    {"", 550, "Requested action not taken: mailbox unavailable", "none", BC_NONE}, /* no proof: no rule */
+    {"5.0.0", 554, "", "none", BC_NONE},
+    {"5.4.1", 550, "Recipient address rejected: Access denied. AS(201806281)", "user-unknown", BC_HARD},
+    {"5.7.1", 554, "<x@y>: Recipient address rejected: Access denied", "policy", BC_BLOCK},
+    {"4.7.0", 421, "Try again later", "rate-limited", BC_THROTTLE},
+    {"", 421, "Too many connections", "too-many-conn", BC_THROTTLE},
+    {"4.2.1", 450, "rate limited, please slow down", "rate-limited", BC_THROTTLE},
+    {"4.1.1", 450, "Recipient address rejected: unverified address: user unknown", "user-unknown", BC_HARD},
+    {"5.7.1", 554, "Client host [192.0.2.9] blocked using zen.spamhaus.org", "blocked", BC_BLOCK},
+    {"5.7.1", 554,
+     "Service unavailable; Client host [127.0.0.1] blocked using zen.spamhaus.org; "
+     "https://www.spamhaus.org/query/ip/127.0.0.1",
+     "blocked", BC_BLOCK},
+    {"5.7.1", 550, "Message rejected as spam by Content Filtering", "spam-content", BC_BLOCK},
+    {"5.1.1", 550, "Our system has detected that this message is likely unsolicited mail", "spam-content", BC_BLOCK},
+    {"", 554, "Message refused", "spam-content", BC_BLOCK},
+    {"5.7.26", 550, "This mail is unauthenticated", "authentication", BC_BLOCK},
+    {"5.7.25", 550, "The IP address sending this message does not have a PTR record", "authentication", BC_BLOCK},
+    {"", 554, "Message rejected due to spam content", "spam-content", BC_BLOCK},
+    {"5.1.8", 553, "sender domain does not resolve", "authentication", BC_BLOCK},
+    {"5.7.0", 530, "Must issue a STARTTLS command first", "tls-required", BC_BLOCK},
+    {"2.0.0", 250, "Ok: queued", "delivered", BC_DELIVERED},
+    {"5.4.4", 550, "Unrouteable address", "user-unknown", BC_HARD},
+    {"5.1.2", 550, "Host or domain name not found. Name service error for name=x.example type=A: Host not found",
+     "host-unknown", BC_HARD},
+    {"4.4.3", 450, "Host or domain name not found. Name service error for name=x.example type=MX: Host not found, "
+		   "try again",
+     "system-error", BC_SOFT},
+    {"5.1.10", 556, "Recipient address has null MX", "not-accept", BC_HARD},
+    {"5.1.6", 550, "User has moved; please try <new@example.org>", "has-moved", BC_HARD},
+    {"5.3.4", 552, "message too big", "message-too-big", BC_SOFT},
+    {"5.0.0", 550, "Command died with status 1", "mailer-error", BC_SOFT},
+    {"5.4.6", 554, "mail for x.example loops back to myself", "system-error", BC_SOFT},
+    {"", 0, "", "none", BC_NONE},
 };
 
 START_TEST(precedence)
 {
-	SBUF *why = sbuf_new(64);
-	int c = bounce_classify(rules, cases[_i].status, cases[_i].code, cases[_i].text, why);
+	BOUNCE_VERDICT v;
+	int r = bounce_classify(rules, cases[_i].status, cases[_i].code, cases[_i].text, &v);
 
-	ck_assert_msg(c == cases[_i].cat, "%s %d \"%s\": %s (%s), expected %s", cases[_i].status, cases[_i].code,
-		      cases[_i].text, bounce_category_name(c), sbuf_str(why), bounce_category_name(cases[_i].cat));
-	sbuf_free(why);
+	ck_assert_msg(strcmp(bounce_reason_name(r), cases[_i].reason) == 0 && v.category == cases[_i].cat,
+		      "%s %d \"%s\": %s/%s (line %d), expected %s/%s", cases[_i].status, cases[_i].code, cases[_i].text,
+		      bounce_reason_name(r), bounce_category_name(v.category), v.line, cases[_i].reason,
+		      bounce_category_name(cases[_i].cat));
+	ck_assert_int_eq(v.reason, r);
+	if (r != BR_NONE) { /* a rule decided: it is named, with its source */
+		ck_assert_str_eq(v.origin, TOP_SRCDIR "/conf/bounce-rules.conf");
+		ck_assert_int_gt(v.line, 0);
+		ck_assert_ptr_nonnull(v.source);
+	} else {
+		ck_assert_ptr_null(v.origin);
+		ck_assert_str_eq(v.note, "no rule matched");
+	}
+}
+END_TEST
+
+/* the taxonomy: each reason's one category, and names that parse back */
+static const struct {
+	const char *name;
+	int cat;
+} taxonomy[] = {
+    {"user-unknown", BC_HARD},	     {"host-unknown", BC_HARD},	   {"not-accept", BC_HARD},
+    {"has-moved", BC_HARD},	     {"mailbox-full", BC_SOFT},	   {"message-too-big", BC_SOFT},
+    {"expired", BC_SOFT},	     {"system-error", BC_SOFT},	   {"mailer-error", BC_SOFT},
+    {"on-hold", BC_SOFT},	     {"unknown", BC_SOFT},	   {"blocked", BC_BLOCK},
+    {"spam-content", BC_BLOCK},	     {"policy", BC_BLOCK},	   {"authentication", BC_BLOCK},
+    {"tls-required", BC_BLOCK},	     {"rate-limited", BC_THROTTLE}, {"too-many-conn", BC_THROTTLE},
+    {"feedback-abuse", BC_COMPLAINT}, {"feedback-fraud", BC_COMPLAINT}, {"feedback-virus", BC_COMPLAINT},
+    {"feedback-optout", BC_UNSUBSCRIBE}, {"feedback-other", BC_NONE}, {"auto-reply", BC_AUTOREPLY},
+    {"delivered", BC_DELIVERED},      {"none", BC_NONE},
+};
+
+START_TEST(reason_table)
+{
+	int r = bounce_reason_parse(taxonomy[_i].name);
+
+	ck_assert_int_ge(r, 0);
+	ck_assert_str_eq(bounce_reason_name(r), taxonomy[_i].name);
+	ck_assert_msg(bounce_reason_category(r) == taxonomy[_i].cat, "%s: %s", taxonomy[_i].name,
+		      bounce_category_name(bounce_reason_category(r)));
+	ck_assert_int_eq(bounce_reason_parse("hard"), -1);
+	ck_assert_int_eq(BR_COUNT, (int)(sizeof(taxonomy) / sizeof(taxonomy[0])));
 }
 END_TEST
 
@@ -82,14 +155,43 @@ START_TEST(rule_errors_and_extraction)
 	SBUF *e = sbuf_new(64);
 	char st[16];
 
-	ck_assert_ptr_null(brules_parse("r", "status=5.1.1 => hard ok\nstatus=5.* hard\ncode=5?? => bogus x\n"
-					 "text=/(unclosed/ => hard x\nfoo=1 => hard x\n",
+	ck_assert_ptr_null(brules_parse("r",
+					 "status=5.1.1 => user-unknown # ok\nstatus=5.* user-unknown\ncode=5?? => bogus\n"
+					 "text=/(unclosed/ => user-unknown\nfoo=1 => user-unknown\nstatus=5.1.1 => hard\n"
+					 "status=5.1.1 => user-unknown extra\ncode=550 => none\n",
 					 e));
-	ck_assert_str_eq(sbuf_str(e), "r:2: expected CONDITION... => CATEGORY REASON\n"
-				      "r:3: unknown category \"bogus\"\n"
-				      "r:4: bad regular expression: Unmatched ( or \\(\n"
-				      "r:5: unknown condition \"foo=1\" (status=GLOB, code=GLOB or text=/REGEX/, once each)\n");
+	ck_assert_str_eq(sbuf_str(e),
+			 "r:2: expected CONDITION... => REASON\n"
+			 "r:3: unknown reason \"bogus\" (user-unknown, mailbox-full, spam-content, ...: tenant-feedback(1))\n"
+			 "r:4: bad regular expression: Unmatched ( or \\(\n"
+			 "r:5: unknown condition \"foo=1\" (status=GLOB, code=GLOB or text=/REGEX/, once each)\n"
+			 "r:6: \"hard\" is a category: a rule names a reason, and the reason its category (user-unknown, "
+			 "mailbox-full, spam-content, ...: tenant-feedback(1))\n"
+			 "r:7: unexpected \"extra\" after the reason (a comment starts with '#')\n"
+			 "r:8: \"none\" is a category: a rule names a reason, and the reason its category (user-unknown, "
+			 "mailbox-full, spam-content, ...: tenant-feedback(1))\n");
 	ck_assert_uint_gt(brules_count(rules), 40);
+	sbuf_reset(e); /* every shipped rule names its source */
+	ck_assert_msg(brules_unsourced(rules, e) == 0, "rules without a # source: comment:\n%s", sbuf_str(e));
+	{ /* a source holds for the rules below it, up to the next */
+		BRULES *b = brules_parse("s", "code=550 => unknown\n# source: A\ncode=551 => has-moved\n\n# other\n"
+					      "code=552 => mailbox-full\n# source: B\ncode=553 => user-unknown\n",
+					 e);
+		BOUNCE_VERDICT v;
+		ck_assert_ptr_nonnull(b);
+		sbuf_reset(e);
+		ck_assert_uint_eq(brules_unsourced(b, e), 1);
+		ck_assert_str_eq(sbuf_str(e), "s:1\n");
+		bounce_classify(b, "", 552, "", &v);
+		ck_assert_str_eq(v.source, "A");
+		ck_assert_int_eq(v.line, 6);
+		bounce_classify(b, "", 553, "", &v);
+		ck_assert_str_eq(v.source, "B");
+		sbuf_reset(e);
+		bounce_explain(&v, e);
+		ck_assert_str_eq(sbuf_str(e), "s:8");
+		brules_free(b);
+	}
 	bounce_extract_status("smtp; 550-5.1.1 The email account", st, sizeof(st));
 	ck_assert_str_eq(st, "5.1.1");
 	bounce_extract_status("version 1.2.3.4 and 10.5.1.1 are not statuses", st, sizeof(st));
@@ -120,7 +222,7 @@ static const struct {
     {"not-a-bounce.eml", NULL, "", BC_NONE},
     {"mislabelled-textplain.eml", "moved@old.example", "5.1.6", BC_HARD},
     {"greylist.eml", "wait@dest.example", "4.7.0", BC_THROTTLE},
-    {"truncated.eml", "cut@dest.example", "", BC_HARD},
+    {"truncated.eml", "cut@dest.example", "", BC_SOFT}, /* failed, no reason: no proof */
     {"sendmail-dsn.eml", "jdoe@sendmail.example", "5.1.1", BC_HARD},
     {"ses-bounce.eml", "bounce@simulator.amazonses.com", "5.1.1", BC_HARD},
     {"exchange-onprem.eml", "former@corp.example", "5.1.10", BC_HARD},
@@ -290,22 +392,21 @@ static const struct {
 	int cat;
 	const char *reason;
 } capped[] = {
-    {"in the first 100 bytes: matched", 40, BC_SOFT, "mailbox full"},
-    {"ending at byte 4096: matched", 4096 - 15, BC_SOFT, "mailbox full"},
-    {"across byte 4096: not matched", 4090, BC_NONE, "no rule matched"},
-    {"after 5000 bytes: not matched", 5000, BC_NONE, "no rule matched"},
-    {"at the end of 256 KB: not matched", BIG_TEXT - 15, BC_NONE, "no rule matched"},
+    {"in the first 100 bytes: matched", 40, BC_SOFT, "mailbox-full"},
+    {"ending at byte 4096: matched", 4096 - 15, BC_SOFT, "mailbox-full"},
+    {"across byte 4096: not matched", 4090, BC_NONE, "none"},
+    {"after 5000 bytes: not matched", 5000, BC_NONE, "none"},
+    {"at the end of 256 KB: not matched", BIG_TEXT - 15, BC_NONE, "none"},
 };
 
 START_TEST(match_cap)
 {
 	char *t = big_text(capped[_i].at, "mailbox is full"); /* 15 bytes */
-	SBUF *why = sbuf_new(64);
-	int cat = bounce_classify(rules, "", 0, t, why);
+	BOUNCE_VERDICT v;
+	int r = bounce_classify(rules, "", 0, t, &v);
 
-	ck_assert_msg(cat == capped[_i].cat, "%s: %s", capped[_i].what, bounce_category_name(cat));
-	ck_assert_str_eq(sbuf_str(why), capped[_i].reason);
-	sbuf_free(why);
+	ck_assert_msg(v.category == capped[_i].cat, "%s: %s", capped[_i].what, bounce_category_name(v.category));
+	ck_assert_str_eq(bounce_reason_name(r), capped[_i].reason);
 	free(t);
 }
 END_TEST
@@ -315,15 +416,19 @@ START_TEST(match_cap_keeps_status)
 {
 	char *t = big_text(5000, " 550 5.1.1 <fan@dest.example>: user unknown ");
 	char status[16];
-	SBUF *why = sbuf_new(64);
+	BOUNCE_VERDICT v;
 
 	bounce_extract_status(t, status, sizeof(status));
 	ck_assert_str_eq(status, "5.1.1");
 	ck_assert_int_eq(bounce_extract_code(t), 550);
-	ck_assert_int_eq(bounce_classify(rules, status, 550, t, why), BC_HARD);
-	/* the status=5.1.1 rule's reason, not "recipient does not exist" (the text rule's) */
-	ck_assert_str_eq(sbuf_str(why), "bad destination mailbox address");
-	sbuf_free(why);
+	ck_assert_int_eq(bounce_classify(rules, status, 550, t, &v), BR_USER_UNKNOWN);
+	/* the status=5.1.1 rule decided, not the text rule (its words are past the cap) */
+	{
+		BOUNCE_VERDICT text;
+		bounce_classify(rules, "", 0, "user unknown", &text);
+		ck_assert_int_eq(text.reason, BR_USER_UNKNOWN);
+		ck_assert_int_ne(v.line, text.line);
+	}
 	free(t);
 }
 END_TEST
@@ -331,30 +436,27 @@ END_TEST
 /* unanchored .* rules on 256 KB: quadratic without the cap, so the test case's 5 s timeout catches it */
 START_TEST(match_cap_quadratic)
 {
-	SBUF *e = sbuf_new(64), *why = sbuf_new(64);
-	BRULES *dotstar = brules_parse("dotstar", "text=/.*x.*y.*/ => hard x then y\n", e);
+	SBUF *e = sbuf_new(64);
+	BRULES *dotstar = brules_parse("dotstar", "text=/.*x.*y.*/ => user-unknown # x then y\n", e);
+	BOUNCE_VERDICT v;
 	char *t = big_text(0, NULL);
 
 	ck_assert_msg(dotstar != NULL, "%s", sbuf_str(e));
 	for (size_t i = 0; i < BIG_TEXT; i += 7)
 		t[i] = 'x';
-	ck_assert_int_eq(bounce_classify(dotstar, "", 0, t, why), BC_NONE); /* no y: seconds uncapped */
+	ck_assert_int_eq(classify_cat(dotstar, "", 0, t), BC_NONE); /* no y: seconds uncapped */
 	t[BIG_TEXT - 1] = 'y'; /* only past the cap */
-	sbuf_reset(why);
-	ck_assert_int_eq(bounce_classify(dotstar, "", 0, t, why), BC_NONE);
+	ck_assert_int_eq(classify_cat(dotstar, "", 0, t), BC_NONE);
 	t[100] = 'y';
-	sbuf_reset(why);
-	ck_assert_int_eq(bounce_classify(dotstar, "", 0, t, why), BC_HARD);
-	ck_assert_str_eq(sbuf_str(why), "x then y");
-	/* the shipped "exceeded .*(rate|limit)" rule on "exceeded " repeated */
+	ck_assert_int_eq(bounce_classify(dotstar, "", 0, t, &v), BR_USER_UNKNOWN);
+	ck_assert_int_eq(v.line, 1);
+	/* the shipped "exceeded .{0,40}(rate|limit)" rule on "exceeded " repeated */
 	for (size_t i = 0; i + 9 <= BIG_TEXT; i += 9)
 		memcpy(t + i, "exceeded ", 9);
-	sbuf_reset(why);
-	ck_assert_int_eq(bounce_classify(rules, "4.2.0", 450, t, why), BC_SOFT);
-	ck_assert_str_eq(sbuf_str(why), "temporary failure");
+	ck_assert_int_eq(bounce_classify(rules, "4.2.0", 450, t, &v), BR_NONE);
+	ck_assert_str_eq(v.note, "no rule matched");
 	brules_free(dotstar);
 	sbuf_free(e);
-	sbuf_free(why);
 	free(t);
 }
 END_TEST
@@ -381,7 +483,7 @@ START_TEST(match_cap_utf8)
 	char t[5001];
 	size_t n = strlen(cuts[_i].ch);
 	SBUF *e = sbuf_new(64), *why = sbuf_new(64);
-	BRULES *ends_in_a = brules_parse("utf8", "text=/a$/ => hard ends in a\n", e);
+	BRULES *ends_in_a = brules_parse("utf8", "text=/a$/ => user-unknown # ends in a\n", e);
 
 	memset(t, 'a', 5000);
 	t[5000] = 0;
@@ -391,7 +493,7 @@ START_TEST(match_cap_utf8)
 	ck_assert_uint_eq(bounce_match_len(t, 4096), 4096);
 	/* what the rules see ends in 'a' when the character is left out whole */
 	if (cuts[_i].len == cuts[_i].ascii)
-		ck_assert_int_eq(bounce_classify(ends_in_a, "", 0, t, why), BC_HARD);
+		ck_assert_int_eq(classify_cat(ends_in_a, "", 0, t), BC_HARD);
 	brules_free(ends_in_a);
 	sbuf_free(e);
 	sbuf_free(why);
@@ -412,7 +514,7 @@ suite_more(Suite *s)
 	suite_add_tcase(s, tc);
 }
 
-/* a log record's category: sent delivers, the rules decide, bounced falls back to hard, the rest to soft */
+/* a log record's verdict: sent delivers, the rules decide; never hard unless bounced for good */
 static const struct {
 	int status;
 	const char *dsn, *text;
@@ -421,15 +523,21 @@ static const struct {
 } log_cases[] = {
     {ML_SENT, "2.0.0", "250 2.0.0 Ok: queued as 1A2B3C", BC_DELIVERED, "delivered"},
     {ML_SENT, "5.1.1", "550 5.1.1 User unknown", BC_DELIVERED, "delivered"},
-    {ML_BOUNCED, "5.1.1", "host mx said: 550 5.1.1 User unknown", BC_HARD, NULL},
-    {ML_BOUNCED, "5.2.2", "host mx said: 552 5.2.2 Mailbox full", BC_SOFT, NULL},
-    {ML_BOUNCED, "", "", BC_HARD, "no rule matched"},
-    {ML_BOUNCED, "2.0.0", "250 2.0.0 Ok", BC_HARD, "no rule matched"}, /* "delivered" by the rules */
-    {ML_DEFERRED, "", "", BC_SOFT, "no rule matched"},
-    {ML_DEFERRED, "5.1.1", "host mx said: 550 5.1.1 User unknown", BC_SOFT, NULL}, /* never hard */
-    {ML_EXPIRED, "5.1.1", "host mx said: 550 5.1.1 User unknown", BC_SOFT, NULL},
-    {ML_DEFERRED, "4.7.0", "host mx said: 421 4.7.0 Try again later", BC_THROTTLE, NULL},
-    {ML_BOUNCED, "5.7.1", "554 5.7.1 Client host [192.0.2.9] blocked using zen.spamhaus.org", BC_BLOCK, NULL},
+    {ML_BOUNCED, "5.1.1", "host mx said: 550 5.1.1 User unknown", BC_HARD, "user-unknown"},
+    {ML_BOUNCED, "5.2.2", "host mx said: 552 5.2.2 Mailbox full", BC_SOFT, "mailbox-full"},
+    {ML_BOUNCED, "", "", BC_SOFT, "unknown"},		      /* no proof: not hard */
+    {ML_BOUNCED, "5.0.0", "host mx said: 550 Requested action not taken", BC_SOFT, "unknown"},
+    {ML_BOUNCED, "2.0.0", "250 2.0.0 Ok", BC_SOFT, "unknown"}, /* "delivered" by the rules */
+    {ML_DEFERRED, "", "", BC_SOFT, "on-hold"},
+    {ML_DEFERRED, "5.1.1", "host mx said: 550 5.1.1 User unknown", BC_SOFT, "user-unknown"}, /* never hard */
+    {ML_DEFERRED, "4.1.1", "host mx said: 450 4.1.1 User unknown", BC_SOFT, "user-unknown"},
+    {ML_EXPIRED, "5.1.1", "host mx said: 550 5.1.1 User unknown", BC_SOFT, "user-unknown"},
+    {ML_EXPIRED, "4.4.1", "connect to mx.example[192.0.2.1]:25: Connection timed out", BC_SOFT, "expired"},
+    {ML_EXPIRED, "4.2.2", "host mx said: 452 4.2.2 Mailbox full", BC_SOFT, "mailbox-full"},
+    {ML_DEFERRED, "4.7.0", "host mx said: 421 4.7.0 Try again later", BC_THROTTLE, "rate-limited"},
+    {ML_BOUNCED, "5.7.1", "554 5.7.1 Client host [192.0.2.9] blocked using zen.spamhaus.org", BC_BLOCK, "blocked"},
+    {ML_BOUNCED, "5.7.1", "host mx said: 550 5.7.1 Message rejected as spam by Content Filtering", BC_BLOCK,
+     "spam-content"},
 };
 
 START_TEST(log_category)
@@ -452,7 +560,7 @@ START_TEST(log_category)
 }
 END_TEST
 
-/* a DSN recipient's category: the action, the rules, then failed (or a text bounce) hard, else soft */
+/* a DSN recipient's verdict: the action, the rules; a delay or a 4xx is never hard */
 static const struct {
 	const char *action;
 	int text_bounce;
@@ -461,30 +569,36 @@ static const struct {
 	const char *text;
 	int cat;
 	const char *why;
+	int final;
 } dsn_cases[] = {
-    {"delivered", 0, "5.1.1", 550, "User unknown", BC_DELIVERED, "delivered"},
-    {"Relayed", 0, "", 0, "", BC_DELIVERED, "Relayed"},
-    {"expanded", 0, "", 0, "", BC_DELIVERED, "expanded"},
-    {"failed", 0, "5.1.1", 550, "User unknown", BC_HARD, NULL},
-    {"failed", 0, "", 0, "", BC_HARD, "permanent failure without a reason"},
-    {"delayed", 0, "", 0, "", BC_SOFT, "delayed without a reason"},
-    {"", 1, "", 0, "", BC_HARD, "permanent failure without a reason"},
-    {"", 0, "", 0, "", BC_SOFT, "delayed without a reason"},
-    {"delayed", 0, "5.1.1", 550, "User unknown", BC_HARD, NULL}, /* the rules, not the action */
-    {"failed", 0, "2.0.0", 250, "Ok", BC_HARD, "permanent failure without a reason"},
+    {"delivered", 0, "5.1.1", 550, "User unknown", BC_DELIVERED, "delivered", 1},
+    {"Relayed", 0, "", 0, "", BC_DELIVERED, "delivered", 1},
+    {"expanded", 0, "", 0, "", BC_DELIVERED, "delivered", 1},
+    {"failed", 0, "5.1.1", 550, "User unknown", BC_HARD, "user-unknown", 1},
+    {"failed", 0, "", 0, "", BC_SOFT, "unknown", 1},
+    {"failed", 0, "5.0.0", 554, "554 delivery error", BC_SOFT, "unknown", 1},
+    {"failed", 0, "4.4.7", 0, "", BC_SOFT, "expired", 1},
+    {"delayed", 0, "", 0, "", BC_SOFT, "on-hold", 0},
+    {"", 1, "", 0, "", BC_SOFT, "unknown", 0}, /* a text bounce: final all the same */
+    {"", 0, "", 0, "", BC_SOFT, "on-hold", 0},
+    {"", 0, "5.1.1", 550, "User unknown", BC_HARD, "user-unknown", 1}, /* no Action, a permanent status */
+    {"delayed", 0, "5.1.1", 550, "User unknown", BC_SOFT, "user-unknown", 0}, /* a warning is never hard */
+    {"failed", 0, "4.1.1", 450, "User unknown", BC_SOFT, "user-unknown", 1},	   /* nor a 4xx */
+    {"failed", 0, "2.0.0", 250, "Ok", BC_SOFT, "unknown", 1},
+    {"failed", 0, "5.7.1", 550, "Message rejected as spam", BC_BLOCK, "spam-content", 1},
 };
 
 START_TEST(dsn_category)
 {
-	SBUF *why = sbuf_new(64);
-	int cat = bounce_dsn_category(rules, dsn_cases[_i].action, dsn_cases[_i].text_bounce, dsn_cases[_i].status,
-				      dsn_cases[_i].code, dsn_cases[_i].text, why);
+	BOUNCE_VERDICT v;
+	int cat = bounce_dsn_verdict(rules, dsn_cases[_i].action, dsn_cases[_i].text_bounce, dsn_cases[_i].status,
+				     dsn_cases[_i].code, dsn_cases[_i].text, &v);
 
 	ck_assert_msg(cat == dsn_cases[_i].cat, "%s %s: %s (%s)", dsn_cases[_i].action, dsn_cases[_i].text,
-		      bounce_category_name(cat), sbuf_str(why));
-	if (dsn_cases[_i].why)
-		ck_assert_str_eq(sbuf_str(why), dsn_cases[_i].why);
-	sbuf_free(why);
+		      bounce_category_name(cat), bounce_reason_name(v.reason));
+	ck_assert_int_eq(v.category, cat);
+	ck_assert_str_eq(bounce_reason_name(v.reason), dsn_cases[_i].why);
+	ck_assert_int_eq(bounce_dsn_final(dsn_cases[_i].action, dsn_cases[_i].status), dsn_cases[_i].final);
 }
 END_TEST
 
@@ -496,6 +610,12 @@ START_TEST(arf_category)
 	ck_assert_int_eq(bounce_arf_category("Opt-Out-List"), BC_UNSUBSCRIBE);
 	ck_assert_int_eq(bounce_arf_category("not-spam"), BC_NONE);
 	ck_assert_int_eq(bounce_arf_category("NOT-SPAM"), BC_NONE);
+	ck_assert_int_eq(bounce_arf_category("virus"), BC_COMPLAINT);
+	ck_assert_int_eq(bounce_arf_category("auth-failure"), BC_NONE); /* RFC 6591: the sender's authentication */
+	ck_assert_int_eq(bounce_arf_category("other"), BC_NONE);
+	ck_assert_int_eq(bounce_arf_reason("fraud"), BR_FEEDBACK_FRAUD);
+	ck_assert_int_eq(bounce_arf_reason("opt-out"), BR_FEEDBACK_OPTOUT);
+	ck_assert_int_eq(bounce_arf_reason("Abuse"), BR_FEEDBACK_ABUSE);
 }
 END_TEST
 
@@ -546,6 +666,7 @@ suite_tests(TCase *tc)
 	tcase_add_unchecked_fixture(tc, load_rules, free_rules);
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, precedence, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, reason_table, 0, sizeof(taxonomy) / sizeof(taxonomy[0]));
 	tcase_add_test(tc, rule_errors_and_extraction);
 	tcase_add_loop_test(tc, fixture_files, 0, sizeof(fixtures) / sizeof(fixtures[0]));
 	tcase_add_test(tc, hostile_input);

@@ -131,7 +131,7 @@ dsn_forward(const CONF *c, const char *to, const char *data, size_t len, SBUF *e
 		;
 	if (off < len || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		sbuf_printf(err, "forwarding to <%s> failed: %s exited with %d", to, argv[0],
-			    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		            WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		free(cmd);
 		return -1;
 	}
@@ -165,6 +165,158 @@ dsn_may_forward(STORE *s, const TOKEN_DATA *verp, const DSN_REPORT *rep, SBUF *e
 	return rc;
 }
 
+/* DSN - one dsn run: the message and what has been decided about it */
+typedef struct {
+	const FB_CTX *x;
+	char *data; /* the message, owned */
+	size_t len;
+	DSN_REPORT rep;
+	TOKEN_DATA verp; /* when v is 1 */
+	int v;           /* dsn_verp()'s answer */
+	int fwd;         /* 1 when the message was forwarded */
+	STORE *s;
+	SBUF *err, *why_not;
+	SBUF *fbl_domain; /* the feedback loop that vouches for fbl_tenant */
+	char *fbl_tenant; /* the tenant a trusted ARF report names by its tag, owned, or NULL */
+} DSN;
+
+/* dsn_open_verp - the VERP step: 0, or 75 when the keyring cannot be read */
+static int
+dsn_open_verp(DSN *d, const char *rcpt)
+{
+	d->v = dsn_verp(d->x->c, rcpt, &d->verp, d->err);
+	if (d->v == -2) {
+		msg_warn("dsn: %s; the message is kept for a retry", sbuf_str(d->err));
+		return 75;
+	}
+	if (d->v == -1) {
+		msg_warn("dsn: recipient <%.200s>: VERP token refused (%s); reading the report "
+		         "without it",
+		         rcpt, sbuf_str(d->err));
+		sbuf_reset(d->err);
+	}
+	return 0;
+}
+
+/* dsn_forward_first - forward_bounces, before anything is applied: 0, or 75 when it failed */
+static int
+dsn_forward_first(DSN *d)
+{
+	if (d->v != 1 || !d->x->c->forward_bounces)
+		return 0;
+	if ((d->fwd = dsn_may_forward(d->s, &d->verp, &d->rep, d->err)) < 0) {
+		msg_warn("dsn: tenant=%s: cannot read the tenant directory to check the "
+		         "return path: %s; the message is kept for a retry",
+		         d->verp.tenant, sbuf_str(d->err));
+		return 75;
+	}
+	if (d->fwd == 1 && dsn_forward(d->x->c, d->verp.return_path, d->data, d->len, d->err) < 0) {
+		msg_warn("dsn: tenant=%s: %s; the message is kept for a retry", d->verp.tenant,
+		         sbuf_str(d->err));
+		return 75;
+	}
+	return 0;
+}
+
+/*
+ * dsn_fbl_tenant - a feedback loop's report, when our verifier says its
+ * DKIM signature is the provider's, may name its tenant by the returned
+ * message's tag, which is ours: d->fbl_tenant when it is a tenant of ours.
+ * 0, or 75 when the tenant directory cannot be read.
+ */
+static int
+dsn_fbl_tenant(DSN *d)
+{
+	const CONF *c = d->x->c;
+	SBUF *why, *warn;
+	TSNAP *snap;
+	char *t;
+	int rc = 0;
+
+	if (d->v == 1 || d->rep.kind != DSN_ARF || d->rep.tenant == NULL || d->rep.n == 0)
+		return 0;
+	why = sbuf_new(64);
+	warn = sbuf_new(64);
+	t = d->rep.tenant + strspn(d->rep.tenant, " \t");
+	t[strcspn(t, " \t\r\n")] = 0;
+	if (!feedback_fbl_trusted(d->rep.auth_results, c->feedback_loop_authserv_id,
+	                          c->feedback_loop_domains, d->fbl_domain, why))
+		msg_info("dsn: ARF report: its tenant tag is not trusted: %s", sbuf_str(why));
+	else if ((snap = store_load(d->s, d->err, warn)) == NULL) {
+		msg_warn(
+		    "dsn: cannot read the tenant directory to check the report's tenant: %s; the "
+		    "message is kept for a retry",
+		    sbuf_str(d->err));
+		rc = 75;
+	} else {
+		if (tenant_name_valid(t) && tsnap_find(snap, t))
+			d->fbl_tenant = xstrdup(t);
+		else
+			msg_warn("dsn: ARF report from %s names no tenant of ours; nothing applied",
+			         sbuf_str(d->fbl_domain));
+		tsnap_unref(snap);
+	}
+	sbuf_free(why);
+	sbuf_free(warn);
+	return rc;
+}
+
+/*
+ * dsn_event - the outcome for the report's recipient i. Who the report is
+ * about: a VERP token that opened names the tenant and the one recipient
+ * for certain. Otherwise only a queue id of ours that tenant-milter
+ * recorded for this very recipient does (the reporter's own, as in our own
+ * bounces, or one in the returned original's Received fields); the
+ * X-Tenant of a returned original is the sender's say-so and is never used.
+ */
+static FB_EVENT
+dsn_event(const DSN *d, size_t i)
+{
+	int v = d->v;
+
+	return (FB_EVENT){.tenant = v == 1 ? d->verp.tenant : d->fbl_tenant,
+	                  .qid = d->rep.queue_id ? d->rep.queue_id : "",
+	                  .qids = (const char *const *)d->rep.qids,
+	                  .nqids = v == 1 ? 0 : d->rep.nqids,
+	                  .category = d->rep.r[i].category,
+	                  .rcpt = v == 1 ? d->verp.recipient : d->rep.r[i].recipient,
+	                  .transport = "",
+	                  .final = 1};
+}
+
+/* dsn_apply - each recipient's outcome applied and logged: 0, or 75 when Redis failed */
+static int
+dsn_apply(DSN *d)
+{
+	int v = d->v, fbl = v != 1 && d->fbl_tenant;
+
+	for (size_t i = 0; i < d->rep.n; i++) {
+		FB_EVENT e = dsn_event(d, i);
+		int applied = 0;
+		sbuf_reset(d->why_not);
+		if (bounce_effect(e.category, e.final, 0).counter == NULL)
+			continue; /* an auto-reply or a not-spam report: nothing to apply */
+		if (feedback_apply(d->s, d->x->c, d->x->pm, &e, &applied, d->why_not, d->err) < 0) {
+			fprintf(stderr, "tenant-feedback: %s\n", sbuf_str(d->err));
+			return 75;
+		}
+		msg_info("dsn: tenant=%s rcpt=%s category=%s%s%s%s%s%s%s%s",
+		         e.tenant ? e.tenant : "-", e.rcpt,
+		         bounce_category_name(d->rep.r[i].category), v == 1 ? " via=verp" : "",
+		         fbl ? " via=fbl:" : "", fbl ? sbuf_str(d->fbl_domain) : "",
+		         d->fwd == 1 ? " forwarded" : "",
+		         applied ? "" : " (not applied: ", applied ? "" : sbuf_str(d->why_not),
+		         applied ? "" : ")");
+		if (v == 1)
+			return 0; /* one recipient per VERP message */
+	}
+	if (d->rep.n == 0 && v == 1)
+		msg_info("dsn: tenant=%s rcpt=%s: message to the VERP address is no bounce or "
+		         "report; nothing applied",
+		         d->verp.tenant, d->verp.recipient);
+	return 0;
+}
+
 /*
  * fb_cmd_dsn - one message on stdin, as a pipe(8) command; the optional
  * argument is the envelope recipient (${original_recipient}), which names
@@ -178,120 +330,29 @@ dsn_may_forward(STORE *s, const TOKEN_DATA *verp, const DSN_REPORT *rep, SBUF *e
 int
 fb_cmd_dsn(const FB_CTX *x, int argc, char **argv)
 {
-	CONF *c = x->c;
-	const PMAP *pm = x->pm;
-	size_t len;
-	SBUF *err = sbuf_new(128);
-	char *data = fb_read_all("-", &len, err);
-	DSN_REPORT rep = {0};
-	TOKEN_DATA verp;
-	STORE *s = NULL;
-	SBUF *why_not = sbuf_new(64), *fbl_domain = sbuf_new(64);
-	char *fbl_tenant = NULL;
-	int rc = 0, v, fwd = 0;
+	DSN d = {.x = x, .err = sbuf_new(128)};
+	int rc;
 
-	if (data == NULL) {
-		fprintf(stderr, "tenant-feedback: %s\n", sbuf_str(err));
-		sbuf_free(err);
+	if ((d.data = fb_read_all("-", &d.len, d.err)) == NULL) {
+		fprintf(stderr, "tenant-feedback: %s\n", sbuf_str(d.err));
+		sbuf_free(d.err);
 		return 75;
 	}
-	v = dsn_verp(c, argc > 0 ? argv[0] : NULL, &verp, err);
-	if (v == -2) {
-		msg_warn("dsn: %s; the message is kept for a retry", sbuf_str(err));
-		rc = 75;
-		goto out;
+	d.why_not = sbuf_new(64);
+	d.fbl_domain = sbuf_new(64);
+	if ((rc = dsn_open_verp(&d, argc > 0 ? argv[0] : NULL)) == 0) {
+		dsn_parse(d.data, d.len, x->rules, &d.rep);
+		d.s = store_new(x->c);
+		if ((rc = dsn_forward_first(&d)) == 0 && (rc = dsn_fbl_tenant(&d)) == 0)
+			rc = dsn_apply(&d);
 	}
-	if (v == -1) {
-		msg_warn("dsn: recipient <%.200s>: VERP token refused (%s); reading the report without it", argv[0],
-			 sbuf_str(err));
-		sbuf_reset(err);
-	}
-	dsn_parse(data, len, x->rules, &rep);
-	s = store_new(c);
-	if (v == 1 && c->forward_bounces) {
-		if ((fwd = dsn_may_forward(s, &verp, &rep, err)) < 0) {
-			msg_warn("dsn: tenant=%s: cannot read the tenant directory to check the "
-			         "return path: %s; the message is kept for a retry",
-			         verp.tenant, sbuf_str(err));
-			rc = 75;
-			goto out;
-		}
-		if (fwd == 1 && dsn_forward(c, verp.return_path, data, len, err) < 0) {
-			msg_warn("dsn: tenant=%s: %s; the message is kept for a retry", verp.tenant,
-			         sbuf_str(err));
-			rc = 75;
-			goto out;
-		}
-	}
-	if (v != 1 && rep.kind == DSN_ARF && rep.tenant && rep.n > 0) {
-		/* a feedback loop's report, when our verifier says its DKIM signature is the provider's,
-		   may name its tenant by the returned message's tag, which is ours */
-		SBUF *why = sbuf_new(64), *warn = sbuf_new(64);
-		TSNAP *snap;
-		char *t = rep.tenant + strspn(rep.tenant, " \t");
-		t[strcspn(t, " \t\r\n")] = 0;
-		if (!feedback_fbl_trusted(rep.auth_results, c->feedback_loop_authserv_id, c->feedback_loop_domains,
-					  fbl_domain, why))
-			msg_info("dsn: ARF report: its tenant tag is not trusted: %s", sbuf_str(why));
-		else if ((snap = store_load(s, err, warn)) == NULL) {
-			msg_warn("dsn: cannot read the tenant directory to check the report's tenant: %s; the message "
-				 "is kept for a retry", sbuf_str(err));
-			rc = 75;
-		} else {
-			if (tenant_name_valid(t) && tsnap_find(snap, t))
-				fbl_tenant = xstrdup(t);
-			else
-				msg_warn("dsn: ARF report from %s names no tenant of ours; nothing applied", sbuf_str(fbl_domain));
-			tsnap_unref(snap);
-		}
-		sbuf_free(why);
-		sbuf_free(warn);
-		if (rc)
-			goto out;
-	}
-	for (size_t i = 0; i < rep.n; i++) {
-		/* who the report is about: a VERP token that opened names the tenant and the one
-		   recipient for certain. Otherwise only a queue id of ours that tenant-milter recorded
-		   for this very recipient does (the reporter's own, as in our own bounces, or one in
-		   the returned original's Received fields); the X-Tenant of a returned original is
-		   the sender's say-so and is never used */
-		FB_EVENT e = {.tenant = v == 1 ? verp.tenant : fbl_tenant,
-			      .qid = rep.queue_id ? rep.queue_id : "",
-			      .qids = (const char *const *)rep.qids,
-			      .nqids = v == 1 ? 0 : rep.nqids,
-			      .category = rep.r[i].category,
-			      .rcpt = v == 1 ? verp.recipient : rep.r[i].recipient,
-			      .transport = "",
-			      .final = 1};
-		int applied = 0;
-		sbuf_reset(why_not);
-		if (bounce_effect(e.category, e.final, 0).counter == NULL)
-			continue; /* an auto-reply or a not-spam report: nothing to apply */
-		if (feedback_apply(s, c, pm, &e, &applied, why_not, err) < 0) {
-			fprintf(stderr, "tenant-feedback: %s\n", sbuf_str(err));
-			rc = 75;
-			break;
-		}
-		msg_info("dsn: tenant=%s rcpt=%s category=%s%s%s%s%s%s%s%s", e.tenant ? e.tenant : "-",
-		         e.rcpt, bounce_category_name(rep.r[i].category), v == 1 ? " via=verp" : "",
-		         v != 1 && fbl_tenant ? " via=fbl:" : "", v != 1 && fbl_tenant ? sbuf_str(fbl_domain) : "",
-		         fwd == 1 ? " forwarded" : "", applied ? "" : " (not applied: ",
-		         applied ? "" : sbuf_str(why_not), applied ? "" : ")");
-		if (v == 1)
-			break; /* one recipient per VERP message */
-	}
-	if (rep.n == 0 && v == 1)
-		msg_info("dsn: tenant=%s rcpt=%s: message to the VERP address is no bounce or "
-		         "report; nothing applied",
-		         verp.tenant, verp.recipient);
-out:
-	store_free(s);
-	dsn_report_clear(&rep);
-	free(data);
-	sbuf_free(err);
-	sbuf_free(why_not);
-	sbuf_free(fbl_domain);
-	free(fbl_tenant);
+	store_free(d.s);
+	dsn_report_clear(&d.rep);
+	free(d.data);
+	sbuf_free(d.err);
+	sbuf_free(d.why_not);
+	sbuf_free(d.fbl_domain);
+	free(d.fbl_tenant);
 	return rc;
 }
 
@@ -315,9 +376,11 @@ fb_cmd_unsubscribe(const FB_CTX *x, int argc, char **argv)
 
 	while (fread(buf, 1, sizeof(buf), stdin) > 0) /* the message itself says nothing more */
 		;
-	if (argc < 1 || !token_from_address(argv[0], "unsubscribe", c->unsubscribe_mailto_domain, tok)) {
-		msg_warn("unsubscribe: recipient <%.200s> is not unsubscribe+TOKEN@%s; nothing done", argc ? argv[0] : "",
-			 c->unsubscribe_mailto_domain);
+	if (argc < 1 ||
+	    !token_from_address(argv[0], "unsubscribe", c->unsubscribe_mailto_domain, tok)) {
+		msg_warn(
+		    "unsubscribe: recipient <%.200s> is not unsubscribe+TOKEN@%s; nothing done",
+		    argc ? argv[0] : "", c->unsubscribe_mailto_domain);
 		goto out;
 	}
 	if ((k = fb_keyring_load(c->token_keys, err)) == NULL) {
@@ -334,7 +397,7 @@ fb_cmd_unsubscribe(const FB_CTX *x, int argc, char **argv)
 		rc = 75;
 	} else
 		msg_info("unsubscribe: tenant=%s rcpt=%s source=mailto%s", d.tenant, d.recipient,
-			 fresh ? "" : " (already unsubscribed)");
+		         fresh ? "" : " (already unsubscribed)");
 out:
 	store_free(s);
 	keyring_free(k);
@@ -342,4 +405,3 @@ out:
 	sbuf_free(err);
 	return rc;
 }
-

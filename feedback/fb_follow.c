@@ -33,7 +33,7 @@
 
 #define FOLLOW_BATCH 256 /* records and lines a batch queues before it is drained */
 
-static volatile sig_atomic_t stop_following;
+static volatile sig_atomic_t stop_following, reload_rules;
 
 /* on_term - SIGTERM, SIGINT: stop after the record at hand */
 static void
@@ -41,6 +41,14 @@ on_term(int sig)
 {
 	(void)sig;
 	stop_following = 1;
+}
+
+/* on_hup - SIGHUP: read the bounce rules again before the next batch */
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	reload_rules = 1;
 }
 
 /* log_event - the outcome of one delivery record; pos_key and pos name the position after it (""
@@ -112,6 +120,8 @@ follow_stdin(const FB_CTX *x)
 /* FOLLOW - the state of following one log file */
 typedef struct {
 	const FB_CTX *x;
+	const BRULES *rules; /* x->rules, or the last ones SIGHUP loaded (reloaded) */
+	BRULES *reloaded;
 	const char *path;
 	int from_start; /* --from-start: ignore the stored position (the first file only) */
 	int once;       /* --once: stop at the end, and on the first error */
@@ -253,7 +263,7 @@ follow_batch(FOLLOW *f, size_t *queued)
 		                   f->off - n))
 			continue;
 		sbuf_reset(f->why);
-		e = log_event(f->x->rules, f->rec, f->why, f->poskey, f->posval);
+		e = log_event(f->rules, f->rec, f->why, f->poskey, f->posval);
 		snprintf(f->posval, sizeof(f->posval), "%llu:%lld", f->ino, f->off);
 		ac = feedback_argv(f->x->c, f->x->pm, &e, av, buf);
 		if (store_append(f->s, ac, av, NULL, f->err) < 0)
@@ -313,6 +323,38 @@ follow_at_end(FOLLOW *f)
 }
 
 /*
+ * follow_reload - SIGHUP: the bounce rules read again from their file; the
+ * records after it are classified with the new ones. A file with errors is
+ * refused with a warning, and the rules in use stay.
+ */
+static void
+follow_reload(FOLLOW *f)
+{
+	SBUF *errs;
+	BRULES *b;
+
+	reload_rules = 0;
+	if (f->x->rules_path == NULL) {
+		msg_info("SIGHUP: no bounce_rules file; the built-in bounce rules stay");
+		return;
+	}
+	errs = sbuf_new(128);
+	if ((b = brules_load(f->x->rules_path, errs)) == NULL) {
+		while (errs->len && errs->s[errs->len - 1] == '\n')
+			sbuf_truncate(errs, errs->len - 1);
+		for (size_t i = 0; i < errs->len; i++) /* one log line for every problem */
+			if (errs->s[i] == '\n')
+				errs->s[i] = ';';
+		msg_warn("SIGHUP: %s: the bounce rules in use stay", sbuf_str(errs));
+	} else {
+		brules_free(f->reloaded);
+		f->rules = f->reloaded = b;
+		msg_info("SIGHUP: bounce rules reloaded from %s: %zu rules", f->x->rules_path, brules_count(b));
+	}
+	sbuf_free(errs);
+}
+
+/*
  * follow_read - batches until stopped (or, with --once, the end): then the
  * summary and FOLLOW_DONE. FOLLOW_REOPEN after a rotation, FOLLOW_BROKEN
  * when Redis failed.
@@ -323,6 +365,8 @@ follow_read(FOLLOW *f)
 	while (!stop_following) {
 		size_t queued;
 		int r;
+		if (reload_rules)
+			follow_reload(f);
 		if (follow_batch(f, &queued) != FOLLOW_OK)
 			return FOLLOW_BROKEN;
 		if (queued >= FOLLOW_BATCH)
@@ -370,12 +414,13 @@ follow_broken(FOLLOW *f)
 int
 fb_cmd_follow(const FB_CTX *x, int argc, char **argv)
 {
-	FOLLOW f = {.x = x};
+	FOLLOW f = {.x = x, .rules = x->rules};
 	int r;
 
 	follow_options(&f, argc, argv);
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
+	signal(SIGHUP, on_hup);
 	if (strcmp(f.path, "-") == 0)
 		return follow_stdin(x);
 	snprintf(f.poskey, sizeof(f.poskey), KEY_FB_POS_FMT, f.path);
@@ -392,6 +437,7 @@ fb_cmd_follow(const FB_CTX *x, int argc, char **argv)
 		fclose(f.fp);
 	free(f.line);
 	free(f.rec);
+	brules_free(f.reloaded);
 	sbuf_free(f.err);
 	sbuf_free(f.why);
 	sbuf_free(f.pos);

@@ -281,7 +281,7 @@ dsn_event(const DSN *d, size_t i)
 	                  .category = d->rep.r[i].category,
 	                  .rcpt = v == 1 ? d->verp.recipient : d->rep.r[i].recipient,
 	                  .transport = "",
-	                  .final = 1};
+	                  .final = d->rep.r[i].final}; /* a delay warning is a deferral */
 }
 
 /* dsn_apply - each recipient's outcome applied and logged: 0, or 75 when Redis failed */

@@ -55,7 +55,9 @@ fb_usage(void)
 {
 	fputs(
 	    "usage: tenant-feedback [-c config_file] [-o name=value] [-r rules_file] COMMAND ...\n"
-	    "  classify [--json] FILE...   one line per recipient of each bounce or report\n"
+	    "  classify [--json] [--explain] FILE...\n"
+	    "                              one line per recipient of each bounce or report;\n"
+	    "                              --explain: the rule that decided, its source, the text\n"
 	    "  scan [--json] FILE|-        each delivery record of a Postfix log, classified\n"
 	    "  follow [--from-start] [--once] FILE|-\n"
 	    "                              apply a Postfix log's outcomes to Redis, durably\n"
@@ -140,16 +142,16 @@ fb_conf(const char *config, char **overrides, int noverrides, SBUF *errs)
 	return c;
 }
 
-/* fb_rules - the bounce rules: -r, else bounce_rules when readable, else the built-in ones. Exits
+/* fb_rules - the bounce rules: -r, else bounce_rules when readable (*rules_path: which), else the built-in ones. Exits
  * on errors. */
 static BRULES *
-fb_rules(const CONF *c, const char *rules_path, SBUF *errs)
+fb_rules(const CONF *c, const char **rules_path, SBUF *errs)
 {
 	BRULES *rules;
 
-	if (rules_path == NULL && access(c->bounce_rules, R_OK) == 0)
-		rules_path = c->bounce_rules;
-	rules = rules_path ? brules_load(rules_path, errs) : brules_default();
+	if (*rules_path == NULL && access(c->bounce_rules, R_OK) == 0)
+		*rules_path = c->bounce_rules;
+	rules = *rules_path ? brules_load(*rules_path, errs) : brules_default();
 	if (rules == NULL) {
 		fputs(sbuf_str(errs), stderr);
 		msg_fatal("bounce rules with errors; nothing done");
@@ -193,7 +195,8 @@ main(int argc, char **argv)
 	if (optind >= argc)
 		fb_usage();
 	x.c = fb_conf(config, overrides, noverrides, errs);
-	x.rules = rules = fb_rules(x.c, rules_path, errs);
+	x.rules = rules = fb_rules(x.c, &rules_path, errs);
+	x.rules_path = rules_path;
 	x.names = names = maillog_names_split(x.c->postfix_syslog_names);
 	if ((cmd = fb_cmd_find(argv[optind])) == NULL)
 		fb_usage();

@@ -22,6 +22,7 @@
 typedef struct FB_CTX {
 	CONF *c;
 	const BRULES *rules;
+	const char *rules_path; /* the file rules came from, read again on SIGHUP; NULL: built in */
 	const PMAP *pm;     /* the provider map: NULL without FB_CMD_PMAP, or when unreadable */
 	char *const *names; /* postfix_syslog_names, split; NULL-terminated */
 } FB_CTX;

@@ -113,11 +113,11 @@ block_case() {
 	p0=$(piped)
 	send acme "$to" 4 "to $to"
 	send beta "$to" 4 "to $to"
-	tb_wait_until 30 bash -c "[ \$(grep -c 'to=<$to>.*status=bounced' '$TB_DIR/pf/maillog') -ge 8 ]"
+	tb_wait_until 10 bash -c "[ \$(grep -c 'to=<$to>.*status=bounced' '$TB_DIR/pf/maillog') -ge 8 ]"
 	ta_eq "$to: our relay logged 8 bounces" "$(bounced "$to")" 8
 	ta_contains "$to: with the receiving site's reply" "$(grep "to=<$to>.*status=bounced" "$TB_DIR/pf/maillog" | head -1)" \
 		"said: $reply"
-	tb_wait_until 30 bash -c "[ \$(grep -c 'relay=feedback.*status=sent' '$TB_DIR/pf/maillog') -ge $((p0 + 4)) ]"
+	tb_wait_until 10 bash -c "[ \$(grep -c 'relay=feedback.*status=sent' '$TB_DIR/pf/maillog') -ge $((p0 + 4)) ]"
 	ta_eq "$to: beta's 4 bounces went through the pipe to tenant-feedback dsn" "$(($(piped) - p0))" 4
 	# beta, through the DSN path alone (follow has not read these yet)
 	ta_eq "$to: dsn: beta's blocked counter rose by 4" "$(($(fb beta blocked) - b0))" 4
@@ -137,8 +137,8 @@ block_case() {
 	# the next message from each tenant is accepted at RCPT; it bounces once more
 	send acme "$to" 1 "next to $to"
 	send beta "$to" 1 "next to $to"
-	tb_wait_until 30 bash -c "[ \$(grep -c 'to=<$to>.*status=bounced' '$TB_DIR/pf/maillog') -ge 10 ]"
-	tb_wait_until 30 bash -c "[ \$(grep -c 'relay=feedback.*status=sent' '$TB_DIR/pf/maillog') -ge $((p0 + 5)) ]"
+	tb_wait_until 10 bash -c "[ \$(grep -c 'to=<$to>.*status=bounced' '$TB_DIR/pf/maillog') -ge 10 ]"
+	tb_wait_until 10 bash -c "[ \$(grep -c 'relay=feedback.*status=sent' '$TB_DIR/pf/maillog') -ge $((p0 + 5)) ]"
 	follow "after the next bounces to $to"
 	ta_eq "$to: the fifth block counts as blocked too" "$(($(fb acme blocked) - a0)) $(($(fb beta blocked) - b0))" "5 5"
 }
@@ -153,7 +153,7 @@ block_case refused@bare.example "$BARE_TEXT"
 # the contrast: a full mailbox, soft_bounce_limit + 1 times, is suppressed by the streak
 s0=$(fb acme bounced_soft)
 send acme full@dest.example 4 "to full"
-tb_wait_until 30 bash -c "[ \$(grep -c 'to=<full@dest.example>.*status=bounced' '$TB_DIR/pf/maillog') -ge 4 ]"
+tb_wait_until 10 bash -c "[ \$(grep -c 'to=<full@dest.example>.*status=bounced' '$TB_DIR/pf/maillog') -ge 4 ]"
 ta_contains "full@: the receiving site's reply" "$(grep 'to=<full@dest.example>.*status=bounced' "$TB_DIR/pf/maillog" | head -1)" \
 	"said: 552 5.2.2 <full@dest.example>: Recipient address rejected: Mailbox full"
 follow "after the bounces to full@"
@@ -166,7 +166,7 @@ ta_eq "full@: ...refused at RCPT" "$(rcpt_reply full@dest.example)" "550 5.7.1 <
 
 # and an unknown user after its first bounce
 send acme nobody@dest.example 1 "to nobody"
-tb_wait_until 30 bash -c "[ \$(grep -c 'to=<nobody@dest.example>.*status=bounced' '$TB_DIR/pf/maillog') -ge 1 ]"
+tb_wait_until 10 bash -c "[ \$(grep -c 'to=<nobody@dest.example>.*status=bounced' '$TB_DIR/pf/maillog') -ge 1 ]"
 follow "after the bounce to nobody@"
 ta_ctl "nobody@: tenantctl suppress check --tenant acme exits 0" 0 suppress check nobody@dest.example --tenant acme
 ta_contains "nobody@: ...suppressed as a hard bounce" "$ta_out" "nobody@dest.example: suppressed for tenant acme since $today (hard-bounce)"

@@ -314,17 +314,19 @@ tb_instance_start() {
 	tb_wait_port "$2"
 }
 
-# tb_receiver_start - a second private Postfix as the receiving site: it refuses
-# nobody@dest.example with 550 5.1.1 and defers slow@dest.example with 451 4.7.0
-# (check_recipient_access), and passes everything else to the sink. Our relay
-# then delivers to it instead of to the sink.
+# tb_receiver_start [ENTRY...] - a second private Postfix as the receiving site: it
+# refuses nobody@dest.example with 550 5.1.1 and defers slow@dest.example with
+# 451 4.7.0 (check_recipient_access), and passes everything else to the sink. Each
+# ENTRY ("ADDRESS = REPLY" or "ADDRESS = RESTRICTION") is one more access entry,
+# looked up before those two. Our relay then delivers to it instead of to the sink.
 tb_receiver_start() {
-	local rx="$TB_DIR/rx"
+	local rx="$TB_DIR/rx" e extra=""
 	TB_RX_PORT=$(tb_free_port)
 	tb_instance_prepare "$rx"
+	for e in "$@"; do extra+="{ $e }, "; done
 	{
 		tb_main_cf "$rx" mx.dest.test "[127.0.0.1]:$TB_SINK_PORT"
-		echo "smtpd_recipient_restrictions = check_recipient_access inline:{ { nobody@dest.example = 550 5.1.1 User unknown }, { slow@dest.example = 451 4.7.0 Try again later, rate limited } }, permit_mynetworks, reject"
+		echo "smtpd_recipient_restrictions = check_recipient_access inline:{ $extra{ nobody@dest.example = 550 5.1.1 User unknown }, { slow@dest.example = 451 4.7.0 Try again later, rate limited } }, permit_mynetworks, reject"
 	} >"$rx/main.cf"
 	tb_instance_start "$rx" "$TB_RX_PORT" receiver || return 1
 	postconf -c "$TB_DIR/pf" -e "relayhost = [127.0.0.1]:$TB_RX_PORT"

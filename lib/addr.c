@@ -94,8 +94,10 @@ domain_ascii(const char *in, size_t n, int non_ascii, SBUF *err)
 	return tmp;
 }
 
-/* domain_lower - lower-case d in place, checking its bytes again: NFC makes ASCII of some (U+037E
- * is ';') */
+/*
+ * domain_lower - d lower-cased in place, its bytes checked again: NFC
+ * makes ASCII of some (U+037E is ';')
+ */
 static int
 domain_lower(char *d, SBUF *err)
 {
@@ -109,8 +111,7 @@ domain_lower(char *d, SBUF *err)
 	return 0;
 }
 
-/* domain_labels - an ASCII domain's length and labels: none empty, none over 63, every "xn--" a
- * true A-label */
+/* domain_labels - d's length and labels: none empty, none over 63, each "xn--" a true A-label */
 static int
 domain_labels(const char *d, SBUF *err)
 {
@@ -306,8 +307,7 @@ addr_local(const char *p, const char *at, SBUF *local, SBUF *err)
 	return 0;
 }
 
-/* addr_parse - trim, split at the last unquoted '@', then the local part and the domain (tm_addr.h)
- */
+/* addr_parse - trim, split at the last unquoted '@', the local part, the domain (tm_addr.h) */
 int
 addr_parse(const char *in, ADDR *out, SBUF *err)
 {

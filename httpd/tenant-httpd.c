@@ -367,6 +367,81 @@ httpd_listen(const struct sockaddr_in *sin)
 	return fd;
 }
 
+/*
+ * httpd_load - the_conf, checked for what this program needs: a listen
+ * address in *sin, a client rate and the token keys (*keys, owned by the
+ * caller). On a problem the_conf is NULL and errs says why. With -p
+ * (print) only the configuration is loaded.
+ */
+static void
+httpd_load(SBUF *errs, struct sockaddr_in *sin, KEYRING **keys)
+{
+	the_conf = daemon_load(&opts, errs);
+	if (the_conf == NULL || opts.print)
+		return;
+	if (listen_addr(the_conf->httpd_listen, sin) < 0) {
+		sbuf_printf(errs, "httpd_listen: \"%s\": use inet:PORT@IPv4-ADDRESS\n", the_conf->httpd_listen);
+		the_conf = conf_unref(the_conf);
+	} else if (rate_parse(the_conf->httpd_client_rate, 0, &client_rate, errs) < 0) {
+		sbuf_cat(errs, " (httpd_client_rate)\n");
+		the_conf = conf_unref(the_conf);
+	} else if ((*keys = keyring_load(the_conf->token_keys, errs)) == NULL) {
+		the_conf = conf_unref(the_conf); /* no keys, no tokens to open */
+	}
+}
+
+/* httpd_use_keys - install a new generation with the token keys k (taken over), the_conf unchanged */
+static void
+httpd_use_keys(KEYRING *k)
+{
+	GEN *g = gen_new(the_conf, NULL, k, NULL);
+
+	gen_slot_set(&the_gen, g);
+	gen_unref(g);
+}
+
+/* httpd_reload - SIGHUP: the token keys again, or a warning and the running ones kept */
+static void
+httpd_reload(SBUF *errs)
+{
+	KEYRING *k = keyring_load(the_conf->token_keys, errs);
+
+	if (k == NULL) {
+		msg_warn("reload: %s; keeping the running token keys", sbuf_str(errs));
+		sbuf_reset(errs);
+		return;
+	}
+	msg_info("reload: %zu token key(s)", keyring_count(k));
+	httpd_use_keys(k); /* a request still reading the old ring holds the old generation */
+}
+
+/*
+ * httpd_start - libmicrohttpd's server on the socket lfd; fatal on failure
+ * (start-up only). libmicrohttpd starts its polling and pool threads in
+ * MHD_start_daemon: called only after the privilege drop, no thread ever
+ * runs as root. It takes over the socket bound before it (a privileged
+ * port needs root) and closes it in MHD_stop_daemon.
+ */
+static struct MHD_Daemon *
+httpd_start(int lfd)
+{
+	struct MHD_Daemon *d;
+
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+			     handler, NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
+			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)the_conf->httpd_threads,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)the_conf->httpd_max_clients,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(the_conf->httpd_timeout / 1000),
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
+			     MHD_OPTION_END);
+	if (d == NULL) {
+		daemon_remove_pid(the_conf->httpd_pid_file);
+		msg_fatal("cannot start the HTTP server on %s", the_conf->httpd_listen);
+	}
+	return d;
+}
+
+/* main - load, bind as root, drop privileges, serve until SIGTERM or SIGINT; SIGHUP reloads */
 int
 main(int argc, char **argv)
 {
@@ -376,21 +451,10 @@ main(int argc, char **argv)
 	sigset_t set;
 	int rc, sig, lfd;
 	KEYRING *keys = NULL;
-	GEN *g;
 
 	daemon_options(argc, argv, "tenant-httpd", &opts);
 	msg_open("tenant-httpd", 1, NULL);
-	the_conf = daemon_load(&opts, errs);
-	if (the_conf && !opts.print && listen_addr(the_conf->httpd_listen, &sin) < 0) {
-		sbuf_printf(errs, "httpd_listen: \"%s\": use inet:PORT@IPv4-ADDRESS\n", the_conf->httpd_listen);
-		the_conf = conf_unref(the_conf);
-	}
-	if (the_conf && !opts.print && rate_parse(the_conf->httpd_client_rate, 0, &client_rate, errs) < 0) {
-		sbuf_cat(errs, " (httpd_client_rate)\n");
-		the_conf = conf_unref(the_conf);
-	}
-	if (the_conf && !opts.print && (keys = keyring_load(the_conf->token_keys, errs)) == NULL)
-		the_conf = conf_unref(the_conf); /* no keys, no tokens to open */
+	httpd_load(errs, &sin, &keys);
 	if ((rc = daemon_early_exit(&opts, the_conf, errs)) >= 0) {
 		conf_unref(the_conf);
 		keyring_free(keys);
@@ -411,27 +475,9 @@ main(int argc, char **argv)
 	daemon_prepare_paths("", the_conf->httpd_pid_file, the_conf->run_as_user);
 	lfd = httpd_listen(&sin);
 	daemon_become(opts.foreground, the_conf->httpd_pid_file, the_conf->run_as_user);
-	/*
-	 * libmicrohttpd starts its polling and pool threads in MHD_start_daemon:
-	 * called only now, no thread ever runs as root. It takes over the socket
-	 * bound above (a privileged port needs root) and closes it in
-	 * MHD_stop_daemon.
-	 */
 	the_pool = spool_new();
-	g = gen_new(the_conf, NULL, keys, NULL);
-	gen_slot_set(&the_gen, g);
-	g = gen_unref(g);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-			     handler, NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
-			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)the_conf->httpd_threads,
-			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)the_conf->httpd_max_clients,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(the_conf->httpd_timeout / 1000),
-			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
-			     MHD_OPTION_END);
-	if (d == NULL) {
-		daemon_remove_pid(the_conf->httpd_pid_file);
-		msg_fatal("cannot start the HTTP server on %s", the_conf->httpd_listen);
-	}
+	httpd_use_keys(keys);
+	d = httpd_start(lfd);
 	msg_info("starting: listening on %s, store %s, %zu token key(s)", the_conf->httpd_listen,
 		 the_conf->redis_server, keyring_count(keys));
 	for (;;) {
@@ -439,19 +485,7 @@ main(int argc, char **argv)
 			continue;
 		if (sig != SIGHUP)
 			break;
-		{
-			KEYRING *k = keyring_load(the_conf->token_keys, errs);
-			if (k == NULL) {
-				msg_warn("reload: %s; keeping the running token keys", sbuf_str(errs));
-				sbuf_reset(errs);
-			} else {
-				msg_info("reload: %zu token key(s)", keyring_count(k));
-				/* a request still reading the old ring holds the old generation */
-				g = gen_new(the_conf, NULL, k, NULL);
-				gen_slot_set(&the_gen, g);
-				g = gen_unref(g);
-			}
-		}
+		httpd_reload(errs);
 	}
 	msg_info("stopping");
 	MHD_stop_daemon(d);

@@ -49,17 +49,11 @@ addr_alabel_ok(const char *label, size_t n)
 	return ok;
 }
 
-int
-domain_normalize(const char *in, size_t n, SBUF *out, SBUF *err)
+/* domain_scan - in[0..n) is a domain's length and bytes: LDH, underscore, or UTF-8 (*non_ascii) */
+static int
+domain_scan(const char *in, size_t n, int *non_ascii, SBUF *err)
 {
-	int non_ascii = 0;
-	char *tmp, *ascii = NULL;
-	const char *label;
-	size_t i, llen;
-	int rc;
-
-	if (n > 0 && in[n - 1] == '.')
-		n--;
+	*non_ascii = 0;
 	if (n == 0) {
 		sbuf_cat(err, "empty domain");
 		return -1;
@@ -68,61 +62,100 @@ domain_normalize(const char *in, size_t n, SBUF *out, SBUF *err)
 		sbuf_cat(err, "domain too long");
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)in[i];
 		if (c >= 0x80)
-			non_ascii = 1;
+			*non_ascii = 1;
 		else if (!domain_ascii_ok(c)) {
 			sbuf_printf(err, "invalid character 0x%02x in domain", c);
 			return -1;
 		}
 	}
-	tmp = xstrndup(in, n);
-	if (non_ascii) {
-		rc = idn2_to_ascii_8z(tmp, &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-		if (rc != IDN2_OK) {
-			sbuf_printf(err, "invalid internationalised domain: %s", idn2_strerror(rc));
-			free(tmp);
+	return 0;
+}
+
+/* domain_ascii - in[0..n) as A-labels when non_ascii, else as it is; owned, or NULL with err */
+static char *
+domain_ascii(const char *in, size_t n, int non_ascii, SBUF *err)
+{
+	char *tmp = xstrndup(in, n), *ascii = NULL;
+	int rc;
+
+	if (!non_ascii)
+		return tmp;
+	rc = idn2_to_ascii_8z(tmp, &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	free(tmp);
+	if (rc != IDN2_OK) {
+		sbuf_printf(err, "invalid internationalised domain: %s", idn2_strerror(rc));
+		return NULL;
+	}
+	tmp = xstrdup(ascii);
+	idn2_free(ascii);
+	return tmp;
+}
+
+/*
+ * domain_lower - d lower-cased in place, its bytes checked again: NFC
+ * makes ASCII of some (U+037E is ';')
+ */
+static int
+domain_lower(char *d, SBUF *err)
+{
+	for (size_t i = 0; d[i]; i++) {
+		if (!domain_ascii_ok((unsigned char)d[i])) {
+			sbuf_printf(err, "invalid character 0x%02x in domain", (unsigned char)d[i]);
 			return -1;
 		}
-		free(tmp);
-		tmp = xstrdup(ascii);
-		idn2_free(ascii);
+		d[i] = (char)tolower((unsigned char)d[i]);
 	}
-	for (i = 0; tmp[i]; i++) {
-		/* again after IDNA: NFC makes ASCII of some (U+037E is ';') */
-		if (!domain_ascii_ok((unsigned char)tmp[i])) {
-			sbuf_printf(err, "invalid character 0x%02x in domain",
-			            (unsigned char)tmp[i]);
-			free(tmp);
-			return -1;
-		}
-		tmp[i] = (char)tolower((unsigned char)tmp[i]);
-	}
-	if (strlen(tmp) > ADDR_MAX_DOMAIN) {
+	return 0;
+}
+
+/* domain_labels - d's length and labels: none empty, none over 63, each "xn--" a true A-label */
+static int
+domain_labels(const char *d, SBUF *err)
+{
+	size_t llen;
+
+	if (strlen(d) > ADDR_MAX_DOMAIN) {
 		sbuf_printf(err, "domain longer than %d characters", ADDR_MAX_DOMAIN);
-		free(tmp);
 		return -1;
 	}
-	for (label = tmp;; label += llen + 1) {
+	for (const char *label = d;; label += llen + 1) {
 		llen = strcspn(label, ".");
 		if (llen == 0) {
 			sbuf_cat(err, "empty label in domain");
-			free(tmp);
 			return -1;
 		}
 		if (llen > 63) {
 			sbuf_cat(err, "domain label longer than 63 characters");
-			free(tmp);
 			return -1;
 		}
 		if (llen >= 4 && strncmp(label, "xn--", 4) == 0 && !addr_alabel_ok(label, llen)) {
 			sbuf_cat(err, "invalid A-label in domain");
-			free(tmp);
 			return -1;
 		}
 		if (label[llen] == 0)
-			break;
+			return 0;
+	}
+}
+
+/* domain_normalize - one trailing dot dropped, then checked, A-labels, lower case (tm_addr.h) */
+int
+domain_normalize(const char *in, size_t n, SBUF *out, SBUF *err)
+{
+	int non_ascii;
+	char *tmp;
+
+	if (n > 0 && in[n - 1] == '.')
+		n--;
+	if (domain_scan(in, n, &non_ascii, err) < 0)
+		return -1;
+	if ((tmp = domain_ascii(in, n, non_ascii, err)) == NULL)
+		return -1;
+	if (domain_lower(tmp, err) < 0 || domain_labels(tmp, err) < 0) {
+		free(tmp);
+		return -1;
 	}
 	sbuf_cat(out, tmp);
 	free(tmp);
@@ -164,14 +197,16 @@ addr_clear(ADDR *a)
 	memset(a, 0, sizeof(*a));
 }
 
-int
-addr_parse(const char *in, ADDR *out, SBUF *err)
+/*
+ * addr_trim - in without the space and angle brackets around it, nor an
+ * obsolete source route ("@a,@b:user@dom"), as [*pp, *endp): 1, or 0 for
+ * the null address, or -1 with err
+ */
+static int
+addr_trim(const char *in, const char **pp, const char **endp, SBUF *err)
 {
-	const char *p, *end, *at = NULL, *q;
-	SBUF *dom = NULL, *local = NULL;
-	int quoted = 0, ret = -1;
+	const char *p, *end, *q;
 
-	memset(out, 0, sizeof(*out));
 	if (strlen(in) > ADDR_MAX_INPUT) {
 		sbuf_printf(err, "address longer than %d characters", ADDR_MAX_INPUT);
 		return -1;
@@ -189,11 +224,9 @@ addr_parse(const char *in, ADDR *out, SBUF *err)
 		p++;
 		end--;
 	}
-	if (p == end) {
-		out->is_null = 1;
+	if (p == end)
 		return 0;
-	}
-	if (*p == '@') { /* obsolete source route "@a,@b:user@dom" */
+	if (*p == '@') {
 		q = memchr(p, ':', (size_t)(end - p));
 		if (q == NULL) {
 			sbuf_cat(err, "malformed source route");
@@ -201,7 +234,23 @@ addr_parse(const char *in, ADDR *out, SBUF *err)
 		}
 		p = q + 1;
 	}
-	for (q = p; q < end; q++) {
+	*pp = p;
+	*endp = end;
+	return 1;
+}
+
+/*
+ * addr_split - the '@' that ends the local part of [p, end) into *atp,
+ * skipping quoted strings; -1 with err on a control byte, a bare bracket,
+ * space or comma, an open quote, no domain or an empty local part
+ */
+static int
+addr_split(const char *p, const char *end, const char **atp, SBUF *err)
+{
+	const char *at = NULL;
+	int quoted = 0;
+
+	for (const char *q = p; q < end; q++) {
 		unsigned char c = (unsigned char)*q;
 		if (c < 0x20 || c == 0x7f) {
 			sbuf_cat(err, "control character in address");
@@ -236,8 +285,15 @@ addr_parse(const char *in, ADDR *out, SBUF *err)
 		sbuf_cat(err, "address has an empty local part");
 		return -1;
 	}
-	local = sbuf_new(64);
-	for (q = p; q < at; q++) {
+	*atp = at;
+	return 0;
+}
+
+/* addr_local - the local part [p, at) with its quotes and escapes removed, into local */
+static int
+addr_local(const char *p, const char *at, SBUF *local, SBUF *err)
+{
+	for (const char *q = p; q < at; q++) {
 		if (*q == '"')
 			continue;
 		if (*q == '\\' && q + 1 < at)
@@ -246,8 +302,30 @@ addr_parse(const char *in, ADDR *out, SBUF *err)
 	}
 	if ((size_t)(at - p) > ADDR_MAX_LOCAL + 2 || local->len > ADDR_MAX_LOCAL) {
 		sbuf_printf(err, "local part longer than %d characters", ADDR_MAX_LOCAL);
-		goto out;
+		return -1;
 	}
+	return 0;
+}
+
+/* addr_parse - trim, split at the last unquoted '@', the local part, the domain (tm_addr.h) */
+int
+addr_parse(const char *in, ADDR *out, SBUF *err)
+{
+	const char *p = NULL, *end = NULL, *at = NULL;
+	SBUF *dom = NULL, *local = NULL;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if ((ret = addr_trim(in, &p, &end, err)) <= 0) {
+		out->is_null = ret == 0;
+		return ret;
+	}
+	if (addr_split(p, end, &at, err) < 0)
+		return -1;
+	ret = -1;
+	local = sbuf_new(64);
+	if (addr_local(p, at, local, err) < 0)
+		goto out;
 	dom = sbuf_new(64);
 	if (at[1] == '[') {
 		if (addr_literal(at + 1, (size_t)(end - at - 1), dom, err) < 0)

@@ -222,16 +222,15 @@ rw_domain_key(const char *d, size_t n, SBUF *out)
 /* Postfix's defaults with no local domain: what a program without a running Postfix replays */
 static const RW_CONF rw_std = {.percent_hack = 1, .swap_bangpath = 1, .myorigin = (char *)""};
 
-int
-rw_canon(const RW_CONF *rw, const char *addr, SBUF *out, SBUF *err)
+/*
+ * rw_trim - addr without the space and angle brackets around it, as [*pp, *endp):
+ * 1, or 0 for the null address (a lone "@" is one too), or -1 with err
+ */
+static int
+rw_trim(const char *addr, const char **pp, const char **endp, SBUF *err)
 {
 	const char *p = addr, *end;
-	SBUF *s = NULL, *dom = NULL, *lp;
-	int ret = -1, pass;
-	long at, i;
 
-	if (rw == NULL)
-		rw = &rw_std;
 	if (strlen(addr) > ADDR_MAX_INPUT) {
 		sbuf_printf(err, "address longer than %d characters", ADDR_MAX_INPUT);
 		return -1;
@@ -246,73 +245,142 @@ rw_canon(const RW_CONF *rw, const char *addr, SBUF *out, SBUF *err)
 		end--;
 	}
 	if (p == end || (end - p == 1 && *p == '@'))
-		return 0; /* the null address; a lone "@" is one too */
+		return 0;
 	for (const char *q = p; q < end; q++) {
 		if ((unsigned char)*q < 0x20 || *q == 0x7f) {
 			sbuf_cat(err, "control character in address");
 			return -1;
 		}
 	}
+	*pp = p;
+	*endp = end;
+	return 1;
+}
+
+/* rw_strip_route - "@a,@b:user@domain" becomes "user@domain", as rewrite_tree() does */
+static int
+rw_strip_route(SBUF **sp, SBUF *err)
+{
+	SBUF *s = *sp, *t;
+	long i;
+
+	if (s->s[0] != '@')
+		return 0;
+	i = rw_find(s->s, s->len, ':', 0);
+	if (i < 0 || (size_t)i + 1 == s->len) {
+		sbuf_cat(err, "malformed source route");
+		return -1;
+	}
+	t = sbuf_new(s->len);
+	sbuf_cat(t, s->s + i + 1);
+	sbuf_free(s);
+	*sp = t;
+	return 0;
+}
+
+/*
+ * rw_add_domain - an address without '@' gets one: its bang path swapped,
+ * else its last '%' promoted, else @$myorigin appended; -1 with err when
+ * none applies
+ */
+static int
+rw_add_domain(const RW_CONF *rw, SBUF **sp, SBUF *err)
+{
+	SBUF *s = *sp, *t;
+	long b = rw->swap_bangpath ? rw_find(s->s, s->len, '!', 0) : -1;
+	long pc = rw->percent_hack ? rw_find(s->s, s->len, '%', 1) : -1;
+
+	if (b > 0 && (size_t)b + 1 < s->len) { /* site!user -> user@site */
+		t = sbuf_new(s->len + 2);
+		sbuf_printf(t, "%s@%.*s", s->s + b + 1, (int)b, s->s);
+		sbuf_free(s);
+		*sp = t;
+	} else if (pc > 0 && (size_t)pc + 1 < s->len) {
+		s->s[pc] = '@';
+	} else if (*rw->myorigin) {
+		sbuf_printf(s, "@%s", rw->myorigin);
+	} else {
+		sbuf_cat(err, "address has no domain");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * rw_local_part - the local part s[0..at) of an address in a local domain,
+ * a quoted one cracked open first (resolve_dequoted, on by default, "to
+ * stop relaying problems"); owned by the caller
+ */
+static SBUF *
+rw_local_part(const SBUF *s, long at)
+{
+	SBUF *lp = sbuf_new((size_t)at + 1);
+
+	if (at >= 2 && s->s[0] == '"' && s->s[at - 1] == '"' &&
+	    rw_find(s->s + 1, (size_t)at - 2, '"', 0) < 0) {
+		for (long j = 1; j + 1 < at; j++) {
+			if (s->s[j] == '\\' && j + 2 < at)
+				j++;
+			sbuf_putc(lp, s->s[j]);
+		}
+	} else
+		sbuf_catn(lp, s->s, (size_t)at);
+	return lp;
+}
+
+/* rw_routes_on - whether a local part is rewritten again: an '@', or a '!' or '%' that is on */
+static int
+rw_routes_on(const RW_CONF *rw, const SBUF *lp)
+{
+	return rw_find(lp->s, lp->len, '@', 0) >= 0 ||
+	       (rw->swap_bangpath && rw_find(lp->s, lp->len, '!', 0) >= 0) ||
+	       (rw->percent_hack && rw_find(lp->s, lp->len, '%', 0) >= 0);
+}
+
+/* rw_canon - the address Postfix delivers to (tm_rewrite.h): trim, strip a route, then rewrite */
+int
+rw_canon(const RW_CONF *rw, const char *addr, SBUF *out, SBUF *err)
+{
+	const char *p = NULL, *end = NULL;
+	SBUF *s = NULL, *dom = NULL, *lp;
+	int ret = -1, pass;
+	long at;
+
+	if (rw == NULL)
+		rw = &rw_std;
+	if ((ret = rw_trim(addr, &p, &end, err)) <= 0)
+		return ret; /* the null address, or unusable */
+	ret = -1;
 	s = sbuf_new(128);
 	dom = sbuf_new(64);
 	sbuf_catn(s, p, (size_t)(end - p));
-	if (s->s[0] == '@') { /* "@a,@b:user@domain" */
-		i = rw_find(s->s, s->len, ':', 0);
-		if (i < 0 || (size_t)i + 1 == s->len) {
-			sbuf_cat(err, "malformed source route");
-			goto out;
-		}
-		SBUF *t = sbuf_new(s->len);
-		sbuf_cat(t, s->s + i + 1);
-		sbuf_free(s);
-		s = t;
-	}
+	if (rw_strip_route(&s, err) < 0)
+		goto out;
 	for (pass = 0;; pass++) {
 		if (pass == RW_MAX_PASSES) {
 			sbuf_cat(err, "address needs too many rewrites");
 			goto out;
 		}
 		if ((at = rw_find(s->s, s->len, '@', 1)) < 0) {
-			long b = rw->swap_bangpath ? rw_find(s->s, s->len, '!', 0) : -1;
-			long pc = rw->percent_hack ? rw_find(s->s, s->len, '%', 1) : -1;
-			if (b > 0 && (size_t)b + 1 < s->len) { /* site!user -> user@site */
-				SBUF *t = sbuf_new(s->len + 2);
-				sbuf_printf(t, "%s@%.*s", s->s + b + 1, (int)b, s->s);
-				sbuf_free(s);
-				s = t;
-			} else if (pc > 0 && (size_t)pc + 1 < s->len) {
-				s->s[pc] = '@';
-			} else if (*rw->myorigin) {
-				sbuf_printf(s, "@%s", rw->myorigin);
-			} else {
-				sbuf_cat(err, "address has no domain");
+			if (rw_add_domain(rw, &s, err) < 0)
 				goto out;
-			}
 			at = rw_find(s->s, s->len, '@', 1);
 		}
 		while (s->len > 0 && s->s[s->len - 1] == '.')
 			sbuf_truncate(s, s->len - 1);
 		/* at < 0: @$myorigin went inside an unterminated quote */
 		if (at <= 0 || (size_t)at + 1 >= s->len) {
-			sbuf_cat(err, at == 0 ? "address has an empty local part" : "address has no domain");
+			sbuf_cat(err, at == 0 ? "address has an empty local part"
+			                      : "address has no domain");
 			goto out;
 		}
 		sbuf_reset(dom);
-		if (rw_domain_key(s->s + at + 1, s->len - (size_t)at - 1, dom) < 0 || !rw_is_local(rw, sbuf_str(dom)))
+		if (rw_domain_key(s->s + at + 1, s->len - (size_t)at - 1, dom) < 0 ||
+		    !rw_is_local(rw, sbuf_str(dom)))
 			break;
-		/* a local domain: what is left is rewritten again, and a quoted local part is cracked
-		   open first (resolve_dequoted, on by default, "to stop relaying problems") */
-		lp = sbuf_new((size_t)at + 1);
-		if (at >= 2 && s->s[0] == '"' && s->s[at - 1] == '"' && rw_find(s->s + 1, (size_t)at - 2, '"', 0) < 0) {
-			for (long j = 1; j + 1 < at; j++) {
-				if (s->s[j] == '\\' && j + 2 < at)
-					j++;
-				sbuf_putc(lp, s->s[j]);
-			}
-		} else
-			sbuf_catn(lp, s->s, (size_t)at);
-		if (rw_find(lp->s, lp->len, '@', 0) < 0 && !(rw->swap_bangpath && rw_find(lp->s, lp->len, '!', 0) >= 0) &&
-		    !(rw->percent_hack && rw_find(lp->s, lp->len, '%', 0) >= 0)) {
+		/* a local domain: what is left is rewritten again */
+		lp = rw_local_part(s, at);
+		if (!rw_routes_on(rw, lp)) {
 			sbuf_free(lp); /* a plain local mailbox: the address stays as it is */
 			break;
 		}

@@ -303,40 +303,130 @@ cb_store_down(SMFICTX *ctx, MSGCTX *m, long age_ms)
 			 "tenant directory temporarily unavailable, try again later");
 }
 
-static sfsistat
-cb_envfrom(SMFICTX *ctx, char **argv)
+/*
+ * cb_msg_start - a fresh message context for c, replacing any left from
+ * an aborted message: the current generation, held until the message ends
+ * (a reload never changes it), and the sender as MAIL FROM gave it
+ */
+static MSGCTX *
+cb_msg_start(SMFICTX *ctx, CONNCTX *c, char **argv)
 {
-	CONNCTX *c = mseam_getpriv(ctx);
 	MSGCTX *m;
-	const char *auth, *mail_addr;
-	ADDR a;
-	SBUF *err, *why, *canon;
-	long age = -1;
+	SBUF *q;
 	size_t n;
-	sfsistat r = SMFIS_CONTINUE;
 
-	if (c == NULL) /* no connect callback: should not happen, but never crash */
-		return SMFIS_TEMPFAIL;
 	c->msg = msgctx_free(c->msg);
 	m = c->msg = xcalloc(1, sizeof(*m));
-	m->gen = milter_cb_gen(); /* held until the message ends: a reload never changes it */
+	m->gen = milter_cb_gen();
 	m->conf = m->gen->conf;
 	m->sender = xstrdup(argv && argv[0] ? argv[0] : "");
 	if ((n = strlen(m->sender)) >= 2 && m->sender[0] == '<' && m->sender[n - 1] == '>') {
 		memmove(m->sender, m->sender + 1, n - 2); /* logs show it inside <> again */
 		m->sender[n - 2] = 0;
 	}
-	{ /* client text in our log lines is quoted and escaped (tm_logquote.h): never a field of its own */
-		SBUF *q = sbuf_new(64);
-		log_quote(q, m->sender, strlen(m->sender));
-		m->sender_q = sbuf_steal(q);
-	}
+	/* client text in our log lines is quoted and escaped (tm_logquote.h): never a field of its own */
+	q = sbuf_new(64);
+	log_quote(q, m->sender, strlen(m->sender));
+	m->sender_q = sbuf_steal(q);
 	m->from_domain = sbuf_new(64);
 	m->from_err = sbuf_new(64);
 	m->can_sign = c->body;
 	m->seq = __atomic_add_fetch(&cb_seq, 1, __ATOMIC_RELAXED);
 	snprintf(m->qid, sizeof(m->qid), "%s", cb_qid(ctx));
+	return m;
+}
 
+/*
+ * cb_sender - the envelope sender as Postfix will deliver it, from smtpd's
+ * {mail_addr}: its domain and its canonical form, or why it is malformed
+ * in err (left empty for the null sender)
+ */
+static void
+cb_sender(MSGCTX *m, const char *mail_addr, SBUF *err)
+{
+	SBUF *canon = sbuf_new(128);
+	ADDR a;
+
+	if (rw_canon(m->conf->rewrite, mail_addr, canon, err) == 0 && canon->len &&
+	    addr_parse(sbuf_str(canon), &a, err) == 0) {
+		m->sender_dom = a.domain ? xstrdup(a.domain) : NULL;
+		m->sender_canon = xstrdup(sbuf_str(canon)); /* the return path a VERP token seals */
+		addr_clear(&a);
+	}
+	sbuf_free(canon);
+}
+
+/* cb_resolve - the message's tenant, into m->res */
+static void
+cb_resolve(CONNCTX *c, MSGCTX *m, const char *auth)
+{
+	tenant_resolve(m->snap, auth, &c->client, m->sender_dom, &m->res);
+	if (auth && *auth && m->res.how != RES_SASL) {
+		/* a login speaks only for the tenant it maps to: never for its network's or its sender domain's */
+		memset(&m->res, 0, sizeof(m->res));
+		m->res.how = RES_NONE;
+	}
+}
+
+/* cb_status - a paused or disabled tenant's refusal; SMFIS_CONTINUE for an active one */
+static sfsistat
+cb_status(SMFICTX *ctx, MSGCTX *m)
+{
+	const TENANT *t = m->res.tenant;
+	SBUF *why;
+	sfsistat r;
+
+	if (t->status != TS_PAUSED && t->status != TS_DISABLED)
+		return SMFIS_CONTINUE;
+	why = sbuf_new(256);
+	if (t->status == TS_PAUSED) {
+		sbuf_printf(why, "tenant %s is paused: %s", t->name,
+		            *t->reason ? t->reason : "no reason given");
+		r = cb_refuse(ctx, m, 1, "4.7.1", sbuf_str(why));
+	} else {
+		sbuf_printf(why, "tenant %s is disabled%s%s", t->name, *t->reason ? ": " : "",
+		            t->reason);
+		r = cb_refuse(ctx, m, 0, "5.7.1", sbuf_str(why));
+	}
+	sbuf_free(why);
+	return r;
+}
+
+/* cb_sender_owned - the envelope sender against the tenant's domains; err: cb_sender's reason */
+static sfsistat
+cb_sender_owned(SMFICTX *ctx, MSGCTX *m, const SBUF *err)
+{
+	const TENANT *t = m->res.tenant;
+	SBUF *why = sbuf_new(256);
+	sfsistat r = SMFIS_CONTINUE;
+
+	if (err->len > 0) {
+		sbuf_printf(why, "tenant %s: sender address <%.200s> is malformed: %s", t->name,
+		            m->sender, sbuf_str(err));
+		r = cb_ownership(ctx, m, "5.1.7", sbuf_str(why));
+	} else if (m->sender_dom && tenant_domain_owner(m->snap, m->sender_dom, NULL) != t) {
+		sbuf_printf(why, "tenant %s: sender domain %s is not a domain of tenant %s",
+		            t->name, m->sender_dom, t->name);
+		r = cb_ownership(ctx, m, "5.7.1", sbuf_str(why));
+	}
+	sbuf_free(why);
+	return r;
+}
+
+/* cb_envfrom - MAIL FROM: resolve the tenant, then its status and the sender's domain */
+static sfsistat
+cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	CONNCTX *c = mseam_getpriv(ctx);
+	MSGCTX *m;
+	const char *auth, *mail_addr;
+	SBUF *err;
+	long age = -1;
+	sfsistat r;
+
+	if (c == NULL) /* no connect callback: should not happen, but never crash */
+		return SMFIS_TEMPFAIL;
+	m = cb_msg_start(ctx, c, argv);
 	if ((m->snap = cb_snap(m->conf->tenant_cache_max_age, &age)) == NULL)
 		return cb_store_down(ctx, m, age);
 
@@ -347,60 +437,21 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		return cb_refuse(ctx, m, 1, "4.3.0", "sender address unavailable to the tenant check, try again later");
 	}
 	err = sbuf_new(64);
-	why = sbuf_new(256);
-	canon = sbuf_new(128);
-	if (rw_canon(m->conf->rewrite, mail_addr, canon, err) == 0 && canon->len &&
-	    addr_parse(sbuf_str(canon), &a, err) == 0) {
-		m->sender_dom = a.domain ? xstrdup(a.domain) : NULL;
-		m->sender_canon = xstrdup(sbuf_str(canon)); /* the return path a VERP token seals */
-		addr_clear(&a);
-	}
-	sbuf_free(canon);
+	cb_sender(m, mail_addr, err);
 	auth = mseam_getsymval(ctx, "{auth_authen}");
-	tenant_resolve(m->snap, auth, &c->client, m->sender_dom, &m->res);
-	if (auth && *auth && m->res.how != RES_SASL) {
-		/* a login speaks only for the tenant it maps to: never for its network's or its sender domain's */
-		memset(&m->res, 0, sizeof(m->res));
-		m->res.how = RES_NONE;
-	}
+	cb_resolve(c, m, auth);
 	if (m->res.tenant == NULL) {
 		r = cb_unknown(ctx, c, m, auth && *auth ? auth : NULL);
-		goto out;
+	} else {
+		/* the stream, once, as tenant-policyd decides it: by the envelope, never by From */
+		m->stream = route_stream(m->snap, m->res.tenant, m->sender_dom);
+		r = cb_status(ctx, m);
+		if (r == SMFIS_CONTINUE && m->conf->sender_ownership != OWN_OFF)
+			r = cb_sender_owned(ctx, m, err);
 	}
-	/* the stream, once, as tenant-policyd decides it: by the envelope, never by From */
-	m->stream = route_stream(m->snap, m->res.tenant, m->sender_dom);
-	if (m->res.tenant->status == TS_PAUSED) {
-		sbuf_printf(why, "tenant %s is paused: %s", m->res.tenant->name,
-			    *m->res.tenant->reason ? m->res.tenant->reason : "no reason given");
-		r = cb_refuse(ctx, m, 1, "4.7.1", sbuf_str(why));
-		goto out;
-	}
-	if (m->res.tenant->status == TS_DISABLED) {
-		sbuf_printf(why, "tenant %s is disabled%s%s", m->res.tenant->name,
-			    *m->res.tenant->reason ? ": " : "", m->res.tenant->reason);
-		r = cb_refuse(ctx, m, 0, "5.7.1", sbuf_str(why));
-		goto out;
-	}
-	if (m->conf->sender_ownership == OWN_OFF)
-		goto out;
-	if (err->len > 0) {
-		sbuf_printf(why, "tenant %s: sender address <%.200s> is malformed: %s",
-			    m->res.tenant->name, m->sender, sbuf_str(err));
-		r = cb_ownership(ctx, m, "5.1.7", sbuf_str(why));
-	} else if (m->sender_dom &&
-		   tenant_domain_owner(m->snap, m->sender_dom, NULL) != m->res.tenant) {
-		sbuf_printf(why, "tenant %s: sender domain %s is not a domain of tenant %s",
-			    m->res.tenant->name, m->sender_dom, m->res.tenant->name);
-		r = cb_ownership(ctx, m, "5.7.1", sbuf_str(why));
-	}
-out:
 	sbuf_free(err);
-	sbuf_free(why);
 	return r;
 }
-
-
-
 
 static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)

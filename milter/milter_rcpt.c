@@ -165,6 +165,79 @@ mr_refuse_rcpt(SMFICTX *ctx, MSGCTX *m, const char *rcpt, const char *rq, int su
 }
 
 /*
+ * mr_check - the quota script for one recipient key, as reservation rid:
+ * 0 with its verdict in res, or -1 with err (no connection, or the call
+ * failed). q is filled in for quota_reply and borrows key and rid.
+ */
+static int
+mr_check(MSGCTX *m, const char *key, const char *rid, QUOTA_REQ *q, QUOTA_RES *res, SBUF *err)
+{
+	const char *at = strrchr(key, '@');
+	STORE *s;
+	int rc = -1;
+
+	*q = (QUOTA_REQ){.tenant = m->res.tenant->name, .lim = m->res.tenant->limits, .rcpt_key = key,
+			 .provider = mr_provider(m, at ? at + 1 : ""), .rid = rid,
+			 .resv_ttl_ms = m->conf->reservation_ttl, .now = time(NULL)};
+	sbuf_reset(err);
+	if ((s = spool_get(cb_pool, m->conf, err)) != NULL) {
+		rc = quota_rcpt(s, q, res, err);
+		if (rc == 0)
+			cb_fail_open_saved(s);
+		spool_put(cb_pool, s);
+	}
+	return rc;
+}
+
+/* mr_hold - a recipient that passed: its reservation is held until end of message */
+static void
+mr_hold(MSGCTX *m, const char *rq, const char *key, const QUOTA_REQ *q, QUOTA_RES *res)
+{
+	cb_strv_push(&m->resv, &m->nresv, res->member);
+	cb_strv_push(&m->rkeys, &m->nrkeys, xstrdup(key));
+	res->member = NULL;
+	m->nrcpt++;
+	if (m->rcpt1 == NULL && *key) /* the recipient an unsubscribe token names */
+		m->rcpt1 = xstrdup(key);
+	msg_debug("%s: rcpt ok: tenant=%s rcpt=%s provider=%s day=%s used=%ld", m->qid, q->tenant, rq,
+		  q->provider, res->at.date, res->used);
+}
+
+/* mr_verdict - the answer to the recipient rcpt (rq: as logged), by the quota script's res */
+static sfsistat
+mr_verdict(SMFICTX *ctx, MSGCTX *m, const char *rcpt, const char *rq, const char *key,
+	   const QUOTA_REQ *q, QUOTA_RES *res)
+{
+	SBUF *text = sbuf_new(128), *what = sbuf_new(64);
+	sfsistat r = SMFIS_CONTINUE;
+
+	quota_reply(q, res, rcpt[0] == '<' ? key : rcpt, text);
+	switch (res->verdict) {
+	case Q_OK:
+		mr_hold(m, rq, key, q, res);
+		break;
+	case Q_SUPPRESSED:
+		sbuf_printf(what, "%s list", res->scope);
+		r = mr_refuse_rcpt(ctx, m, rcpt, rq, 1, "5.7.1", sbuf_str(text), sbuf_str(what));
+		break;
+	case Q_DISABLED:
+		mseam_setreply(ctx, "550", "5.7.1", sbuf_str(text));
+		msg_info("%s: reject-rcpt: tenant=%s rcpt=%s: %s", m->qid, q->tenant, rq, sbuf_str(text));
+		r = SMFIS_REJECT;
+		break;
+	default: /* caps, rate, paused, removed: try again later */
+		mseam_setreply(ctx, "451", "4.7.1", sbuf_str(text));
+		msg_info("%s: defer-rcpt: tenant=%s rcpt=%s provider=%s: %s", m->qid, q->tenant, rq, q->provider,
+			 sbuf_str(text));
+		r = SMFIS_TEMPFAIL;
+		break;
+	}
+	sbuf_free(text);
+	sbuf_free(what);
+	return r;
+}
+
+/*
  * mr_envrcpt - every RCPT-time check in one Redis call (tm_quota.h). A
  * recipient that passes holds a reservation until end of message. A
  * refusal covers this recipient only; the others of the transaction go on.
@@ -174,14 +247,12 @@ mr_envrcpt(SMFICTX *ctx, char **argv)
 {
 	CONNCTX *c = mseam_getpriv(ctx);
 	MSGCTX *m = c ? c->msg : NULL;
-	const char *rcpt = argv && argv[0] ? argv[0] : "", *at, *rcpt_addr;
+	const char *rcpt = argv && argv[0] ? argv[0] : "", *rcpt_addr;
 	char rid[128];
 	SBUF *key, *err, *text, *rq;
-	STORE *s;
 	QUOTA_REQ q;
 	QUOTA_RES res;
-	int rc = -1;
-	sfsistat r = SMFIS_CONTINUE;
+	sfsistat r;
 
 	if (m == NULL || m->snap == NULL || m->res.tenant == NULL) {
 		if (m)
@@ -202,56 +273,17 @@ mr_envrcpt(SMFICTX *ctx, char **argv)
 	if (supp_key_rw(m->conf->rewrite, rcpt_addr, key, err) < 0) {
 		sbuf_printf(text, "<%.300s>: bad recipient address syntax: %s", rcpt_addr, sbuf_str(err));
 		r = mr_refuse_rcpt(ctx, m, rcpt, sbuf_str(rq), 0, "5.1.3", sbuf_str(text), "cannot be keyed");
-		goto out;
+	} else {
+		snprintf(rid, sizeof(rid), "%s:%ld:%lu.%zu", cb_host, (long)getpid(), m->seq, ++m->nseen);
+		if (mr_check(m, sbuf_str(key), rid, &q, &res, err) < 0) {
+			r = cb_rcpt_store_down(ctx, m, sbuf_str(rq), sbuf_str(err));
+			if (r == SMFIS_CONTINUE && m->rcpt1 == NULL && key->len)
+				m->rcpt1 = xstrdup(sbuf_str(key)); /* failed open: it goes on */
+		} else {
+			r = mr_verdict(ctx, m, rcpt, sbuf_str(rq), sbuf_str(key), &q, &res);
+			quota_res_clear(&res);
+		}
 	}
-	at = strrchr(sbuf_str(key), '@');
-	snprintf(rid, sizeof(rid), "%s:%ld:%lu.%zu", cb_host, (long)getpid(), m->seq, ++m->nseen);
-	q = (QUOTA_REQ){.tenant = m->res.tenant->name, .lim = m->res.tenant->limits, .rcpt_key = sbuf_str(key),
-			.provider = mr_provider(m, at ? at + 1 : ""), .rid = rid,
-			.resv_ttl_ms = m->conf->reservation_ttl, .now = time(NULL)};
-	sbuf_reset(err);
-	if ((s = spool_get(cb_pool, m->conf, err)) != NULL) {
-		rc = quota_rcpt(s, &q, &res, err);
-		if (rc == 0)
-			cb_fail_open_saved(s);
-		spool_put(cb_pool, s);
-	}
-	if (rc < 0) {
-		r = cb_rcpt_store_down(ctx, m, sbuf_str(rq), sbuf_str(err));
-		if (r == SMFIS_CONTINUE && m->rcpt1 == NULL && key->len)
-			m->rcpt1 = xstrdup(sbuf_str(key)); /* failed open: it goes on */
-		goto out;
-	}
-	quota_reply(&q, &res, rcpt[0] == '<' ? sbuf_str(key) : rcpt, text);
-	switch (res.verdict) {
-	case Q_OK:
-		cb_strv_push(&m->resv, &m->nresv, res.member);
-		cb_strv_push(&m->rkeys, &m->nrkeys, xstrdup(sbuf_str(key)));
-		res.member = NULL;
-		m->nrcpt++;
-		if (m->rcpt1 == NULL && key->len) /* the recipient an unsubscribe token names */
-			m->rcpt1 = xstrdup(sbuf_str(key));
-		msg_debug("%s: rcpt ok: tenant=%s rcpt=%s provider=%s day=%s used=%ld", m->qid, q.tenant, sbuf_str(rq),
-			  q.provider, res.at.date, res.used);
-		break;
-	case Q_SUPPRESSED:
-		sbuf_printf(err, "%s list", res.scope);
-		r = mr_refuse_rcpt(ctx, m, rcpt, sbuf_str(rq), 1, "5.7.1", sbuf_str(text), sbuf_str(err));
-		break;
-	case Q_DISABLED:
-		mseam_setreply(ctx, "550", "5.7.1", sbuf_str(text));
-		msg_info("%s: reject-rcpt: tenant=%s rcpt=%s: %s", m->qid, q.tenant, sbuf_str(rq), sbuf_str(text));
-		r = SMFIS_REJECT;
-		break;
-	default: /* caps, rate, paused, removed: try again later */
-		mseam_setreply(ctx, "451", "4.7.1", sbuf_str(text));
-		msg_info("%s: defer-rcpt: tenant=%s rcpt=%s provider=%s: %s", m->qid, q.tenant, sbuf_str(rq), q.provider,
-			 sbuf_str(text));
-		r = SMFIS_TEMPFAIL;
-		break;
-	}
-	quota_res_clear(&res);
-out:
 	sbuf_free(key);
 	sbuf_free(err);
 	sbuf_free(text);

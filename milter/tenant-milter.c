@@ -190,30 +190,65 @@ reload(void)
 	sbuf_free(errs);
 }
 
+/*
+ * start_load - the configuration, the Postfix settings recipient keys
+ * replay, and the first generation: every part loads, or no start (NULL,
+ * errs says why). The start-up warnings go into guard. With -p (print)
+ * only the configuration is loaded.
+ */
+static CONF *
+start_load(SBUF *errs, GEN **gen, SBUF *guard)
+{
+	CONF *c = daemon_load(&opts, errs);
+
+	if (c == NULL || opts.print)
+		return c;
+	if (load_rewrite(c, errs) < 0)
+		return conf_unref(c);
+	if ((*gen = gen_load(c, milter_parts(c), errs, NULL)) == NULL)
+		return conf_unref(c);
+	null_sender_guard(c, guard);
+	if (guard->len)
+		sbuf_cat(guard, "\n");
+	layout_guard(c, guard);
+	return c;
+}
+
+/* start_listen - libmilter's socket, bound as root, owned by run_as_user; fatal on failure */
+static void
+start_listen(const CONF *c)
+{
+	mode_t old_umask;
+
+	if (smfi_setconn(c->milter_socket) == MI_FAILURE)
+		msg_fatal("milter_socket: cannot use \"%s\"", c->milter_socket);
+	if (smfi_settimeout((int)(c->milter_timeout / 1000)) == MI_FAILURE)
+		msg_fatal("cannot set the milter timeout");
+	if (smfi_register(milter_desc) == MI_FAILURE)
+		msg_fatal("smfi_register failed");
+	/* libmilter binds here, as root: born 0660, so only the owner is set (daemon.c says why) */
+	old_umask = umask(DAEMON_SOCKET_UMASK);
+	if (smfi_opensocket(1) == MI_FAILURE)
+		msg_fatal("cannot listen on %s: is another tenant-milter running, or is the address in use?",
+			  c->milter_socket);
+	umask(old_umask);
+	md_prepare_listener();
+	daemon_socket_owner(c->milter_socket, c->run_as_user);
+}
+
+/* main - the start-up order of the DESCRIPTION, then libmilter's loop until it stops */
 int
 main(int argc, char **argv)
 {
 	SBUF *errs = sbuf_new(256);
 	CONF *c;
 	GEN *gen = NULL;
-	mode_t old_umask;
 	SBUF *guard = sbuf_new(256);
 	int rc;
 
 	daemon_options(argc, argv, "tenant-milter", &opts);
 	msg_open("tenant-milter", 1, NULL);
-	c = daemon_load(&opts, errs);
-	if (c && !opts.print && load_rewrite(c, errs) < 0)
-		c = conf_unref(c); /* so are the Postfix settings that recipient keys replay */
-	/* the first generation: every part loads, or no start */
-	if (c && !opts.print && (gen = gen_load(c, milter_parts(c), errs, NULL)) == NULL)
-		c = conf_unref(c);
-	if (c && !opts.print) {
-		null_sender_guard(c, guard);
-		if (guard->len)
-			sbuf_cat(guard, "\n");
-		layout_guard(c, guard);
-	}
+	c = start_load(errs, &gen, guard);
 	if (opts.check_only && guard->len) /* -n: warnings; "configuration OK" still follows */
 		warn_lines(sbuf_str(guard));
 	if ((rc = daemon_early_exit(&opts, c, errs)) >= 0) {
@@ -234,20 +269,7 @@ main(int argc, char **argv)
 
 	md_block_signals();
 	daemon_prepare_paths(c->milter_socket, c->pid_file, c->run_as_user);
-	if (smfi_setconn(c->milter_socket) == MI_FAILURE)
-		msg_fatal("milter_socket: cannot use \"%s\"", c->milter_socket);
-	if (smfi_settimeout((int)(c->milter_timeout / 1000)) == MI_FAILURE)
-		msg_fatal("cannot set the milter timeout");
-	if (smfi_register(milter_desc) == MI_FAILURE)
-		msg_fatal("smfi_register failed");
-	/* libmilter binds here, as root: born 0660, so only the owner is set (daemon.c says why) */
-	old_umask = umask(DAEMON_SOCKET_UMASK);
-	if (smfi_opensocket(1) == MI_FAILURE)
-		msg_fatal("cannot listen on %s: is another tenant-milter running, or is the address in use?",
-			  c->milter_socket);
-	umask(old_umask);
-	md_prepare_listener();
-	daemon_socket_owner(c->milter_socket, c->run_as_user);
+	start_listen(c);
 	daemon_become(opts.foreground, c->pid_file, c->run_as_user);
 
 	the_tdir = tdir_start(c);

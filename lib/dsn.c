@@ -214,6 +214,32 @@ dsn_set_verdict(DSN_RCPT *x, const BOUNCE_VERDICT *v)
 }
 
 /*
+ * dsn_cut_original - a plain-text bounce ends where the returned original
+ * begins: its addresses (From, To, Cc) and words ("spam" in a spam
+ * filter's header) are not the report. The markers are those of qmail,
+ * Exim, Sendmail, Exchange, IMail, GroupWise, GMX and their clones.
+ */
+static void
+dsn_cut_original(SBUF *text)
+{
+	static const char *const markers[] = {
+	    "original message follows", "returned message follows", "returned message below",
+	    "this is a copy of the message", "below this line is a copy of the m", "below the next line is a copy",
+	    "message header follows", "----- original message -----", "unsent message follows", "------- returned message",
+	    "header of the original message is following", "included is a copy of the message header",
+	    "message body follows", "mensaje original adjunto", "\ncontent-type: message/rfc822",
+	    "\ncontent-type: text/rfc822-headers", NULL};
+	size_t cut = text->len;
+
+	for (int i = 0; markers[i]; i++) {
+		const char *at = strcasestr(sbuf_str(text), markers[i]);
+		if (at && (size_t)(at - sbuf_str(text)) < cut)
+			cut = (size_t)(at - sbuf_str(text));
+	}
+	sbuf_truncate(text, cut);
+}
+
+/*
  * dsn_context - the human-readable text about addr: what follows its first
  * mention in text, up to a blank line after it, at most 600 bytes, on one
  * line; "" when text does not name it.
@@ -247,7 +273,10 @@ static void
 dsn_explain_from_text(WALK *w, DSN_RCPT *x, const char *subject)
 {
 	const char *tries[2];
-	char *ctx = dsn_context(sbuf_str(w->text), x->recipient);
+	char *ctx;
+
+	dsn_cut_original(w->text);
+	ctx = dsn_context(sbuf_str(w->text), x->recipient);
 
 	tries[0] = ctx;
 	tries[1] = subject ? subject : "";
@@ -571,9 +600,11 @@ dsn_scan_text(WALK *w, const char *text, const char *sender)
 				/* "RCPT TO:<x>" and "Original-Recipient" lines name it too */
 				if (!ok && s - text > 8 && strncasecmp(s - 8, "RCPT TO:", 8) == 0)
 					ok = 1;
-				/* found nothing so far: also "sent mail to x@y." and "for x@y" in a sentence */
+				/* found nothing so far: also "sent mail to x@y.", "for x@y" in a sentence and
+				   IMail's "Unknown user: x@y" */
 				if (!ok && loose && ((s - text >= 3 && strncasecmp(s - 3, "to ", 3) == 0) ||
-						     (s - text >= 4 && strncasecmp(s - 4, "for ", 4) == 0)))
+						     (s - text >= 4 && strncasecmp(s - 4, "for ", 4) == 0) ||
+						     (s - text >= 2 && strncmp(s - 2, ": ", 2) == 0)))
 					ok = 1;
 				if (ok) {
 					char *a = xmalloc((size_t)(e - s) + 1);
@@ -677,6 +708,7 @@ dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
 	} else if (dsn_looks_like_bounce(m)) {
 		const char *xf = g_mime_object_get_header(GMIME_OBJECT(m), "X-Failed-Recipients");
 		out->kind = DSN_TEXT;
+		dsn_cut_original(w.text);
 		if (xf) { /* Exim names them; the text says why */
 			char *copy = xstrdup(xf), *save = NULL;
 			for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {

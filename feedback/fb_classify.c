@@ -55,11 +55,11 @@ classify_text(SBUF *out, const char *text)
 		sbuf_putc(out, (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p);
 }
 
-/* classify_line - one recipient's line (x NULL: the message names none, why says so) */
+/* classify_line - one recipient's line (x NULL: the message names none; none says what it is, why why) */
 static void
-classify_line(const CLASSIFY_OPTS *o, const char *file, const DSN_RCPT *x, const char *why)
+classify_line(const CLASSIFY_OPTS *o, const char *file, const DSN_RCPT *x, const char *none, const char *why)
 {
-	const char *status = x ? x->status : "", *reason = x ? x->reason : "none";
+	const char *status = x ? x->status : "", *reason = x ? x->reason : none;
 	int cat = x ? x->category : BC_NONE;
 	SBUF *text = sbuf_new(256);
 
@@ -112,10 +112,10 @@ classify_file(const BRULES *rules, const CLASSIFY_OPTS *o, const char *path)
 	sbuf_free(err);
 	dsn_parse(data, len, rules, &rep);
 	if (rep.n == 0)
-		classify_line(o, path, NULL,
+		classify_line(o, path, NULL, rep.kind == DSN_NONE ? "not-bounce" : "none",
 		              rep.kind == DSN_NONE ? "not a bounce or a report" : "a report that names no recipient");
 	for (size_t k = 0; k < rep.n; k++)
-		classify_line(o, path, &rep.r[k], NULL);
+		classify_line(o, path, &rep.r[k], NULL, NULL);
 	dsn_report_clear(&rep);
 	free(data);
 	return 0;

@@ -395,6 +395,41 @@ bounce_match_len(const char *text, size_t len)
 	return cut;
 }
 
+/*
+ * bounce_join_lines - the first len bytes of text into out (len + 1
+ * bytes), without the "550-" and "550-5.7.1 " that start each continuation
+ * line of a multi-line SMTP reply: the rules read "this message is likely
+ * unsolicited mail" as one phrase, as Gmail, Outlook and others wrap it.
+ */
+static void
+bounce_join_lines(const char *text, size_t len, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len;) {
+		const char *p = text + i;
+		size_t skip = 0;
+		if ((i == 0 || p[-1] == ' ' || p[-1] == '\n') && i + 4 <= len && (*p == '2' || *p == '4' || *p == '5') &&
+		    isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) && p[3] == '-') {
+			skip = 4;
+			/* and the enhanced status that repeats after it, with its space */
+			if (i + skip + 6 <= len && p[4] == p[0] && p[5] == '.') {
+				size_t k = 6;
+				while (i + k < len && (isdigit((unsigned char)p[k]) || p[k] == '.') && k < 14)
+					k++;
+				if (i + k < len && p[k] == ' ')
+					skip = k + 1;
+			}
+		}
+		if (skip) {
+			i += skip;
+			continue;
+		}
+		out[o++] = text[i++];
+	}
+	out[o] = 0;
+}
+
 /* verdict - v set to a decision of the code itself (no rule) */
 static int
 verdict(BOUNCE_VERDICT *v, int reason, const char *note)
@@ -418,13 +453,11 @@ bounce_classify(const BRULES *b, const char *status, int code, const char *text,
 		snprintf(cs, sizeof(cs), "%d", code);
 	status = status ? status : "";
 	text = text ? text : "";
-	/* the regular expressions see a bounded prefix (tm_bounce.h says why) */
-	if ((len = strnlen(text, BOUNCE_MATCH_MAX + 1)) > BOUNCE_MATCH_MAX) {
+	/* the regular expressions see a bounded prefix (tm_bounce.h says why), joined */
+	if ((len = strnlen(text, BOUNCE_MATCH_MAX + 1)) > BOUNCE_MATCH_MAX)
 		len = bounce_match_len(text, len);
-		memcpy(capped, text, len);
-		capped[len] = 0;
-		text = capped;
-	}
+	bounce_join_lines(text, len, capped);
+	text = capped;
 	for (size_t i = 0; b && i < b->n; i++) {
 		const BRULE *r = &b->r[i];
 		if (r->status && (*status == 0 || fnmatch(r->status, status, 0) != 0))

@@ -540,7 +540,12 @@ dsn_is_autoreply(GMimeMessage *m)
 	const char *prec = g_mime_object_get_header(o, "Precedence");
 	static const char *const subjects[] = {"auto:", "automatic reply", "autoreply", "auto-reply", "auto reply",
 					       "out of office", "out of the office", "abwesenheit", "absence",
-					       "vacation", "réponse automatique", "respuesta automática", NULL};
+					       "vacation", "réponse automatique", "respuesta automática",
+					       "automatic response", "auto response", "autoresponse",
+					       "automatische antwort", "automatisch antwoord", "risposta automatica",
+					       "resposta automática", "automatyczna odpowied", "thank you for your e-mail",
+					       "thank you for your email", "thank you for your message",
+					       "thank you for contacting", NULL};
 
 	if (as && strcasestr(as, "auto-replied"))
 		return 1;
@@ -562,87 +567,210 @@ dsn_is_daemon_addr(const char *a)
 	       strncasecmp(a, "mail-daemon@", 12) == 0 || strncasecmp(a, "noreply@", 8) == 0;
 }
 
+/* A candidate recipient of a plain-text bounce: the address, where it starts and ends in the text */
+typedef struct {
+	char *addr;
+	const char *start, *at;
+} CANDIDATE;
+
+/* scan_named - does the address at s..e stand where a bounce names a recipient? */
+static int
+scan_named(const char *text, const char *s, const char *e, int loose)
+{
+	const char *ls = s;
+
+	while (ls > text && (ls[-1] == ' ' || ls[-1] == '\t'))
+		ls--;
+	if ((s > text && s[-1] == '<') || ls == text || ls[-1] == '\n' || *e == ':' || (*e == '>' && e[1] == ':') ||
+	    strncasecmp(e, ">:", 2) == 0)
+		return 1;
+	/* "RCPT TO:<x>" and "Original-Recipient" lines name it too */
+	if (s - text > 8 && strncasecmp(s - 8, "RCPT TO:", 8) == 0)
+		return 1;
+	/* found nothing so far: also "sent mail to x@y.", "for x@y" in a sentence and IMail's "Unknown user: x@y" */
+	return loose && ((s - text >= 3 && strncasecmp(s - 3, "to ", 3) == 0) ||
+			 (s - text >= 4 && strncasecmp(s - 4, "for ", 4) == 0) ||
+			 (s - text >= 2 && strncmp(s - 2, ": ", 2) == 0));
+}
+
+/* scan_addrs - the candidates of text (loose: scan_named's), at most DSN_MAX_RCPTS; how many */
+static int
+scan_addrs(const char *text, const char *sender, int loose, CANDIDATE *found)
+{
+	const char *p = text;
+	int n = 0;
+
+	while ((p = strchr(p, '@')) != NULL && n < DSN_MAX_RCPTS) {
+		const char *s = p, *e = p + 1;
+		/* bytes >= 0x80: UTF-8 local parts and domains (SMTPUTF8, 8-bit bounces) */
+		while (s > text &&
+		       (isalnum((unsigned char)s[-1]) || (unsigned char)s[-1] >= 0x80 || strchr("._%+-=/'", s[-1])))
+			s--;
+		while (isalnum((unsigned char)*e) || (unsigned char)*e >= 0x80 || *e == '.' || *e == '-')
+			e++;
+		while (e > p + 1 && e[-1] == '.')
+			e--;
+		if (s < p && e > p + 3 && memchr(p, '.', (size_t)(e - p)) && scan_named(text, s, e, loose)) {
+			char *a = xstrndup(s, (size_t)(e - s));
+			if (dsn_is_daemon_addr(a) || (sender && strcasecmp(a, sender) == 0) || strstr(a, "..")) {
+				free(a);
+			} else {
+				found[n].addr = a;
+				found[n].start = s;
+				found[n++].at = e;
+			}
+		}
+		p = e > p ? e : p + 1;
+	}
+	return n;
+}
+
+/* scan_text_of - x's text: text[from, to), at most 2000 bytes, on one line */
+static void
+scan_text_of(DSN_RCPT *x, const char *from, const char *to)
+{
+	size_t len = (size_t)(to - from) > 2000 ? 2000 : (size_t)(to - from);
+
+	free(x->text);
+	x->text = xstrndup(from, len);
+	for (char *c = x->text; *c; c++)
+		if (*c == '\r' || *c == '\n' || *c == '\t')
+			*c = ' ';
+}
+
 /*
  * dsn_scan_text - recipients in a plain-text bounce: every address that
- * starts a line, is in <> or is followed by ':', with the text that follows it
- * up to the next such address.
+ * starts a line, is in <> or is followed by ':' (or, when there is none, one
+ * in a sentence), with the text that follows it up to the next such
+ * address; when no rule explains that, the text before it on its line
+ * (IMail: "User mailbox exceeds allowed size: x@y").
  */
 static void
 dsn_scan_text(WALK *w, const char *text, const char *sender)
 {
-	const char *p = text;
-	struct {
-		char *addr;
-		const char *at;
-	} found[DSN_MAX_RCPTS];
+	CANDIDATE found[DSN_MAX_RCPTS];
 	int n = 0;
 
 	/* the strict forms first; a sentence's addresses only when they find none */
-	for (int loose = 0; loose < 2 && n == 0; loose++) {
-		p = text;
-		while ((p = strchr(p, '@')) != NULL && n < DSN_MAX_RCPTS) {
-			const char *s = p, *e = p + 1;
-			/* bytes >= 0x80: UTF-8 local parts and domains (SMTPUTF8, 8-bit bounces) */
-			while (s > text && (isalnum((unsigned char)s[-1]) || (unsigned char)s[-1] >= 0x80 ||
-					    strchr("._%+-=/'", s[-1])))
-				s--;
-			while (isalnum((unsigned char)*e) || (unsigned char)*e >= 0x80 || *e == '.' || *e == '-')
-				e++;
-			while (e > p + 1 && e[-1] == '.')
-				e--;
-			if (s < p && e > p + 3 && memchr(p, '.', (size_t)(e - p))) {
-				const char *ls = s;
-				int ok;
-				while (ls > text && (ls[-1] == ' ' || ls[-1] == '\t'))
-					ls--;
-				ok = (s > text && s[-1] == '<') || ls == text || ls[-1] == '\n' || *e == ':' ||
-				     (*e == '>' && e[1] == ':') || strncasecmp(e, ">:", 2) == 0;
-				/* "RCPT TO:<x>" and "Original-Recipient" lines name it too */
-				if (!ok && s - text > 8 && strncasecmp(s - 8, "RCPT TO:", 8) == 0)
-					ok = 1;
-				/* found nothing so far: also "sent mail to x@y.", "for x@y" in a sentence and
-				   IMail's "Unknown user: x@y" */
-				if (!ok && loose && ((s - text >= 3 && strncasecmp(s - 3, "to ", 3) == 0) ||
-						     (s - text >= 4 && strncasecmp(s - 4, "for ", 4) == 0) ||
-						     (s - text >= 2 && strncmp(s - 2, ": ", 2) == 0)))
-					ok = 1;
-				if (ok) {
-					char *a = xmalloc((size_t)(e - s) + 1);
-					memcpy(a, s, (size_t)(e - s));
-					a[e - s] = 0;
-					if (dsn_is_daemon_addr(a) || (sender && strcasecmp(a, sender) == 0) || strstr(a, "..")) {
-						free(a);
-					} else {
-						found[n].addr = a;
-						found[n++].at = e;
-					}
-				}
-			}
-			p = e > p ? e : p + 1;
-		}
-	}
+	for (int loose = 0; loose < 2 && n == 0; loose++)
+		n = scan_addrs(text, sender, loose, found);
 	for (int i = 0; i < n; i++) {
 		/* the context runs to the next other address: Exim names the recipient again in
 		   "RCPT TO:<x>:", just before the reply */
 		int j = i + 1;
+		const char *bol = found[i].start;
+		DSN_RCPT *x;
 		while (j < n && strcasecmp(found[j].addr, found[i].addr) == 0)
 			j++;
-		const char *end = j < n ? found[j].at : found[i].at + strlen(found[i].at);
-		size_t len = (size_t)(end - found[i].at) > 2000 ? 2000 : (size_t)(end - found[i].at);
-		DSN_RCPT *x = dsn_add(w->out, found[i].addr);
-		if (x == NULL)
+		if ((x = dsn_add(w->out, found[i].addr)) == NULL)
 			continue; /* a repeat: the first context stays */
-		free(x->text);
-		x->text = xmalloc(len + 1);
-		memcpy(x->text, found[i].at, len);
-		x->text[len] = 0;
-		for (char *c = x->text; *c; c++)
-			if (*c == '\r' || *c == '\n' || *c == '\t')
-				*c = ' ';
+		scan_text_of(x, found[i].at, j < n ? found[j].at : found[i].at + strlen(found[i].at));
 		free(x->action);
 		x->action = xstrdup("failed");
 		dsn_classify(w, x);
+		while (bol > text && bol[-1] != '\n')
+			bol--;
+		if (!x->by_rule && bol < found[i].start) {
+			char *after = x->text;
+			x->text = NULL;
+			scan_text_of(x, bol, found[i].start);
+			dsn_classify(w, x);
+			if (!x->by_rule) { /* the line said no more: keep what followed */
+				free(x->text);
+				x->text = after;
+				dsn_classify(w, x);
+			} else {
+				free(after);
+			}
+		}
 	}
+}
+
+/* dsn_autoreply - an automatic reply: its From, with verdict v (nothing failed) */
+static void
+dsn_autoreply(DSN_REPORT *out, GMimeMessage *m, const BOUNCE_VERDICT *v)
+{
+	InternetAddressList *from = g_mime_message_get_from(m);
+	InternetAddress *a = from && internet_address_list_length(from) > 0 ? internet_address_list_get_address(from, 0) : NULL;
+	DSN_RCPT *x;
+
+	out->kind = DSN_AUTOREPLY;
+	if (a && INTERNET_ADDRESS_IS_MAILBOX(a) &&
+	    (x = dsn_add(out, xstrdup(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))))) != NULL) {
+		dsn_set_verdict(x, v);
+		x->final = 1;
+	}
+}
+
+/* dsn_arf - the recipients of a feedback report, each with what its Feedback-Type means */
+static void
+dsn_arf(WALK *w)
+{
+	DSN_REPORT *out = w->out;
+	const char *ft = out->feedback_type ? out->feedback_type : "abuse";
+	BOUNCE_VERDICT v = {.reason = bounce_arf_reason(ft), .note = "feedback report (Feedback-Type)"};
+
+	if (out->n == 0 && w->to) { /* no Original-Rcpt-To: the original's To */
+		InternetAddressList *l = internet_address_list_parse(NULL, w->to);
+		InternetAddress *a = l && internet_address_list_length(l) > 0 ? internet_address_list_get_address(l, 0) : NULL;
+		if (a && INTERNET_ADDRESS_IS_MAILBOX(a))
+			dsn_add(out, xstrdup(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))));
+		if (l)
+			g_object_unref(l);
+	}
+	v.category = bounce_reason_category(v.reason);
+	for (size_t i = 0; i < out->n; i++) {
+		dsn_set_verdict(&out->r[i], &v);
+		out->r[i].final = 1;
+	}
+}
+
+/* dsn_text_bounce - the recipients of a plain-text bounce: X-Failed-Recipients (Exim), else the text's */
+static void
+dsn_text_bounce(WALK *w, GMimeMessage *m)
+{
+	DSN_REPORT *out = w->out;
+	const char *xf = g_mime_object_get_header(GMIME_OBJECT(m), "X-Failed-Recipients");
+
+	out->kind = DSN_TEXT;
+	dsn_cut_original(w->text);
+	if (xf) { /* Exim names them; the text says why */
+		char *copy = xstrdup(xf), *save = NULL;
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			char *a = dsn_clean_addr(t);
+			DSN_RCPT *x;
+			const char *at;
+			if (a == NULL || (x = dsn_add(out, a)) == NULL)
+				continue;
+			at = strcasestr(sbuf_str(w->text), x->recipient);
+			free(x->text);
+			at = at ? at + strlen(x->recipient) : sbuf_str(w->text);
+			x->text = xstrndup(at, strlen(at) > 2000 ? 2000 : strlen(at));
+			for (char *c = x->text; *c; c++)
+				if (*c == '\r' || *c == '\n' || *c == '\t')
+					*c = ' ';
+			free(x->action);
+			x->action = xstrdup("failed");
+			dsn_classify(w, x);
+		}
+		free(copy);
+	}
+	if (out->n == 0)
+		dsn_scan_text(w, sbuf_str(w->text), NULL);
+}
+
+/*
+ * dsn_challenge - a message that is neither a bounce nor a report, but
+ * whose text the rules call an auto-reply (a challenge-response system
+ * asking the sender to confirm): an auto-reply, the rule named.
+ */
+static void
+dsn_challenge(WALK *w, GMimeMessage *m)
+{
+	BOUNCE_VERDICT v;
+
+	if (bounce_classify(w->rules, "", 0, sbuf_str(w->text), &v) == BR_AUTOREPLY)
+		dsn_autoreply(w->out, m, &v);
 }
 
 int
@@ -652,6 +780,7 @@ dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
 	GMimeParser *p;
 	GMimeMessage *m;
 	WALK w = {.out = out, .rules = rules};
+	const char *ar;
 
 	memset(out, 0, sizeof(*out));
 	pthread_once(&dsn_once, dsn_gmime_init);
@@ -664,74 +793,27 @@ dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
 		return 0;
 	w.text = sbuf_new(1024);
 	out->kind = DSN_NONE;
-	{ /* the topmost one is the receiving MTA's own, when it runs a verifier (tenant-feedback(1)) */
-		const char *ar = g_mime_object_get_header(GMIME_OBJECT(m), "Authentication-Results");
-		if (ar && strlen(ar) < 4096)
-			out->auth_results = xstrdup(ar);
-	}
+	/* the topmost one is the receiving MTA's own, when it runs a verifier (tenant-feedback(1)) */
+	if ((ar = g_mime_object_get_header(GMIME_OBJECT(m), "Authentication-Results")) && strlen(ar) < 4096)
+		out->auth_results = xstrdup(ar);
 	if (dsn_is_autoreply(m) && !dsn_looks_like_bounce(m)) {
-		InternetAddressList *from = g_mime_message_get_from(m);
-		InternetAddress *a = from && internet_address_list_length(from) > 0 ? internet_address_list_get_address(from, 0) : NULL;
-		DSN_RCPT *x;
-		out->kind = DSN_AUTOREPLY;
-		if (a && INTERNET_ADDRESS_IS_MAILBOX(a) &&
-		    (x = dsn_add(out, xstrdup(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))))) != NULL) {
-			BOUNCE_VERDICT v = {.reason = BR_AUTOREPLY, .category = BC_AUTOREPLY,
-					    .note = "automatic reply (Auto-Submitted, X-Autoreply or its subject)"};
-			dsn_set_verdict(x, &v);
-			x->final = 1;
-		}
+		BOUNCE_VERDICT v = {.reason = BR_AUTOREPLY, .category = BC_AUTOREPLY,
+				    .note = "automatic reply (Auto-Submitted, X-Autoreply or its subject)"};
+		dsn_autoreply(out, m, &v);
 		goto done;
 	}
 	dsn_walk(&w, g_mime_message_get_mime_part(m), 0);
 	if (out->kind == DSN_ARF) {
-		const char *ft = out->feedback_type ? out->feedback_type : "abuse";
-		BOUNCE_VERDICT v = {.reason = bounce_arf_reason(ft), .note = "feedback report (Feedback-Type)"};
-		if (out->n == 0 && w.to) { /* no Original-Rcpt-To: the original's To */
-			InternetAddressList *l = internet_address_list_parse(NULL, w.to);
-			InternetAddress *a = l && internet_address_list_length(l) > 0 ? internet_address_list_get_address(l, 0) : NULL;
-			if (a && INTERNET_ADDRESS_IS_MAILBOX(a))
-				dsn_add(out, xstrdup(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))));
-			if (l)
-				g_object_unref(l);
-		}
-		v.category = bounce_reason_category(v.reason);
-		for (size_t i = 0; i < out->n; i++) {
-			dsn_set_verdict(&out->r[i], &v);
-			out->r[i].final = 1;
-		}
+		dsn_arf(&w);
 	} else if (w.have_fields) {
 		out->kind = DSN_DSN;
 		for (size_t i = 0; i < out->n; i++)
 			if (!out->r[i].by_rule && out->r[i].category != BC_DELIVERED)
 				dsn_explain_from_text(&w, &out->r[i], g_mime_object_get_header(GMIME_OBJECT(m), "Subject"));
 	} else if (dsn_looks_like_bounce(m)) {
-		const char *xf = g_mime_object_get_header(GMIME_OBJECT(m), "X-Failed-Recipients");
-		out->kind = DSN_TEXT;
-		dsn_cut_original(w.text);
-		if (xf) { /* Exim names them; the text says why */
-			char *copy = xstrdup(xf), *save = NULL;
-			for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-				char *a = dsn_clean_addr(t);
-				DSN_RCPT *x;
-				const char *at;
-				if (a == NULL || (x = dsn_add(out, a)) == NULL)
-					continue;
-				at = strcasestr(sbuf_str(w.text), x->recipient);
-				free(x->text);
-				at = at ? at + strlen(x->recipient) : sbuf_str(w.text);
-				x->text = xstrndup(at, strlen(at) > 2000 ? 2000 : strlen(at));
-				for (char *c = x->text; *c; c++)
-					if (*c == '\r' || *c == '\n' || *c == '\t')
-						*c = ' ';
-				free(x->action);
-				x->action = xstrdup("failed");
-				dsn_classify(&w, x);
-			}
-			free(copy);
-		}
-		if (out->n == 0)
-			dsn_scan_text(&w, sbuf_str(w.text), NULL);
+		dsn_text_bounce(&w, m);
+	} else {
+		dsn_challenge(&w, m);
 	}
 done:
 	free(w.to);

@@ -322,7 +322,7 @@ BRULES *
 brules_default(void)
 {
 	SBUF *errs = sbuf_new(64);
-	BRULES *b = brules_parse("bounce-rules.conf", bounce_rules_default, errs);
+	BRULES *b = brules_parse("built-in bounce-rules.conf", bounce_rules_default, errs);
 
 	sbuf_free(errs); /* the shipped file is checked by the unit tests */
 	return b;

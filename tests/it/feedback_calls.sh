@@ -92,6 +92,14 @@ ta_eq "...in 2 calls" "$(calls)" "evalsha=1 hmget=1"
 ta_eq "...counted as unattributed" "$(unattributed)" $((${before:-0} + 2))
 ta_eq "...nothing suppressed" "$(supp nobody@dest.example)" ""
 
+# a map whose tenant is no tenant name builds no key: not ours
+tb_redis hset tm:qid:BAD1 tenant 'Bad}Name' r:nobody@dest.example 1 >/dev/null
+sed -e 's/3F2A1C0/BAD1/' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/bad.eml"
+ta_fb "dsn, the map's tenant is no valid name: exit 0" 0 dsn <"$TB_DIR/bad.eml"
+ta_contains "...not applied, and why" "$ta_err" "category=hard (not applied: no queue id of ours)"
+ta_eq "...counted as unattributed" "$(unattributed)" $((${before:-0} + 3))
+ta_eq "...no key of that name" "$(tb_redis keys '*Bad*')" ""
+
 # 6. follow FILE: 300 mapped records are 2 batches (256 + 44)
 for i in $(seq 1 300); do printf 'HSET tm:qid:B%04d tenant acme r:b%d@dest.example 1\n' "$i" "$i"; done | tb_redis >/dev/null
 for i in $(seq 1 300); do record "$(printf 'B%04d' "$i")" "b$i@dest.example"; done >"$TB_DIR/batch.log"

@@ -46,22 +46,20 @@ feedback_script(void)
 	return &fb_script;
 }
 
-/* FB_REC - one outcome on its way: its keys and candidate queue ids, then (step 1) whom it is about
- */
+/* FB_REC - one outcome on its way: its keys and candidates, then (step 1) whom it is about */
 typedef struct {
 	const CONF *c;
 	const PMAP *pm;
 	FB_EVENT e;
-	SBUF *key;  /* the to= recipient's key, or "" */
-	SBUF *okey; /* the orig_to= recipient's key, or "" */
-	const char
-	    *cand[FB_MAX_QIDS + 1]; /* the queue ids whose maps may name the tenant, in order */
+	SBUF *key;			   /* the to= recipient's key, or "" */
+	SBUF *okey;			   /* the orig_to= recipient's key, or "" */
+	const char *cand[FB_MAX_QIDS + 1]; /* queue ids whose maps may name the tenant, in order */
 	size_t nc;
-	int decided;                /* step 1 is done */
-	SBUF *tenant;               /* "" when the outcome is unattributed */
-	SBUF *known;                /* a tenant whose map did not list the recipient, or "" */
-	const char *rcpt;           /* the recipient key recorded: key or okey */
-	const char *why;            /* why unattributed */
+	int decided;		    /* step 1 is done */
+	SBUF *tenant;		    /* "" when the outcome is unattributed */
+	SBUF *known;		    /* a tenant whose map did not list the recipient, or "" */
+	const char *rcpt;	    /* the recipient key recorded: key or okey */
+	const char *why;	    /* why unattributed */
 	char *own[8 + FB_MAX_QIDS]; /* a batch's copies of e's strings */
 } FB_REC;
 
@@ -144,6 +142,7 @@ fb_rec_init(FB_REC *r, const CONF *c, const PMAP *pm, const FB_EVENT *e)
 	}
 }
 
+/* fb_rec_clear - free what an outcome owns */
 static void
 fb_rec_clear(FB_REC *r)
 {

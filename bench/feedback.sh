@@ -1,7 +1,8 @@
 #!/bin/bash
 # feedback.sh - tenant-feedback throughput: log lines per second through
-# "follow" (parse, classify, one atomic Redis script per delivery record,
-# pipelined), against "scan" (parse and classify only) on the same log; and
+# "follow" (parse, classify, per delivery record the queue-id map's HMGET
+# and one atomic Redis script, each step pipelined per batch), against
+# "scan" (parse and classify only) on the same log; and
 # messages per second through "classify" over the bounce fixtures.
 #
 #   bench/feedback.sh [LOG_LINES] [MESSAGES]

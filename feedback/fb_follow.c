@@ -3,7 +3,7 @@
  *	fb_follow - tenant-feedback follow: a Postfix log applied to Redis
  * DESCRIPTION
  *	Each delivery record's outcome (tm_feedback.h) and the position after
- *	it are one atomic script call, so a restart resumes exactly after the
+ *	it are one atomic script call (after its queue-id map's read), so a restart resumes exactly after the
  *	last applied record: nothing lost, nothing counted twice. "-" reads a
  *	pipe instead, which has no position to store.
  * SEE ALSO
@@ -137,6 +137,7 @@ typedef struct {
 	unsigned long long ino; /* fp's inode */
 	long long off;          /* where the next line starts in fp */
 	MAILLOG_REC *rec;
+	FB_BATCH *batch; /* the batch's records, until both steps are queued */
 } FOLLOW;
 
 /* what a step of follow says to do next */
@@ -248,9 +249,6 @@ follow_batch(FOLLOW *f, size_t *queued)
 	clearerr(f->fp);
 	while (*queued < FOLLOW_BATCH && (n = getline(&f->line, &f->cap, f->fp)) > 0) {
 		FB_EVENT e;
-		const char *av[FB_ARGV_MAX];
-		char buf[FB_BUF_MAX][384];
-		int ac;
 		if (f->line[n - 1] != '\n') { /* a line still being written: come back for it */
 			fseeko(f->fp, f->off, SEEK_SET);
 			break;
@@ -265,13 +263,13 @@ follow_batch(FOLLOW *f, size_t *queued)
 		sbuf_reset(f->why);
 		e = log_event(f->rules, f->rec, f->why, f->poskey, f->posval);
 		snprintf(f->posval, sizeof(f->posval), "%llu:%lld", f->ino, f->off);
-		ac = feedback_argv(f->x->c, f->x->pm, &e, av, buf);
-		if (store_append(f->s, ac, av, NULL, f->err) < 0)
-			return FOLLOW_BROKEN;
+		feedback_batch_add(f->batch, f->x->c, f->x->pm, &e);
 		(*queued)++;
 		records++;
 		last_was_record = 1;
 	}
+	if (feedback_batch_send(f->batch, f->s, f->err) < 0) /* the maps' reads, then the scripts */
+		return FOLLOW_BROKEN;
 	if (!last_was_record && lines > 0) { /* the position after the last line read */
 		const char *av[3] = {"SET", f->poskey, f->posval};
 		snprintf(f->posval, sizeof(f->posval), "%llu:%lld", f->ino, f->off);
@@ -429,6 +427,7 @@ fb_cmd_follow(const FB_CTX *x, int argc, char **argv)
 	f.why = sbuf_new(64);
 	f.pos = sbuf_new(64);
 	f.rec = xmalloc(sizeof(*f.rec));
+	f.batch = feedback_batch_new();
 	do {
 		if ((r = follow_open(&f)) == FOLLOW_OK && (r = follow_read(&f)) == FOLLOW_BROKEN)
 			r = follow_broken(&f);
@@ -442,5 +441,6 @@ fb_cmd_follow(const FB_CTX *x, int argc, char **argv)
 	sbuf_free(f.why);
 	sbuf_free(f.pos);
 	store_free(f.s);
+	feedback_batch_free(f.batch);
 	return f.rc;
 }

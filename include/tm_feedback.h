@@ -2,11 +2,13 @@
  * NAME
  *	tm_feedback 3h - delivery outcomes into suppression lists and counters
  * DESCRIPTION
- *	One outcome (a log record or a DSN/ARF recipient) is one call of
- *	lib/feedback.lua, which finds the tenant from the queue-id map when it
- *	is not given, applies the effect and, in the same atomic call, stores
- *	the reader's position: an outcome is applied if and only if the
- *	position moved past it. docs/redis-schema.md lists the keys.
+ *	One outcome (a log record or a DSN/ARF recipient) is applied in two
+ *	steps: when its tenant is not given, lib/feedback.c reads the
+ *	queue-id maps of its queue ids first (one HMGET each, until one lists
+ *	the recipient); then one call of lib/feedback.lua, given every key it
+ *	touches, applies the effect and, in the same atomic call, stores the
+ *	reader's position: an outcome is applied if and only if the position
+ *	moved past it. docs/redis-schema.md lists the keys and the calls.
  */
 #ifndef TM_FEEDBACK_H
 #define TM_FEEDBACK_H
@@ -32,15 +34,39 @@ typedef struct {
 	const char *pos;	/* the position after this outcome, or "" */
 } FB_EVENT;
 
-#define FB_ARGV_MAX (33 + FB_MAX_QIDS)
-#define FB_BUF_MAX (15 + FB_MAX_QIDS)
-/* feedback_argv - the EVALSHA argv of one event (at most FB_ARGV_MAX strings, storage in buf) */
-int feedback_argv(const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **argv, char buf[][384]);
+#define FB_ARGV_MAX 27 /* EVALSHA, the SHA, the key count, 7 KEYS, 17 ARGV */
+#define FB_BUF_MAX 13  /* the arguments feedback_argv builds */
+/*
+ * feedback_argv - the EVALSHA argv of one event: its count (at most
+ * FB_ARGV_MAX strings, stored in buf and borrowed from e and c), or -1 with
+ * err when the queue-id maps cannot be read. Step 1 reads them through
+ * maps at once (one HMGET per candidate until one names the recipient), so
+ * maps must have no replies pending; it may be NULL for an event with a
+ * tenant or with no queue id, which need no read.
+ */
+int feedback_argv(STORE *maps, const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **argv,
+                  char buf[][384], SBUF *err);
+
+/*
+ * A batch: the outcomes of one pipelined round of "follow". feedback_batch_add
+ * copies what it needs of e. feedback_batch_send runs step 1 for every
+ * outcome added (the HMGETs of each candidate rank pipelined, in a MULTI,
+ * on s, which must have no replies pending), then queues each outcome's
+ * EVALSHA on s in order, undrained: the caller drains them, with what it
+ * queues after, as one count (store_drain_flags). It empties the batch.
+ * 0, or -1 with err: drop s, some of the batch may be queued.
+ */
+typedef struct fb_batch FB_BATCH;
+FB_BATCH *feedback_batch_new(void);
+FB_BATCH *feedback_batch_free(FB_BATCH *b);
+void feedback_batch_add(FB_BATCH *b, const CONF *c, const PMAP *pm, const FB_EVENT *e);
+int feedback_batch_send(FB_BATCH *b, STORE *s, SBUF *err);
+
 /* feedback_script - lib/feedback.lua, for SCRIPT LOAD before pipelined batches */
 STORE_SCRIPT *feedback_script(void);
 
 /*
- * feedback_apply - run one event now; 0 with *applied (and, when not
+ * feedback_apply - run one event now, both steps on s: 0 with *applied (and, when not
  * applied, why in why_not if given), or -1 with err
  */
 int feedback_apply(STORE *s, const CONF *c, const PMAP *pm, const FB_EVENT *e, int *applied, SBUF *why_not,

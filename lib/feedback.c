@@ -1,12 +1,23 @@
 /*
  * NAME
  *	feedback - the client of the feedback script
+ * DESCRIPTION
+ *	One outcome is applied in two steps. Step 1 decides whom it is about:
+ *	a tenant the caller was given (a VERP token, a feedback loop), with no
+ *	call, or else the queue-id maps of the outcome's queue ids, one HMGET
+ *	each, in order, until one lists the recipient. Step 2 is one EVALSHA of
+ *	lib/feedback.lua, with every key it touches in KEYS, built here from
+ *	include/tm_keys.h: it applies the effect and moves the reader's
+ *	position in one atomic call. A map is written once, by the milter's
+ *	commit, and then only expires, so step 1's answer still holds when the
+ *	script runs. A batch (follow) pipelines each step for all its outcomes.
  * SEE ALSO
- *	tm_feedback.h, lib/feedback.lua
+ *	tm_feedback.h, lib/feedback.lua, docs/redis-schema.md
  */
 #include "config.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +28,15 @@
 #include "tm_bounce.h"
 #include "tm_feedback.h"
 #include "tm_keys.h"
+#include "tm_mem.h"
+#include "tm_msg.h"
 #include "tm_suppress.h"
 #include "tm_tenant.h"
 #include "tm_token.h"
 
 #include "lib/feedback_lua.h" /* feedback_lua[]: lib/feedback.lua as a C string */
+
+#define FB_NKEYS 7 /* the script's KEYS, lib/feedback.lua */
 
 static STORE_SCRIPT fb_script = {.body = feedback_lua};
 
@@ -31,7 +46,54 @@ feedback_script(void)
 	return &fb_script;
 }
 
-/* fb_key - the suppression key of a reported address into key; "" when there is none or it is too long */
+/* FB_REC - one outcome on its way: its keys and candidates, then (step 1) whom it is about */
+typedef struct {
+	const CONF *c;
+	const PMAP *pm;
+	FB_EVENT e;
+	SBUF *key;			   /* the to= recipient's key, or "" */
+	SBUF *okey;			   /* the orig_to= recipient's key, or "" */
+	const char *cand[FB_MAX_QIDS + 1]; /* queue ids whose maps may name the tenant, in order */
+	size_t nc;
+	int decided;		    /* step 1 is done */
+	SBUF *tenant;		    /* "" when the outcome is unattributed */
+	SBUF *known;		    /* a tenant whose map did not list the recipient, or "" */
+	const char *rcpt;	    /* the recipient key recorded: key or okey */
+	const char *why;	    /* why unattributed */
+	char *own[8 + FB_MAX_QIDS]; /* a batch's copies of e's strings */
+} FB_REC;
+
+/* FB_ARGS - an argv being built: borrowed strings, and built ones in buf */
+typedef struct {
+	const char **argv;
+	char (*buf)[384];
+	int n, b;
+} FB_ARGS;
+
+/* fb_push - one argument that outlives the call (the event's, a constant) */
+static void
+fb_push(FB_ARGS *a, const char *s)
+{
+	if (a->n >= FB_ARGV_MAX)
+		msg_panic("feedback: more than %d arguments", FB_ARGV_MAX);
+	a->argv[a->n++] = s;
+}
+
+/* fb_pushf - one built argument, in the next buffer */
+static void __attribute__((format(printf, 2, 3))) fb_pushf(FB_ARGS *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->b >= FB_BUF_MAX)
+		msg_panic("feedback: more than %d built arguments", FB_BUF_MAX);
+	va_start(ap, fmt);
+	vsnprintf(a->buf[a->b], sizeof(a->buf[a->b]), fmt, ap);
+	va_end(ap);
+	fb_push(a, a->buf[a->b++]);
+}
+
+/* fb_key - the suppression key of a reported address into key; "" when there is none or it is too
+ * long */
 static void
 fb_key(const char *addr, size_t room, SBUF *key)
 {
@@ -39,117 +101,404 @@ fb_key(const char *addr, size_t room, SBUF *key)
 
 	sbuf_reset(key);
 	if (addr == NULL || supp_key(addr, key, err) < 0 || sbuf_len(key) >= room)
-		sbuf_reset(key); /* a key too long for its buffer is dropped, never cut: cut, it could name another */
+		sbuf_reset(key); /* a key too long for its buffer is dropped, never cut: cut, it
+		                    could name another */
 	sbuf_free(err);
 }
 
-int
-feedback_argv(const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **argv, char buf[][384])
+/*
+ * fb_rec_init - an outcome's keys and candidates. A tenant given is taken
+ * as it is if its name is valid (it builds keys), and step 1 is then done
+ * with no call; so it is when there is no queue id to look up.
+ */
+static void
+fb_rec_init(FB_REC *r, const CONF *c, const PMAP *pm, const FB_EVENT *e)
 {
-	SBUF *key = sbuf_new(64), *okey = sbuf_new(64);
-	const char *at, *tenant = e->tenant;
-	char day[16];
 	const char *qid = e->qid && *e->qid ? e->qid : NULL;
-	time_t now = time(NULL);
-	struct tm tm;
-	int n = 0, nkeys = 7, b = 0;
-	/* what the outcome means is bounce.c's to say; the script only applies it */
-	BOUNCE_EFFECT fx = bounce_effect(e->category, e->final, c->hard_bounce_scope == 1);
-	static const char *const streak_arg[] = {[BS_KEEP] = "", [BS_END] = "end", [BS_FEED] = "feed"};
 
-	/* a tenant name builds keys: only a valid one, else the report is unattributed */
-	if (tenant && !tenant_name_valid(tenant))
-		tenant = NULL;
-	fb_key(e->rcpt, 384 - sizeof(KEY_FB_SEEN_FMT) - (qid ? strlen(qid) : 1), key);
-	fb_key(e->orig_rcpt, 384, okey);
-	at = strrchr(sbuf_str(key), '@');
-	gmtime_r(&now, &tm);
-	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
-	argv[n++] = "EVALSHA";
-	argv[n++] = store_script_sha(&fb_script);
-	argv[n++] = NULL; /* the key count, below */
-	argv[n++] = e->pos_key ? e->pos_key : "";
-	argv[n++] = KEY_SUPP_GLOBAL;
-	snprintf(buf[b], 384, KEY_FB_SEEN_FMT, qid ? qid : "-", sbuf_str(key));
-	argv[n++] = qid && e->final && key->len ? buf[b] : "";
-	b++;
-	snprintf(buf[b], 384, KEY_STATS_FMT, day);
-	argv[n++] = buf[b++];
-	/* the tenant's own keys, when it is known before the call */
-	snprintf(buf[b], 384, KEY_T_SUPP_FMT, tenant ? tenant : "");
-	argv[n++] = tenant ? buf[b] : "";
-	b++;
-	snprintf(buf[b], 384, KEY_T_FB_FMT, tenant ? tenant : "", day);
-	argv[n++] = tenant ? buf[b] : "";
-	b++;
-	snprintf(buf[b], 384, KEY_T_STREAK_FMT, tenant ? tenant : "");
-	argv[n++] = tenant ? buf[b] : "";
-	b++;
-	if (e->tenant == NULL) { /* the queue ids that may name the tenant and recipient */
-		const char *cand[FB_MAX_QIDS + 1];
-		size_t nc = 0;
+	*r = (FB_REC){.c = c,
+	              .pm = pm,
+	              .e = *e,
+	              .key = sbuf_new(64),
+	              .okey = sbuf_new(64),
+	              .tenant = sbuf_new(32),
+	              .known = sbuf_new(32),
+	              .why = ""};
+	fb_key(e->rcpt, 384 - sizeof(KEY_FB_SEEN_FMT) - (qid ? strlen(qid) : 1), r->key);
+	fb_key(e->orig_rcpt, 384, r->okey);
+	r->rcpt = sbuf_str(r->key);
+	if (e->tenant == NULL) {
 		if (qid)
-			cand[nc++] = qid;
-		for (size_t i = 0; i < e->nqids && nc <= FB_MAX_QIDS; i++)
+			r->cand[r->nc++] = qid;
+		for (size_t i = 0; i < e->nqids && r->nc <= FB_MAX_QIDS; i++)
 			if (e->qids[i] && *e->qids[i] && strlen(e->qids[i]) < 64)
-				cand[nc++] = e->qids[i];
-		for (size_t i = 0; i < nc; i++) {
-			snprintf(buf[b], 384, KEY_QID_FMT, cand[i]);
-			argv[n++] = buf[b++];
-			nkeys++;
-		}
+				r->cand[r->nc++] = e->qids[i];
+	} else if (tenant_name_valid(e->tenant))
+		sbuf_cat(r->tenant, e->tenant);
+	if (e->tenant || r->nc == 0) {
+		r->decided = 1;
+		if (!sbuf_len(r->tenant))
+			r->why = "no queue id";
 	}
-	snprintf(buf[b], 384, "%d", nkeys);
-	argv[2] = buf[b++];
-	argv[n++] = tenant ? tenant : "";
-	argv[n++] = fx.counter ? fx.counter : "";
-	snprintf(buf[b], 384, "%s", sbuf_str(key));
-	argv[n++] = buf[b++];
-	argv[n++] = at && pm ? pmap_lookup(pm, at + 1) : at ? "other" : "";
-	argv[n++] = e->transport ? e->transport : "";
-	snprintf(buf[b], 384, "%s", day);
-	argv[n++] = buf[b++];
-	argv[n++] = e->pos ? e->pos : "";
-	argv[n++] = fx.supp_global ? "global" : "tenant";
-	snprintf(buf[b], 384, "%ld", c->soft_bounce_limit);
-	argv[n++] = buf[b++];
-	snprintf(buf[b], 384, "%ld", c->soft_bounce_window / 1000);
-	argv[n++] = buf[b++];
-	snprintf(buf[b], 384, "%ld", KEY_TTL_COUNTERS);
-	argv[n++] = buf[b++];
-	snprintf(buf[b], 384, "%ld", c->queue_map_ttl / 1000);
-	argv[n++] = buf[b++];
-	argv[n++] = e->final ? "1" : "0";
-	snprintf(buf[b], 384, "%s", sbuf_str(okey));
-	argv[n++] = buf[b++];
-	/* the same three keys' names for a tenant the maps name: %s stays for the script */
-	argv[n++] = KEY_T_SUPP_FMT;
-	snprintf(buf[b], 384, KEY_T_FB_FMT, "%s", day);
-	argv[n++] = buf[b++];
-	argv[n++] = KEY_T_STREAK_FMT;
-	argv[n++] = fx.supp_reason >= 0 ? supp_reason_name(fx.supp_reason) : "";
-	argv[n++] = streak_arg[fx.streak];
-	argv[n++] = fx.streak_reason >= 0 ? supp_reason_name(fx.streak_reason) : "";
-	sbuf_free(key);
-	sbuf_free(okey);
+}
+
+/* fb_rec_clear - free what an outcome owns */
+static void
+fb_rec_clear(FB_REC *r)
+{
+	sbuf_free(r->key);
+	sbuf_free(r->okey);
+	sbuf_free(r->tenant);
+	sbuf_free(r->known);
+	for (size_t i = 0; i < sizeof(r->own) / sizeof(r->own[0]); i++)
+		free(r->own[i]);
+}
+
+/*
+ * fb_map_query - the HMGET of candidate i's map: its key into mkey, its
+ * fields (the tenant, then r:ORIGKEY and r:KEY where there is a key; the
+ * field bufs of and rf hold them) into fields; their count
+ */
+static int
+fb_map_query(const FB_REC *r, size_t i, SBUF *mkey, SBUF *of, SBUF *rf, const char **fields)
+{
+	int n = 0;
+
+	sbuf_reset(mkey);
+	sbuf_printf(mkey, KEY_QID_FMT, r->cand[i]);
+	fields[n++] = "tenant";
+	if (sbuf_len(r->okey)) {
+		sbuf_reset(of);
+		sbuf_printf(of, "r:%s", sbuf_str(r->okey));
+		fields[n++] = sbuf_str(of);
+	}
+	if (sbuf_len(r->key)) {
+		sbuf_reset(rf);
+		sbuf_printf(rf, "r:%s", sbuf_str(r->key));
+		fields[n++] = sbuf_str(rf);
+	}
 	return n;
 }
 
+/*
+ * fb_map_answer - what a candidate's map (v, the HMGET's reply) says: it
+ * names the tenant when that is a valid name and the map lists the
+ * recipient, orig_to= first (to= is the address after virtual expansion);
+ * a map with a tenant but not the recipient is remembered in known. 0, or
+ * -1 with err for an error in v.
+ */
+static int
+fb_map_answer(FB_REC *r, const STORE_VAL *v, SBUF *err)
+{
+	const char *keyof[3] = {NULL, sbuf_len(r->okey) ? sbuf_str(r->okey) : sbuf_str(r->key),
+	                        sbuf_str(r->key)};
+
+	for (size_t i = 0; i < v->elements; i++)
+		if (v->element[i]->type == STORE_V_ERR) {
+			sbuf_printf(err, "redis: %s", v->element[i]->str);
+			return -1;
+		}
+	if (v->elements == 0 || v->element[0]->type != STORE_V_STR ||
+	    !tenant_name_valid(v->element[0]->str))
+		return 0;
+	sbuf_reset(r->known);
+	sbuf_cat(r->known, v->element[0]->str);
+	for (size_t i = 1; i < v->elements && i < 3 && !r->decided; i++)
+		if (v->element[i]->type != STORE_V_NIL) {
+			sbuf_cat(r->tenant, v->element[0]->str);
+			r->rcpt = keyof[i];
+			r->decided = 1;
+		}
+	return 0;
+}
+
+/* fb_rec_undecided - after every candidate: no map listed the recipient */
+static void
+fb_rec_undecided(FB_REC *r)
+{
+	if (r->decided)
+		return;
+	r->decided = 1;
+	r->why = sbuf_len(r->known) ? "the queue id was not recorded for this recipient"
+	                            : "no queue id of ours";
+}
+
+/* fb_keys - the command, the script and its KEYS: every key it touches, "" for one it has no use
+ * for */
+static void
+fb_keys(FB_ARGS *a, const FB_REC *r, const char *day)
+{
+	const FB_EVENT *e = &r->e;
+	const char *qid = e->qid && *e->qid ? e->qid : NULL, *tenant = sbuf_str(r->tenant);
+
+	fb_push(a, "EVALSHA");
+	fb_push(a, store_script_sha(&fb_script));
+	fb_pushf(a, "%d", FB_NKEYS);
+	fb_push(a, e->pos_key ? e->pos_key : "");
+	fb_push(a, KEY_SUPP_GLOBAL);
+	if (qid && e->final && sbuf_len(r->key))
+		fb_pushf(a, KEY_FB_SEEN_FMT, qid, sbuf_str(r->key));
+	else
+		fb_push(a, "");
+	fb_pushf(a, KEY_STATS_FMT, day);
+	if (*tenant) {
+		fb_pushf(a, KEY_T_SUPP_FMT, tenant);
+		fb_pushf(a, KEY_T_FB_FMT, tenant, day);
+		fb_pushf(a, KEY_T_STREAK_FMT, tenant);
+	} else {
+		fb_push(a, "");
+		fb_push(a, "");
+		fb_push(a, "");
+	}
+}
+
+/* fb_args - the script's ARGV: whom, the outcome's effect (bounce_effect decides it), the settings
+ */
+static void
+fb_args(FB_ARGS *a, const FB_REC *r)
+{
+	static const char *const streak_arg[] = {
+	    [BS_KEEP] = "", [BS_END] = "end", [BS_FEED] = "feed"};
+	const CONF *c = r->c;
+	const FB_EVENT *e = &r->e;
+	/* what the outcome means is bounce.c's to say; the script only applies it */
+	BOUNCE_EFFECT fx = bounce_effect(e->category, e->final, c->hard_bounce_scope == 1);
+	const char *at = strrchr(sbuf_str(r->key), '@');
+
+	fb_pushf(a, "%s", sbuf_str(r->tenant));
+	fb_push(a, fx.counter ? fx.counter : "");
+	fb_pushf(a, "%s", r->rcpt);
+	fb_push(a, at && r->pm ? pmap_lookup(r->pm, at + 1) : at ? "other" : "");
+	fb_push(a, e->transport ? e->transport : "");
+	fb_push(a, e->pos ? e->pos : "");
+	fb_push(a, fx.supp_global ? "global" : "tenant");
+	fb_pushf(a, "%ld", c->soft_bounce_limit);
+	fb_pushf(a, "%ld", c->soft_bounce_window / 1000);
+	fb_pushf(a, "%ld", KEY_TTL_COUNTERS);
+	fb_pushf(a, "%ld", c->queue_map_ttl / 1000);
+	fb_push(a, e->final ? "1" : "0");
+	fb_push(a, r->why);
+	fb_pushf(a, "%s", sbuf_str(r->known));
+	fb_push(a, fx.supp_reason >= 0 ? supp_reason_name(fx.supp_reason) : "");
+	fb_push(a, streak_arg[fx.streak]);
+	fb_push(a, fx.streak_reason >= 0 ? supp_reason_name(fx.streak_reason) : "");
+}
+
+/* fb_rec_argv - step 2: the EVALSHA argv of a decided outcome; its count */
+static int
+fb_rec_argv(const FB_REC *r, const char **argv, char buf[][384])
+{
+	FB_ARGS a = {.argv = argv, .buf = buf};
+	time_t now = time(NULL);
+	struct tm tm;
+	char day[16];
+
+	gmtime_r(&now, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	fb_keys(&a, r, day);
+	fb_args(&a, r);
+	return a.n;
+}
+
+/* fb_rec_resolve - step 1 now, on maps: one HMGET per candidate until one decides; 0 or -1 with err
+ */
+static int
+fb_rec_resolve(STORE *maps, FB_REC *r, SBUF *err)
+{
+	SBUF *mkey = sbuf_new(64), *of = sbuf_new(64), *rf = sbuf_new(64);
+	int rc = 0;
+
+	for (size_t i = 0; i < r->nc && !r->decided && rc == 0; i++) {
+		const char *fields[3];
+		int n = fb_map_query(r, i, mkey, of, rf, fields);
+		STORE_VAL *v;
+		if (maps == NULL) {
+			sbuf_cat(err, "feedback: no store to read the queue-id maps from");
+			rc = -1;
+		} else if ((v = store_hmget(maps, sbuf_str(mkey), n, fields, err)) == NULL)
+			rc = -1;
+		else {
+			rc = fb_map_answer(r, v, err);
+			store_val_free(v);
+		}
+	}
+	if (rc == 0)
+		fb_rec_undecided(r);
+	sbuf_free(mkey);
+	sbuf_free(of);
+	sbuf_free(rf);
+	return rc;
+}
+
 int
-feedback_apply(STORE *s, const CONF *c, const PMAP *pm, const FB_EVENT *e, int *applied, SBUF *why_not, SBUF *err)
+feedback_argv(STORE *maps, const CONF *c, const PMAP *pm, const FB_EVENT *e, const char **argv,
+              char buf[][384], SBUF *err)
+{
+	FB_REC r;
+	int rc;
+
+	fb_rec_init(&r, c, pm, e);
+	if ((rc = fb_rec_resolve(maps, &r, err)) == 0)
+		rc = fb_rec_argv(&r, argv, buf);
+	fb_rec_clear(&r);
+	return rc;
+}
+
+int
+feedback_apply(STORE *s, const CONF *c, const PMAP *pm, const FB_EVENT *e, int *applied,
+               SBUF *why_not, SBUF *err)
 {
 	const char *argv[FB_ARGV_MAX];
 	char buf[FB_BUF_MAX][384];
-	int n = feedback_argv(c, pm, e, argv, buf), nkeys = atoi(argv[2]);
-	STORE_VAL *r = store_eval(s, &fb_script, nkeys, argv + 3, n - 3 - nkeys, argv + 3 + nkeys, err);
+	int n = feedback_argv(s, c, pm, e, argv, buf, err);
+	STORE_VAL *r;
 
-	if (r == NULL)
+	if (n < 0 || (r = store_eval(s, &fb_script, FB_NKEYS, argv + 3, n - 3 - FB_NKEYS,
+	                             argv + 3 + FB_NKEYS, err)) == NULL)
 		return -1;
 	*applied = r->type == STORE_V_ARR && r->elements == 3 && r->element[1]->integer == 1;
 	if (why_not && r->type == STORE_V_ARR && r->elements == 3 && r->element[2]->str)
 		sbuf_cat(why_not, r->element[2]->str);
 	store_val_free(r);
 	return 0;
+}
+
+/* A batch: the outcomes of one pipelined round of follow */
+struct fb_batch {
+	FB_REC *r;
+	size_t n, cap;
+};
+
+FB_BATCH *
+feedback_batch_new(void)
+{
+	return xcalloc(1, sizeof(FB_BATCH));
+}
+
+/* fb_batch_empty - forget every outcome of the batch */
+static void
+fb_batch_empty(FB_BATCH *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		fb_rec_clear(&b->r[i]);
+	b->n = 0;
+}
+
+FB_BATCH *
+feedback_batch_free(FB_BATCH *b)
+{
+	if (b) {
+		fb_batch_empty(b);
+		free(b->r);
+		free(b);
+	}
+	return NULL;
+}
+
+/* fb_own - a copy of s that r owns, or NULL */
+static const char *
+fb_own(FB_REC *r, size_t *k, const char *s)
+{
+	return s ? (r->own[(*k)++] = xstrdup(s)) : NULL;
+}
+
+void
+feedback_batch_add(FB_BATCH *b, const CONF *c, const PMAP *pm, const FB_EVENT *e)
+{
+	FB_REC *r;
+	FB_EVENT copy = *e;
+	size_t k = 0;
+
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 64;
+		b->r = xrealloc(b->r, b->cap * sizeof(*b->r));
+	}
+	r = &b->r[b->n++];
+	fb_rec_init(r, c, pm, e); /* its keys are its own; e's strings are copied below */
+	copy.tenant = fb_own(r, &k, e->tenant);
+	copy.qid = fb_own(r, &k, e->qid);
+	copy.rcpt = fb_own(r, &k, e->rcpt);
+	copy.orig_rcpt = fb_own(r, &k, e->orig_rcpt);
+	copy.transport = fb_own(r, &k, e->transport);
+	copy.pos_key = fb_own(r, &k, e->pos_key);
+	copy.pos = fb_own(r, &k, e->pos);
+	copy.qids = NULL;
+	copy.nqids = 0;
+	r->e = copy;
+	/* the candidates: the copied queue id first, then copies of the others */
+	for (size_t i = 0; i < r->nc; i++)
+		r->cand[i] = i == 0 && copy.qid && *copy.qid ? copy.qid : fb_own(r, &k, r->cand[i]);
+}
+
+/*
+ * fb_batch_round - step 1 for the batch's undecided outcomes with a
+ * candidate of rank i: their HMGETs pipelined, in a MULTI so that one EXEC
+ * answers them all (the store reads a pipeline's replies only as a count);
+ * nothing when none is left. 0, or -1 with err.
+ */
+static int
+fb_batch_round(FB_BATCH *b, STORE *s, size_t i, SBUF *err)
+{
+	SBUF *mkey = sbuf_new(64), *of = sbuf_new(64), *rf = sbuf_new(64), *ignored = sbuf_new(64);
+	const char *multi[] = {"MULTI"}, *exec[] = {"EXEC"}, *discard[] = {"DISCARD"};
+	size_t queued = 0, k = 0;
+	STORE_VAL *v = NULL;
+	int rc = 0;
+
+	for (size_t j = 0; j < b->n; j++)
+		queued += !b->r[j].decided && i < b->r[j].nc;
+	if (queued == 0)
+		goto out;
+	rc = store_append(s, 1, multi, NULL, err);
+	for (size_t j = 0; j < b->n && rc == 0; j++) {
+		const char *argv[5] = {"HMGET"};
+		int n;
+		if (b->r[j].decided || i >= b->r[j].nc)
+			continue;
+		n = fb_map_query(&b->r[j], i, mkey, of, rf, argv + 2);
+		argv[1] = sbuf_str(mkey);
+		rc = store_append(s, n + 2, argv, NULL, err);
+	}
+	if (rc == 0 && store_drain(s, queued + 1, err) < 0) {
+		store_val_free(store_callv(s, ignored, 1,
+		                           discard)); /* a refused HMGET leaves the MULTI open */
+		rc = -1;
+	}
+	if (rc == 0 && (v = store_callv(s, err, 1, exec)) == NULL)
+		rc = -1;
+	else if (rc == 0 && (v->type != STORE_V_ARR || v->elements != queued)) {
+		sbuf_cat(err, "redis: unexpected EXEC reply");
+		rc = -1;
+	}
+	for (size_t j = 0; j < b->n && rc == 0; j++)
+		if (!b->r[j].decided && i < b->r[j].nc)
+			rc = fb_map_answer(&b->r[j], v->element[k++], err);
+out:
+	store_val_free(v);
+	sbuf_free(mkey);
+	sbuf_free(of);
+	sbuf_free(rf);
+	sbuf_free(ignored);
+	return rc;
+}
+
+int
+feedback_batch_send(FB_BATCH *b, STORE *s, SBUF *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i <= FB_MAX_QIDS && rc == 0; i++)
+		rc = fb_batch_round(b, s, i, err);
+	for (size_t j = 0; j < b->n && rc == 0; j++) {
+		const char *argv[FB_ARGV_MAX];
+		char buf[FB_BUF_MAX][384];
+		int n;
+		fb_rec_undecided(&b->r[j]);
+		n = fb_rec_argv(&b->r[j], argv, buf);
+		rc = store_append(s, n, argv, NULL, err);
+	}
+	fb_batch_empty(b);
+	return rc;
 }
 
 int

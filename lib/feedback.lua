@@ -7,75 +7,51 @@
 -- Who may change state: an outcome names its tenant only when a VERP token
 -- opened (the caller passes the tenant and the token's recipient), or when a
 -- queue id that tenant-milter recorded lists this very recipient (the
--- commit call of lib/quota.lua writes tm:qid:QID). Anything else is counted
--- as unattributed in tm:stats:DATE and changes nothing: a forged bounce can
--- name any queue id, but not make us record its victim under it.
+-- commit call of lib/quota.lua writes tm:qid:QID). lib/feedback.c reads
+-- those maps before this call and passes the tenant it found, or none with
+-- the reason. Anything else is counted as unattributed in tm:stats:DATE and
+-- changes nothing: a forged bounce can name any queue id, but not make us
+-- record its victim under it. This script builds no key name: every key it
+-- touches is in KEYS (docs/redis-schema.md, "Redis Cluster").
 --
 -- KEYS[1] the position key, or ""
 -- KEYS[2] the global suppression list (tm:supp)
 -- KEYS[3] the dedup key (tm:fb:seen:QID:RCPT), or ""
 -- KEYS[4] the global counters of today (tm:stats:DATE)
 -- KEYS[5..7] the tenant's suppression list, feedback counters of today and
---         soft-bounce streaks ({t:NAME}:supp, :fb:DATE, :streak), or "" when
---         the maps name the tenant
--- KEYS[8..] candidate queue-id maps (tm:qid:QID), tried in order; none when the tenant is given
--- ARGV: tenant (or "" to look up the maps), counter (the fb:DATE field, or ""
---       when the outcome changes nothing), recipient key, provider,
---       transport, date, position value, the list to suppress in (tenant|global),
---       streak threshold, streak window s, counter ttl s, dedup ttl s, is_final,
---       original recipient key (orig_to, Original-Recipient) or "",
---       then (15..17) the names of KEYS[5..7] with %s for the tenant (from
---       include/tm_keys.h): the one case where the script completes key
---       names is a tenant it has only just read from a queue-id map, which
---       the caller cannot know (docs/redis-schema.md, "Redis Cluster");
---       then (18..20) the suppression reason or "", the soft streak
+--         soft-bounce streaks ({t:NAME}:supp, :fb:DATE, :streak), or ""
+--         when no tenant is named
+-- ARGV: tenant (or "": unattributed), counter (the fb:DATE field, or ""
+--       when the outcome changes nothing), recipient key (the one the map
+--       lists), provider, transport, position value, the list to suppress
+--       in (tenant|global), streak threshold, streak window s, counter ttl
+--       s, dedup ttl s, is_final, then (13, 14) why it is unattributed and
+--       the tenant a map named without this recipient (or ""), then
+--       (15..17) the suppression reason or "", the soft streak
 --       (end|feed|""), the reason a streak that reaches the threshold
 --       suppresses with
 -- Returns {tenant or "", applied (1) or not (0), why not ("" when applied)}
 
 local poskey, gsupp, seen, gstats = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local tenant, counter, rcpt, prov, transport, date, pos =
-	ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
-local scope, streak_n, window = ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10])
-local cttl, sttl, final, orig = tonumber(ARGV[11]), tonumber(ARGV[12]), ARGV[13], ARGV[14]
 local tsupp, stats, streaks = KEYS[5], KEYS[6], KEYS[7]
-local supp_reason, streak, streak_reason = ARGV[18], ARGV[19], ARGV[20]
+local tenant, counter, rcpt, prov, transport, pos = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local scope, streak_n, window = ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9])
+local cttl, sttl, final = tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12]
+local why, known = ARGV[13], ARGV[14]
+local supp_reason, streak, streak_reason = ARGV[15], ARGV[16], ARGV[17]
 
 if pos ~= '' and poskey ~= '' then
 	redis.call('SET', poskey, pos)
 end
 
-local function unattributed(why, who)
+local function unattributed(why_not, who)
 	redis.call('HINCRBY', gstats, 'fb_unattributed', 1)
 	redis.call('EXPIRE', gstats, cttl)
-	return {who or '', 0, why}
+	return {who or '', 0, why_not}
 end
 
 if tenant == '' then
-	local known = ''
-	for i = 8, #KEYS do
-		local t = redis.call('HGET', KEYS[i], 'tenant')
-		if t then
-			known = t
-			-- orig_to first: to= is the address after virtual expansion
-			if orig ~= '' and redis.call('HEXISTS', KEYS[i], 'r:' .. orig) == 1 then
-				tenant, rcpt = t, orig
-				break
-			end
-			if rcpt ~= '' and redis.call('HEXISTS', KEYS[i], 'r:' .. rcpt) == 1 then
-				tenant = t
-				break
-			end
-		end
-	end
-	if tenant == '' then
-		if known ~= '' then
-			return unattributed('the queue id was not recorded for this recipient', known)
-		end
-		return unattributed(#KEYS >= 8 and 'no queue id of ours' or 'no queue id')
-	end
-	tsupp, stats, streaks = string.format(ARGV[15], tenant), string.format(ARGV[16], tenant),
-		string.format(ARGV[17], tenant)
+	return unattributed(why, known)
 end
 if rcpt == '' then
 	return unattributed('no usable recipient', tenant)

@@ -1,7 +1,14 @@
-/* check_feedback - when a feedback loop's ARF report may name its tenant: our verifier's Authentication-Results */
+/*
+ * check_feedback - when a feedback loop's ARF report may name its tenant
+ * (our verifier's Authentication-Results), and the script call of an
+ * outcome whose tenant needs no queue-id map: every key in KEYS, one call
+ */
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
+
+#include "tm_bounce.h"
 
 #include "tm_feedback.h"
 #define SUITE_NAME "feedback"
@@ -57,8 +64,125 @@ START_TEST(fbl)
 }
 END_TEST
 
+/* today - the UTC date, as the schema's DATE */
+static void
+today(char *day, size_t n)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(day, n, "%Y-%m-%d", &tm);
+}
+
+/*
+ * argv_is - feedback_argv of e (no store: none may be needed) is EVALSHA,
+ * a SHA-1, then exactly want (the key count, KEYS, ARGV; "DAY" for today's date)
+ */
+static void
+argv_is(const FB_EVENT *e, const char *conf, const char *const *want, int nwant)
+{
+	const char *argv[FB_ARGV_MAX];
+	char buf[FB_BUF_MAX][384], day[16], day2[16];
+	SBUF *errs = sbuf_new(64), *err = sbuf_new(64), *w = sbuf_new(64);
+	CONF *c = conf_parse("test", conf, NULL, 0, errs);
+	int n;
+
+	ck_assert_msg(c != NULL, "%s", sbuf_str(errs));
+	do {
+		today(day, sizeof(day));
+		n = feedback_argv(NULL, c, NULL, e, argv, buf, err);
+		today(day2, sizeof(day2));
+	} while (strcmp(day, day2) != 0);
+	ck_assert_msg(n == 2 + nwant, "%d arguments: %s", n, sbuf_str(err));
+	ck_assert_str_eq(argv[0], "EVALSHA");
+	ck_assert_uint_eq(strlen(argv[1]), 40);
+	for (int i = 0; i < nwant; i++) {
+		const char *d = strstr(want[i], "DAY");
+		sbuf_reset(w);
+		if (d)
+			sbuf_printf(w, "%.*s%s%s", (int)(d - want[i]), want[i], day, d + 3);
+		else
+			sbuf_cat(w, want[i]);
+		ck_assert_msg(strcmp(argv[2 + i], sbuf_str(w)) == 0, "argument %d: \"%s\", not \"%s\"", 2 + i,
+			      argv[2 + i], sbuf_str(w));
+	}
+	conf_unref(c);
+	sbuf_free(errs);
+	sbuf_free(err);
+	sbuf_free(w);
+}
+
+/* a VERP tenant: its three keys in KEYS, built in C; the recipient's key; the hard bounce's effect */
+START_TEST(verp_keys)
+{
+	FB_EVENT e = {.tenant = "acme", .qid = "3F2A1C0", .rcpt = "<Gone@Dest.Example.>", .category = BC_HARD,
+		      .transport = "postfix-out-acme/smtp", .final = 1, .pos_key = "tm:fb:pos:/var/log/mail.log",
+		      .pos = "12:345"};
+	static const char *const want[] = {
+	    "7", "tm:fb:pos:/var/log/mail.log", "tm:supp", "tm:fb:seen:3F2A1C0:gone@dest.example", "tm:stats:DAY",
+	    "{t:acme}:supp", "{t:acme}:fb:DAY", "{t:acme}:streak",
+	    /* ARGV */
+	    "acme", "bounced_hard", "gone@dest.example", "other", "postfix-out-acme/smtp", "12:345", "tenant", "5",
+	    "3600", "34560000", "172800", "1", "", "", "hard-bounce", "end", ""};
+
+	argv_is(&e, "soft_bounce_limit = 5\nsoft_bounce_window = 1h\nqueue_map_ttl = 2d\n", want,
+		sizeof(want) / sizeof(want[0]));
+}
+END_TEST
+
+/* no queue id and no tenant: no map to read, nobody's keys, and why */
+START_TEST(no_qid)
+{
+	FB_EVENT e = {.qid = "", .rcpt = "x@y.example", .orig_rcpt = "z@y.example", .category = BC_SOFT,
+		      .transport = "", .final = 0};
+	static const char *const want[] = {"7", "", "tm:supp", "", "tm:stats:DAY", "", "", "",
+					   /* ARGV */
+					   "", "deferred", "x@y.example", "other", "", "", "tenant", "3", "1209600",
+					   "34560000", "604800", "0", "no queue id", "", "", "", ""};
+
+	argv_is(&e, "", want, sizeof(want) / sizeof(want[0]));
+}
+END_TEST
+
+/* a tenant name that is not one builds no key: unattributed, and the queue ids are not looked up */
+START_TEST(bad_tenant)
+{
+	const char *qids[] = {"AB12"};
+	FB_EVENT e = {.tenant = "Acme}x", .qid = "3F2A1C0", .qids = qids, .nqids = 1, .rcpt = "x@y.example",
+		      .category = BC_COMPLAINT, .final = 1, .transport = ""};
+	static const char *const want[] = {"7", "", "tm:supp", "tm:fb:seen:3F2A1C0:x@y.example", "tm:stats:DAY", "",
+					   "", "",
+					   /* ARGV */
+					   "", "complaints", "x@y.example", "other", "", "", "tenant", "3", "1209600",
+					   "34560000", "604800", "1", "no queue id", "", "complaint", "", ""};
+
+	argv_is(&e, "", want, sizeof(want) / sizeof(want[0]));
+}
+END_TEST
+
+/* a record with a queue id and no tenant needs the maps: without a store, an error, never a guess */
+START_TEST(needs_maps)
+{
+	FB_EVENT e = {.qid = "3F2A1C0", .rcpt = "x@y.example", .category = BC_DELIVERED, .final = 1};
+	const char *argv[FB_ARGV_MAX];
+	char buf[FB_BUF_MAX][384];
+	SBUF *err = sbuf_new(64);
+	CONF *c = conf_defaults();
+
+	ck_assert_int_eq(feedback_argv(NULL, c, NULL, &e, argv, buf, err), -1);
+	ck_assert_str_eq(sbuf_str(err), "feedback: no store to read the queue-id maps from");
+	conf_unref(c);
+	sbuf_free(err);
+}
+END_TEST
+
 static void
 suite_tests(TCase *tc)
 {
 	tcase_add_loop_test(tc, fbl, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_test(tc, verp_keys);
+	tcase_add_test(tc, no_qid);
+	tcase_add_test(tc, bad_tenant);
+	tcase_add_test(tc, needs_maps);
 }

@@ -1,7 +1,8 @@
 /*
  * check_keys - the key schema: include/tm_keys.h's formats, its
  * tm_key_schema[] and docs/redis-schema.md's key index agree, field by field
- * (name, type, TTL, writer), both ways; no key format lives outside the header
+ * (name, type, TTL, writer), both ways; no key format lives outside the header,
+ * and the feedback script builds no key name
  */
 #include "config.h"
 
@@ -293,9 +294,41 @@ START_TEST(one_header)
 }
 END_TEST
 
+/*
+ * lib/feedback.lua builds no key name (every key it touches is in KEYS, from
+ * its caller): no string.format, and each redis.call names its key with one
+ * bare variable, never a concatenation or a call
+ */
+START_TEST(script_builds_no_key)
+{
+	char path[512], *text;
+	size_t calls = 0;
+
+	snprintf(path, sizeof(path), "%s/lib/feedback.lua", TOP_SRCDIR);
+	ck_assert_msg((text = slurp(path)) != NULL, "cannot read %s", path);
+	ck_assert_msg(strstr(text, "string.format") == NULL, "lib/feedback.lua formats a string");
+	for (const char *p = text; (p = strstr(p, "redis.call(")) != NULL; p++) {
+		const char *a = strchr(p, ',');
+		size_t n;
+		if (strncmp(p, "redis.call('TIME')", 18) == 0)
+			continue;
+		ck_assert_msg(a != NULL, "redis.call without a key: %.40s", p);
+		a += strspn(a + 1, " ") + 1;
+		n = strcspn(a, ",)");
+		for (size_t i = 0; i < n; i++)
+			ck_assert_msg(isalnum((unsigned char)a[i]) || a[i] == '_',
+				      "lib/feedback.lua builds a key: %.*s", (int)n, a);
+		calls++;
+	}
+	ck_assert_uint_gt(calls, 10);
+	free(text);
+}
+END_TEST
+
 static void
 suite_tests(TCase *tc)
 {
+	tcase_add_test(tc, script_builds_no_key);
 	tcase_add_test(tc, names_literal);
 	tcase_add_test(tc, rows_consistent);
 	tcase_add_test(tc, header_both_ways);

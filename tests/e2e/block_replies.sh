@@ -42,20 +42,11 @@ echo "nameserver 127.0.53.53" >"$rx/queue/etc/resolv.conf"
 cp /etc/services /etc/localtime "$rx/queue/etc/" 2>/dev/null
 sed -i -E 's/^(127\.0\.0\.1:[0-9]+ +inet +n +- +)n /\1y /' "$rx/master.cf"
 ta_contains "the receiver's smtpd runs chrooted" "$(head -1 "$rx/master.cf")" " inet n - y - - smtpd"
-cat >"$TB_DIR/dns/dnsmasq.conf" <<DNSMASQ
-port=53
-listen-address=127.0.53.53
-bind-interfaces
-no-resolv
-no-hosts
-no-poll
-user=nobody
-pid-file=
-log-queries
-log-facility=$TB_DIR/dns/dnsmasq.log
-address=/1.0.0.127.zen.spamhaus.org/127.0.0.2
-txt-record=1.0.0.127.zen.spamhaus.org,"https://www.spamhaus.org/query/ip/127.0.0.1"
-DNSMASQ
+{
+	tb_dnsmasq_head 53 127.0.53.53 "$TB_DIR/dns/dnsmasq.log"
+	echo "address=/1.0.0.127.zen.spamhaus.org/127.0.0.2"
+	echo 'txt-record=1.0.0.127.zen.spamhaus.org,"https://www.spamhaus.org/query/ip/127.0.0.1"'
+} >"$TB_DIR/dns/dnsmasq.conf"
 : >"$TB_DIR/dns/dnsmasq.log"
 chown nobody "$TB_DIR/dns/dnsmasq.log"
 dnsmasq --keep-in-foreground --conf-file="$TB_DIR/dns/dnsmasq.conf" </dev/null >"$TB_DIR/dns/dnsmasq.err" 2>&1 &

@@ -428,6 +428,14 @@ tb_bouncer_start() {
 	tb_wait_port "$TB_BOUNCER_PORT"
 }
 
+# tb_dnsmasq_head PORT ADDRESS LOG - the start of a dnsmasq.conf that answers only
+# what follows it: on ADDRESS:PORT, forwarding nowhere, reading no /etc/hosts or
+# resolv.conf, each query logged to LOG
+tb_dnsmasq_head() {
+	printf '%s\n' "port=$1" "listen-address=$2" bind-interfaces no-resolv no-hosts no-poll user=nobody \
+		pid-file= log-queries "log-facility=$3"
+}
+
 # tb_dns_start RECORDS_FILE - dnsmasq on 127.0.0.1:$TB_DNS_PORT (UDP and TCP), answering
 # the TXT records of RECORDS_FILE, zone-file lines as tenantctl dkim generate prints them
 # (NAME. IN TXT ( "..." "..." )), and nothing else; it forwards nowhere and reads no
@@ -437,18 +445,7 @@ tb_dns_start() {
 	mkdir -p "$d"
 	TB_DNS_PORT=$(tb_free_port)
 	{
-		cat <<DNSMASQ
-port=$TB_DNS_PORT
-listen-address=127.0.0.1
-bind-interfaces
-no-resolv
-no-hosts
-no-poll
-user=nobody
-pid-file=
-log-queries
-log-facility=$d/dnsmasq.log
-DNSMASQ
+		tb_dnsmasq_head "$TB_DNS_PORT" 127.0.0.1 "$d/dnsmasq.log"
 		sed -n -E 's/^([^ ]+)\.[[:space:]]+IN[[:space:]]+TXT[[:space:]]+\([[:space:]]*(.*[^[:space:]])[[:space:]]*\)[[:space:]]*$/txt-record=\1,\2/p' "$1" |
 			sed -E 's/"[[:space:]]+"/","/g'
 	} >"$d/dnsmasq.conf"

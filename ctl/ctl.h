@@ -60,6 +60,9 @@ int ctl_has_json(int argc, char **argv);
 /* ctl_print_json - print o compactly on one line and release it */
 void ctl_print_json(json_t *o);
 json_t *ctl_tenant_json(CTL *c, const char *name, SBUF *err);
+/* ctl_load_limits - a tenant's limits (owned: limits_free), or NULL with err;
+   warnings about stored values go to stderr */
+struct limits *ctl_load_limits(CTL *c, const char *name, SBUF *err);
 
 int ctl_cmd_tenant(CTL *c, int argc, char **argv);
 int ctl_cmd_identity(CTL *c, int argc, char **argv);

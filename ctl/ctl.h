@@ -32,8 +32,24 @@ typedef struct {
 	int json;
 } CTL;
 
+/*
+ * One subcommand: the word that names it, the function that runs it (argv[0]
+ * is the word), and the synopsis a wrong form of it prints ("tenantctl:
+ * SYNOPSIS", exit 1); NULL prints the whole usage text (exit 2). A table
+ * ends with {NULL, NULL, TEXT}: what a word no row names prints, the same way.
+ */
+typedef struct {
+	const char *name;
+	int (*run)(CTL *c, int argc, char **argv);
+	const char *usage;
+} CTL_SUB;
+
 /* tenantctl.c: ctl_fail - print "tenantctl: ..." to stderr and return CTL_FAIL */
 int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* ctl_fail_free - ctl_fail with err's text; frees err */
+int ctl_fail_free(SBUF *err);
+/* ctl_dispatch - run the row of subs that argv[0] names */
+int ctl_dispatch(CTL *c, const CTL_SUB *subs, int argc, char **argv);
 
 /* ctl_owner.c: tenant records and their claims; each 0 or -1 with err unless said */
 /* ctl_key - fmt (a KEY_T_*_FMT) with the tenant's name, into buf; returns buf */

@@ -23,7 +23,6 @@
 #include "tm_provider.h"
 #include "tm_tenant.h"
 
-
 LIMITS *
 ctl_load_limits(CTL *c, const char *name, SBUF *err)
 {
@@ -87,11 +86,14 @@ ctl_limits_json(const char *name, const LIMITS *l, const char *preset)
 		days = json_array();
 		for (size_t i = 0; i < w->ndays; i++)
 			json_array_append_new(days, json_integer(w->days[i]));
-		snprintf(start, sizeof(start), "%04d-%02d-%02d", w->start_y, w->start_m, w->start_d);
+		snprintf(start, sizeof(start), "%04d-%02d-%02d", w->start_y, w->start_m,
+		         w->start_d);
 		json_object_set_new(o, "schedule", days);
-		json_object_set_new(o, "preset", preset && *preset ? json_string(preset) : json_null());
+		json_object_set_new(o, "preset",
+		                    preset && *preset ? json_string(preset) : json_null());
 		json_object_set_new(o, "start", json_string(start));
-		json_object_set_new(o, "then", w->then < 0 ? json_string("unlimited") : json_integer(w->then));
+		json_object_set_new(o, "then",
+		                    w->then < 0 ? json_string("unlimited") : json_integer(w->then));
 		json_object_set_new(o, "active_hours", json_integer(w->active_hours));
 		json_object_set_new(o, "day", json_integer(at.day_index + 1));
 	} else {
@@ -99,13 +101,15 @@ ctl_limits_json(const char *name, const LIMITS *l, const char *preset)
 	}
 	for (int i = 0; i < LIMITS_NPROV; i++)
 		if (l->provider_cap[i] >= 0)
-			json_object_set_new(prov, provider_groups[i], json_integer(l->provider_cap[i]));
+			json_object_set_new(prov, provider_groups[i],
+			                    json_integer(l->provider_cap[i]));
 	json_object_set_new(o, "providers", prov);
 	json_object_set_new(o, "rate", l->has_rate ? json_string(l->rate_text) : json_null());
 	json_object_set_new(o, "burst", l->has_rate ? json_integer(l->rate.burst) : json_null());
 	json_object_set_new(o, "date", json_string(at.date));
 	json_object_set_new(o, "cap", at.cap_day < 0 ? json_null() : json_integer(at.cap_day));
-	json_object_set_new(o, "hourly_cap", at.cap_hour < 0 ? json_null() : json_integer(at.cap_hour));
+	json_object_set_new(o, "hourly_cap",
+	                    at.cap_hour < 0 ? json_null() : json_integer(at.cap_hour));
 	return o;
 }
 
@@ -120,17 +124,24 @@ ctl_print_limits(json_t *o)
 	printf("tenant:       %s\n", jstr(o, "tenant"));
 	printf("time zone:    %s\n", jstr(o, "timezone"));
 	if (json_is_array(sched)) {
-		json_array_foreach(sched, i, v) sbuf_printf(b, "%s%lld", i ? "," : "", (long long)json_integer_value(v));
-		printf("warm-up:      %s%s%zu days from %s, then %s\n", *jstr(o, "preset") ? jstr(o, "preset") : "",
-		       *jstr(o, "preset") ? " preset, " : "", json_array_size(sched), jstr(o, "start"),
+		json_array_foreach(sched, i, v)
+		    sbuf_printf(b, "%s%lld", i ? "," : "", (long long)json_integer_value(v));
+		printf("warm-up:      %s%s%zu days from %s, then %s\n",
+		       *jstr(o, "preset") ? jstr(o, "preset") : "",
+		       *jstr(o, "preset") ? " preset, " : "", json_array_size(sched),
+		       jstr(o, "start"),
 		       json_is_string(json_object_get(o, "then")) ? "unlimited" : "");
 		if (json_is_integer(json_object_get(o, "then")))
-			printf("then:         %lld a day\n", (long long)json_integer_value(json_object_get(o, "then")));
+			printf("then:         %lld a day\n",
+			       (long long)json_integer_value(json_object_get(o, "then")));
 		printf("schedule:     %s\n", sbuf_str(b));
-		printf("active hours: %lld\n", (long long)json_integer_value(json_object_get(o, "active_hours")));
-		printf("today:        %s, day %lld, ", jstr(o, "date"), (long long)json_integer_value(json_object_get(o, "day")));
+		printf("active hours: %lld\n",
+		       (long long)json_integer_value(json_object_get(o, "active_hours")));
+		printf("today:        %s, day %lld, ", jstr(o, "date"),
+		       (long long)json_integer_value(json_object_get(o, "day")));
 		if (json_is_integer(json_object_get(o, "cap")))
-			printf("cap %lld (at most %lld an hour)\n", (long long)json_integer_value(json_object_get(o, "cap")),
+			printf("cap %lld (at most %lld an hour)\n",
+			       (long long)json_integer_value(json_object_get(o, "cap")),
 			       (long long)json_integer_value(json_object_get(o, "hourly_cap")));
 		else
 			printf("no cap\n");
@@ -139,10 +150,11 @@ ctl_print_limits(json_t *o)
 	}
 	sbuf_reset(b);
 	json_object_foreach(json_object_get(o, "providers"), k, v)
-		sbuf_printf(b, "%s%s=%lld", b->len ? "," : "", k, (long long)json_integer_value(v));
+	    sbuf_printf(b, "%s%s=%lld", b->len ? "," : "", k, (long long)json_integer_value(v));
 	printf("providers:    %s\n", b->len ? sbuf_str(b) : "no caps");
 	if (json_is_string(json_object_get(o, "rate")))
-		printf("rate:         %s, burst %lld\n", jstr(o, "rate"), (long long)json_integer_value(json_object_get(o, "burst")));
+		printf("rate:         %s, burst %lld\n", jstr(o, "rate"),
+		       (long long)json_integer_value(json_object_get(o, "burst")));
 	else
 		printf("rate:         unlimited\n");
 	sbuf_free(b);
@@ -152,11 +164,14 @@ ctl_print_limits(json_t *o)
 static int
 ctl_warmup_set(CTL *c, const char *name, int argc, char **argv, SBUF *err)
 {
-	static const char *const known[] = {"--schedule", "--preset", "--start", "--then", "--active-hours",
-					    "--provider", "--timezone", NULL};
-	const char *sched = ctl_opt(argc, argv, 0, "--schedule"), *preset = ctl_opt(argc, argv, 0, "--preset");
-	const char *start = ctl_opt(argc, argv, 0, "--start"), *then = ctl_opt(argc, argv, 0, "--then");
-	const char *hours = ctl_opt(argc, argv, 0, "--active-hours"), *prov = ctl_opt(argc, argv, 0, "--provider");
+	static const char *const known[] = {"--schedule",     "--preset",   "--start",    "--then",
+	                                    "--active-hours", "--provider", "--timezone", NULL};
+	const char *sched = ctl_opt(argc, argv, 0, "--schedule"),
+	           *preset = ctl_opt(argc, argv, 0, "--preset");
+	const char *start = ctl_opt(argc, argv, 0, "--start"),
+	           *then = ctl_opt(argc, argv, 0, "--then");
+	const char *hours = ctl_opt(argc, argv, 0, "--active-hours"),
+	           *prov = ctl_opt(argc, argv, 0, "--provider");
 	const char *tz = ctl_opt(argc, argv, 0, "--timezone");
 	LIMITS *cur, *chk = limits_new();
 	SBUF *days = sbuf_new(256), *provs = sbuf_new(64);
@@ -164,8 +179,9 @@ ctl_warmup_set(CTL *c, const char *name, int argc, char **argv, SBUF *err)
 	int rc = -1;
 
 	if (!ctl_opts_known(argc, argv, 0, known) || (sched == NULL) == (preset == NULL)) {
-		sbuf_cat(err, "warmup set NAME takes exactly one of --schedule N1,N2,... or --preset "
-			      "conservative|standard|aggressive");
+		sbuf_cat(err,
+		         "warmup set NAME takes exactly one of --schedule N1,N2,... or --preset "
+		         "conservative|standard|aggressive");
 		limits_free(chk);
 		sbuf_free(days);
 		sbuf_free(provs);
@@ -186,14 +202,15 @@ ctl_warmup_set(CTL *c, const char *name, int argc, char **argv, SBUF *err)
 		sched = sbuf_str(days);
 	}
 	if (start == NULL && cur->warmup && cur->warmup->start_y > 1970) {
-		snprintf(today, sizeof(today), "%04d-%02d-%02d", cur->warmup->start_y, cur->warmup->start_m,
-			 cur->warmup->start_d);
+		snprintf(today, sizeof(today), "%04d-%02d-%02d", cur->warmup->start_y,
+		         cur->warmup->start_m, cur->warmup->start_d);
 		start = today; /* re-running set keeps the schedule's clock */
 	} else if (start == NULL) {
 		ctl_today(chk, today);
 		start = today;
 	}
-	if (limits_set(chk, LIM_SCHEDULE, sched, err) < 0 || limits_set(chk, LIM_START, start, err) < 0 ||
+	if (limits_set(chk, LIM_SCHEDULE, sched, err) < 0 ||
+	    limits_set(chk, LIM_START, start, err) < 0 ||
 	    limits_set(chk, LIM_THEN, then ? then : "unlimited", err) < 0 ||
 	    (hours && limits_set(chk, LIM_ACTIVE_HOURS, hours, err) < 0) ||
 	    (prov && limits_set(chk, LIM_PROVIDERS, prov, err) < 0))
@@ -201,21 +218,35 @@ ctl_warmup_set(CTL *c, const char *name, int argc, char **argv, SBUF *err)
 	limits_format_providers(chk->provider_cap, provs);
 	{
 		char ah[8];
-		const char *fv[] = {LIM_SCHEDULE, sched, LIM_START, start, LIM_THEN, then ? then : "unlimited",
-				    LIM_ACTIVE_HOURS, ah, LIM_TIMEZONE, tz, LIM_PRESET, preset ? preset : "", NULL};
+		const char *fv[] = {LIM_SCHEDULE,
+		                    sched,
+		                    LIM_START,
+		                    start,
+		                    LIM_THEN,
+		                    then ? then : "unlimited",
+		                    LIM_ACTIVE_HOURS,
+		                    ah,
+		                    LIM_TIMEZONE,
+		                    tz,
+		                    LIM_PRESET,
+		                    preset ? preset : "",
+		                    NULL};
 		const char *gone[] = {LIM_PROVIDERS, NULL};
 		const char *pv[] = {LIM_PROVIDERS, sbuf_str(provs), NULL};
 		snprintf(ah, sizeof(ah), "%d", chk->warmup->active_hours);
 		snprintf(key, sizeof(key), KEY_T_LIMITS_FMT, name);
-		if (ctl_hset(c, key, fv, err) < 0 || (provs->len ? ctl_hset(c, key, pv, err) : ctl_hdel(c, key, gone, err)) < 0 ||
+		if (ctl_hset(c, key, fv, err) < 0 ||
+		    (provs->len ? ctl_hset(c, key, pv, err) : ctl_hdel(c, key, gone, err)) < 0 ||
 		    ctl_bump(c, err) < 0)
 			goto out;
 	}
 	{
 		LIMITS_NOW at;
 		limits_at(chk, time(NULL), "other", &at);
-		printf("warm-up for tenant %s: %zu days from %s (%s), then %s; today is day %ld, cap %ld\n", name,
-		       chk->warmup->ndays, start, tz, then ? then : "unlimited", at.day_index + 1, at.cap_day);
+		printf("warm-up for tenant %s: %zu days from %s (%s), then %s; today is day %ld, "
+		       "cap %ld\n",
+		       name, chk->warmup->ndays, start, tz, then ? then : "unlimited",
+		       at.day_index + 1, at.cap_day);
 	}
 	rc = 0;
 out:
@@ -226,105 +257,160 @@ out:
 	return rc;
 }
 
+/* warmup_cmd_set - "warmup set NAME OPTIONS" */
+static int
+warmup_cmd_set(CTL *c, int argc, char **argv)
+{
+	SBUF *err = sbuf_new(128);
+
+	if (ctl_warmup_set(c, argv[1], argc - 2, argv + 2, err) < 0)
+		return ctl_fail_free(err);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+/* warmup_cmd_show - "warmup show NAME [--json]": the limits and what they allow today */
+static int
+warmup_cmd_show(CTL *c, int argc, char **argv)
+{
+	SBUF *err, *preset;
+	LIMITS *l;
+	json_t *o;
+	char key[160];
+	int found;
+
+	if (argc != 2 && !(argc == 3 && ctl_has_json(argc, argv)))
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if ((l = ctl_load_limits(c, argv[1], err)) == NULL)
+		return ctl_fail_free(err);
+	preset = sbuf_new(32);
+	found = store_hget(c->store, ctl_key(key, sizeof(key), KEY_T_LIMITS_FMT, argv[1]),
+	                   LIM_PRESET, preset, err);
+	if (found >= 0)
+		o = ctl_limits_json(argv[1], l, found ? sbuf_str(preset) : NULL);
+	sbuf_free(preset);
+	limits_free(l);
+	if (found < 0)
+		return ctl_fail_free(err);
+	sbuf_free(err);
+	if (ctl_has_json(argc, argv)) {
+		ctl_print_json(o);
+	} else {
+		ctl_print_limits(o);
+		json_decref(o);
+	}
+	return CTL_OK;
+}
+
+/* warmup_cmd_clear - "warmup clear NAME": the schedule and provider caps go; rate stays */
+static int
+warmup_cmd_clear(CTL *c, int argc, char **argv)
+{
+	static const char *const f[] = {LIM_SCHEDULE,     LIM_PRESET,    LIM_START, LIM_THEN,
+	                                LIM_ACTIVE_HOURS, LIM_PROVIDERS, NULL};
+	SBUF *err;
+	char key[160];
+
+	if (argc != 2)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if (ctl_hdel(c, ctl_key(key, sizeof(key), KEY_T_LIMITS_FMT, argv[1]), f, err) < 0 ||
+	    ctl_bump(c, err) < 0)
+		return ctl_fail_free(err);
+	printf("warm-up for tenant %s cleared\n", argv[1]);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+static const CTL_SUB warmup_subs[] = {
+    {"set", warmup_cmd_set, NULL},
+    {"show", warmup_cmd_show, NULL},
+    {"clear", warmup_cmd_clear, NULL},
+    {NULL, NULL, NULL},
+};
+
+/* ctl_cmd_warmup - "warmup set|show|clear NAME ..."; the tenant is checked before the verb */
 int
 ctl_cmd_warmup(CTL *c, int argc, char **argv)
 {
-	SBUF *err = sbuf_new(128);
-	LIMITS *l = NULL;
-	char key[160];
-	int rc = CTL_OK;
+	SBUF *err;
 
-	if (argc < 2) {
-		rc = CTL_USAGE;
-		goto out;
-	}
+	if (argc < 2)
+		return CTL_USAGE;
+	err = sbuf_new(128);
 	if (ctl_need_tenant(c, argv[1], err) < 0)
-		goto fail;
-	snprintf(key, sizeof(key), KEY_T_LIMITS_FMT, argv[1]);
-	if (strcmp(argv[0], "set") == 0) {
-		if (ctl_warmup_set(c, argv[1], argc - 2, argv + 2, err) < 0)
-			goto fail;
-	} else if (strcmp(argv[0], "show") == 0 && (argc == 2 || (argc == 3 && ctl_has_json(argc, argv)))) {
-		SBUF *preset;
-		json_t *o;
-		int found;
-		if ((l = ctl_load_limits(c, argv[1], err)) == NULL)
-			goto fail;
-		preset = sbuf_new(32);
-		if ((found = store_hget(c->store, key, LIM_PRESET, preset, err)) < 0) {
-			sbuf_free(preset);
-			goto fail;
-		}
-		o = ctl_limits_json(argv[1], l, found ? sbuf_str(preset) : NULL);
-		sbuf_free(preset);
-		if (ctl_has_json(argc, argv)) {
-			ctl_print_json(o);
-		} else {
-			ctl_print_limits(o);
-			json_decref(o);
-		}
-	} else if (strcmp(argv[0], "clear") == 0 && argc == 2) {
-		const char *f[] = {LIM_SCHEDULE, LIM_PRESET, LIM_START, LIM_THEN, LIM_ACTIVE_HOURS, LIM_PROVIDERS, NULL};
-		if (ctl_hdel(c, key, f, err) < 0 || ctl_bump(c, err) < 0)
-			goto fail;
-		printf("warm-up for tenant %s cleared\n", argv[1]);
-	} else {
-		rc = CTL_USAGE;
-	}
-	goto out;
-fail:
-	rc = ctl_fail("%s", sbuf_str(err));
-out:
-	limits_free(l);
+		return ctl_fail_free(err);
 	sbuf_free(err);
-	return rc;
+	return ctl_dispatch(c, warmup_subs, argc, argv);
 }
 
+/* rate_cmd_set - "rate set NAME RATE [--burst N]": validated as the milter parses it */
+static int
+rate_cmd_set(CTL *c, int argc, char **argv)
+{
+	static const char *const known[] = {"--burst", NULL};
+	static const char *const gone[] = {LIM_BURST, NULL};
+	const char *burst;
+	SBUF *err, *f;
+	LIMITS *chk;
+	char key[160];
+
+	if (argc < 3 || !ctl_opts_known(argc, argv, 3, known))
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if (ctl_need_tenant(c, argv[1], err) < 0)
+		return ctl_fail_free(err);
+	burst = ctl_opt(argc, argv, 3, "--burst");
+	chk = limits_new();
+	ctl_key(key, sizeof(key), KEY_T_LIMITS_FMT, argv[1]);
+	const char *fv[] = {LIM_RATE, argv[2], burst ? LIM_BURST : NULL, burst, NULL};
+	if (limits_set(chk, LIM_RATE, argv[2], err) < 0 ||
+	    (burst && limits_set(chk, LIM_BURST, burst, err) < 0) ||
+	    (!burst && ctl_hdel(c, key, gone, err) < 0) || ctl_hset(c, key, fv, err) < 0 ||
+	    ctl_bump(c, err) < 0) {
+		limits_free(chk);
+		return ctl_fail_free(err);
+	}
+	f = sbuf_new(64);
+	rate_format(&chk->rate, f);
+	printf("rate for tenant %s: %s (GCRA: one every %.3f s)\n", argv[1], sbuf_str(f),
+	       chk->rate.interval_us / 1e6);
+	sbuf_free(f);
+	limits_free(chk);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+/* rate_cmd_clear - "rate clear NAME" */
+static int
+rate_cmd_clear(CTL *c, int argc, char **argv)
+{
+	static const char *const gone[] = {LIM_RATE, LIM_BURST, NULL};
+	SBUF *err;
+	char key[160];
+
+	if (argc != 2)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if (ctl_need_tenant(c, argv[1], err) < 0 ||
+	    ctl_hdel(c, ctl_key(key, sizeof(key), KEY_T_LIMITS_FMT, argv[1]), gone, err) < 0 ||
+	    ctl_bump(c, err) < 0)
+		return ctl_fail_free(err);
+	printf("rate for tenant %s cleared\n", argv[1]);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+static const CTL_SUB rate_subs[] = {
+    {"set", rate_cmd_set, NULL},
+    {"clear", rate_cmd_clear, NULL},
+    {NULL, NULL, NULL},
+};
+
+/* ctl_cmd_rate - "rate set|clear NAME ..." */
 int
 ctl_cmd_rate(CTL *c, int argc, char **argv)
 {
-	static const char *const known[] = {"--burst", NULL};
-	SBUF *err = sbuf_new(128);
-	LIMITS *chk = limits_new();
-	char key[160];
-	int rc = CTL_OK;
-
-	if (argc < 2 || (strcmp(argv[0], "set") == 0 ? argc < 3 || !ctl_opts_known(argc, argv, 3, known)
-						     : strcmp(argv[0], "clear") != 0 || argc != 2)) {
-		rc = CTL_USAGE;
-		goto out;
-	}
-	if (ctl_need_tenant(c, argv[1], err) < 0)
-		goto fail;
-	snprintf(key, sizeof(key), KEY_T_LIMITS_FMT, argv[1]);
-	if (strcmp(argv[0], "set") == 0) {
-		const char *burst = ctl_opt(argc, argv, 3, "--burst");
-		const char *fv[] = {LIM_RATE, argv[2], burst ? LIM_BURST : NULL, burst, NULL};
-		const char *gone[] = {LIM_BURST, NULL};
-		SBUF *f = sbuf_new(64);
-		if (limits_set(chk, LIM_RATE, argv[2], err) < 0 || (burst && limits_set(chk, LIM_BURST, burst, err) < 0)) {
-			sbuf_free(f);
-			goto fail;
-		}
-		if ((!burst && ctl_hdel(c, key, gone, err) < 0) || ctl_hset(c, key, fv, err) < 0 || ctl_bump(c, err) < 0) {
-			sbuf_free(f);
-			goto fail;
-		}
-		rate_format(&chk->rate, f);
-		printf("rate for tenant %s: %s (GCRA: one every %.3f s)\n", argv[1], sbuf_str(f),
-		       chk->rate.interval_us / 1e6);
-		sbuf_free(f);
-	} else {
-		const char *gone[] = {LIM_RATE, LIM_BURST, NULL};
-		if (ctl_hdel(c, key, gone, err) < 0 || ctl_bump(c, err) < 0)
-			goto fail;
-		printf("rate for tenant %s cleared\n", argv[1]);
-	}
-	goto out;
-fail:
-	rc = ctl_fail("%s", sbuf_str(err));
-out:
-	limits_free(chk);
-	sbuf_free(err);
-	return rc;
+	return ctl_dispatch(c, rate_subs, argc, argv);
 }

@@ -91,9 +91,9 @@ ctl_remove(CTL *c, const char *name, SBUF *err)
 	return ctl_bump(c, err);
 }
 
-/* ctl_reason - parse an optional "--reason TEXT" */
+/* tenant_cmd_reason - parse an optional "--reason TEXT" */
 static int
-ctl_reason(int argc, char **argv, const char **reason)
+tenant_cmd_reason(int argc, char **argv, const char **reason)
 {
 	*reason = "";
 	if (argc == 0)
@@ -105,131 +105,195 @@ ctl_reason(int argc, char **argv, const char **reason)
 	return -1;
 }
 
+/* tenant_cmd_all - every tenant's ctl_tenant_json, sorted by name (owned), or NULL with err */
+static json_t *
+tenant_cmd_all(CTL *c, SBUF *err)
+{
+	STORE_VAL *r = store_sorted(c->store, KEY_TENANTS, err);
+	json_t *all, *o;
+
+	if (r == NULL)
+		return NULL;
+	all = json_array();
+	for (size_t i = 0; i < r->elements; i++) {
+		if ((o = ctl_tenant_json(c, r->element[i]->str, err)) == NULL) {
+			json_decref(all);
+			all = NULL;
+			break;
+		}
+		json_array_append_new(all, o);
+	}
+	store_val_free(r);
+	return all;
+}
+
+/* tenant_cmd_list - "tenant list [--json]": one line a tenant, with its claims counted */
+static int
+tenant_cmd_list(CTL *c, int argc, char **argv)
+{
+	SBUF *err;
+	json_t *all, *o;
+	size_t i;
+
+	(void)argv;
+	if (argc != 1)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if ((all = tenant_cmd_all(c, err)) == NULL)
+		return ctl_fail_free(err);
+	sbuf_free(err);
+	if (c->json) {
+		ctl_print_json(all);
+		return CTL_OK;
+	}
+	printf("%-24s %-9s %7s %5s %8s\n", "TENANT", "STATUS", "DOMAINS", "SASL", "NETWORKS");
+	json_array_foreach(all, i, o)
+	    printf("%-24s %-9s %7zu %5zu %8zu\n", jstr(o, "name"), jstr(o, "status"),
+	           json_array_size(json_object_get(o, "domains")),
+	           json_array_size(json_object_get(o, "sasl")),
+	           json_array_size(json_object_get(o, "networks")));
+	json_decref(all);
+	return CTL_OK;
+}
+
+/* tenant_cmd_add - "tenant add NAME" */
+static int
+tenant_cmd_add(CTL *c, int argc, char **argv)
+{
+	SBUF *err;
+
+	if (argc != 2)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if (!tenant_name_valid(argv[1])) {
+		ctl_need_tenant(c, argv[1], err); /* its text for an invalid name */
+		return ctl_fail_free(err);
+	}
+	if (ctl_tenant_create(c, argv[1], err) < 0)
+		return ctl_fail_free(err);
+	printf("tenant %s added\n", argv[1]);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+/* tenant_cmd_stream - "tenant stream NAME transactional|bulk": the default of its domains */
+static int
+tenant_cmd_stream(CTL *c, int argc, char **argv)
+{
+	SBUF *err;
+	char key[160];
+	int st;
+
+	if (argc != 3)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if ((st = stream_parse(argv[2])) < 0 || st == STREAM_ANY) {
+		sbuf_printf(err, "unknown stream \"%.20s\": use transactional or bulk", argv[2]);
+		return ctl_fail_free(err);
+	}
+	if (ctl_need_tenant(c, argv[1], err) < 0)
+		return ctl_fail_free(err);
+	const char *set[] = {"HSET", ctl_key(key, sizeof(key), KEY_T_FMT, argv[1]), "stream",
+	                     argv[2]};
+	if (ctl_simple(c, err, 4, set) < 0 || ctl_bump(c, err) < 0)
+		return ctl_fail_free(err);
+	printf("tenant %s sends %s mail unless a domain says otherwise\n", argv[1], argv[2]);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+/* tenant_cmd_show - "tenant show NAME [--json]" */
+static int
+tenant_cmd_show(CTL *c, int argc, char **argv)
+{
+	SBUF *err;
+	json_t *o;
+
+	if (argc != 2)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if (ctl_need_tenant(c, argv[1], err) < 0 || (o = ctl_tenant_json(c, argv[1], err)) == NULL)
+		return ctl_fail_free(err);
+	sbuf_free(err);
+	if (c->json) {
+		ctl_print_json(o);
+	} else {
+		ctl_print_tenant(o);
+		json_decref(o);
+	}
+	return CTL_OK;
+}
+
+/* tenant_cmd_remove - "tenant remove NAME" */
+static int
+tenant_cmd_remove(CTL *c, int argc, char **argv)
+{
+	SBUF *err;
+
+	if (argc != 2)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if (ctl_need_tenant(c, argv[1], err) < 0 || ctl_remove(c, argv[1], err) < 0)
+		return ctl_fail_free(err);
+	printf("tenant %s removed\n", argv[1]);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+/* tenant_cmd_hold - "tenant pause|disable NAME [--reason TEXT]" */
+static int
+tenant_cmd_hold(CTL *c, int argc, char **argv)
+{
+	const char *st = strcmp(argv[0], "pause") == 0 ? "paused" : "disabled", *reason;
+	SBUF *err;
+
+	if (argc < 2 || tenant_cmd_reason(argc - 2, argv + 2, &reason) < 0)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if (ctl_need_tenant(c, argv[1], err) < 0 || ctl_set_status(c, argv[1], st, reason, err) < 0)
+		return ctl_fail_free(err);
+	printf("tenant %s %s\n", argv[1], st);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+/* tenant_cmd_resume - "tenant resume NAME": active again, the reason cleared */
+static int
+tenant_cmd_resume(CTL *c, int argc, char **argv)
+{
+	SBUF *err;
+
+	if (argc != 2)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if (ctl_need_tenant(c, argv[1], err) < 0 ||
+	    ctl_set_status(c, argv[1], "active", "", err) < 0)
+		return ctl_fail_free(err);
+	printf("tenant %s resumed\n", argv[1]);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+static const CTL_SUB tenant_subs[] = {
+    {"add", tenant_cmd_add, NULL},
+    {"show", tenant_cmd_show, NULL},
+    {"list", tenant_cmd_list, NULL},
+    {"remove", tenant_cmd_remove, NULL},
+    {"pause", tenant_cmd_hold, NULL},
+    {"disable", tenant_cmd_hold, NULL},
+    {"resume", tenant_cmd_resume, NULL},
+    {"stream", tenant_cmd_stream, NULL},
+    {NULL, NULL, NULL},
+};
+
+/* ctl_cmd_tenant - "tenant VERB ... [--json]"; a trailing --json is every verb's */
 int
 ctl_cmd_tenant(CTL *c, int argc, char **argv)
 {
-	SBUF *err = sbuf_new(128);
-	const char *reason = NULL;
-	int rc = CTL_OK;
-	json_t *o;
-
-	if (argc < 1) {
-		rc = CTL_USAGE;
-		goto out;
-	}
 	c->json = argc >= 2 && strcmp(argv[argc - 1], "--json") == 0;
 	if (c->json)
 		argc--;
-	if (strcmp(argv[0], "list") == 0 && argc == 1) {
-		STORE_VAL *r = store_sorted(c->store, KEY_TENANTS, err);
-		json_t *all = json_array();
-		if (r == NULL) {
-			json_decref(all);
-			goto fail;
-		}
-		for (size_t i = 0; i < r->elements; i++) {
-			if ((o = ctl_tenant_json(c, r->element[i]->str, err)) == NULL) {
-				store_val_free(r);
-				json_decref(all);
-				goto fail;
-			}
-			json_array_append_new(all, o);
-		}
-		store_val_free(r);
-		if (c->json) {
-			char *s = json_dumps(all, JSON_COMPACT);
-			puts(s);
-			free(s);
-		} else {
-			size_t i;
-			printf("%-24s %-9s %7s %5s %8s\n", "TENANT", "STATUS", "DOMAINS", "SASL",
-			       "NETWORKS");
-			json_array_foreach(all, i, o) printf(
-			    "%-24s %-9s %7zu %5zu %8zu\n", jstr(o, "name"), jstr(o, "status"),
-			    json_array_size(json_object_get(o, "domains")),
-			    json_array_size(json_object_get(o, "sasl")),
-			    json_array_size(json_object_get(o, "networks")));
-		}
-		json_decref(all);
-		goto out;
-	}
-	if (argc < 2) {
-		rc = CTL_USAGE;
-		goto out;
-	}
-	if (strcmp(argv[0], "add") == 0 && argc == 2) {
-		if (!tenant_name_valid(argv[1])) {
-			ctl_need_tenant(c, argv[1], err);
-			goto fail;
-		}
-		if (ctl_tenant_create(c, argv[1], err) < 0)
-			goto fail;
-		printf("tenant %s added\n", argv[1]);
-		goto out;
-	}
-	if (strcmp(argv[0], "stream") == 0 && argc == 3) {
-		int st = stream_parse(argv[2]);
-		char key[160];
-		if (st < 0 || st == STREAM_ANY) {
-			sbuf_printf(err, "unknown stream \"%.20s\": use transactional or bulk",
-			            argv[2]);
-			goto fail;
-		}
-		if (ctl_need_tenant(c, argv[1], err) < 0)
-			goto fail;
-		snprintf(key, sizeof(key), KEY_T_FMT, argv[1]);
-		const char *set[] = {"HSET", key, "stream", argv[2]};
-		if (ctl_simple(c, err, 4, set) < 0 || ctl_bump(c, err) < 0)
-			goto fail;
-		printf("tenant %s sends %s mail unless a domain says otherwise\n", argv[1],
-		       argv[2]);
-		goto out;
-	}
-	if (strcmp(argv[0], "show") != 0 && strcmp(argv[0], "remove") != 0 &&
-	    strcmp(argv[0], "pause") != 0 && strcmp(argv[0], "resume") != 0 &&
-	    strcmp(argv[0], "disable") != 0) {
-		rc = CTL_USAGE;
-		goto out;
-	}
-	if ((strcmp(argv[0], "pause") == 0 || strcmp(argv[0], "disable") == 0)
-	        ? ctl_reason(argc - 2, argv + 2, &reason) < 0
-	        : argc != 2) {
-		rc = CTL_USAGE;
-		goto out;
-	}
-	if (ctl_need_tenant(c, argv[1], err) < 0)
-		goto fail;
-	if (strcmp(argv[0], "show") == 0) {
-		if ((o = ctl_tenant_json(c, argv[1], err)) == NULL)
-			goto fail;
-		if (c->json) {
-			char *s = json_dumps(o, JSON_COMPACT);
-			puts(s);
-			free(s);
-		} else {
-			ctl_print_tenant(o);
-		}
-		json_decref(o);
-	} else if (strcmp(argv[0], "remove") == 0) {
-		if (ctl_remove(c, argv[1], err) < 0)
-			goto fail;
-		printf("tenant %s removed\n", argv[1]);
-	} else if (strcmp(argv[0], "resume") == 0) {
-		if (ctl_set_status(c, argv[1], "active", "", err) < 0)
-			goto fail;
-		printf("tenant %s resumed\n", argv[1]);
-	} else {
-		const char *st = strcmp(argv[0], "pause") == 0 ? "paused" : "disabled";
-		if (ctl_set_status(c, argv[1], st, reason, err) < 0)
-			goto fail;
-		printf("tenant %s %s\n", argv[1], st);
-	}
-	goto out;
-fail:
-	rc = ctl_fail("%s", sbuf_str(err));
-out:
-	sbuf_free(err);
-	return rc;
+	return ctl_dispatch(c, tenant_subs, argc, argv);
 }
 
 /* ctl_item_cmd - "add|remove NAME ITEM" for one kind */

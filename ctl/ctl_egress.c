@@ -397,47 +397,35 @@ ctl_smtp_chroot(CTL *c)
 	return chroot;
 }
 
-int
-ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
+/* ctl_bare_transports - "a, b": the transports without a next hop, which bypass relayhost */
+static int
+ctl_bare_transports(CTL *c, const STORE_VAL *names, SBUF *bare, SBUF *err)
 {
-	SBUF *err = sbuf_new(128), *pol = sbuf_new(64), *sm = sbuf_new(64), *llsm = sbuf_new(128);
-	SBUF *mil = sbuf_new(64), *qdir = sbuf_new(64), *bare = sbuf_new(64);
-	STORE_VAL *names, *r;
-	static const char *const bind_fields[] = {"ip", "ip6", "helo"};
-	static const char *const rate_fields[] = {"concurrency", "rate_delay"};
-	char chroot, key[160];
-	int rc = CTL_OK;
+	SBUF *hop = sbuf_new(64);
+	char key[160];
+	int found = 0;
 
-	(void)argv;
-	if (argc != 0) {
-		rc = CTL_USAGE;
-		goto out;
-	}
-	if ((names = store_sorted(c->store, KEY_TRANSPORTS, err)) == NULL) {
-		rc = ctl_fail("%s", sbuf_str(err));
-		goto out;
-	}
-	for (size_t i = 0; i < names->elements;
-	     i++) { /* FILTER without a next hop bypasses relayhost */
+	for (size_t i = 0; i < names->elements; i++) {
 		const char *n = names->element[i]->str;
-		SBUF *hop = sbuf_new(64);
-		int found;
 		snprintf(key, sizeof(key), KEY_TRANSPORT_FMT, n);
-		if ((found = store_hget(c->store, key, "nexthop", hop, err)) < 0) {
-			sbuf_free(hop);
-			store_val_free(names);
-			rc = ctl_fail("%s", sbuf_str(err));
-			goto out;
-		}
+		sbuf_reset(hop);
+		if ((found = store_hget(c->store, key, "nexthop", hop, err)) < 0)
+			break;
 		if (!found || *sbuf_str(hop) == 0)
 			sbuf_printf(bare, "%s%s", bare->len ? ", " : "", n);
-		sbuf_free(hop);
 	}
-	ctl_postfix_layout(c, sbuf_str(bare), qdir);
-	pc_postfix_socket(c->conf->milter_socket, sbuf_str(qdir), mil);
-	pc_postfix_socket(c->conf->policy_socket, sbuf_str(qdir), pol);
-	pc_postfix_socket(c->conf->socketmap_socket, sbuf_str(qdir), sm);
-	chroot = ctl_smtp_chroot(c);
+	sbuf_free(hop);
+	return found < 0 ? -1 : 0;
+}
+
+/* ctl_print_master - the master.cf lines: one smtp client per transport */
+static int
+ctl_print_master(CTL *c, const STORE_VAL *names, char chroot, SBUF *err)
+{
+	static const char *const bind_fields[] = {"ip", "ip6", "helo"};
+	STORE_VAL *r;
+	char key[160];
+
 	printf("# ---- master.cf: one smtp client per tenant-milter transport (tenantctl "
 	       "postfix-config)%s\n",
 	       chroot == 'y' ? ";\n# chrooted, as this master.cf runs Postfix's own smtp client"
@@ -445,11 +433,8 @@ ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
 	for (size_t i = 0; i < names->elements; i++) {
 		const char *n = names->element[i]->str;
 		snprintf(key, sizeof(key), KEY_TRANSPORT_FMT, n);
-		if ((r = store_hmget(c->store, key, 3, bind_fields, err)) == NULL) {
-			store_val_free(names);
-			rc = ctl_fail("%s", sbuf_str(err));
-			goto out;
-		}
+		if ((r = store_hmget(c->store, key, 3, bind_fields, err)) == NULL)
+			return -1;
 		printf("%-16s unix  -       -       %c       -       -       smtp\n", n,
 		       chroot == 'y' ? 'y' : 'n');
 		if (r->element[0]->type == STORE_V_STR)
@@ -462,22 +447,23 @@ ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
 		printf("  -o syslog_name=postfix-%s\n", n);
 		store_val_free(r);
 	}
-	printf("\n# ---- main.cf\n");
-	printf("# every message, SMTP and local submissions alike, passes tenant-milter; a socket "
-	       "under\n"
-	       "# queue_directory is named relative to it, which works with and without chroot\n");
-	printf("smtpd_milters = %s\n", sbuf_str(mil));
-	printf("non_smtpd_milters = $smtpd_milters\n");
-	printf("milter_default_action = tempfail\n");
+	return 0;
+}
+
+/* ctl_print_rates - each transport's concurrency and rate delay, as main.cf lines */
+static int
+ctl_print_rates(CTL *c, const STORE_VAL *names, SBUF *err)
+{
+	static const char *const rate_fields[] = {"concurrency", "rate_delay"};
+	STORE_VAL *r;
+	char key[160];
+
 	for (size_t i = 0; i < names->elements; i++) {
 		const char *n = names->element[i]->str;
 		long conc, delay;
 		snprintf(key, sizeof(key), KEY_TRANSPORT_FMT, n);
-		if ((r = store_hmget(c->store, key, 2, rate_fields, err)) == NULL) {
-			store_val_free(names);
-			rc = ctl_fail("%s", sbuf_str(err));
-			goto out;
-		}
+		if ((r = store_hmget(c->store, key, 2, rate_fields, err)) == NULL)
+			return -1;
 		conc = r->element[0]->type == STORE_V_STR ? atol(r->element[0]->str) : 0;
 		delay = r->element[1]->type == STORE_V_STR ? atol(r->element[1]->str) : 0;
 		printf("%s_destination_concurrency_limit = %ld\n", n, conc > 0 ? conc : 20);
@@ -486,6 +472,28 @@ ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
 		printf("%s_destination_rate_delay = %lds\n", n, delay / 1000);
 		store_val_free(r);
 	}
+	return 0;
+}
+
+/* ctl_print_main - the main.cf lines; sockets under queue_directory qdir named relative to it */
+static int
+ctl_print_main(CTL *c, const STORE_VAL *names, const char *qdir, SBUF *err)
+{
+	SBUF *pol = sbuf_new(64), *sm = sbuf_new(64), *llsm = sbuf_new(128), *mil = sbuf_new(64);
+	int rc = -1;
+
+	pc_postfix_socket(c->conf->milter_socket, qdir, mil);
+	pc_postfix_socket(c->conf->policy_socket, qdir, pol);
+	pc_postfix_socket(c->conf->socketmap_socket, qdir, sm);
+	printf("\n# ---- main.cf\n");
+	printf("# every message, SMTP and local submissions alike, passes tenant-milter; a socket "
+	       "under\n"
+	       "# queue_directory is named relative to it, which works with and without chroot\n");
+	printf("smtpd_milters = %s\n", sbuf_str(mil));
+	printf("non_smtpd_milters = $smtpd_milters\n");
+	printf("milter_default_action = tempfail\n");
+	if (ctl_print_rates(c, names, err) < 0)
+		goto out;
 	printf("# once per message, with every recipient known: the transport is chosen per "
 	       "message\n");
 	printf("smtpd_data_restrictions = check_policy_service %s\n", sbuf_str(pol));
@@ -500,13 +508,42 @@ ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
 	       "without it)\n",
 	       c->conf->run_as_user);
 	printf("local_login_sender_maps = %s\n", sbuf_str(llsm));
-	store_val_free(names);
+	rc = 0;
 out:
-	sbuf_free(err);
 	sbuf_free(pol);
 	sbuf_free(sm);
 	sbuf_free(llsm);
 	sbuf_free(mil);
+	return rc;
+}
+
+/* ctl_cmd_postfix_config - "postfix-config": the master.cf and main.cf lines for every transport */
+int
+ctl_cmd_postfix_config(CTL *c, int argc, char **argv)
+{
+	SBUF *err, *qdir, *bare;
+	STORE_VAL *names;
+	int rc = CTL_OK;
+
+	(void)argv;
+	if (argc != 0)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if ((names = store_sorted(c->store, KEY_TRANSPORTS, err)) == NULL)
+		return ctl_fail_free(err);
+	qdir = sbuf_new(64);
+	bare = sbuf_new(64);
+	if (ctl_bare_transports(c, names, bare, err) < 0) {
+		rc = ctl_fail("%s", sbuf_str(err));
+		goto out;
+	}
+	ctl_postfix_layout(c, sbuf_str(bare), qdir);
+	if (ctl_print_master(c, names, ctl_smtp_chroot(c), err) < 0 ||
+	    ctl_print_main(c, names, sbuf_str(qdir), err) < 0)
+		rc = ctl_fail("%s", sbuf_str(err));
+out:
+	store_val_free(names);
+	sbuf_free(err);
 	sbuf_free(qdir);
 	sbuf_free(bare);
 	return rc;

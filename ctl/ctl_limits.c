@@ -160,100 +160,126 @@ ctl_print_limits(json_t *o)
 	sbuf_free(b);
 }
 
+/* The options of "warmup set" as given, then completed: sched from a preset, start and tz defaulted
+ */
+typedef struct {
+	const char *sched, *preset, *start, *then, *hours, *prov, *tz;
+	char start_buf[32];
+} WARMUP_ARGS;
+
+/* warmup_args - read the options: known flags, exactly one of --schedule and --preset */
+static int
+warmup_args(int argc, char **argv, WARMUP_ARGS *a, SBUF *err)
+{
+	static const char *const known[] = {"--schedule",     "--preset",   "--start",    "--then",
+	                                    "--active-hours", "--provider", "--timezone", NULL};
+
+	a->sched = ctl_opt(argc, argv, 0, "--schedule");
+	a->preset = ctl_opt(argc, argv, 0, "--preset");
+	a->start = ctl_opt(argc, argv, 0, "--start");
+	a->then = ctl_opt(argc, argv, 0, "--then");
+	a->hours = ctl_opt(argc, argv, 0, "--active-hours");
+	a->prov = ctl_opt(argc, argv, 0, "--provider");
+	a->tz = ctl_opt(argc, argv, 0, "--timezone");
+	if (a->then == NULL)
+		a->then = "unlimited";
+	if (!ctl_opts_known(argc, argv, 0, known) || (a->sched == NULL) == (a->preset == NULL)) {
+		sbuf_cat(err,
+		         "warmup set NAME takes exactly one of --schedule N1,N2,... or --preset "
+		         "conservative|standard|aggressive");
+		return -1;
+	}
+	return 0;
+}
+
+/* warmup_check - complete a from the current limits, and validate it into chk as the milter reads
+ * it */
+static int
+warmup_check(const LIMITS *cur, WARMUP_ARGS *a, LIMITS *chk, SBUF *days, SBUF *err)
+{
+	if (a->tz == NULL)
+		a->tz = cur->tz_name;
+	if (limits_set(chk, LIM_TIMEZONE, a->tz, err) < 0)
+		return -1;
+	if (a->preset) {
+		WARMUP w = {0};
+		if (warmup_preset(a->preset, &w, err) < 0)
+			return -1;
+		for (size_t i = 0; i < w.ndays; i++)
+			sbuf_printf(days, "%s%ld", i ? "," : "", w.days[i]);
+		a->sched = sbuf_str(days);
+	}
+	if (a->start == NULL && cur->warmup && cur->warmup->start_y > 1970) {
+		snprintf(a->start_buf, sizeof(a->start_buf), "%04d-%02d-%02d", cur->warmup->start_y,
+		         cur->warmup->start_m, cur->warmup->start_d);
+		a->start = a->start_buf; /* re-running set keeps the schedule's clock */
+	} else if (a->start == NULL) {
+		ctl_today(chk, a->start_buf);
+		a->start = a->start_buf;
+	}
+	if (limits_set(chk, LIM_SCHEDULE, a->sched, err) < 0 ||
+	    limits_set(chk, LIM_START, a->start, err) < 0 ||
+	    limits_set(chk, LIM_THEN, a->then, err) < 0 ||
+	    (a->hours && limits_set(chk, LIM_ACTIVE_HOURS, a->hours, err) < 0) ||
+	    (a->prov && limits_set(chk, LIM_PROVIDERS, a->prov, err) < 0))
+		return -1;
+	return 0;
+}
+
+/* warmup_write - every field in one HSET, the provider caps set or removed, tm:version bumped */
+static int
+warmup_write(CTL *c, const char *name, const WARMUP_ARGS *a, const LIMITS *chk, SBUF *err)
+{
+	SBUF *provs = sbuf_new(64);
+	char ah[8], key[160];
+	const char *fv[] = {LIM_SCHEDULE, a->sched, LIM_START,        a->start,
+	                    LIM_THEN,     a->then,  LIM_ACTIVE_HOURS, ah,
+	                    LIM_TIMEZONE, a->tz,    LIM_PRESET,       a->preset ? a->preset : "",
+	                    NULL};
+	const char *gone[] = {LIM_PROVIDERS, NULL};
+	const char *pv[] = {LIM_PROVIDERS, NULL, NULL};
+	int rc;
+
+	limits_format_providers(chk->provider_cap, provs);
+	pv[1] = sbuf_str(provs);
+	snprintf(ah, sizeof(ah), "%d", chk->warmup->active_hours);
+	ctl_key(key, sizeof(key), KEY_T_LIMITS_FMT, name);
+	if (ctl_hset(c, key, fv, err) < 0 ||
+	    (provs->len ? ctl_hset(c, key, pv, err) : ctl_hdel(c, key, gone, err)) < 0 ||
+	    ctl_bump(c, err) < 0)
+		rc = -1;
+	else
+		rc = 0;
+	sbuf_free(provs);
+	return rc;
+}
+
 /* ctl_warmup_set - validate every option, then write them in one HSET */
 static int
 ctl_warmup_set(CTL *c, const char *name, int argc, char **argv, SBUF *err)
 {
-	static const char *const known[] = {"--schedule",     "--preset",   "--start",    "--then",
-	                                    "--active-hours", "--provider", "--timezone", NULL};
-	const char *sched = ctl_opt(argc, argv, 0, "--schedule"),
-	           *preset = ctl_opt(argc, argv, 0, "--preset");
-	const char *start = ctl_opt(argc, argv, 0, "--start"),
-	           *then = ctl_opt(argc, argv, 0, "--then");
-	const char *hours = ctl_opt(argc, argv, 0, "--active-hours"),
-	           *prov = ctl_opt(argc, argv, 0, "--provider");
-	const char *tz = ctl_opt(argc, argv, 0, "--timezone");
-	LIMITS *cur, *chk = limits_new();
-	SBUF *days = sbuf_new(256), *provs = sbuf_new(64);
-	char today[32], key[160];
+	WARMUP_ARGS a;
+	LIMITS *cur, *chk;
+	LIMITS_NOW at;
+	SBUF *days;
 	int rc = -1;
 
-	if (!ctl_opts_known(argc, argv, 0, known) || (sched == NULL) == (preset == NULL)) {
-		sbuf_cat(err,
-		         "warmup set NAME takes exactly one of --schedule N1,N2,... or --preset "
-		         "conservative|standard|aggressive");
-		limits_free(chk);
-		sbuf_free(days);
-		sbuf_free(provs);
+	if (warmup_args(argc, argv, &a, err) < 0 || (cur = ctl_load_limits(c, name, err)) == NULL)
 		return -1;
-	}
-	if ((cur = ctl_load_limits(c, name, err)) == NULL)
-		goto out;
-	if (tz == NULL)
-		tz = cur->tz_name;
-	if (limits_set(chk, LIM_TIMEZONE, tz, err) < 0)
-		goto out;
-	if (preset) {
-		WARMUP w = {0};
-		if (warmup_preset(preset, &w, err) < 0)
-			goto out;
-		for (size_t i = 0; i < w.ndays; i++)
-			sbuf_printf(days, "%s%ld", i ? "," : "", w.days[i]);
-		sched = sbuf_str(days);
-	}
-	if (start == NULL && cur->warmup && cur->warmup->start_y > 1970) {
-		snprintf(today, sizeof(today), "%04d-%02d-%02d", cur->warmup->start_y,
-		         cur->warmup->start_m, cur->warmup->start_d);
-		start = today; /* re-running set keeps the schedule's clock */
-	} else if (start == NULL) {
-		ctl_today(chk, today);
-		start = today;
-	}
-	if (limits_set(chk, LIM_SCHEDULE, sched, err) < 0 ||
-	    limits_set(chk, LIM_START, start, err) < 0 ||
-	    limits_set(chk, LIM_THEN, then ? then : "unlimited", err) < 0 ||
-	    (hours && limits_set(chk, LIM_ACTIVE_HOURS, hours, err) < 0) ||
-	    (prov && limits_set(chk, LIM_PROVIDERS, prov, err) < 0))
-		goto out;
-	limits_format_providers(chk->provider_cap, provs);
-	{
-		char ah[8];
-		const char *fv[] = {LIM_SCHEDULE,
-		                    sched,
-		                    LIM_START,
-		                    start,
-		                    LIM_THEN,
-		                    then ? then : "unlimited",
-		                    LIM_ACTIVE_HOURS,
-		                    ah,
-		                    LIM_TIMEZONE,
-		                    tz,
-		                    LIM_PRESET,
-		                    preset ? preset : "",
-		                    NULL};
-		const char *gone[] = {LIM_PROVIDERS, NULL};
-		const char *pv[] = {LIM_PROVIDERS, sbuf_str(provs), NULL};
-		snprintf(ah, sizeof(ah), "%d", chk->warmup->active_hours);
-		snprintf(key, sizeof(key), KEY_T_LIMITS_FMT, name);
-		if (ctl_hset(c, key, fv, err) < 0 ||
-		    (provs->len ? ctl_hset(c, key, pv, err) : ctl_hdel(c, key, gone, err)) < 0 ||
-		    ctl_bump(c, err) < 0)
-			goto out;
-	}
-	{
-		LIMITS_NOW at;
+	chk = limits_new();
+	days = sbuf_new(256);
+	if (warmup_check(cur, &a, chk, days, err) == 0 &&
+	    warmup_write(c, name, &a, chk, err) == 0) {
 		limits_at(chk, time(NULL), "other", &at);
 		printf("warm-up for tenant %s: %zu days from %s (%s), then %s; today is day %ld, "
 		       "cap %ld\n",
-		       name, chk->warmup->ndays, start, tz, then ? then : "unlimited",
-		       at.day_index + 1, at.cap_day);
+		       name, chk->warmup->ndays, a.start, a.tz, a.then, at.day_index + 1,
+		       at.cap_day);
+		rc = 0;
 	}
-	rc = 0;
-out:
-	limits_free(cur);
+	limits_free(cur); /* after the printf: a.tz may be its */
 	limits_free(chk);
 	sbuf_free(days);
-	sbuf_free(provs);
 	return rc;
 }
 

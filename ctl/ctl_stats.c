@@ -171,29 +171,14 @@ out:
 	return o;
 }
 
-int
-ctl_cmd_stats(CTL *c, int argc, char **argv)
+/* stats_print_day - the day's usage against its caps, a line per provider group */
+static void
+stats_print_day(const char *name, json_t *o)
 {
-	static const char *const known[] = {"--day", NULL};
-	SBUF *err = sbuf_new(128);
-	json_t *o, *p, *v;
+	json_t *p, *v;
 	const char *g;
-	int rc = CTL_OK;
 
-	if (argc < 1 || !ctl_opts_known(argc, argv, 1, known))
-		return CTL_USAGE;
-	if (ctl_need_tenant(c, argv[0], err) < 0 ||
-	    (o = ctl_stats_json(c, argv[0], ctl_opt(argc, argv, 1, "--day"), err)) == NULL) {
-		rc = ctl_fail("%s", sbuf_str(err));
-		sbuf_free(err);
-		return rc;
-	}
-	if (ctl_has_json(argc, argv)) {
-		ctl_print_json(o);
-		sbuf_free(err);
-		return CTL_OK;
-	}
-	printf("tenant %s, %s (%s)", argv[0], jstr(o, "date"), jstr(o, "timezone"));
+	printf("tenant %s, %s (%s)", name, jstr(o, "date"), jstr(o, "timezone"));
 	if (json_is_integer(json_object_get(o, "day")))
 		printf(", warm-up day %lld", ctl_int(o, "day"));
 	if (json_is_integer(json_object_get(o, "cap")))
@@ -214,36 +199,63 @@ ctl_cmd_stats(CTL *c, int argc, char **argv)
 	printf("%-10s %8lld %8s %9lld %13lld %13lld %10lld\n", "total", ctl_int(o, "used"), "",
 	       ctl_int(o, "accepted"), ctl_int(o, "deferred_cap"), ctl_int(o, "deferred_rate"),
 	       ctl_int(o, "rejected_suppressed"));
-	{
-		json_t *fb = json_object_get(o, "feedback");
-		const char *when[] = {"today", "7d"};
-		printf("delivery feedback (UTC days)\n%-6s %9s %8s %8s %8s %8s %9s %10s %8s %8s "
-		       "%10s  %s\n",
-		       "", "DELIVERED", "DEFERRED", "HARD", "SOFT", "BLOCKED", "THROTTLED",
-		       "COMPLAINTS", "BOUNCE%", "HARD%", "COMPLAINT%", "FLAGS");
-		for (int k = 0; k < 2; k++) {
-			json_t *x = json_object_get(fb, when[k]), *fl;
-			SBUF *f = sbuf_new(64);
-			size_t j;
-			if (x == NULL)
-				continue;
-			json_array_foreach(json_object_get(x, "flags"), j, fl)
-			    sbuf_printf(f, "%s%s", j ? "; " : "", json_string_value(fl));
-			printf("%-6s %9lld %8lld %8lld %8lld %8lld %9lld %10lld %7.2f%% %7.2f%% "
-			       "%9.3f%%  %s\n",
-			       when[k], ctl_int(x, "delivered"), ctl_int(x, "deferred"),
-			       ctl_int(x, "bounced_hard"), ctl_int(x, "bounced_soft"),
-			       ctl_int(x, "blocked"), ctl_int(x, "throttled"),
-			       ctl_int(x, "complaints"),
-			       100 * json_real_value(json_object_get(x, "bounce_rate")),
-			       100 * json_real_value(json_object_get(x, "hard_bounce_rate")),
-			       100 * json_real_value(json_object_get(x, "complaint_rate")),
-			       f->len ? sbuf_str(f) : "-");
-			sbuf_free(f);
-		}
+}
+
+/* stats_print_feedback - delivery feedback today and over 7 days, with its rates and flags */
+static void
+stats_print_feedback(json_t *o)
+{
+	json_t *fb = json_object_get(o, "feedback");
+	const char *when[] = {"today", "7d"};
+
+	printf("delivery feedback (UTC days)\n%-6s %9s %8s %8s %8s %8s %9s %10s %8s %8s "
+	       "%10s  %s\n",
+	       "", "DELIVERED", "DEFERRED", "HARD", "SOFT", "BLOCKED", "THROTTLED", "COMPLAINTS",
+	       "BOUNCE%", "HARD%", "COMPLAINT%", "FLAGS");
+	for (int k = 0; k < 2; k++) {
+		json_t *x = json_object_get(fb, when[k]), *fl;
+		SBUF *f;
+		size_t j;
+		if (x == NULL)
+			continue;
+		f = sbuf_new(64);
+		json_array_foreach(json_object_get(x, "flags"), j, fl)
+		    sbuf_printf(f, "%s%s", j ? "; " : "", json_string_value(fl));
+		printf("%-6s %9lld %8lld %8lld %8lld %8lld %9lld %10lld %7.2f%% %7.2f%% "
+		       "%9.3f%%  %s\n",
+		       when[k], ctl_int(x, "delivered"), ctl_int(x, "deferred"),
+		       ctl_int(x, "bounced_hard"), ctl_int(x, "bounced_soft"),
+		       ctl_int(x, "blocked"), ctl_int(x, "throttled"), ctl_int(x, "complaints"),
+		       100 * json_real_value(json_object_get(x, "bounce_rate")),
+		       100 * json_real_value(json_object_get(x, "hard_bounce_rate")),
+		       100 * json_real_value(json_object_get(x, "complaint_rate")),
+		       f->len ? sbuf_str(f) : "-");
+		sbuf_free(f);
 	}
-	json_decref(o);
+}
+
+/* ctl_cmd_stats - "stats NAME [--day YYYY-MM-DD] [--json]" */
+int
+ctl_cmd_stats(CTL *c, int argc, char **argv)
+{
+	static const char *const known[] = {"--day", NULL};
+	SBUF *err;
+	json_t *o;
+
+	if (argc < 1 || !ctl_opts_known(argc, argv, 1, known))
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if (ctl_need_tenant(c, argv[0], err) < 0 ||
+	    (o = ctl_stats_json(c, argv[0], ctl_opt(argc, argv, 1, "--day"), err)) == NULL)
+		return ctl_fail_free(err);
 	sbuf_free(err);
+	if (ctl_has_json(argc, argv)) {
+		ctl_print_json(o);
+		return CTL_OK;
+	}
+	stats_print_day(argv[0], o);
+	stats_print_feedback(o);
+	json_decref(o);
 	return CTL_OK;
 }
 

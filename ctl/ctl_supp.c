@@ -304,133 +304,166 @@ supp_emit(const char *addr, const char *v, void *arg)
 	}
 }
 
+/*
+ * One import under way: the pending batch (the hash it goes to and its
+ * field/value pairs, both owned), the pipeline's depth and the counts.
+ */
+typedef struct {
+	CTL *c;
+	const char *path, *tenant; /* tenant: --tenant, for rows that name none */
+	STORE_VAL *names;          /* tm:tenants, to check each row's tenant */
+	const char **argv;         /* "HSET", hash, field, value, ... */
+	char *hash;                /* the pending batch's hash */
+	int n;                     /* pairs pending */
+	size_t queued;             /* HSETs sent whose replies are unread */
+	size_t good, bad, nglobal;
+	long long now;
+} SUPP_IMPORT;
+
+/* supp_import_drop - free the pending pairs */
+static void
+supp_import_drop(SUPP_IMPORT *im)
+{
+	for (int k = 0; k < im->n; k++) {
+		free((char *)im->argv[2 + 2 * k]);
+		free((char *)im->argv[3 + 2 * k]);
+	}
+	im->n = 0;
+}
+
+/* supp_import_flush - send the pending batch; read the replies every IMPORT_INFLIGHT batches */
+static int
+supp_import_flush(SUPP_IMPORT *im, SBUF *err)
+{
+	if (im->n == 0)
+		return 0;
+	im->argv[0] = "HSET";
+	im->argv[1] = im->hash;
+	if (store_append(im->c->store, 2 + 2 * im->n, im->argv, NULL, err) < 0)
+		return -1;
+	supp_import_drop(im);
+	if (++im->queued == IMPORT_INFLIGHT) {
+		if (store_drain(im->c->store, im->queued, err) < 0)
+			return -1;
+		im->queued = 0;
+	}
+	return 0;
+}
+
+/* supp_import_known - is t a tenant */
+static int
+supp_import_known(const SUPP_IMPORT *im, const char *t)
+{
+	for (size_t i = 0; i < im->names->elements; i++)
+		if (strcmp(im->names->element[i]->str, t) == 0)
+			return 1;
+	return 0;
+}
+
+/* supp_import_line - one line: reported and counted bad, skipped, or batched; -1 on a store error
+ */
+static int
+supp_import_line(SUPP_IMPORT *im, const char *line, size_t lineno, SBUF *why, SBUF *err)
+{
+	SUPP_ROW row;
+	const char *t;
+	char hash[160];
+	SBUF *v;
+
+	sbuf_reset(why);
+	switch (supp_csv_line(line, &row, why)) {
+	case 0:
+		return 0;
+	case -1:
+		fprintf(stderr, "tenantctl: %s:%zu: %s; not imported\n", im->path, lineno,
+		        sbuf_str(why));
+		im->bad++;
+		return 0;
+	}
+	t = row.tenant ? row.tenant : im->tenant;
+	if (t && !supp_import_known(im, t)) {
+		fprintf(stderr, "tenantctl: %s:%zu: no such tenant: %s; not imported\n", im->path,
+		        lineno, t);
+		im->bad++;
+		supp_row_clear(&row);
+		return 0;
+	}
+	supp_hash(hash, sizeof(hash), t);
+	if (im->hash && strcmp(im->hash, hash) != 0 && supp_import_flush(im, err) < 0) {
+		supp_row_clear(&row);
+		return -1;
+	}
+	if (im->n == 0) {
+		free(im->hash);
+		im->hash = xstrdup(hash);
+	}
+	v = sbuf_new(32);
+	supp_value(v, row.reason, im->now, 0);
+	im->argv[2 + 2 * im->n] = row.key;
+	im->argv[3 + 2 * im->n] = sbuf_steal(v);
+	im->n++;
+	im->good++;
+	im->nglobal += t == NULL;
+	row.key = NULL;
+	supp_row_clear(&row);
+	return im->n == IMPORT_BATCH ? supp_import_flush(im, err) : 0;
+}
+
+/* supp_import_report - what was imported, how fast, and how many lines were not */
+static void
+supp_import_report(const SUPP_IMPORT *im, const struct timeval *t0)
+{
+	struct timeval t1;
+	double secs;
+
+	gettimeofday(&t1, NULL);
+	secs = (double)(t1.tv_sec - t0->tv_sec) + (t1.tv_usec - t0->tv_usec) / 1e6;
+	printf("imported %zu addresses from %s (%zu global, %zu for tenants) in %.2f s (%.0f/s)%s",
+	       im->good, im->path, im->nglobal, im->good - im->nglobal, secs,
+	       secs > 0 ? im->good / secs : 0.0, im->bad ? "; " : "\n");
+	if (im->bad)
+		printf("%zu bad lines not imported\n", im->bad);
+}
+
 /* supp_import - stream FILE into the lists; bad lines reported, not imported: 0, 1 or -1 */
 static int
 supp_import(CTL *c, const char *path, const SUPP_OPTS *o, SBUF *err)
 {
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	STORE_VAL *names;
-	char *line = NULL, hash[160];
-	long long now;
-	size_t cap = 0, lineno = 0, good = 0, bad = 0, queued = 0, nglobal = 0;
-	SBUF *why = sbuf_new(64);
-	struct timeval t0, t1;
-	/* one pending batch: the hash it goes to and its field/value pairs */
-	const char **argv = xmalloc(sizeof(*argv) * (2 + 2 * IMPORT_BATCH));
-	char **owned = xmalloc(sizeof(*owned) * IMPORT_BATCH);
-	char *batch_hash = NULL;
-	int n = 0, rc = -1;
+	SUPP_IMPORT im = {.c = c, .path = path, .tenant = o->tenant};
+	SBUF *why;
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	struct timeval t0;
+	int rc = -1, failed = 0;
 
 	if (fp == NULL) {
 		sbuf_printf(err, "%s: %s", path, strerror(errno));
-		free(argv);
-		free(owned);
-		sbuf_free(why);
 		return -1;
 	}
-	if (o->tenant && ctl_need_tenant(c, o->tenant, err) < 0)
+	if ((o->tenant && ctl_need_tenant(c, o->tenant, err) < 0) ||
+	    (im.names = store_smembers(c->store, KEY_TENANTS, err)) == NULL)
 		goto out;
-	if ((names = store_smembers(c->store, KEY_TENANTS, err)) == NULL)
-		goto out;
+	im.argv = xmalloc(sizeof(*im.argv) * (2 + 2 * IMPORT_BATCH));
+	why = sbuf_new(64);
 	gettimeofday(&t0, NULL);
-	now = (long long)time(NULL);
-
-#define FLUSH()                                                                                    \
-	do {                                                                                       \
-		if (n > 0) {                                                                       \
-			argv[0] = "HSET";                                                          \
-			argv[1] = batch_hash;                                                      \
-			if (store_append(c->store, 2 + 2 * n, argv, NULL, err) < 0)                \
-				goto fail_names;                                                   \
-			for (int k = 0; k < n; k++) {                                              \
-				free(owned[k]);                                                    \
-				free((char *)argv[3 + 2 * k]);                                     \
-			}                                                                          \
-			n = 0;                                                                     \
-			if (++queued == IMPORT_INFLIGHT) {                                         \
-				if (store_drain(c->store, queued, err) < 0)                        \
-					goto fail_names;                                           \
-				queued = 0;                                                        \
-			}                                                                          \
-		}                                                                                  \
-	} while (0)
-
-	while (getline(&line, &cap, fp) > 0) {
-		SUPP_ROW row;
-		const char *t;
-		int known = 0;
-		lineno++;
-		sbuf_reset(why);
-		switch (supp_csv_line(line, &row, why)) {
-		case 0:
-			continue;
-		case -1:
-			fprintf(stderr, "tenantctl: %s:%zu: %s; not imported\n", path, lineno,
-			        sbuf_str(why));
-			bad++;
-			continue;
-		}
-		t = row.tenant ? row.tenant : o->tenant;
-		for (size_t i = 0; t && i < names->elements; i++)
-			known |= strcmp(names->element[i]->str, t) == 0;
-		if (t && !known) {
-			fprintf(stderr, "tenantctl: %s:%zu: no such tenant: %s; not imported\n",
-			        path, lineno, t);
-			bad++;
-			supp_row_clear(&row);
-			continue;
-		}
-		supp_hash(hash, sizeof(hash), t);
-		if (batch_hash && strcmp(batch_hash, hash) != 0)
-			FLUSH();
-		if (n == 0) {
-			free(batch_hash);
-			batch_hash = xstrdup(hash);
-		}
-		owned[n] = row.key;
-		argv[2 + 2 * n] = row.key;
-		{
-			SBUF *v = sbuf_new(32);
-			supp_value(v, row.reason, now, 0);
-			argv[3 + 2 * n] = sbuf_steal(v);
-		}
-		row.key = NULL;
-		supp_row_clear(&row);
-		n++;
-		good++;
-		nglobal += t == NULL;
-		if (n == IMPORT_BATCH)
-			FLUSH();
+	im.now = (long long)time(NULL);
+	while (!failed && getline(&line, &cap, fp) > 0)
+		failed = supp_import_line(&im, line, ++lineno, why, err) < 0;
+	sbuf_free(why);
+	if (!failed && supp_import_flush(&im, err) == 0 &&
+	    (im.queued == 0 || store_drain(c->store, im.queued, err) == 0)) {
+		supp_import_report(&im, &t0);
+		rc = im.bad ? 1 : 0; /* bad lines: reported, exit 1 */
 	}
-	FLUSH();
-#undef FLUSH
-	if (queued && store_drain(c->store, queued, err) < 0)
-		goto fail_names;
-	gettimeofday(&t1, NULL);
-	{
-		double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_usec - t0.tv_usec) / 1e6;
-		printf("imported %zu addresses from %s (%zu global, %zu for tenants) in %.2f s "
-		       "(%.0f/s)%s",
-		       good, path, nglobal, good - nglobal, secs, secs > 0 ? good / secs : 0.0,
-		       bad ? "; " : "\n");
-		if (bad)
-			printf("%zu bad lines not imported\n", bad);
-	}
-	rc = bad ? 1 : 0; /* bad lines: reported, exit 1 */
-fail_names:
-	for (int k = 0; k < n; k++) {
-		free(owned[k]);
-		free((char *)argv[3 + 2 * k]);
-	}
-	store_val_free(names);
+	supp_import_drop(&im);
+	free(im.argv);
 out:
 	if (fp != stdin)
 		fclose(fp);
+	store_val_free(im.names);
+	free(im.hash);
 	free(line);
-	free(argv);
-	free(owned);
-	free(batch_hash);
-	sbuf_free(why);
 	return rc;
 }
 

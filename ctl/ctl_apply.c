@@ -27,88 +27,105 @@
 
 static const CTL_KIND *const apply_kinds[] = {&ctl_kind_domain, &ctl_kind_sasl, &ctl_kind_network};
 
+/* apply_validate_list - normalise one list of one tenant in place; 1 if anything is wrong */
+static int
+apply_validate_list(const char *name, int k, json_t *list, json_t *seen, SBUF *errs)
+{
+	const CTL_KIND *kind = apply_kinds[k];
+	SBUF *norm = sbuf_new(64), *why = sbuf_new(64);
+	json_t *v, *owner;
+	size_t i;
+	int bad = 0;
+
+	json_array_foreach(list, i, v)
+	{
+		sbuf_reset(norm);
+		sbuf_reset(why);
+		if (!json_is_string(v) ||
+		    ctl_normalize(kind, json_string_value(v), norm, why) < 0) {
+			sbuf_printf(errs, "$.tenants.%s.%s[%zu]: invalid %s%s%s\n", name,
+			            kind->field, i, kind->what, why->len ? ": " : "",
+			            sbuf_str(why));
+			bad = 1;
+			continue;
+		}
+		owner = json_object_get(seen, sbuf_str(norm));
+		if (owner && strcmp(json_string_value(owner), name) != 0) {
+			sbuf_printf(errs,
+			            "$.tenants.%s.%s[%zu]: %s %s is also listed for tenant %s\n",
+			            name, kind->field, i, kind->what, sbuf_str(norm),
+			            json_string_value(owner));
+			bad = 1;
+		}
+		json_object_set_new(seen, sbuf_str(norm), json_string(name));
+		json_array_set_new(list, i, json_string(sbuf_str(norm)));
+	}
+	sbuf_free(norm);
+	sbuf_free(why);
+	return bad;
+}
+
+/* apply_validate_tenant - one tenant's object; seen maps each item to the first tenant listing it
+ */
+static int
+apply_validate_tenant(const char *name, json_t *t, json_t *seen[3], SBUF *errs)
+{
+	json_t *v, *list;
+	int bad = 0;
+
+	if (!tenant_name_valid(name)) {
+		sbuf_printf(errs, "$.tenants.%s: invalid tenant name\n", name);
+		bad = 1;
+	}
+	if (!json_is_object(t)) {
+		sbuf_printf(errs, "$.tenants.%s: expected an object\n", name);
+		return 1;
+	}
+	v = json_object_get(t, "status");
+	if (v && (!json_is_string(v) || tenant_status_parse(json_string_value(v)) < 0)) {
+		sbuf_printf(errs, "$.tenants.%s.status: expected active, paused or disabled\n",
+		            name);
+		bad = 1;
+	}
+	v = json_object_get(t, "reason");
+	if (v && !json_is_string(v)) {
+		sbuf_printf(errs, "$.tenants.%s.reason: expected a string\n", name);
+		bad = 1;
+	}
+	for (int k = 0; k < 3; k++) {
+		if ((list = json_object_get(t, apply_kinds[k]->field)) == NULL)
+			continue;
+		if (!json_is_array(list)) {
+			sbuf_printf(errs, "$.tenants.%s.%s: expected a list\n", name,
+			            apply_kinds[k]->field);
+			bad = 1;
+			continue;
+		}
+		bad |= apply_validate_list(name, k, list, seen[k], errs);
+	}
+	return bad;
+}
+
 /* apply_validate - normalise lists in place; report problems into errs */
 static int
 apply_validate(json_t *root, SBUF *errs)
 {
-	json_t *tenants = json_object_get(root, "tenants"), *t, *v, *list;
+	json_t *tenants = json_object_get(root, "tenants"), *t;
 	json_t *seen[3] = {json_object(), json_object(), json_object()};
 	const char *name;
-	SBUF *norm = sbuf_new(64), *why = sbuf_new(64);
-	size_t i;
 	int bad = 0;
 
 	if (!json_is_object(tenants)) {
 		sbuf_cat(errs, "$.tenants: expected an object of tenants\n");
 		bad = 1;
-		goto out;
-	}
-	json_object_foreach(tenants, name, t)
-	{
-		if (!tenant_name_valid(name)) {
-			sbuf_printf(errs, "$.tenants.%s: invalid tenant name\n", name);
-			bad = 1;
-		}
-		if (!json_is_object(t)) {
-			sbuf_printf(errs, "$.tenants.%s: expected an object\n", name);
-			bad = 1;
-			continue;
-		}
-		v = json_object_get(t, "status");
-		if (v && (!json_is_string(v) || tenant_status_parse(json_string_value(v)) < 0)) {
-			sbuf_printf(errs,
-			            "$.tenants.%s.status: expected active, paused or disabled\n",
-			            name);
-			bad = 1;
-		}
-		v = json_object_get(t, "reason");
-		if (v && !json_is_string(v)) {
-			sbuf_printf(errs, "$.tenants.%s.reason: expected a string\n", name);
-			bad = 1;
-		}
-		for (int k = 0; k < 3; k++) {
-			if ((list = json_object_get(t, apply_kinds[k]->field)) == NULL)
-				continue;
-			if (!json_is_array(list)) {
-				sbuf_printf(errs, "$.tenants.%s.%s: expected a list\n", name,
-				            apply_kinds[k]->field);
-				bad = 1;
-				continue;
-			}
-			json_array_foreach(list, i, v)
-			{
-				sbuf_reset(norm);
-				sbuf_reset(why);
-				if (!json_is_string(v) ||
-				    ctl_normalize(apply_kinds[k], json_string_value(v), norm, why) <
-				        0) {
-					sbuf_printf(errs, "$.tenants.%s.%s[%zu]: invalid %s%s%s\n",
-					            name, apply_kinds[k]->field, i,
-					            apply_kinds[k]->what, why->len ? ": " : "",
-					            sbuf_str(why));
-					bad = 1;
-					continue;
-				}
-				json_t *owner = json_object_get(seen[k], sbuf_str(norm));
-				if (owner && strcmp(json_string_value(owner), name) != 0) {
-					sbuf_printf(errs,
-					            "$.tenants.%s.%s[%zu]: %s %s is also listed "
-					            "for tenant %s\n",
-					            name, apply_kinds[k]->field, i,
-					            apply_kinds[k]->what, sbuf_str(norm),
-					            json_string_value(owner));
-					bad = 1;
-				}
-				json_object_set_new(seen[k], sbuf_str(norm), json_string(name));
-				json_array_set_new(list, i, json_string(sbuf_str(norm)));
-			}
+	} else {
+		json_object_foreach(tenants, name, t)
+		{
+			bad |= apply_validate_tenant(name, t, seen, errs);
 		}
 	}
-out:
 	for (int k = 0; k < 3; k++)
 		json_decref(seen[k]);
-	sbuf_free(norm);
-	sbuf_free(why);
 	return bad ? -1 : 0;
 }
 

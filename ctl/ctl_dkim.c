@@ -191,7 +191,8 @@ dkim_list(CTL *c, const char *tenant, SBUF *err)
 	}
 	if (c->json)
 		ctl_print_json(arr);
-	json_decref(arr);
+	else
+		json_decref(arr);
 	dkk_free(t);
 	return 0;
 }
@@ -207,6 +208,7 @@ dkim_cmd_list(CTL *c, int argc, char **argv)
 
 	if (!ctl_opts_known(argc, argv, from, dkim_known))
 		return CTL_USAGE;
+	c->json = ctl_has_json(argc, argv);
 	err = sbuf_new(128);
 	if (dkim_list(c, from == 2 ? argv[1] : NULL, err) < 0)
 		return ctl_fail_free(err);

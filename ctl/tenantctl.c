@@ -22,6 +22,7 @@
 #include "ctl.h"
 #include "tm_msg.h"
 
+/* The commands; unsubscribe-key reads only files, and gets no store. */
 static const struct {
 	const char *name;
 	int (*run)(CTL *, int, char **);
@@ -43,6 +44,7 @@ static const struct {
     {"dkim", ctl_cmd_dkim, 1},
 };
 
+/* ctl_fail - "tenantctl: TEXT" on stderr */
 int
 ctl_fail(const char *fmt, ...)
 {
@@ -56,6 +58,7 @@ ctl_fail(const char *fmt, ...)
 	return CTL_FAIL;
 }
 
+/* ctl_fail_free - ctl_fail with err's text, and err freed */
 int
 ctl_fail_free(SBUF *err)
 {
@@ -64,6 +67,7 @@ ctl_fail_free(SBUF *err)
 	return CTL_FAIL;
 }
 
+/* ctl_dispatch - the row argv[0] names, or the closing row; a usage text makes CTL_USAGE exit 1 */
 int
 ctl_dispatch(CTL *c, const CTL_SUB *subs, int argc, char **argv)
 {
@@ -79,6 +83,7 @@ ctl_dispatch(CTL *c, const CTL_SUB *subs, int argc, char **argv)
 	return rc;
 }
 
+/* usage - the whole synopsis, and exit 2 */
 static void
 usage(void)
 {

@@ -47,7 +47,8 @@ dkim_domain_owned(CTL *c, const char *tenant, const char *domain, SBUF *err)
 	return found;
 }
 
-/* dkim_txt - the DNS record of the key's "v=DKIM1; k=rsa; p=..." value, in strings of at most 255 characters */
+/* dkim_txt - the DNS record of the key's "v=DKIM1; k=rsa; p=..." value, in strings of at most 255
+ * characters */
 static void
 dkim_txt(const SBUF *p, const char *selector, const char *domain, SBUF *out)
 {
@@ -59,7 +60,8 @@ dkim_txt(const SBUF *p, const char *selector, const char *domain, SBUF *out)
 
 /* dkim_save - the table with the new line, written back */
 static int
-dkim_save(CTL *c, const char *domain, const char *tenant, const char *selector, const char *path, SBUF *err)
+dkim_save(CTL *c, const char *domain, const char *tenant, const char *selector, const char *path,
+          SBUF *err)
 {
 	DKK_TABLE *t = dkk_read(c->conf->dkim_keys, err);
 	SBUF *text;
@@ -89,6 +91,7 @@ dkim_owner(CTL *c, const char *path)
 		fprintf(stderr, "tenantctl: warning: chown %s: %s\n", path, strerror(errno));
 }
 
+/* dkim_generate - a new key in dkim_key_dir, registered; its DNS record printed */
 static int
 dkim_generate(CTL *c, const char *tenant, const char *domain, const char *selector, SBUF *err)
 {
@@ -96,7 +99,8 @@ dkim_generate(CTL *c, const char *tenant, const char *domain, const char *select
 	int rc = -1;
 
 	if (mkdir(c->conf->dkim_key_dir, 0700) == 0)
-		dkim_owner(c, c->conf->dkim_key_dir); /* run_as_user opens the keys in it on reload */
+		dkim_owner(c,
+		           c->conf->dkim_key_dir); /* run_as_user opens the keys in it on reload */
 	else if (errno != EEXIST) {
 		sbuf_printf(err, "%s: %s", c->conf->dkim_key_dir, strerror(errno));
 		goto out;
@@ -121,8 +125,10 @@ out:
 	return rc;
 }
 
+/* dkim_add - register a key the tenant has (mode 0600 or stricter); its DNS record printed */
 static int
-dkim_add(CTL *c, const char *tenant, const char *domain, const char *selector, const char *key, SBUF *err)
+dkim_add(CTL *c, const char *tenant, const char *domain, const char *selector, const char *key,
+         SBUF *err)
 {
 	char *abs = realpath(key, NULL);
 	SBUF *txt = sbuf_new(1024), *rec = sbuf_new(512);
@@ -134,8 +140,8 @@ dkim_add(CTL *c, const char *tenant, const char *domain, const char *selector, c
 		goto out;
 	}
 	if (stat(abs, &st) == 0 && (st.st_mode & 077) != 0) {
-		sbuf_printf(err, "%s: readable by group or others (mode %o); chmod 600 it first", key,
-			    (unsigned)(st.st_mode & 0777));
+		sbuf_printf(err, "%s: readable by group or others (mode %o); chmod 600 it first",
+		            key, (unsigned)(st.st_mode & 0777));
 		goto out;
 	}
 	if (dkk_record(abs, rec, err) < 0)
@@ -143,8 +149,8 @@ dkim_add(CTL *c, const char *tenant, const char *domain, const char *selector, c
 	dkim_txt(rec, selector, domain, txt);
 	if (dkim_save(c, domain, tenant, selector, abs, err) < 0)
 		goto out;
-	printf("key %s added for %s, selector %s, tenant %s; its DNS record:\n%s", abs, domain, selector, tenant,
-	       sbuf_str(txt));
+	printf("key %s added for %s, selector %s, tenant %s; its DNS record:\n%s", abs, domain,
+	       selector, tenant, sbuf_str(txt));
 	rc = 0;
 out:
 	free(abs);
@@ -153,6 +159,7 @@ out:
 	return rc;
 }
 
+/* dkim_list - the table, one tenant's or all, with each key file's state */
 static int
 dkim_list(CTL *c, const char *tenant, SBUF *err)
 {
@@ -167,66 +174,90 @@ dkim_list(CTL *c, const char *tenant, SBUF *err)
 	for (size_t i = 0; i < dkk_count(t); i++) {
 		const DKK_KEY *k = dkk_get(t, i);
 		struct stat st;
-		const char *state = stat(k->path, &st) < 0 ? "missing" : (st.st_mode & 077) ? "too open" : "ok";
+		const char *state = stat(k->path, &st) < 0 ? "missing"
+		                    : (st.st_mode & 077)   ? "too open"
+		                                           : "ok";
 		if (tenant && strcmp(tenant, k->tenant) != 0)
 			continue;
 		if (c->json)
-			json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s}", "tenant", k->tenant, "domain",
-							     k->domain, "selector", k->selector, "key", k->path,
-							     "state", state));
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s}", "tenant",
+			                                     k->tenant, "domain", k->domain,
+			                                     "selector", k->selector, "key",
+			                                     k->path, "state", state));
 		else
-			printf("%-10s %-28s %-12s %s%s%s\n", k->tenant, k->domain, k->selector, k->path,
-			       strcmp(state, "ok") ? "  ** " : "", strcmp(state, "ok") ? state : "");
+			printf("%-10s %-28s %-12s %s%s%s\n", k->tenant, k->domain, k->selector,
+			       k->path, strcmp(state, "ok") ? "  ** " : "",
+			       strcmp(state, "ok") ? state : "");
 	}
 	if (c->json)
 		ctl_print_json(arr);
-	json_decref(arr);
+	else
+		json_decref(arr);
 	dkk_free(t);
 	return 0;
 }
 
+static const char *const dkim_known[] = {"--selector", "--key", "--json", NULL};
+
+/* dkim_cmd_list - "dkim list [NAME] [--json]" */
+static int
+dkim_cmd_list(CTL *c, int argc, char **argv)
+{
+	int from = argc > 1 && argv[1][0] != '-' ? 2 : 1; /* options follow the NAME, if any */
+	SBUF *err;
+
+	if (!ctl_opts_known(argc, argv, from, dkim_known))
+		return CTL_USAGE;
+	c->json = ctl_has_json(argc, argv);
+	err = sbuf_new(128);
+	if (dkim_list(c, from == 2 ? argv[1] : NULL, err) < 0)
+		return ctl_fail_free(err);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+/* dkim_cmd_key - "dkim generate|add NAME DOMAIN --selector S [--key FILE]", for a domain of the
+ * tenant */
+static int
+dkim_cmd_key(CTL *c, int argc, char **argv)
+{
+	int add = strcmp(argv[0], "add") == 0, own;
+	const char *sel, *key;
+	SBUF *err;
+
+	if (argc < 3 || !ctl_opts_known(argc, argv, 3, dkim_known))
+		return CTL_USAGE;
+	sel = ctl_opt(argc, argv, 3, "--selector");
+	key = ctl_opt(argc, argv, 3, "--key");
+	if (sel == NULL || (add && key == NULL))
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if (ctl_need_tenant(c, argv[1], err) < 0)
+		return ctl_fail_free(err);
+	if ((own = dkim_domain_owned(c, argv[1], argv[2], err)) < 0)
+		return ctl_fail_free(err);
+	if (own == 0) {
+		sbuf_free(err);
+		return ctl_fail("%s is not a domain of tenant %s (tenantctl domain add %s %s)",
+		                argv[2], argv[1], argv[1], argv[2]);
+	}
+	if ((add ? dkim_add(c, argv[1], argv[2], sel, key, err)
+	         : dkim_generate(c, argv[1], argv[2], sel, err)) < 0)
+		return ctl_fail_free(err);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+static const CTL_SUB dkim_subs[] = {
+    {"list", dkim_cmd_list, NULL},
+    {"generate", dkim_cmd_key, NULL},
+    {"add", dkim_cmd_key, NULL},
+    {NULL, NULL, NULL},
+};
+
+/* ctl_cmd_dkim - "dkim generate|add|list ..." */
 int
 ctl_cmd_dkim(CTL *c, int argc, char **argv)
 {
-	static const char *const known[] = {"--selector", "--key", "--json", NULL};
-	SBUF *err;
-	const char *sel, *key;
-	int rc = CTL_OK, own, from;
-
-	if (argc < 1)
-		return CTL_USAGE;
-	/* options follow the positional words: list [NAME], generate|add NAME DOMAIN */
-	from = strcmp(argv[0], "list") == 0 ? (argc > 1 && argv[1][0] != '-' ? 2 : 1) : 3;
-	if (argc < from || !ctl_opts_known(argc, argv, from, known))
-		return CTL_USAGE;
-	sel = ctl_opt(argc, argv, from, "--selector");
-	key = ctl_opt(argc, argv, from, "--key");
-	err = sbuf_new(128);
-	if (strcmp(argv[0], "list") == 0) {
-		if (dkim_list(c, argc > 1 && argv[1][0] != '-' ? argv[1] : NULL, err) < 0)
-			rc = ctl_fail("%s", sbuf_str(err));
-		sbuf_free(err);
-		return rc;
-	}
-	if ((strcmp(argv[0], "generate") != 0 && strcmp(argv[0], "add") != 0) || argc < 3 || sel == NULL ||
-	    (argv[0][0] == 'a' && key == NULL)) {
-		sbuf_free(err);
-		return CTL_USAGE;
-	}
-	if (ctl_need_tenant(c, argv[1], err) < 0) {
-		rc = ctl_fail("%s", sbuf_str(err));
-		sbuf_free(err);
-		return rc;
-	}
-	if ((own = dkim_domain_owned(c, argv[1], argv[2], err)) <= 0) {
-		rc = own < 0 ? ctl_fail("%s", sbuf_str(err))
-			     : ctl_fail("%s is not a domain of tenant %s (tenantctl domain add %s %s)", argv[2], argv[1],
-					argv[1], argv[2]);
-		sbuf_free(err);
-		return rc;
-	}
-	if ((argv[0][0] == 'g' ? dkim_generate(c, argv[1], argv[2], sel, err) : dkim_add(c, argv[1], argv[2], sel, key, err)) < 0)
-		rc = ctl_fail("%s", sbuf_str(err));
-	sbuf_free(err);
-	return rc;
+	return ctl_dispatch(c, dkim_subs, argc, argv);
 }

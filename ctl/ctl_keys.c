@@ -25,6 +25,7 @@
 #include "ctl.h"
 #include "tm_token.h"
 
+/* ctl_write_file - a temporary file beside path, renamed over it: readers see all or nothing */
 int
 ctl_write_file(const char *path, const SBUF *text, int mode, SBUF *err)
 {
@@ -64,68 +65,124 @@ keys_write(const char *path, const KEYRING *k, const char *user, SBUF *err)
 	return rc;
 }
 
+/* keys_generate - "unsubscribe-key generate": a new keyring with its first key */
+static int
+keys_generate(CTL *c, SBUF *err)
+{
+	const char *path = c->conf->token_keys;
+	KEYRING *k;
+	int id, rc = 0;
+
+	if (access(path, F_OK) == 0)
+		return ctl_fail("%s exists already; use tenantctl unsubscribe-key rotate", path);
+	k = keyring_new();
+	id = keyring_add(k, (long)time(NULL));
+	if (id < 0 || keys_write(path, k, c->conf->run_as_user, err) < 0)
+		rc = -1;
+	else
+		printf("key %d generated in %s (mode 0600)\n", id, path);
+	keyring_free(k);
+	return rc;
+}
+
+/* keys_rotate - "rotate": a new key seals from now on */
+static int
+keys_rotate(CTL *c, KEYRING *k, char **argv, SBUF *err)
+{
+	int id;
+
+	(void)argv;
+	if ((id = keyring_add(k, (long)time(NULL))) < 0 ||
+	    keys_write(c->conf->token_keys, k, c->conf->run_as_user, err) < 0)
+		return -1;
+	printf("key %d added; it seals new tokens, older keys still open theirs until retired\n",
+	       id);
+	return 0;
+}
+
+/* keys_retire - "retire ID": the key's tokens fail from now on */
+static int
+keys_retire(CTL *c, KEYRING *k, char **argv, SBUF *err)
+{
+	if (keyring_retire(k, atoi(argv[1])) < 0)
+		return ctl_fail("cannot retire key %s: no such live key, or it is the last one",
+		                argv[1]);
+	if (keys_write(c->conf->token_keys, k, c->conf->run_as_user, err) < 0)
+		return -1;
+	printf("key %s retired: its tokens no longer open\n", argv[1]);
+	return 0;
+}
+
+/* keys_list - "list": id, date and state of each key, never key material */
+static int
+keys_list(CTL *c, KEYRING *k, char **argv, SBUF *err)
+{
+	SBUF *text = sbuf_new(256);
+
+	(void)c;
+	(void)argv;
+	(void)err;
+	keyring_format(k, text);
+	for (char *line = strtok(text->s, "\n"); line; line = strtok(NULL, "\n")) {
+		int kid;
+		char hex[80] = "", flag[16] = "";
+		long created;
+		if (line[0] == '#' ||
+		    sscanf(line, "%d %79s %ld %15s", &kid, hex, &created, flag) < 3)
+			continue;
+		time_t t = (time_t)created;
+		char when[32];
+		strftime(when, sizeof(when), "%Y-%m-%d", gmtime(&t));
+		printf("key %d  created %s  %s\n", kid, when, *flag ? "retired" : "live");
+	}
+	sbuf_free(text);
+	return 0;
+}
+
+/*
+ * The verbs on an existing keyring, with the number of words each takes
+ * (the verb included); each returns 0, -1 with err, or CTL_FAIL when it
+ * has printed why.
+ */
+static const struct {
+	const char *name;
+	int argc;
+	int (*run)(CTL *c, KEYRING *k, char **argv, SBUF *err);
+} keys_verbs[] = {
+    {"rotate", 1, keys_rotate},
+    {"retire", 2, keys_retire},
+    {"list", 1, keys_list},
+};
+
+/* ctl_cmd_unsubscribe_key - "unsubscribe-key generate|rotate|list|retire ID" */
 int
 ctl_cmd_unsubscribe_key(CTL *c, int argc, char **argv)
 {
-	const char *path = c->conf->token_keys;
-	SBUF *err = sbuf_new(128);
-	KEYRING *k = NULL;
-	int rc = CTL_OK, id;
+	SBUF *err;
+	KEYRING *k;
+	int rc = CTL_USAGE, r = 0;
 
-	if (argc < 1) {
-		sbuf_free(err);
+	if (argc < 1)
 		return CTL_USAGE;
-	}
+	err = sbuf_new(128);
 	if (strcmp(argv[0], "generate") == 0 && argc == 1) {
-		if (access(path, F_OK) == 0) {
-			rc = ctl_fail("%s exists already; use tenantctl unsubscribe-key rotate", path);
-			goto out;
-		}
-		k = keyring_new();
-		id = keyring_add(k, (long)time(NULL));
-		if (id < 0 || keys_write(path, k, c->conf->run_as_user, err) < 0)
-			goto fail;
-		printf("key %d generated in %s (mode 0600)\n", id, path);
-		goto out;
-	}
-	if ((k = keyring_load(path, err)) == NULL)
-		goto fail;
-	if (strcmp(argv[0], "rotate") == 0 && argc == 1) {
-		if ((id = keyring_add(k, (long)time(NULL))) < 0 || keys_write(path, k, c->conf->run_as_user, err) < 0)
-			goto fail;
-		printf("key %d added; it seals new tokens, older keys still open theirs until retired\n", id);
-	} else if (strcmp(argv[0], "retire") == 0 && argc == 2) {
-		if (keyring_retire(k, atoi(argv[1])) < 0) {
-			rc = ctl_fail("cannot retire key %s: no such live key, or it is the last one", argv[1]);
-			goto out;
-		}
-		if (keys_write(path, k, c->conf->run_as_user, err) < 0)
-			goto fail;
-		printf("key %s retired: its tokens no longer open\n", argv[1]);
-	} else if (strcmp(argv[0], "list") == 0 && argc == 1) {
-		SBUF *text = sbuf_new(256);
-		keyring_format(k, text);
-		/* never print key material: id, date and state only */
-		for (char *line = strtok(text->s, "\n"); line; line = strtok(NULL, "\n")) {
-			int kid;
-			char hex[80] = "", flag[16] = "";
-			long created;
-			if (line[0] == '#' || sscanf(line, "%d %79s %ld %15s", &kid, hex, &created, flag) < 3)
-				continue;
-			time_t t = (time_t)created;
-			char when[32];
-			strftime(when, sizeof(when), "%Y-%m-%d", gmtime(&t));
-			printf("key %d  created %s  %s\n", kid, when, *flag ? "retired" : "live");
-		}
-		sbuf_free(text);
+		r = keys_generate(c, err);
+		rc = CTL_OK;
+	} else if ((k = keyring_load(c->conf->token_keys, err)) == NULL) {
+		r = -1; /* any other verb reads the keyring first, even to refuse */
 	} else {
-		rc = CTL_USAGE;
+		for (size_t i = 0; i < sizeof(keys_verbs) / sizeof(keys_verbs[0]); i++) {
+			if (strcmp(argv[0], keys_verbs[i].name) == 0 &&
+			    argc == keys_verbs[i].argc) {
+				r = keys_verbs[i].run(c, k, argv, err);
+				rc = CTL_OK;
+				break;
+			}
+		}
+		keyring_free(k);
 	}
-	goto out;
-fail:
-	rc = ctl_fail("%s", sbuf_str(err));
-out:
-	keyring_free(k);
+	if (r < 0)
+		return ctl_fail_free(err);
 	sbuf_free(err);
-	return rc;
+	return r > 0 ? r : rc;
 }

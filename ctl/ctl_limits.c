@@ -1,16 +1,13 @@
 /*
  * NAME
- *	ctl_limits - warm-up, rate, stats and top commands
+ *	ctl_limits - warm-up and rate commands
  * DESCRIPTION
  *	Limits are text in {t:NAME}:limits, validated here by the very
  *	functions the milter parses them with (limits_set), so tenantctl can
  *	never write a value the milter would ignore. Every change bumps
  *	tm:version; milters pick it up within tenant_refresh_interval.
- *
- *	stats and top read the counters the RCPT script keeps, exactly as a
- *	dashboard would (docs/redis-schema.md).
  * SEE ALSO
- *	tenantctl(1), docs/limits.md
+ *	tenantctl(1), docs/limits.md, ctl_stats.c
  */
 #include "config.h"
 
@@ -26,11 +23,7 @@
 #include "tm_provider.h"
 #include "tm_tenant.h"
 
-
-
-
-/* ctl_load_limits - a tenant's limits; warnings about stored values go to stderr */
-static LIMITS *
+LIMITS *
 ctl_load_limits(CTL *c, const char *name, SBUF *err)
 {
 	SBUF *warn = sbuf_new(64);
@@ -93,11 +86,14 @@ ctl_limits_json(const char *name, const LIMITS *l, const char *preset)
 		days = json_array();
 		for (size_t i = 0; i < w->ndays; i++)
 			json_array_append_new(days, json_integer(w->days[i]));
-		snprintf(start, sizeof(start), "%04d-%02d-%02d", w->start_y, w->start_m, w->start_d);
+		snprintf(start, sizeof(start), "%04d-%02d-%02d", w->start_y, w->start_m,
+		         w->start_d);
 		json_object_set_new(o, "schedule", days);
-		json_object_set_new(o, "preset", preset && *preset ? json_string(preset) : json_null());
+		json_object_set_new(o, "preset",
+		                    preset && *preset ? json_string(preset) : json_null());
 		json_object_set_new(o, "start", json_string(start));
-		json_object_set_new(o, "then", w->then < 0 ? json_string("unlimited") : json_integer(w->then));
+		json_object_set_new(o, "then",
+		                    w->then < 0 ? json_string("unlimited") : json_integer(w->then));
 		json_object_set_new(o, "active_hours", json_integer(w->active_hours));
 		json_object_set_new(o, "day", json_integer(at.day_index + 1));
 	} else {
@@ -105,13 +101,15 @@ ctl_limits_json(const char *name, const LIMITS *l, const char *preset)
 	}
 	for (int i = 0; i < LIMITS_NPROV; i++)
 		if (l->provider_cap[i] >= 0)
-			json_object_set_new(prov, provider_groups[i], json_integer(l->provider_cap[i]));
+			json_object_set_new(prov, provider_groups[i],
+			                    json_integer(l->provider_cap[i]));
 	json_object_set_new(o, "providers", prov);
 	json_object_set_new(o, "rate", l->has_rate ? json_string(l->rate_text) : json_null());
 	json_object_set_new(o, "burst", l->has_rate ? json_integer(l->rate.burst) : json_null());
 	json_object_set_new(o, "date", json_string(at.date));
 	json_object_set_new(o, "cap", at.cap_day < 0 ? json_null() : json_integer(at.cap_day));
-	json_object_set_new(o, "hourly_cap", at.cap_hour < 0 ? json_null() : json_integer(at.cap_hour));
+	json_object_set_new(o, "hourly_cap",
+	                    at.cap_hour < 0 ? json_null() : json_integer(at.cap_hour));
 	return o;
 }
 
@@ -126,17 +124,24 @@ ctl_print_limits(json_t *o)
 	printf("tenant:       %s\n", jstr(o, "tenant"));
 	printf("time zone:    %s\n", jstr(o, "timezone"));
 	if (json_is_array(sched)) {
-		json_array_foreach(sched, i, v) sbuf_printf(b, "%s%lld", i ? "," : "", (long long)json_integer_value(v));
-		printf("warm-up:      %s%s%zu days from %s, then %s\n", *jstr(o, "preset") ? jstr(o, "preset") : "",
-		       *jstr(o, "preset") ? " preset, " : "", json_array_size(sched), jstr(o, "start"),
+		json_array_foreach(sched, i, v)
+		    sbuf_printf(b, "%s%lld", i ? "," : "", (long long)json_integer_value(v));
+		printf("warm-up:      %s%s%zu days from %s, then %s\n",
+		       *jstr(o, "preset") ? jstr(o, "preset") : "",
+		       *jstr(o, "preset") ? " preset, " : "", json_array_size(sched),
+		       jstr(o, "start"),
 		       json_is_string(json_object_get(o, "then")) ? "unlimited" : "");
 		if (json_is_integer(json_object_get(o, "then")))
-			printf("then:         %lld a day\n", (long long)json_integer_value(json_object_get(o, "then")));
+			printf("then:         %lld a day\n",
+			       (long long)json_integer_value(json_object_get(o, "then")));
 		printf("schedule:     %s\n", sbuf_str(b));
-		printf("active hours: %lld\n", (long long)json_integer_value(json_object_get(o, "active_hours")));
-		printf("today:        %s, day %lld, ", jstr(o, "date"), (long long)json_integer_value(json_object_get(o, "day")));
+		printf("active hours: %lld\n",
+		       (long long)json_integer_value(json_object_get(o, "active_hours")));
+		printf("today:        %s, day %lld, ", jstr(o, "date"),
+		       (long long)json_integer_value(json_object_get(o, "day")));
 		if (json_is_integer(json_object_get(o, "cap")))
-			printf("cap %lld (at most %lld an hour)\n", (long long)json_integer_value(json_object_get(o, "cap")),
+			printf("cap %lld (at most %lld an hour)\n",
+			       (long long)json_integer_value(json_object_get(o, "cap")),
 			       (long long)json_integer_value(json_object_get(o, "hourly_cap")));
 		else
 			printf("no cap\n");
@@ -145,458 +150,293 @@ ctl_print_limits(json_t *o)
 	}
 	sbuf_reset(b);
 	json_object_foreach(json_object_get(o, "providers"), k, v)
-		sbuf_printf(b, "%s%s=%lld", b->len ? "," : "", k, (long long)json_integer_value(v));
+	    sbuf_printf(b, "%s%s=%lld", b->len ? "," : "", k, (long long)json_integer_value(v));
 	printf("providers:    %s\n", b->len ? sbuf_str(b) : "no caps");
 	if (json_is_string(json_object_get(o, "rate")))
-		printf("rate:         %s, burst %lld\n", jstr(o, "rate"), (long long)json_integer_value(json_object_get(o, "burst")));
+		printf("rate:         %s, burst %lld\n", jstr(o, "rate"),
+		       (long long)json_integer_value(json_object_get(o, "burst")));
 	else
 		printf("rate:         unlimited\n");
 	sbuf_free(b);
+}
+
+/* The options of "warmup set" as given, then completed: sched from a preset, start and tz defaulted
+ */
+typedef struct {
+	const char *sched, *preset, *start, *then, *hours, *prov, *tz;
+	char start_buf[32];
+} WARMUP_ARGS;
+
+/* warmup_args - read the options: known flags, exactly one of --schedule and --preset */
+static int
+warmup_args(int argc, char **argv, WARMUP_ARGS *a, SBUF *err)
+{
+	static const char *const known[] = {"--schedule",     "--preset",   "--start",    "--then",
+	                                    "--active-hours", "--provider", "--timezone", NULL};
+
+	a->sched = ctl_opt(argc, argv, 0, "--schedule");
+	a->preset = ctl_opt(argc, argv, 0, "--preset");
+	a->start = ctl_opt(argc, argv, 0, "--start");
+	a->then = ctl_opt(argc, argv, 0, "--then");
+	a->hours = ctl_opt(argc, argv, 0, "--active-hours");
+	a->prov = ctl_opt(argc, argv, 0, "--provider");
+	a->tz = ctl_opt(argc, argv, 0, "--timezone");
+	if (a->then == NULL)
+		a->then = "unlimited";
+	if (!ctl_opts_known(argc, argv, 0, known) || (a->sched == NULL) == (a->preset == NULL)) {
+		sbuf_cat(err,
+		         "warmup set NAME takes exactly one of --schedule N1,N2,... or --preset "
+		         "conservative|standard|aggressive");
+		return -1;
+	}
+	return 0;
+}
+
+/* warmup_check - complete a from the current limits, and validate it into chk as the milter reads
+ * it */
+static int
+warmup_check(const LIMITS *cur, WARMUP_ARGS *a, LIMITS *chk, SBUF *days, SBUF *err)
+{
+	if (a->tz == NULL)
+		a->tz = cur->tz_name;
+	if (limits_set(chk, LIM_TIMEZONE, a->tz, err) < 0)
+		return -1;
+	if (a->preset) {
+		WARMUP w = {0};
+		if (warmup_preset(a->preset, &w, err) < 0)
+			return -1;
+		for (size_t i = 0; i < w.ndays; i++)
+			sbuf_printf(days, "%s%ld", i ? "," : "", w.days[i]);
+		a->sched = sbuf_str(days);
+	}
+	if (a->start == NULL && cur->warmup && cur->warmup->start_y > 1970) {
+		snprintf(a->start_buf, sizeof(a->start_buf), "%04d-%02d-%02d", cur->warmup->start_y,
+		         cur->warmup->start_m, cur->warmup->start_d);
+		a->start = a->start_buf; /* re-running set keeps the schedule's clock */
+	} else if (a->start == NULL) {
+		ctl_today(chk, a->start_buf);
+		a->start = a->start_buf;
+	}
+	if (limits_set(chk, LIM_SCHEDULE, a->sched, err) < 0 ||
+	    limits_set(chk, LIM_START, a->start, err) < 0 ||
+	    limits_set(chk, LIM_THEN, a->then, err) < 0 ||
+	    (a->hours && limits_set(chk, LIM_ACTIVE_HOURS, a->hours, err) < 0) ||
+	    (a->prov && limits_set(chk, LIM_PROVIDERS, a->prov, err) < 0))
+		return -1;
+	return 0;
+}
+
+/* warmup_write - every field in one HSET, the provider caps set or removed, tm:version bumped */
+static int
+warmup_write(CTL *c, const char *name, const WARMUP_ARGS *a, const LIMITS *chk, SBUF *err)
+{
+	SBUF *provs = sbuf_new(64);
+	char ah[8], key[160];
+	const char *fv[] = {LIM_SCHEDULE, a->sched, LIM_START,        a->start,
+	                    LIM_THEN,     a->then,  LIM_ACTIVE_HOURS, ah,
+	                    LIM_TIMEZONE, a->tz,    LIM_PRESET,       a->preset ? a->preset : "",
+	                    NULL};
+	const char *gone[] = {LIM_PROVIDERS, NULL};
+	const char *pv[] = {LIM_PROVIDERS, NULL, NULL};
+	int rc;
+
+	limits_format_providers(chk->provider_cap, provs);
+	pv[1] = sbuf_str(provs);
+	snprintf(ah, sizeof(ah), "%d", chk->warmup->active_hours);
+	ctl_key(key, sizeof(key), KEY_T_LIMITS_FMT, name);
+	if (ctl_hset(c, key, fv, err) < 0 ||
+	    (provs->len ? ctl_hset(c, key, pv, err) : ctl_hdel(c, key, gone, err)) < 0 ||
+	    ctl_bump(c, err) < 0)
+		rc = -1;
+	else
+		rc = 0;
+	sbuf_free(provs);
+	return rc;
 }
 
 /* ctl_warmup_set - validate every option, then write them in one HSET */
 static int
 ctl_warmup_set(CTL *c, const char *name, int argc, char **argv, SBUF *err)
 {
-	static const char *const known[] = {"--schedule", "--preset", "--start", "--then", "--active-hours",
-					    "--provider", "--timezone", NULL};
-	const char *sched = ctl_opt(argc, argv, 0, "--schedule"), *preset = ctl_opt(argc, argv, 0, "--preset");
-	const char *start = ctl_opt(argc, argv, 0, "--start"), *then = ctl_opt(argc, argv, 0, "--then");
-	const char *hours = ctl_opt(argc, argv, 0, "--active-hours"), *prov = ctl_opt(argc, argv, 0, "--provider");
-	const char *tz = ctl_opt(argc, argv, 0, "--timezone");
-	LIMITS *cur, *chk = limits_new();
-	SBUF *days = sbuf_new(256), *provs = sbuf_new(64);
-	char today[32], key[160];
+	WARMUP_ARGS a;
+	LIMITS *cur, *chk;
+	LIMITS_NOW at;
+	SBUF *days;
 	int rc = -1;
 
-	if (!ctl_opts_known(argc, argv, 0, known) || (sched == NULL) == (preset == NULL)) {
-		sbuf_cat(err, "warmup set NAME takes exactly one of --schedule N1,N2,... or --preset "
-			      "conservative|standard|aggressive");
-		limits_free(chk);
-		sbuf_free(days);
-		sbuf_free(provs);
+	if (warmup_args(argc, argv, &a, err) < 0 || (cur = ctl_load_limits(c, name, err)) == NULL)
 		return -1;
-	}
-	if ((cur = ctl_load_limits(c, name, err)) == NULL)
-		goto out;
-	if (tz == NULL)
-		tz = cur->tz_name;
-	if (limits_set(chk, LIM_TIMEZONE, tz, err) < 0)
-		goto out;
-	if (preset) {
-		WARMUP w = {0};
-		if (warmup_preset(preset, &w, err) < 0)
-			goto out;
-		for (size_t i = 0; i < w.ndays; i++)
-			sbuf_printf(days, "%s%ld", i ? "," : "", w.days[i]);
-		sched = sbuf_str(days);
-	}
-	if (start == NULL && cur->warmup && cur->warmup->start_y > 1970) {
-		snprintf(today, sizeof(today), "%04d-%02d-%02d", cur->warmup->start_y, cur->warmup->start_m,
-			 cur->warmup->start_d);
-		start = today; /* re-running set keeps the schedule's clock */
-	} else if (start == NULL) {
-		ctl_today(chk, today);
-		start = today;
-	}
-	if (limits_set(chk, LIM_SCHEDULE, sched, err) < 0 || limits_set(chk, LIM_START, start, err) < 0 ||
-	    limits_set(chk, LIM_THEN, then ? then : "unlimited", err) < 0 ||
-	    (hours && limits_set(chk, LIM_ACTIVE_HOURS, hours, err) < 0) ||
-	    (prov && limits_set(chk, LIM_PROVIDERS, prov, err) < 0))
-		goto out;
-	limits_format_providers(chk->provider_cap, provs);
-	{
-		char ah[8];
-		const char *fv[] = {LIM_SCHEDULE, sched, LIM_START, start, LIM_THEN, then ? then : "unlimited",
-				    LIM_ACTIVE_HOURS, ah, LIM_TIMEZONE, tz, LIM_PRESET, preset ? preset : "", NULL};
-		const char *gone[] = {LIM_PROVIDERS, NULL};
-		const char *pv[] = {LIM_PROVIDERS, sbuf_str(provs), NULL};
-		snprintf(ah, sizeof(ah), "%d", chk->warmup->active_hours);
-		snprintf(key, sizeof(key), KEY_T_LIMITS_FMT, name);
-		if (ctl_hset(c, key, fv, err) < 0 || (provs->len ? ctl_hset(c, key, pv, err) : ctl_hdel(c, key, gone, err)) < 0 ||
-		    ctl_bump(c, err) < 0)
-			goto out;
-	}
-	{
-		LIMITS_NOW at;
+	chk = limits_new();
+	days = sbuf_new(256);
+	if (warmup_check(cur, &a, chk, days, err) == 0 &&
+	    warmup_write(c, name, &a, chk, err) == 0) {
 		limits_at(chk, time(NULL), "other", &at);
-		printf("warm-up for tenant %s: %zu days from %s (%s), then %s; today is day %ld, cap %ld\n", name,
-		       chk->warmup->ndays, start, tz, then ? then : "unlimited", at.day_index + 1, at.cap_day);
+		printf("warm-up for tenant %s: %zu days from %s (%s), then %s; today is day %ld, "
+		       "cap %ld\n",
+		       name, chk->warmup->ndays, a.start, a.tz, a.then, at.day_index + 1,
+		       at.cap_day);
+		rc = 0;
 	}
-	rc = 0;
-out:
-	limits_free(cur);
+	limits_free(cur); /* after the printf: a.tz may be its */
 	limits_free(chk);
 	sbuf_free(days);
-	sbuf_free(provs);
 	return rc;
 }
 
+/* warmup_cmd_set - "warmup set NAME OPTIONS" */
+static int
+warmup_cmd_set(CTL *c, int argc, char **argv)
+{
+	SBUF *err = sbuf_new(128);
+
+	if (ctl_warmup_set(c, argv[1], argc - 2, argv + 2, err) < 0)
+		return ctl_fail_free(err);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+/* warmup_cmd_show - "warmup show NAME [--json]": the limits and what they allow today */
+static int
+warmup_cmd_show(CTL *c, int argc, char **argv)
+{
+	SBUF *err, *preset;
+	LIMITS *l;
+	json_t *o;
+	char key[160];
+	int found;
+
+	if (argc != 2 && !(argc == 3 && ctl_has_json(argc, argv)))
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if ((l = ctl_load_limits(c, argv[1], err)) == NULL)
+		return ctl_fail_free(err);
+	preset = sbuf_new(32);
+	found = store_hget(c->store, ctl_key(key, sizeof(key), KEY_T_LIMITS_FMT, argv[1]),
+	                   LIM_PRESET, preset, err);
+	if (found >= 0)
+		o = ctl_limits_json(argv[1], l, found ? sbuf_str(preset) : NULL);
+	sbuf_free(preset);
+	limits_free(l);
+	if (found < 0)
+		return ctl_fail_free(err);
+	sbuf_free(err);
+	if (ctl_has_json(argc, argv)) {
+		ctl_print_json(o);
+	} else {
+		ctl_print_limits(o);
+		json_decref(o);
+	}
+	return CTL_OK;
+}
+
+/* warmup_cmd_clear - "warmup clear NAME": the schedule and provider caps go; rate stays */
+static int
+warmup_cmd_clear(CTL *c, int argc, char **argv)
+{
+	static const char *const f[] = {LIM_SCHEDULE,     LIM_PRESET,    LIM_START, LIM_THEN,
+	                                LIM_ACTIVE_HOURS, LIM_PROVIDERS, NULL};
+	SBUF *err;
+	char key[160];
+
+	if (argc != 2)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if (ctl_hdel(c, ctl_key(key, sizeof(key), KEY_T_LIMITS_FMT, argv[1]), f, err) < 0 ||
+	    ctl_bump(c, err) < 0)
+		return ctl_fail_free(err);
+	printf("warm-up for tenant %s cleared\n", argv[1]);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+static const CTL_SUB warmup_subs[] = {
+    {"set", warmup_cmd_set, NULL},
+    {"show", warmup_cmd_show, NULL},
+    {"clear", warmup_cmd_clear, NULL},
+    {NULL, NULL, NULL},
+};
+
+/* ctl_cmd_warmup - "warmup set|show|clear NAME ..."; the tenant is checked before the verb */
 int
 ctl_cmd_warmup(CTL *c, int argc, char **argv)
 {
-	SBUF *err = sbuf_new(128);
-	LIMITS *l = NULL;
-	char key[160];
-	int rc = CTL_OK;
+	SBUF *err;
 
-	if (argc < 2) {
-		rc = CTL_USAGE;
-		goto out;
-	}
+	if (argc < 2)
+		return CTL_USAGE;
+	err = sbuf_new(128);
 	if (ctl_need_tenant(c, argv[1], err) < 0)
-		goto fail;
-	snprintf(key, sizeof(key), KEY_T_LIMITS_FMT, argv[1]);
-	if (strcmp(argv[0], "set") == 0) {
-		if (ctl_warmup_set(c, argv[1], argc - 2, argv + 2, err) < 0)
-			goto fail;
-	} else if (strcmp(argv[0], "show") == 0 && (argc == 2 || (argc == 3 && ctl_has_json(argc, argv)))) {
-		SBUF *preset;
-		json_t *o;
-		int found;
-		if ((l = ctl_load_limits(c, argv[1], err)) == NULL)
-			goto fail;
-		preset = sbuf_new(32);
-		if ((found = store_hget(c->store, key, LIM_PRESET, preset, err)) < 0) {
-			sbuf_free(preset);
-			goto fail;
-		}
-		o = ctl_limits_json(argv[1], l, found ? sbuf_str(preset) : NULL);
-		sbuf_free(preset);
-		if (ctl_has_json(argc, argv)) {
-			ctl_print_json(o);
-		} else {
-			ctl_print_limits(o);
-			json_decref(o);
-		}
-	} else if (strcmp(argv[0], "clear") == 0 && argc == 2) {
-		const char *f[] = {LIM_SCHEDULE, LIM_PRESET, LIM_START, LIM_THEN, LIM_ACTIVE_HOURS, LIM_PROVIDERS, NULL};
-		if (ctl_hdel(c, key, f, err) < 0 || ctl_bump(c, err) < 0)
-			goto fail;
-		printf("warm-up for tenant %s cleared\n", argv[1]);
-	} else {
-		rc = CTL_USAGE;
-	}
-	goto out;
-fail:
-	rc = ctl_fail("%s", sbuf_str(err));
-out:
-	limits_free(l);
+		return ctl_fail_free(err);
 	sbuf_free(err);
-	return rc;
+	return ctl_dispatch(c, warmup_subs, argc, argv);
 }
 
+/* rate_cmd_set - "rate set NAME RATE [--burst N]": validated as the milter parses it */
+static int
+rate_cmd_set(CTL *c, int argc, char **argv)
+{
+	static const char *const known[] = {"--burst", NULL};
+	static const char *const gone[] = {LIM_BURST, NULL};
+	const char *burst;
+	SBUF *err, *f;
+	LIMITS *chk;
+	char key[160];
+
+	if (argc < 3 || !ctl_opts_known(argc, argv, 3, known))
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if (ctl_need_tenant(c, argv[1], err) < 0)
+		return ctl_fail_free(err);
+	burst = ctl_opt(argc, argv, 3, "--burst");
+	chk = limits_new();
+	ctl_key(key, sizeof(key), KEY_T_LIMITS_FMT, argv[1]);
+	const char *fv[] = {LIM_RATE, argv[2], burst ? LIM_BURST : NULL, burst, NULL};
+	if (limits_set(chk, LIM_RATE, argv[2], err) < 0 ||
+	    (burst && limits_set(chk, LIM_BURST, burst, err) < 0) ||
+	    (!burst && ctl_hdel(c, key, gone, err) < 0) || ctl_hset(c, key, fv, err) < 0 ||
+	    ctl_bump(c, err) < 0) {
+		limits_free(chk);
+		return ctl_fail_free(err);
+	}
+	f = sbuf_new(64);
+	rate_format(&chk->rate, f);
+	printf("rate for tenant %s: %s (GCRA: one every %.3f s)\n", argv[1], sbuf_str(f),
+	       chk->rate.interval_us / 1e6);
+	sbuf_free(f);
+	limits_free(chk);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+/* rate_cmd_clear - "rate clear NAME" */
+static int
+rate_cmd_clear(CTL *c, int argc, char **argv)
+{
+	static const char *const gone[] = {LIM_RATE, LIM_BURST, NULL};
+	SBUF *err;
+	char key[160];
+
+	if (argc != 2)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if (ctl_need_tenant(c, argv[1], err) < 0 ||
+	    ctl_hdel(c, ctl_key(key, sizeof(key), KEY_T_LIMITS_FMT, argv[1]), gone, err) < 0 ||
+	    ctl_bump(c, err) < 0)
+		return ctl_fail_free(err);
+	printf("rate for tenant %s cleared\n", argv[1]);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+static const CTL_SUB rate_subs[] = {
+    {"set", rate_cmd_set, NULL},
+    {"clear", rate_cmd_clear, NULL},
+    {NULL, NULL, NULL},
+};
+
+/* ctl_cmd_rate - "rate set|clear NAME ..." */
 int
 ctl_cmd_rate(CTL *c, int argc, char **argv)
 {
-	static const char *const known[] = {"--burst", NULL};
-	SBUF *err = sbuf_new(128);
-	LIMITS *chk = limits_new();
-	char key[160];
-	int rc = CTL_OK;
-
-	if (argc < 2 || (strcmp(argv[0], "set") == 0 ? argc < 3 || !ctl_opts_known(argc, argv, 3, known)
-						     : strcmp(argv[0], "clear") != 0 || argc != 2)) {
-		rc = CTL_USAGE;
-		goto out;
-	}
-	if (ctl_need_tenant(c, argv[1], err) < 0)
-		goto fail;
-	snprintf(key, sizeof(key), KEY_T_LIMITS_FMT, argv[1]);
-	if (strcmp(argv[0], "set") == 0) {
-		const char *burst = ctl_opt(argc, argv, 3, "--burst");
-		const char *fv[] = {LIM_RATE, argv[2], burst ? LIM_BURST : NULL, burst, NULL};
-		const char *gone[] = {LIM_BURST, NULL};
-		SBUF *f = sbuf_new(64);
-		if (limits_set(chk, LIM_RATE, argv[2], err) < 0 || (burst && limits_set(chk, LIM_BURST, burst, err) < 0)) {
-			sbuf_free(f);
-			goto fail;
-		}
-		if ((!burst && ctl_hdel(c, key, gone, err) < 0) || ctl_hset(c, key, fv, err) < 0 || ctl_bump(c, err) < 0) {
-			sbuf_free(f);
-			goto fail;
-		}
-		rate_format(&chk->rate, f);
-		printf("rate for tenant %s: %s (GCRA: one every %.3f s)\n", argv[1], sbuf_str(f),
-		       chk->rate.interval_us / 1e6);
-		sbuf_free(f);
-	} else {
-		const char *gone[] = {LIM_RATE, LIM_BURST, NULL};
-		if (ctl_hdel(c, key, gone, err) < 0 || ctl_bump(c, err) < 0)
-			goto fail;
-		printf("rate for tenant %s cleared\n", argv[1]);
-	}
-	goto out;
-fail:
-	rc = ctl_fail("%s", sbuf_str(err));
-out:
-	limits_free(chk);
-	sbuf_free(err);
-	return rc;
-}
-
-static const char *const ctl_counters[] = {"accepted", "deferred_cap", "deferred_rate", "rejected_suppressed", NULL};
-
-/* ctl_hash_json - HGETALL as a JSON object of integers */
-static json_t *
-ctl_hash_json(CTL *c, const char *key, SBUF *err)
-{
-	STORE_VAL *r = store_hgetall(c->store, key, err);
-	json_t *o;
-
-	if (r == NULL)
-		return NULL;
-	o = json_object();
-	for (size_t i = 0; i + 1 < r->elements; i += 2)
-		json_object_set_new(o, r->element[i]->str, json_integer(strtoll(r->element[i + 1]->str, NULL, 10)));
-	store_val_free(r);
-	return o;
-}
-
-static long long
-ctl_int(json_t *o, const char *k)
-{
-	return json_integer_value(json_object_get(o, k));
-}
-
-static const char *const fb_counters[] = {"delivered", "deferred", "bounced_hard", "bounced_soft", "blocked",
-					  "throttled", "complaints", "unsubscribes", NULL};
-
-/* ctl_feedback_json - delivery feedback counters over days UTC days ending today, with rates and flags */
-static json_t *
-ctl_feedback_json(CTL *c, const char *name, int days, SBUF *err)
-{
-	json_t *o = json_object(), *flags = json_array();
-	long long sum[8] = {0};
-	time_t now = time(NULL);
-	double sent, b, h, cr;
-
-	for (int d = 0; d < days; d++) {
-		time_t t = now - (time_t)d * 86400;
-		struct tm tm;
-		char date[16], key[160];
-		json_t *day;
-		gmtime_r(&t, &tm);
-		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
-		snprintf(key, sizeof(key), KEY_T_FB_FMT, name, date);
-		if ((day = ctl_hash_json(c, key, err)) == NULL) {
-			json_decref(o);
-			json_decref(flags);
-			return NULL;
-		}
-		for (int i = 0; fb_counters[i]; i++)
-			sum[i] += ctl_int(day, fb_counters[i]);
-		json_decref(day);
-	}
-	for (int i = 0; fb_counters[i]; i++)
-		json_object_set_new(o, fb_counters[i], json_integer(sum[i]));
-	sent = (double)(sum[0] + sum[2] + sum[3]);
-	b = sent > 0 ? (double)(sum[2] + sum[3]) / sent : 0;
-	h = sent > 0 ? (double)sum[2] / sent : 0;
-	cr = sum[0] > 0 ? (double)sum[6] / (double)sum[0] : 0;
-	json_object_set_new(o, "bounce_rate", json_real(b));
-	json_object_set_new(o, "hard_bounce_rate", json_real(h));
-	json_object_set_new(o, "complaint_rate", json_real(cr));
-	if (b > 0.02)
-		json_array_append_new(flags, json_string("bounce rate over 2%"));
-	if (h > 0.005)
-		json_array_append_new(flags, json_string("hard-bounce rate over 0.5%"));
-	if (cr > 0.003)
-		json_array_append_new(flags, json_string("complaint rate over 0.3%"));
-	else if (cr > 0.001)
-		json_array_append_new(flags, json_string("complaint rate over 0.1%"));
-	json_object_set_new(o, "flags", flags);
-	return o;
-}
-
-/* ctl_stats_json - one tenant's day: caps, usage and counters, by provider */
-static json_t *
-ctl_stats_json(CTL *c, const char *name, const char *day, SBUF *err)
-{
-	LIMITS *l;
-	LIMITS_NOW at;
-	json_t *o = NULL, *use, *st, *prov;
-	char key[160], date[11];
-	int y, m, d;
-	int64_t when = time(NULL);
-
-	if ((l = ctl_load_limits(c, name, err)) == NULL)
-		return NULL;
-	if (day) {
-		if (warmup_parse_date(day, &y, &m, &d, err) < 0)
-			goto out;
-		when = warmup_days_from_civil(y, m, d) * 86400 + 43200; /* noon: the day in any zone */
-	}
-	limits_at(l, when, "other", &at);
-	snprintf(date, sizeof(date), "%s", day ? day : at.date);
-	snprintf(key, sizeof(key), KEY_T_USE_FMT, name, date);
-	if ((use = ctl_hash_json(c, key, err)) == NULL)
-		goto out;
-	snprintf(key, sizeof(key), KEY_T_STATS_FMT, name, date);
-	if ((st = ctl_hash_json(c, key, err)) == NULL) {
-		json_decref(use);
-		goto out;
-	}
-	o = json_object();
-	json_object_set_new(o, "tenant", json_string(name));
-	json_object_set_new(o, "date", json_string(date));
-	json_object_set_new(o, "timezone", json_string(l->tz_name));
-	json_object_set_new(o, "day", at.day_index < 0 ? json_null() : json_integer(at.day_index + 1));
-	json_object_set_new(o, "cap", at.cap_day < 0 ? json_null() : json_integer(at.cap_day));
-	json_object_set_new(o, "used", json_integer(ctl_int(use, "day")));
-	for (int i = 0; ctl_counters[i]; i++)
-		json_object_set_new(o, ctl_counters[i], json_integer(ctl_int(st, ctl_counters[i])));
-	prov = json_object();
-	for (int g = 0; g < LIMITS_NPROV; g++) {
-		json_t *p = json_object();
-		char f[64];
-		snprintf(f, sizeof(f), "p:%s", provider_groups[g]);
-		json_object_set_new(p, "used", json_integer(ctl_int(use, f)));
-		json_object_set_new(p, "cap", l->provider_cap[g] < 0 ? json_null() : json_integer(l->provider_cap[g]));
-		for (int i = 0; ctl_counters[i]; i++) {
-			snprintf(f, sizeof(f), "%s:%s", provider_groups[g], ctl_counters[i]);
-			json_object_set_new(p, ctl_counters[i], json_integer(ctl_int(st, f)));
-		}
-		json_object_set_new(prov, provider_groups[g], p);
-	}
-	json_object_set_new(o, "providers", prov);
-	json_decref(use);
-	json_decref(st);
-	{
-		json_t *fb = json_object(), *t1 = ctl_feedback_json(c, name, 1, err), *t7 = ctl_feedback_json(c, name, 7, err);
-		if (t1)
-			json_object_set_new(fb, "today", t1);
-		if (t7)
-			json_object_set_new(fb, "7d", t7);
-		json_object_set_new(o, "feedback", fb);
-	}
-out:
-	limits_free(l);
-	return o;
-}
-
-int
-ctl_cmd_stats(CTL *c, int argc, char **argv)
-{
-	static const char *const known[] = {"--day", NULL};
-	SBUF *err = sbuf_new(128);
-	json_t *o, *p, *v;
-	const char *g;
-	int rc = CTL_OK;
-
-	if (argc < 1 || !ctl_opts_known(argc, argv, 1, known))
-		return CTL_USAGE;
-	if (ctl_need_tenant(c, argv[0], err) < 0 ||
-	    (o = ctl_stats_json(c, argv[0], ctl_opt(argc, argv, 1, "--day"), err)) == NULL) {
-		rc = ctl_fail("%s", sbuf_str(err));
-		sbuf_free(err);
-		return rc;
-	}
-	if (ctl_has_json(argc, argv)) {
-		ctl_print_json(o);
-		sbuf_free(err);
-		return CTL_OK;
-	}
-	printf("tenant %s, %s (%s)", argv[0], jstr(o, "date"), jstr(o, "timezone"));
-	if (json_is_integer(json_object_get(o, "day")))
-		printf(", warm-up day %lld", ctl_int(o, "day"));
-	if (json_is_integer(json_object_get(o, "cap")))
-		printf(": used %lld of %lld\n", ctl_int(o, "used"), ctl_int(o, "cap"));
-	else
-		printf(": used %lld, no daily cap\n", ctl_int(o, "used"));
-	printf("%-10s %8s %8s %9s %13s %13s %10s\n", "PROVIDER", "USED", "CAP", "ACCEPTED", "DEFERRED_CAP",
-	       "DEFERRED_RATE", "SUPPRESSED");
-	json_object_foreach((p = json_object_get(o, "providers")), g, v) {
-		char cap[24] = "-";
-		if (json_is_integer(json_object_get(v, "cap")))
-			snprintf(cap, sizeof(cap), "%lld", ctl_int(v, "cap"));
-		printf("%-10s %8lld %8s %9lld %13lld %13lld %10lld\n", g, ctl_int(v, "used"), cap, ctl_int(v, "accepted"),
-		       ctl_int(v, "deferred_cap"), ctl_int(v, "deferred_rate"), ctl_int(v, "rejected_suppressed"));
-	}
-	printf("%-10s %8lld %8s %9lld %13lld %13lld %10lld\n", "total", ctl_int(o, "used"), "",
-	       ctl_int(o, "accepted"), ctl_int(o, "deferred_cap"), ctl_int(o, "deferred_rate"),
-	       ctl_int(o, "rejected_suppressed"));
-	{
-		json_t *fb = json_object_get(o, "feedback");
-		const char *when[] = {"today", "7d"};
-		printf("delivery feedback (UTC days)\n%-6s %9s %8s %8s %8s %8s %9s %10s %8s %8s %10s  %s\n", "", "DELIVERED",
-		       "DEFERRED", "HARD", "SOFT", "BLOCKED", "THROTTLED", "COMPLAINTS", "BOUNCE%", "HARD%", "COMPLAINT%",
-		       "FLAGS");
-		for (int k = 0; k < 2; k++) {
-			json_t *x = json_object_get(fb, when[k]), *fl;
-			SBUF *f = sbuf_new(64);
-			size_t j;
-			if (x == NULL)
-				continue;
-			json_array_foreach(json_object_get(x, "flags"), j, fl)
-				sbuf_printf(f, "%s%s", j ? "; " : "", json_string_value(fl));
-			printf("%-6s %9lld %8lld %8lld %8lld %8lld %9lld %10lld %7.2f%% %7.2f%% %9.3f%%  %s\n", when[k],
-			       ctl_int(x, "delivered"), ctl_int(x, "deferred"), ctl_int(x, "bounced_hard"),
-			       ctl_int(x, "bounced_soft"), ctl_int(x, "blocked"), ctl_int(x, "throttled"),
-			       ctl_int(x, "complaints"), 100 * json_real_value(json_object_get(x, "bounce_rate")),
-			       100 * json_real_value(json_object_get(x, "hard_bounce_rate")),
-			       100 * json_real_value(json_object_get(x, "complaint_rate")), f->len ? sbuf_str(f) : "-");
-			sbuf_free(f);
-		}
-	}
-	json_decref(o);
-	sbuf_free(err);
-	return CTL_OK;
-}
-
-int
-ctl_cmd_top(CTL *c, int argc, char **argv)
-{
-	SBUF *err = sbuf_new(128);
-	STORE_VAL *r;
-	json_t *all = json_array(), *o;
-	size_t i;
-	int rc = CTL_OK;
-
-	if (argc > 1 || (argc == 1 && !ctl_has_json(argc, argv))) {
-		json_decref(all);
-		sbuf_free(err);
-		return CTL_USAGE;
-	}
-	if ((r = store_sorted(c->store, KEY_TENANTS, err)) == NULL)
-		goto fail;
-	for (i = 0; i < r->elements; i++) {
-		json_t *t;
-		if ((o = ctl_stats_json(c, r->element[i]->str, NULL, err)) == NULL ||
-		    (t = ctl_tenant_json(c, r->element[i]->str, err)) == NULL) {
-			json_decref(o);
-			store_val_free(r);
-			goto fail;
-		}
-		json_object_set(o, "status", json_object_get(t, "status"));
-		json_object_del(o, "providers");
-		json_decref(t);
-		json_array_append_new(all, o);
-	}
-	store_val_free(r);
-	if (ctl_has_json(argc, argv)) {
-		ctl_print_json(all);
-		sbuf_free(err);
-		return CTL_OK;
-	}
-	printf("%-24s %-9s %-10s %15s %9s %9s %10s\n", "TENANT", "STATUS", "DATE", "USED/CAP", "ACCEPTED", "DEFERRED",
-	       "SUPPRESSED");
-	json_array_foreach(all, i, o) {
-		char uc[40];
-		if (json_is_integer(json_object_get(o, "cap")))
-			snprintf(uc, sizeof(uc), "%lld/%lld", ctl_int(o, "used"), ctl_int(o, "cap"));
-		else
-			snprintf(uc, sizeof(uc), "%lld/-", ctl_int(o, "used"));
-		printf("%-24s %-9s %-10s %15s %9lld %9lld %10lld\n", jstr(o, "tenant"), jstr(o, "status"), jstr(o, "date"), uc,
-		       ctl_int(o, "accepted"), ctl_int(o, "deferred_cap") + ctl_int(o, "deferred_rate"),
-		       ctl_int(o, "rejected_suppressed"));
-	}
-	json_decref(all);
-	sbuf_free(err);
-	return CTL_OK;
-fail:
-	json_decref(all);
-	rc = ctl_fail("%s", sbuf_str(err));
-	sbuf_free(err);
-	return rc;
+	return ctl_dispatch(c, rate_subs, argc, argv);
 }

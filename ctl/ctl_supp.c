@@ -30,8 +30,8 @@
 #include "tm_suppress.h"
 #include "tm_tenant.h"
 
-#define IMPORT_BATCH 1000	/* fields per HSET */
-#define IMPORT_INFLIGHT 32	/* HSETs queued before reading their replies */
+#define IMPORT_BATCH 1000  /* fields per HSET */
+#define IMPORT_INFLIGHT 32 /* HSETs queued before reading their replies */
 
 /* supp_opts - --tenant, --reason, --expires, --json anywhere after the fixed arguments */
 typedef struct {
@@ -98,7 +98,8 @@ supp_describe(const char *addr, const char *tenant, const char *v, SBUF *out)
 	supp_date(sv.since, d1, sizeof(d1));
 	supp_date(sv.expires, d2, sizeof(d2));
 	sbuf_printf(out, "%s: suppressed %s since %s (%s), expires %s\n", addr,
-		    supp_where(tenant, where, sizeof(where)), d1, supp_reason_name(sv.reason), sv.expires ? d2 : "never");
+	            supp_where(tenant, where, sizeof(where)), d1, supp_reason_name(sv.reason),
+	            sv.expires ? d2 : "never");
 }
 
 /* supp_key_named - the suppression key of addr, or -1 with "invalid address ..." in err */
@@ -114,6 +115,7 @@ supp_key_named(const char *addr, SBUF *key, SBUF *err)
 	return rc;
 }
 
+/* supp_add - "suppress add ADDRESS": one entry, in the global list or a tenant's */
 static int
 supp_add(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 {
@@ -126,7 +128,10 @@ supp_add(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 	if (supp_key_named(addr, key, err) < 0)
 		goto out;
 	if (o->reason && (reason = supp_reason_parse(o->reason)) < 0) {
-		sbuf_printf(err, "unknown reason \"%.40s\": use unsubscribe, hard-bounce, complaint or manual", o->reason);
+		sbuf_printf(
+		    err,
+		    "unknown reason \"%.40s\": use unsubscribe, hard-bounce, complaint or manual",
+		    o->reason);
 		goto out;
 	}
 	if (o->expires && supp_duration(o->expires, &ttl, err) < 0)
@@ -140,8 +145,9 @@ supp_add(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 		if (ctl_simple(c, err, 4, argv) < 0)
 			goto out;
 	}
-	printf("%s suppressed %s (%s)%s%s\n", sbuf_str(key), supp_where(o->tenant, where, sizeof(where)),
-	       supp_reason_name(reason), o->expires ? " for " : "", o->expires ? o->expires : "");
+	printf("%s suppressed %s (%s)%s%s\n", sbuf_str(key),
+	       supp_where(o->tenant, where, sizeof(where)), supp_reason_name(reason),
+	       o->expires ? " for " : "", o->expires ? o->expires : "");
 	rc = 0;
 out:
 	sbuf_free(key);
@@ -149,6 +155,7 @@ out:
 	return rc;
 }
 
+/* supp_remove - "suppress remove ADDRESS": refused when there is nothing to remove */
 static int
 supp_remove(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 {
@@ -167,9 +174,11 @@ supp_remove(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 	if (store_exec(c->store, err, &removed, 3, hdel) < 0)
 		goto out;
 	if (removed == 0)
-		sbuf_printf(err, "%s is not suppressed %s", sbuf_str(key), supp_where(o->tenant, where, sizeof(where)));
+		sbuf_printf(err, "%s is not suppressed %s", sbuf_str(key),
+		            supp_where(o->tenant, where, sizeof(where)));
 	else
-		printf("%s no longer suppressed %s\n", sbuf_str(key), supp_where(o->tenant, where, sizeof(where)));
+		printf("%s no longer suppressed %s\n", sbuf_str(key),
+		       supp_where(o->tenant, where, sizeof(where)));
 	rc = removed ? 0 : -1;
 out:
 	sbuf_free(key);
@@ -209,8 +218,9 @@ supp_check(CTL *c, const char *addr, const SUPP_OPTS *o, SBUF *err)
 		}
 	}
 	if (hits == 0)
-		sbuf_printf(out, "%s: not suppressed%s%s\n", sbuf_str(key), o->tenant ? " globally or for tenant " : "",
-			    o->tenant ? o->tenant : "");
+		sbuf_printf(out, "%s: not suppressed%s%s\n", sbuf_str(key),
+		            o->tenant ? " globally or for tenant " : "",
+		            o->tenant ? o->tenant : "");
 	if (o->json) {
 		json_t *j = json_object();
 		json_object_set_new(j, "address", json_string(sbuf_str(key)));
@@ -231,7 +241,8 @@ out:
 
 /* supp_scan - call fn for every entry of one scope (HSCAN) */
 static int
-supp_scan(CTL *c, const char *tenant, SBUF *err, void (*fn)(const char *, const char *, void *), void *arg)
+supp_scan(CTL *c, const char *tenant, SBUF *err, void (*fn)(const char *, const char *, void *),
+          void *arg)
 {
 	char hash[160];
 
@@ -293,184 +304,242 @@ supp_emit(const char *addr, const char *v, void *arg)
 	}
 }
 
-/* supp_import - stream FILE into the lists; bad lines reported, not imported */
+/*
+ * One import under way: the pending batch (the hash it goes to and its
+ * field/value pairs, both owned), the pipeline's depth and the counts.
+ */
+typedef struct {
+	CTL *c;
+	const char *path, *tenant; /* tenant: --tenant, for rows that name none */
+	STORE_VAL *names;          /* tm:tenants, to check each row's tenant */
+	const char **argv;         /* "HSET", hash, field, value, ... */
+	char *hash;                /* the pending batch's hash */
+	int n;                     /* pairs pending */
+	size_t queued;             /* HSETs sent whose replies are unread */
+	size_t good, bad, nglobal;
+	long long now;
+} SUPP_IMPORT;
+
+/* supp_import_drop - free the pending pairs */
+static void
+supp_import_drop(SUPP_IMPORT *im)
+{
+	for (int k = 0; k < im->n; k++) {
+		free((char *)im->argv[2 + 2 * k]);
+		free((char *)im->argv[3 + 2 * k]);
+	}
+	im->n = 0;
+}
+
+/* supp_import_flush - send the pending batch; read the replies every IMPORT_INFLIGHT batches */
+static int
+supp_import_flush(SUPP_IMPORT *im, SBUF *err)
+{
+	if (im->n == 0)
+		return 0;
+	im->argv[0] = "HSET";
+	im->argv[1] = im->hash;
+	if (store_append(im->c->store, 2 + 2 * im->n, im->argv, NULL, err) < 0)
+		return -1;
+	supp_import_drop(im);
+	if (++im->queued == IMPORT_INFLIGHT) {
+		if (store_drain(im->c->store, im->queued, err) < 0)
+			return -1;
+		im->queued = 0;
+	}
+	return 0;
+}
+
+/* supp_import_known - is t a tenant */
+static int
+supp_import_known(const SUPP_IMPORT *im, const char *t)
+{
+	for (size_t i = 0; i < im->names->elements; i++)
+		if (strcmp(im->names->element[i]->str, t) == 0)
+			return 1;
+	return 0;
+}
+
+/* supp_import_line - one line: reported and counted bad, skipped, or batched; -1 on a store error
+ */
+static int
+supp_import_line(SUPP_IMPORT *im, const char *line, size_t lineno, SBUF *why, SBUF *err)
+{
+	SUPP_ROW row;
+	const char *t;
+	char hash[160];
+	SBUF *v;
+
+	sbuf_reset(why);
+	switch (supp_csv_line(line, &row, why)) {
+	case 0:
+		return 0;
+	case -1:
+		fprintf(stderr, "tenantctl: %s:%zu: %s; not imported\n", im->path, lineno,
+		        sbuf_str(why));
+		im->bad++;
+		return 0;
+	}
+	t = row.tenant ? row.tenant : im->tenant;
+	if (t && !supp_import_known(im, t)) {
+		fprintf(stderr, "tenantctl: %s:%zu: no such tenant: %s; not imported\n", im->path,
+		        lineno, t);
+		im->bad++;
+		supp_row_clear(&row);
+		return 0;
+	}
+	supp_hash(hash, sizeof(hash), t);
+	if (im->hash && strcmp(im->hash, hash) != 0 && supp_import_flush(im, err) < 0) {
+		supp_row_clear(&row);
+		return -1;
+	}
+	if (im->n == 0) {
+		free(im->hash);
+		im->hash = xstrdup(hash);
+	}
+	v = sbuf_new(32);
+	supp_value(v, row.reason, im->now, 0);
+	im->argv[2 + 2 * im->n] = row.key;
+	im->argv[3 + 2 * im->n] = sbuf_steal(v);
+	im->n++;
+	im->good++;
+	im->nglobal += t == NULL;
+	row.key = NULL;
+	supp_row_clear(&row);
+	return im->n == IMPORT_BATCH ? supp_import_flush(im, err) : 0;
+}
+
+/* supp_import_report - what was imported, how fast, and how many lines were not */
+static void
+supp_import_report(const SUPP_IMPORT *im, const struct timeval *t0)
+{
+	struct timeval t1;
+	double secs;
+
+	gettimeofday(&t1, NULL);
+	secs = (double)(t1.tv_sec - t0->tv_sec) + (t1.tv_usec - t0->tv_usec) / 1e6;
+	printf("imported %zu addresses from %s (%zu global, %zu for tenants) in %.2f s (%.0f/s)%s",
+	       im->good, im->path, im->nglobal, im->good - im->nglobal, secs,
+	       secs > 0 ? im->good / secs : 0.0, im->bad ? "; " : "\n");
+	if (im->bad)
+		printf("%zu bad lines not imported\n", im->bad);
+}
+
+/* supp_import - stream FILE into the lists; bad lines reported, not imported: 0, 1 or -1 */
 static int
 supp_import(CTL *c, const char *path, const SUPP_OPTS *o, SBUF *err)
 {
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	STORE_VAL *names;
-	char *line = NULL, hash[160];
-	long long now;
-	size_t cap = 0, lineno = 0, good = 0, bad = 0, queued = 0, nglobal = 0;
-	SBUF *why = sbuf_new(64);
-	struct timeval t0, t1;
-	/* one pending batch: the hash it goes to and its field/value pairs */
-	const char **argv = xmalloc(sizeof(*argv) * (2 + 2 * IMPORT_BATCH));
-	char **owned = xmalloc(sizeof(*owned) * IMPORT_BATCH);
-	char *batch_hash = NULL;
-	int n = 0, rc = -1;
+	SUPP_IMPORT im = {.c = c, .path = path, .tenant = o->tenant};
+	SBUF *why;
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	struct timeval t0;
+	int rc = -1, failed = 0;
 
 	if (fp == NULL) {
 		sbuf_printf(err, "%s: %s", path, strerror(errno));
-		free(argv);
-		free(owned);
-		sbuf_free(why);
 		return -1;
 	}
-	if (o->tenant && ctl_need_tenant(c, o->tenant, err) < 0)
+	if ((o->tenant && ctl_need_tenant(c, o->tenant, err) < 0) ||
+	    (im.names = store_smembers(c->store, KEY_TENANTS, err)) == NULL)
 		goto out;
-	if ((names = store_smembers(c->store, KEY_TENANTS, err)) == NULL)
-		goto out;
+	im.argv = xmalloc(sizeof(*im.argv) * (2 + 2 * IMPORT_BATCH));
+	why = sbuf_new(64);
 	gettimeofday(&t0, NULL);
-	now = (long long)time(NULL);
-
-#define FLUSH()                                                                          \
-	do {                                                                             \
-		if (n > 0) {                                                             \
-			argv[0] = "HSET";                                               \
-			argv[1] = batch_hash;                                           \
-			if (store_append(c->store, 2 + 2 * n, argv, NULL, err) < 0)      \
-				goto fail_names;                                         \
-			for (int k = 0; k < n; k++) {                                   \
-				free(owned[k]);                                          \
-				free((char *)argv[3 + 2 * k]);                           \
-			}                                                                \
-			n = 0;                                                           \
-			if (++queued == IMPORT_INFLIGHT) {                              \
-				if (store_drain(c->store, queued, err) < 0)              \
-					goto fail_names;                                 \
-				queued = 0;                                              \
-			}                                                                \
-		}                                                                        \
-	} while (0)
-
-	while (getline(&line, &cap, fp) > 0) {
-		SUPP_ROW row;
-		const char *t;
-		int known = 0;
-		lineno++;
-		sbuf_reset(why);
-		switch (supp_csv_line(line, &row, why)) {
-		case 0:
-			continue;
-		case -1:
-			fprintf(stderr, "tenantctl: %s:%zu: %s; not imported\n", path, lineno, sbuf_str(why));
-			bad++;
-			continue;
-		}
-		t = row.tenant ? row.tenant : o->tenant;
-		for (size_t i = 0; t && i < names->elements; i++)
-			known |= strcmp(names->element[i]->str, t) == 0;
-		if (t && !known) {
-			fprintf(stderr, "tenantctl: %s:%zu: no such tenant: %s; not imported\n", path, lineno, t);
-			bad++;
-			supp_row_clear(&row);
-			continue;
-		}
-		supp_hash(hash, sizeof(hash), t);
-		if (batch_hash && strcmp(batch_hash, hash) != 0)
-			FLUSH();
-		if (n == 0) {
-			free(batch_hash);
-			batch_hash = xstrdup(hash);
-		}
-		owned[n] = row.key;
-		argv[2 + 2 * n] = row.key;
-		{
-			SBUF *v = sbuf_new(32);
-			supp_value(v, row.reason, now, 0);
-			argv[3 + 2 * n] = sbuf_steal(v);
-		}
-		row.key = NULL;
-		supp_row_clear(&row);
-		n++;
-		good++;
-		nglobal += t == NULL;
-		if (n == IMPORT_BATCH)
-			FLUSH();
+	im.now = (long long)time(NULL);
+	while (!failed && getline(&line, &cap, fp) > 0)
+		failed = supp_import_line(&im, line, ++lineno, why, err) < 0;
+	sbuf_free(why);
+	if (!failed && supp_import_flush(&im, err) == 0 &&
+	    (im.queued == 0 || store_drain(c->store, im.queued, err) == 0)) {
+		supp_import_report(&im, &t0);
+		rc = im.bad ? 1 : 0; /* bad lines: reported, exit 1 */
 	}
-	FLUSH();
-#undef FLUSH
-	if (queued && store_drain(c->store, queued, err) < 0)
-		goto fail_names;
-	gettimeofday(&t1, NULL);
-	{
-		double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_usec - t0.tv_usec) / 1e6;
-		printf("imported %zu addresses from %s (%zu global, %zu for tenants) in %.2f s (%.0f/s)%s", good, path,
-		       nglobal, good - nglobal, secs, secs > 0 ? good / secs : 0.0, bad ? "; " : "\n");
-		if (bad)
-			printf("%zu bad lines not imported\n", bad);
-	}
-	rc = bad ? -2 : 0;
-fail_names:
-	for (int k = 0; k < n; k++) {
-		free(owned[k]);
-		free((char *)argv[3 + 2 * k]);
-	}
-	store_val_free(names);
+	supp_import_drop(&im);
+	free(im.argv);
 out:
 	if (fp != stdin)
 		fclose(fp);
+	store_val_free(im.names);
+	free(im.hash);
 	free(line);
-	free(argv);
-	free(owned);
-	free(batch_hash);
-	sbuf_free(why);
 	return rc;
 }
 
+/* supp_list_scope - list (a table, or JSON) or export (CSV) one scope */
+static int
+supp_list_scope(CTL *c, const SUPP_OPTS *o, int csv, SBUF *err)
+{
+	SUPP_OUT out = {o->tenant, NULL, csv};
+	int r;
+
+	if (o->tenant && ctl_need_tenant(c, o->tenant, err) < 0)
+		return -1;
+	if (o->json && !csv)
+		out.json = json_array();
+	else if (csv)
+		puts("address,reason,tenant");
+	r = supp_scan(c, o->tenant, err, supp_emit, &out);
+	if (out.json) {
+		if (r == 0)
+			ctl_print_json(out.json);
+		else
+			json_decref(out.json);
+	}
+	return r;
+}
+
+/* supp_list - "suppress list [--tenant NAME] [--json]" */
+static int
+supp_list(CTL *c, const char *arg, const SUPP_OPTS *o, SBUF *err)
+{
+	(void)arg;
+	return supp_list_scope(c, o, 0, err);
+}
+
+/* supp_export - "suppress export [--tenant NAME]": CSV that import reads back */
+static int
+supp_export(CTL *c, const char *arg, const SUPP_OPTS *o, SBUF *err)
+{
+	(void)arg;
+	return supp_list_scope(c, o, 1, err);
+}
+
+/*
+ * The verbs: whether an address (or file) follows the verb, and the
+ * function, which returns 0, -1 with err, or 1 when it has said all there
+ * is to say and the exit status is 1 (check: not suppressed, like grep;
+ * import: bad lines, reported one by one).
+ */
+static const struct {
+	const char *name;
+	int needs_arg;
+	int (*run)(CTL *c, const char *arg, const SUPP_OPTS *o, SBUF *err);
+} supp_verbs[] = {
+    {"add", 1, supp_add},       {"remove", 1, supp_remove}, {"check", 1, supp_check},
+    {"import", 1, supp_import}, {"list", 0, supp_list},     {"export", 0, supp_export},
+};
+
+/* ctl_cmd_suppress - "suppress VERB [ADDRESS|FILE] [--tenant NAME] ..." */
 int
 ctl_cmd_suppress(CTL *c, int argc, char **argv)
 {
-	SBUF *err = sbuf_new(128);
+	SBUF *err;
 	SUPP_OPTS o;
-	const char *verb = argc > 0 ? argv[0] : "";
-	int needs_arg = strcmp(verb, "list") != 0 && strcmp(verb, "export") != 0;
-	int rc = CTL_OK, r;
+	size_t i;
+	int r;
 
-	if (argc < 1 + needs_arg || supp_opts(argc, argv, 1 + needs_arg, &o) < 0) {
-		sbuf_free(err);
+	for (i = 0; i < sizeof(supp_verbs) / sizeof(supp_verbs[0]); i++)
+		if (argc > 0 && strcmp(argv[0], supp_verbs[i].name) == 0)
+			break;
+	if (i == sizeof(supp_verbs) / sizeof(supp_verbs[0]) || argc < 1 + supp_verbs[i].needs_arg ||
+	    supp_opts(argc, argv, 1 + supp_verbs[i].needs_arg, &o) < 0)
 		return CTL_USAGE;
-	}
-	if (strcmp(verb, "add") == 0) {
-		r = supp_add(c, argv[1], &o, err);
-	} else if (strcmp(verb, "remove") == 0) {
-		r = supp_remove(c, argv[1], &o, err);
-	} else if (strcmp(verb, "check") == 0) {
-		r = supp_check(c, argv[1], &o, err);
-		if (r == 1) { /* not suppressed: like grep, exit 1 with the answer printed */
-			sbuf_free(err);
-			return CTL_FAIL;
-		}
-	} else if (strcmp(verb, "import") == 0) {
-		r = supp_import(c, argv[1], &o, err);
-		if (r == -2) { /* bad lines were reported one by one */
-			sbuf_free(err);
-			return CTL_FAIL;
-		}
-	} else if (strcmp(verb, "list") == 0 || strcmp(verb, "export") == 0) {
-		SUPP_OUT out = {o.tenant, NULL, strcmp(verb, "export") == 0};
-		if (o.tenant && ctl_need_tenant(c, o.tenant, err) < 0) {
-			r = -1;
-		} else {
-			if (o.json && !out.csv)
-				out.json = json_array();
-			else if (out.csv)
-				puts("address,reason,tenant");
-			r = supp_scan(c, o.tenant, err, supp_emit, &out);
-			if (out.json) {
-				if (r == 0)
-					ctl_print_json(out.json);
-				else
-					json_decref(out.json);
-			}
-		}
-	} else {
-		sbuf_free(err);
-		return CTL_USAGE;
-	}
+	err = sbuf_new(128);
+	r = supp_verbs[i].run(c, supp_verbs[i].needs_arg ? argv[1] : NULL, &o, err);
 	if (r < 0)
-		rc = ctl_fail("%s", sbuf_str(err));
+		return ctl_fail_free(err);
 	sbuf_free(err);
-	return rc;
+	return r > 0 ? CTL_FAIL : CTL_OK;
 }

@@ -2,224 +2,23 @@
  * NAME
  *	ctl_tenant - tenant, identity and domain commands
  * DESCRIPTION
- *	Ownership is claimed in a global index with HSETNX, which is atomic:
- *	two administrators racing for one domain cannot both win. Only then is
- *	the item added to the tenant's own set and tm:version bumped.
+ *	tenant add|show|list|remove|pause|disable|resume|stream, identity
+ *	add|remove and domain add|remove, over the records and claims of
+ *	ctl_owner.c. Removing a tenant releases everything it owned and
+ *	deletes its own keys; its dated counters stay until they expire.
  * SEE ALSO
- *	tenantctl(1), docs/redis-schema.md
+ *	tenantctl(1), docs/redis-schema.md, ctl_owner.c
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ctl.h"
-#include "tm_addr.h"
-#include "tm_cidr.h"
 #include "tm_egress.h"
 #include "tm_keys.h"
 #include "tm_tenant.h"
-
-const CTL_KIND ctl_kind_domain = {"domain", "domains", KEY_IDX_DOMAIN, KEY_T_DOMAINS_FMT};
-const CTL_KIND ctl_kind_sasl = {"SASL login", "sasl", KEY_IDX_SASL, KEY_T_SASL_FMT};
-const CTL_KIND ctl_kind_network = {"network", "networks", KEY_IDX_NETWORK, KEY_T_NETWORKS_FMT};
-
-/* ctl_key - format a per-tenant key */
-static char *
-ctl_key(char *buf, size_t len, const char *fmt, const char *name)
-{
-	snprintf(buf, len, fmt, name);
-	return buf;
-}
-
-int
-ctl_simple(CTL *c, SBUF *err, int argc, const char **argv)
-{
-	return store_exec(c->store, err, NULL, argc, argv);
-}
-
-int
-ctl_normalize(const CTL_KIND *k, const char *in, SBUF *out, SBUF *err)
-{
-	CIDR cidr;
-
-	if (k == &ctl_kind_domain)
-		return domain_normalize(in, strlen(in), out, err);
-	if (k == &ctl_kind_network) {
-		if (cidr_parse(in, &cidr, err) < 0)
-			return -1;
-		cidr_format(&cidr, out);
-		return 0;
-	}
-	if (*in == 0 || strlen(in) > 255 || strpbrk(in, " \t\r\n")) {
-		sbuf_cat(err, "SASL login must be 1 to 255 characters without white space");
-		return -1;
-	}
-	sbuf_cat(out, in);
-	return 0;
-}
-
-int
-ctl_tenant_exists(CTL *c, const char *name, SBUF *err)
-{
-	return store_sismember(c->store, KEY_TENANTS, name, err);
-}
-
-int
-ctl_bump(CTL *c, SBUF *err)
-{
-	const char *argv[] = {"INCR", KEY_VERSION};
-
-	return ctl_simple(c, err, 2, argv);
-}
-
-/* ctl_now - ISO 8601 UTC timestamp */
-static void
-ctl_now(char *buf, size_t len)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-int
-ctl_tenant_create(CTL *c, const char *name, SBUF *err)
-{
-	char key[128], now[32];
-	const char *sadd[] = {"SADD", KEY_TENANTS, name};
-	const char *hset[] = {"HSET", key, "status", "active", "reason", "", "created", now, "updated", now};
-	long long added;
-
-	if (store_exec(c->store, err, &added, 3, sadd) < 0)
-		return -1;
-	if (!added) {
-		sbuf_printf(err, "tenant %s already exists", name);
-		return -1;
-	}
-	ctl_now(now, sizeof(now));
-	ctl_key(key, sizeof(key), KEY_T_FMT, name);
-	if (store_exec(c->store, err, NULL, 10, hset) < 0)
-		return -1;
-	return ctl_bump(c, err);
-}
-
-int
-ctl_set_status(CTL *c, const char *name, const char *status, const char *reason, SBUF *err)
-{
-	char key[128], now[32];
-	const char *hset[] = {"HSET", key, "status", status, "reason", reason, "updated", now};
-
-	ctl_now(now, sizeof(now));
-	ctl_key(key, sizeof(key), KEY_T_FMT, name);
-	if (store_exec(c->store, err, NULL, 8, hset) < 0)
-		return -1;
-	return ctl_bump(c, err);
-}
-
-int
-ctl_claim(CTL *c, const CTL_KIND *k, const char *tenant, const char *item, SBUF *err)
-{
-	char key[128];
-	const char *hsetnx[] = {"HSETNX", k->index, item, tenant};
-	const char *sadd[] = {"SADD", key, item};
-	long long won;
-
-	if (store_exec(c->store, err, &won, 4, hsetnx) < 0)
-		return -1;
-	if (!won) {
-		SBUF *owner = sbuf_new(64);
-		int found = store_hget(c->store, k->index, item, owner, err);
-		if (found < 0 || (found && strcmp(sbuf_str(owner), tenant) != 0)) {
-			if (found > 0)
-				sbuf_printf(err, "%s %s already belongs to tenant %s", k->what, item,
-				            sbuf_str(owner));
-			sbuf_free(owner);
-			return -1;
-		}
-		sbuf_free(owner);
-	}
-	ctl_key(key, sizeof(key), k->set_fmt, tenant);
-	if (store_exec(c->store, err, NULL, 3, sadd) < 0)
-		return -1;
-	return ctl_bump(c, err);
-}
-
-int
-ctl_release(CTL *c, const CTL_KIND *k, const char *tenant, const char *item, SBUF *err)
-{
-	char key[128];
-	const char *srem[] = {"SREM", key, item};
-	const char *hdel[] = {"HDEL", k->index, item};
-	SBUF *owner = sbuf_new(64);
-	long long removed;
-	int found;
-
-	ctl_key(key, sizeof(key), k->set_fmt, tenant);
-	if (store_exec(c->store, err, &removed, 3, srem) < 0 ||
-	    (found = store_hget(c->store, k->index, item, owner, err)) < 0) {
-		sbuf_free(owner);
-		return -1;
-	}
-	if (found && strcmp(sbuf_str(owner), tenant) == 0) {
-		sbuf_free(owner);
-		if (store_exec(c->store, err, NULL, 3, hdel) < 0)
-			return -1;
-		removed = 1;
-	} else {
-		sbuf_free(owner);
-	}
-	if (!removed) {
-		sbuf_printf(err, "%s %s does not belong to tenant %s", k->what, item, tenant);
-		return -1;
-	}
-	return ctl_bump(c, err);
-}
-
-/* ctl_members - sorted JSON array of a tenant's set */
-static json_t *
-ctl_members(CTL *c, const CTL_KIND *k, const char *name, SBUF *err)
-{
-	char key[128];
-	STORE_VAL *r = store_sorted(c->store, ctl_key(key, sizeof(key), k->set_fmt, name), err);
-	json_t *a;
-
-	if (r == NULL)
-		return NULL;
-	a = json_array();
-	for (size_t i = 0; i < r->elements; i++)
-		json_array_append_new(a, json_string(r->element[i]->str));
-	store_val_free(r);
-	return a;
-}
-
-json_t *
-ctl_tenant_json(CTL *c, const char *name, SBUF *err)
-{
-	char key[128];
-	const CTL_KIND *kinds[] = {&ctl_kind_domain, &ctl_kind_sasl, &ctl_kind_network};
-	STORE_VAL *r;
-	json_t *o, *a;
-
-	if ((r = store_hgetall(c->store, ctl_key(key, sizeof(key), KEY_T_FMT, name), err)) == NULL)
-		return NULL;
-	o = json_object();
-	json_object_set_new(o, "name", json_string(name));
-	for (size_t j = 0; j + 1 < r->elements; j += 2)
-		json_object_set_new(o, r->element[j]->str, json_string(r->element[j + 1]->str));
-	store_val_free(r);
-	for (int i = 0; i < 3; i++) {
-		if ((a = ctl_members(c, kinds[i], name, err)) == NULL) {
-			json_decref(o);
-			return NULL;
-		}
-		json_object_set_new(o, kinds[i]->field, a);
-	}
-	return o;
-}
 
 /* ctl_join - a JSON string array as "a, b" or "-" */
 static void
@@ -231,14 +30,6 @@ ctl_join(json_t *a, SBUF *out)
 	if (json_array_size(a) == 0)
 		sbuf_cat(out, "-");
 	json_array_foreach(a, i, v) sbuf_printf(out, "%s%s", i ? ", " : "", json_string_value(v));
-}
-
-const char *
-jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
 }
 
 static void
@@ -259,28 +50,6 @@ ctl_print_tenant(json_t *o)
 	printf("networks: %s\n", sbuf_str(b));
 	printf("created:  %s\n", jstr(o, "created"));
 	sbuf_free(b);
-}
-
-/* ctl_need_tenant - validate the name and require that the tenant exists */
-int
-ctl_need_tenant(CTL *c, const char *name, SBUF *err)
-{
-	int e;
-
-	if (!tenant_name_valid(name)) {
-		sbuf_printf(err,
-		            "invalid tenant name \"%.80s\": use 1 to 63 of a-z, 0-9 and '-', not "
-		            "starting with '-'",
-		            name);
-		return -1;
-	}
-	if ((e = ctl_tenant_exists(c, name, err)) < 0)
-		return -1;
-	if (e == 0) {
-		sbuf_printf(err, "no such tenant: %s", name);
-		return -1;
-	}
-	return 0;
 }
 
 /* ctl_remove - delete a tenant and release everything it owned */
@@ -308,8 +77,8 @@ ctl_remove(CTL *c, const char *name, SBUF *err)
 	}
 	/* its limits, own suppression list and in-flight state go too; its dated
 	   counters stay for the dashboards until they expire */
-	static const char *const own[] = {KEY_T_LIMITS_FMT, KEY_T_SUPP_FMT, KEY_T_RESV_FMT, KEY_T_GCRA_FMT,
-					  KEY_T_EGRESS_FMT, KEY_T_STREAMS_FMT};
+	static const char *const own[] = {KEY_T_LIMITS_FMT, KEY_T_SUPP_FMT,   KEY_T_RESV_FMT,
+	                                  KEY_T_GCRA_FMT,   KEY_T_EGRESS_FMT, KEY_T_STREAMS_FMT};
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
 		const char *d[] = {"DEL", ctl_key(key, sizeof(key), own[i], name)};
 		if (ctl_simple(c, err, 2, d) < 0)
@@ -322,9 +91,9 @@ ctl_remove(CTL *c, const char *name, SBUF *err)
 	return ctl_bump(c, err);
 }
 
-/* ctl_reason - parse an optional "--reason TEXT" */
+/* tenant_cmd_reason - parse an optional "--reason TEXT" */
 static int
-ctl_reason(int argc, char **argv, const char **reason)
+tenant_cmd_reason(int argc, char **argv, const char **reason)
 {
 	*reason = "";
 	if (argc == 0)
@@ -336,129 +105,195 @@ ctl_reason(int argc, char **argv, const char **reason)
 	return -1;
 }
 
+/* tenant_cmd_all - every tenant's ctl_tenant_json, sorted by name (owned), or NULL with err */
+static json_t *
+tenant_cmd_all(CTL *c, SBUF *err)
+{
+	STORE_VAL *r = store_sorted(c->store, KEY_TENANTS, err);
+	json_t *all, *o;
+
+	if (r == NULL)
+		return NULL;
+	all = json_array();
+	for (size_t i = 0; i < r->elements; i++) {
+		if ((o = ctl_tenant_json(c, r->element[i]->str, err)) == NULL) {
+			json_decref(all);
+			all = NULL;
+			break;
+		}
+		json_array_append_new(all, o);
+	}
+	store_val_free(r);
+	return all;
+}
+
+/* tenant_cmd_list - "tenant list [--json]": one line a tenant, with its claims counted */
+static int
+tenant_cmd_list(CTL *c, int argc, char **argv)
+{
+	SBUF *err;
+	json_t *all, *o;
+	size_t i;
+
+	(void)argv;
+	if (argc != 1)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if ((all = tenant_cmd_all(c, err)) == NULL)
+		return ctl_fail_free(err);
+	sbuf_free(err);
+	if (c->json) {
+		ctl_print_json(all);
+		return CTL_OK;
+	}
+	printf("%-24s %-9s %7s %5s %8s\n", "TENANT", "STATUS", "DOMAINS", "SASL", "NETWORKS");
+	json_array_foreach(all, i, o)
+	    printf("%-24s %-9s %7zu %5zu %8zu\n", jstr(o, "name"), jstr(o, "status"),
+	           json_array_size(json_object_get(o, "domains")),
+	           json_array_size(json_object_get(o, "sasl")),
+	           json_array_size(json_object_get(o, "networks")));
+	json_decref(all);
+	return CTL_OK;
+}
+
+/* tenant_cmd_add - "tenant add NAME" */
+static int
+tenant_cmd_add(CTL *c, int argc, char **argv)
+{
+	SBUF *err;
+
+	if (argc != 2)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if (!tenant_name_valid(argv[1])) {
+		ctl_need_tenant(c, argv[1], err); /* its text for an invalid name */
+		return ctl_fail_free(err);
+	}
+	if (ctl_tenant_create(c, argv[1], err) < 0)
+		return ctl_fail_free(err);
+	printf("tenant %s added\n", argv[1]);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+/* tenant_cmd_stream - "tenant stream NAME transactional|bulk": the default of its domains */
+static int
+tenant_cmd_stream(CTL *c, int argc, char **argv)
+{
+	SBUF *err;
+	char key[160];
+	int st;
+
+	if (argc != 3)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if ((st = stream_parse(argv[2])) < 0 || st == STREAM_ANY) {
+		sbuf_printf(err, "unknown stream \"%.20s\": use transactional or bulk", argv[2]);
+		return ctl_fail_free(err);
+	}
+	if (ctl_need_tenant(c, argv[1], err) < 0)
+		return ctl_fail_free(err);
+	const char *set[] = {"HSET", ctl_key(key, sizeof(key), KEY_T_FMT, argv[1]), "stream",
+	                     argv[2]};
+	if (ctl_simple(c, err, 4, set) < 0 || ctl_bump(c, err) < 0)
+		return ctl_fail_free(err);
+	printf("tenant %s sends %s mail unless a domain says otherwise\n", argv[1], argv[2]);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+/* tenant_cmd_show - "tenant show NAME [--json]" */
+static int
+tenant_cmd_show(CTL *c, int argc, char **argv)
+{
+	SBUF *err;
+	json_t *o;
+
+	if (argc != 2)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if (ctl_need_tenant(c, argv[1], err) < 0 || (o = ctl_tenant_json(c, argv[1], err)) == NULL)
+		return ctl_fail_free(err);
+	sbuf_free(err);
+	if (c->json) {
+		ctl_print_json(o);
+	} else {
+		ctl_print_tenant(o);
+		json_decref(o);
+	}
+	return CTL_OK;
+}
+
+/* tenant_cmd_remove - "tenant remove NAME" */
+static int
+tenant_cmd_remove(CTL *c, int argc, char **argv)
+{
+	SBUF *err;
+
+	if (argc != 2)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if (ctl_need_tenant(c, argv[1], err) < 0 || ctl_remove(c, argv[1], err) < 0)
+		return ctl_fail_free(err);
+	printf("tenant %s removed\n", argv[1]);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+/* tenant_cmd_hold - "tenant pause|disable NAME [--reason TEXT]" */
+static int
+tenant_cmd_hold(CTL *c, int argc, char **argv)
+{
+	const char *st = strcmp(argv[0], "pause") == 0 ? "paused" : "disabled", *reason;
+	SBUF *err;
+
+	if (argc < 2 || tenant_cmd_reason(argc - 2, argv + 2, &reason) < 0)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if (ctl_need_tenant(c, argv[1], err) < 0 || ctl_set_status(c, argv[1], st, reason, err) < 0)
+		return ctl_fail_free(err);
+	printf("tenant %s %s\n", argv[1], st);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+/* tenant_cmd_resume - "tenant resume NAME": active again, the reason cleared */
+static int
+tenant_cmd_resume(CTL *c, int argc, char **argv)
+{
+	SBUF *err;
+
+	if (argc != 2)
+		return CTL_USAGE;
+	err = sbuf_new(128);
+	if (ctl_need_tenant(c, argv[1], err) < 0 ||
+	    ctl_set_status(c, argv[1], "active", "", err) < 0)
+		return ctl_fail_free(err);
+	printf("tenant %s resumed\n", argv[1]);
+	sbuf_free(err);
+	return CTL_OK;
+}
+
+static const CTL_SUB tenant_subs[] = {
+    {"add", tenant_cmd_add, NULL},
+    {"show", tenant_cmd_show, NULL},
+    {"list", tenant_cmd_list, NULL},
+    {"remove", tenant_cmd_remove, NULL},
+    {"pause", tenant_cmd_hold, NULL},
+    {"disable", tenant_cmd_hold, NULL},
+    {"resume", tenant_cmd_resume, NULL},
+    {"stream", tenant_cmd_stream, NULL},
+    {NULL, NULL, NULL},
+};
+
+/* ctl_cmd_tenant - "tenant VERB ... [--json]"; a trailing --json is every verb's */
 int
 ctl_cmd_tenant(CTL *c, int argc, char **argv)
 {
-	SBUF *err = sbuf_new(128);
-	const char *reason = NULL;
-	int rc = CTL_OK;
-	json_t *o;
-
-	if (argc < 1) {
-		rc = CTL_USAGE;
-		goto out;
-	}
 	c->json = argc >= 2 && strcmp(argv[argc - 1], "--json") == 0;
 	if (c->json)
 		argc--;
-	if (strcmp(argv[0], "list") == 0 && argc == 1) {
-		STORE_VAL *r = store_sorted(c->store, KEY_TENANTS, err);
-		json_t *all = json_array();
-		if (r == NULL) {
-			json_decref(all);
-			goto fail;
-		}
-		for (size_t i = 0; i < r->elements; i++) {
-			if ((o = ctl_tenant_json(c, r->element[i]->str, err)) == NULL) {
-				store_val_free(r);
-				json_decref(all);
-				goto fail;
-			}
-			json_array_append_new(all, o);
-		}
-		store_val_free(r);
-		if (c->json) {
-			char *s = json_dumps(all, JSON_COMPACT);
-			puts(s);
-			free(s);
-		} else {
-			size_t i;
-			printf("%-24s %-9s %7s %5s %8s\n", "TENANT", "STATUS", "DOMAINS", "SASL",
-			       "NETWORKS");
-			json_array_foreach(all, i, o) printf(
-			    "%-24s %-9s %7zu %5zu %8zu\n", jstr(o, "name"), jstr(o, "status"),
-			    json_array_size(json_object_get(o, "domains")),
-			    json_array_size(json_object_get(o, "sasl")),
-			    json_array_size(json_object_get(o, "networks")));
-		}
-		json_decref(all);
-		goto out;
-	}
-	if (argc < 2) {
-		rc = CTL_USAGE;
-		goto out;
-	}
-	if (strcmp(argv[0], "add") == 0 && argc == 2) {
-		if (!tenant_name_valid(argv[1])) {
-			ctl_need_tenant(c, argv[1], err);
-			goto fail;
-		}
-		if (ctl_tenant_create(c, argv[1], err) < 0)
-			goto fail;
-		printf("tenant %s added\n", argv[1]);
-		goto out;
-	}
-	if (strcmp(argv[0], "stream") == 0 && argc == 3) {
-		int st = stream_parse(argv[2]);
-		char key[160];
-		if (st < 0 || st == STREAM_ANY) {
-			sbuf_printf(err, "unknown stream \"%.20s\": use transactional or bulk", argv[2]);
-			goto fail;
-		}
-		if (ctl_need_tenant(c, argv[1], err) < 0)
-			goto fail;
-		snprintf(key, sizeof(key), KEY_T_FMT, argv[1]);
-		const char *set[] = {"HSET", key, "stream", argv[2]};
-		if (ctl_simple(c, err, 4, set) < 0 || ctl_bump(c, err) < 0)
-			goto fail;
-		printf("tenant %s sends %s mail unless a domain says otherwise\n", argv[1], argv[2]);
-		goto out;
-	}
-	if (strcmp(argv[0], "show") != 0 && strcmp(argv[0], "remove") != 0 &&
-	    strcmp(argv[0], "pause") != 0 && strcmp(argv[0], "resume") != 0 &&
-	    strcmp(argv[0], "disable") != 0) {
-		rc = CTL_USAGE;
-		goto out;
-	}
-	if ((strcmp(argv[0], "pause") == 0 || strcmp(argv[0], "disable") == 0)
-	        ? ctl_reason(argc - 2, argv + 2, &reason) < 0
-	        : argc != 2) {
-		rc = CTL_USAGE;
-		goto out;
-	}
-	if (ctl_need_tenant(c, argv[1], err) < 0)
-		goto fail;
-	if (strcmp(argv[0], "show") == 0) {
-		if ((o = ctl_tenant_json(c, argv[1], err)) == NULL)
-			goto fail;
-		if (c->json) {
-			char *s = json_dumps(o, JSON_COMPACT);
-			puts(s);
-			free(s);
-		} else {
-			ctl_print_tenant(o);
-		}
-		json_decref(o);
-	} else if (strcmp(argv[0], "remove") == 0) {
-		if (ctl_remove(c, argv[1], err) < 0)
-			goto fail;
-		printf("tenant %s removed\n", argv[1]);
-	} else if (strcmp(argv[0], "resume") == 0) {
-		if (ctl_set_status(c, argv[1], "active", "", err) < 0)
-			goto fail;
-		printf("tenant %s resumed\n", argv[1]);
-	} else {
-		const char *st = strcmp(argv[0], "pause") == 0 ? "paused" : "disabled";
-		if (ctl_set_status(c, argv[1], st, reason, err) < 0)
-			goto fail;
-		printf("tenant %s %s\n", argv[1], st);
-	}
-	goto out;
-fail:
-	rc = ctl_fail("%s", sbuf_str(err));
-out:
-	sbuf_free(err);
-	return rc;
+	return ctl_dispatch(c, tenant_subs, argc, argv);
 }
 
 /* ctl_item_cmd - "add|remove NAME ITEM" for one kind */
@@ -518,10 +353,12 @@ ctl_domain_stream(CTL *c, const char *name, const char *domain, const char *stre
 	if (ctl_normalize(&ctl_kind_domain, domain, norm, err) == 0) {
 		const char *set[] = {"HSET", key, sbuf_str(norm), stream};
 		const char *del[] = {"HDEL", key, sbuf_str(norm)};
-		if ((stream ? ctl_simple(c, err, 4, set) : ctl_simple(c, err, 3, del)) < 0 || ctl_bump(c, err) < 0)
+		if ((stream ? ctl_simple(c, err, 4, set) : ctl_simple(c, err, 3, del)) < 0 ||
+		    ctl_bump(c, err) < 0)
 			rc = ctl_fail("%s", sbuf_str(err));
 		else if (stream)
-			printf("domain %s of tenant %s sends %s mail\n", sbuf_str(norm), name, stream);
+			printf("domain %s of tenant %s sends %s mail\n", sbuf_str(norm), name,
+			       stream);
 	}
 	sbuf_free(err);
 	sbuf_free(norm);
@@ -536,13 +373,15 @@ ctl_cmd_domain(CTL *c, int argc, char **argv)
 	if (argc == 5 && strcmp(argv[0], "add") == 0 && strcmp(argv[3], "--stream") == 0) {
 		int st = stream_parse(argv[4]);
 		if (st < 0 || st == STREAM_ANY)
-			return ctl_fail("unknown stream \"%.20s\": use transactional or bulk", argv[4]);
+			return ctl_fail("unknown stream \"%.20s\": use transactional or bulk",
+			                argv[4]);
 		if ((rc = ctl_item_cmd(c, &ctl_kind_domain, argv[0], argv[1], argv[2])) != CTL_OK) {
 			/* already this tenant's: only the stream changes */
 			SBUF *err = sbuf_new(64), *norm = sbuf_new(64), *owner = sbuf_new(64);
-			int own = ctl_normalize(&ctl_kind_domain, argv[2], norm, err) == 0 &&
-				  store_hget(c->store, KEY_IDX_DOMAIN, sbuf_str(norm), owner, err) > 0 &&
-				  strcmp(sbuf_str(owner), argv[1]) == 0;
+			int own =
+			    ctl_normalize(&ctl_kind_domain, argv[2], norm, err) == 0 &&
+			    store_hget(c->store, KEY_IDX_DOMAIN, sbuf_str(norm), owner, err) > 0 &&
+			    strcmp(sbuf_str(owner), argv[1]) == 0;
 			sbuf_free(err);
 			sbuf_free(norm);
 			sbuf_free(owner);
@@ -557,52 +396,4 @@ ctl_cmd_domain(CTL *c, int argc, char **argv)
 	if (rc == CTL_OK && strcmp(argv[0], "remove") == 0)
 		rc = ctl_domain_stream(c, argv[1], argv[2], NULL);
 	return rc;
-}
-
-void
-ctl_print_json(json_t *o)
-{
-	char *s = json_dumps(o, JSON_COMPACT);
-
-	puts(s ? s : "null");
-	free(s);
-	json_decref(o);
-}
-
-const char *
-ctl_opt(int argc, char **argv, int from, const char *name)
-{
-	for (int i = from; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			continue; /* the one flag without a value */
-		if (i + 1 < argc && strcmp(argv[i], name) == 0)
-			return argv[i + 1];
-		i++; /* a value is never taken for a flag */
-	}
-	return NULL;
-}
-
-int
-ctl_opts_known(int argc, char **argv, int from, const char *const *known)
-{
-	for (int i = from; i < argc; i++) {
-		int ok = 0;
-		if (strcmp(argv[i], "--json") == 0)
-			continue;
-		for (int k = 0; known[k]; k++)
-			ok |= strcmp(argv[i], known[k]) == 0 && i + 1 < argc;
-		if (!ok)
-			return 0;
-		i++;
-	}
-	return 1;
-}
-
-int
-ctl_has_json(int argc, char **argv)
-{
-	for (int i = 0; i < argc; i++)
-		if (strcmp(argv[i], "--json") == 0)
-			return 1;
-	return 0;
 }

@@ -36,6 +36,8 @@ ta_contains "an unknown provider group is refused" "$(tb_ctl warmup set acme --p
 ta_contains "an unknown time zone is refused" "$(tb_ctl warmup set acme --preset standard --timezone Moon/Base 2>&1)" 'unknown time zone "Moon/Base"'
 ta_status "schedule and preset together: usage" 1 tb_ctl warmup set acme --preset standard --schedule 1
 ta_status "unknown tenant" 1 tb_ctl warmup show nobody
+ta_ctl "stats without a tenant: usage, exit 2, nothing leaked" 2 stats
+ta_ctl "stats with an unknown flag: usage, exit 2, nothing leaked" 2 stats acme --bogus x
 ta_eq "refusals wrote nothing" "$(tb_redis hget '{t:acme}:limits' schedule)" "10,20"
 tb_ctl warmup clear acme >/dev/null
 ta_eq "clear removes the schedule" "$(tb_redis hexists '{t:acme}:limits' schedule)" 0

@@ -15,6 +15,9 @@ for bad in Acme -acme acme_eu "a b" "$(printf 'a%.0s' $(seq 1 64))"; do
 	ta_status "invalid name '$bad' refused" 1 tb_ctl tenant add "$bad"
 done
 ta_status "usage error exits 2" 2 tb_ctl tenant frobnicate acme
+ta_ctl "apply without a file: usage, exit 2, nothing leaked" 2 apply
+ta_ctl "apply with an unknown flag: usage, exit 2, nothing leaked" 2 apply "$TB_DIR/none.json" --frob
+ta_contains "...the usage text" "$ta_err" "usage: tenantctl [-c config_file]"
 ta_status "unknown tenant refused" 1 tb_ctl tenant show nobody
 ta_ctl "tenant add beta" 0 tenant add beta
 ta_status "domain add" 0 tb_ctl domain add acme Acme.Example.
@@ -76,6 +79,15 @@ out=$(tb_ctl apply "$TB_DIR/tenants.json" 2>&1); rc=$?
 ta_eq "second apply exits 0" "$rc" 0
 ta_eq "second apply changes nothing" "$out" ""
 ta_eq "second apply writes nothing" "$(tb_redis get tm:version)" "$v"
+
+# dkim list --json (a key of acme's domain, generated into the test bed)
+dkim=(-o dkim_keys="$TB_DIR/dkim.keys" -o dkim_key_dir="$TB_DIR/dkim")
+ta_ctl "dkim generate: exit 0" 0 "${dkim[@]}" dkim generate acme acme.example --selector s1
+ta_ctl "dkim list --json: exit 0" 0 "${dkim[@]}" dkim list acme --json
+ta_eq "dkim list --json is JSON" "$ta_out" \
+	"[{\"tenant\":\"acme\",\"domain\":\"acme.example\",\"selector\":\"s1\",\"key\":\"$TB_DIR/dkim/acme.example.s1.key\",\"state\":\"ok\"}]"
+ta_ctl "dkim list: exit 0" 0 "${dkim[@]}" dkim list
+ta_contains "dkim list without --json is the table" "$ta_out" "TENANT     DOMAIN                       SELECTOR     KEY"
 ta_eq "applied status" "$(tb_redis hget '{t:gamma}:tenant' status)" "paused"
 cat >"$TB_DIR/bad.json" <<JSON
 {"tenants": {"acme": {"domains": ["gamma.example", "bad..example"]}, "Bad": {}, "delta": {"networks": ["10.0.0.1/8"]}}}

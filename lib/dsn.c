@@ -48,6 +48,7 @@ typedef struct {
 	SBUF *text;	/* human-readable parts, for plain-text bounces */
 	char *to;	/* To of the returned original */
 	int have_fields;
+	int warning;	/* a plain-text delay warning: its recipients are still being tried */
 } WALK;
 
 void
@@ -295,18 +296,19 @@ dsn_explain_from_text(WALK *w, DSN_RCPT *x, const char *subject)
 	free(ctx);
 }
 
-/* dsn_classify - fill status, code and category (bounce_dsn_category) of x from its text */
+/* dsn_classify - fill status, code, category and finality (bounce_dsn_verdict) of x from its text */
 static void
 dsn_classify(WALK *w, DSN_RCPT *x)
 {
 	BOUNCE_VERDICT v;
+	int text_final = w->out->kind == DSN_TEXT && !w->warning; /* a text bounce is final, but for a warning */
 
 	if (x->code == 0)
 		x->code = bounce_extract_code(x->text);
 	if (*x->status == 0)
 		bounce_extract_status(x->text, x->status, sizeof(x->status));
-	x->category = bounce_dsn_verdict(w->rules, x->action, w->out->kind == DSN_TEXT, x->status, x->code, x->text, &v);
-	x->final = w->out->kind == DSN_TEXT || bounce_dsn_final(x->action, x->status);
+	x->category = bounce_dsn_verdict(w->rules, x->action, text_final, x->status, x->code, x->text, &v);
+	x->final = text_final || bounce_dsn_final(x->action, x->status);
 	if (*x->status == 0 && x->code >= 400)
 		snprintf(x->status, sizeof(x->status), "%d.0.0", x->code / 100);
 	dsn_set_verdict(x, &v);
@@ -512,20 +514,29 @@ dsn_looks_like_bounce(GMimeMessage *m)
 	GMimeObject *o = GMIME_OBJECT(m);
 	const char *from = g_mime_object_get_header(o, "From"), *subj = g_mime_object_get_header(o, "Subject");
 	const char *ct = g_mime_object_get_header(o, "Content-Type");
+	/* the subjects of qmail, Exim, Sendmail, Postfix, Exchange, Domino, GroupWise, Courier, IMail and
+	   their translations, warnings included */
 	static const char *const subjects[] = {
 	    "undeliver", "undelivered", "delivery status", "delivery failure", "delivery has failed",
 	    "delivery notification", "returned mail", "failure notice", "mail delivery failed",
 	    "nondeliver", "non-deliver", "could not be delivered", "delivery problem", "not delivered",
 	    "mail system error", "delivery failed", "undeliverable", "rejected", "delivery report",
-	    "delivery error", "unzustellbar", "non remis", "no se puede entregar", NULL};
+	    "delivery error", "unzustellbar", "non remis", "no se puede entregar", "not deliverable",
+	    "mail failure", "failed mail", "final failure", "delayed mail", "delivery delayed",
+	    "message delayed", "could not send message", "cannot send message", "warning: message",
+	    "delivery status notification", "mail delivery status", "non recapitabile",
+	    "niet bezorgd", "nicht zugestellt", "error sending message", NULL};
+	static const char *const senders[] = {"mailer-daemon", "mailer_daemon", "mail-daemon", "postmaster",
+					      "mail delivery", "mail administrator", "delivery subsystem",
+					      "system administrator", "mail system", NULL};
 
 	if (ct && strcasestr(ct, "multipart/report"))
 		return 1;
 	if (from && (from[strspn(from, " \t<>")] == 0)) /* From: <>: the null sender of a daemon */
 		return 1;
-	if (from && (strcasestr(from, "mailer-daemon") || strcasestr(from, "postmaster") ||
-		     strcasestr(from, "mail delivery") || strcasestr(from, "mail administrator")))
-		return 1;
+	for (int i = 0; from && senders[i]; i++)
+		if (strcasestr(from, senders[i]))
+			return 1;
 	for (int i = 0; subj && subjects[i]; i++)
 		if (strcasestr(subj, subjects[i]))
 			return 1;
@@ -666,7 +677,7 @@ dsn_scan_text(WALK *w, const char *text, const char *sender)
 			continue; /* a repeat: the first context stays */
 		scan_text_of(x, found[i].at, j < n ? found[j].at : found[i].at + strlen(found[i].at));
 		free(x->action);
-		x->action = xstrdup("failed");
+		x->action = xstrdup(w->warning ? "delayed" : "failed");
 		dsn_classify(w, x);
 		while (bol > text && bol[-1] != '\n')
 			bol--;
@@ -725,6 +736,33 @@ dsn_arf(WALK *w)
 	}
 }
 
+/*
+ * dsn_text_warning - is a plain-text bounce a delay warning (the mail is
+ * still being tried), by its subject or its words? Postfix's "Delayed Mail
+ * (still being retried)", Sendmail's "Warning: could not send message for
+ * past 4 hours", Exim's "Warning: message ... delayed", Courier's "WARNING:
+ * delayed mail.", and the texts that say no action is needed.
+ */
+static int
+dsn_text_warning(GMimeMessage *m, const char *text)
+{
+	const char *subj = g_mime_message_get_subject(m);
+	static const char *const subjects[] = {"delayed mail", "delivery delayed", "message delayed", "warning:",
+					       "still being retried", "delivery status notification (delay)", NULL};
+	static const char *const words[] = {"this is a warning only", "will keep trying", "will continue to try",
+					    "delivery attempts will continue", "no action is required on your part",
+					    "still being retried", "has not yet been delivered", "not been delivered yet",
+					    "transient non-fatal errors", "will be retried", NULL};
+
+	for (int i = 0; subj && subjects[i]; i++)
+		if (strcasestr(subj, subjects[i]))
+			return 1;
+	for (int i = 0; words[i]; i++)
+		if (strcasestr(text, words[i]))
+			return 1;
+	return 0;
+}
+
 /* dsn_text_bounce - the recipients of a plain-text bounce: X-Failed-Recipients (Exim), else the text's */
 static void
 dsn_text_bounce(WALK *w, GMimeMessage *m)
@@ -734,6 +772,7 @@ dsn_text_bounce(WALK *w, GMimeMessage *m)
 
 	out->kind = DSN_TEXT;
 	dsn_cut_original(w->text);
+	w->warning = dsn_text_warning(m, sbuf_str(w->text));
 	if (xf) { /* Exim names them; the text says why */
 		char *copy = xstrdup(xf), *save = NULL;
 		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -750,7 +789,7 @@ dsn_text_bounce(WALK *w, GMimeMessage *m)
 				if (*c == '\r' || *c == '\n' || *c == '\t')
 					*c = ' ';
 			free(x->action);
-			x->action = xstrdup("failed");
+			x->action = xstrdup(w->warning ? "delayed" : "failed");
 			dsn_classify(w, x);
 		}
 		free(copy);

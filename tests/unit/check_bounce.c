@@ -235,6 +235,7 @@ static const struct {
     {"qp-textbounce.eml", "weg@qp.example", "5.1.1", BC_HARD},
     {"nested-two-rcpts.eml", "first@multi.example", "5.1.1", BC_HARD},
     {"exim-8bit.eml", "m\xc3\xbcller@exim.8bit.example", "5.1.1", BC_HARD},
+    {"exim-delayed.eml", "later@exim.example", "4.2.2", BC_SOFT}, /* a warning: not final */
 };
 
 static char *
@@ -282,6 +283,13 @@ START_TEST(fixture_files)
 	}
 	if (strcmp(fixtures[_i].file, "spamhaus-block.eml") == 0)
 		ck_assert_uint_eq(r.n, 2);
+	if (strcmp(fixtures[_i].file, "exim-delayed.eml") == 0) { /* Exim's delay warning: still being tried */
+		ck_assert_str_eq(r.r[0].action, "delayed");
+		ck_assert_int_eq(r.r[0].final, 0);
+		ck_assert_str_eq(r.r[0].reason, "mailbox-full");
+	}
+	if (strcmp(fixtures[_i].file, "exim-failed.eml") == 0) /* a failure is final */
+		ck_assert_int_eq(r.r[0].final, 1);
 	dsn_report_clear(&r);
 	free(data);
 }

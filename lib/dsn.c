@@ -443,6 +443,49 @@ dsn_part_text(GMimePart *part)
 	return t;
 }
 
+/*
+ * dsn_html_text - the words of an HTML part into out: tags dropped (a line
+ * break for the ones that end a line or a cell), the entities a bounce
+ * uses decoded, so "&lt;x@y&gt;: 550 ..." reads as the text bounce it is.
+ */
+static void
+dsn_html_text(SBUF *out, const char *h)
+{
+	static const struct {
+		const char *ent;
+		char c;
+	} ents[] = {{"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&quot;", '"'}, {"&nbsp;", ' '}, {"&#64;", '@'}};
+
+	for (const char *p = h; *p && out->len < DSN_MAX_TEXT;) {
+		if (*p == '<') {
+			const char *e = strchr(p, '>');
+			if (e == NULL)
+				break;
+			if (strncasecmp(p, "<br", 3) == 0 || strncasecmp(p, "<p", 2) == 0 || strncasecmp(p, "</p", 3) == 0 ||
+			    strncasecmp(p, "<div", 4) == 0 || strncasecmp(p, "</div", 5) == 0 ||
+			    strncasecmp(p, "</tr", 4) == 0 || strncasecmp(p, "<li", 3) == 0)
+				sbuf_putc(out, '\n');
+			else
+				sbuf_putc(out, ' ');
+			p = e + 1;
+			continue;
+		}
+		if (*p == '&') {
+			size_t k;
+			for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++)
+				if (strncasecmp(p, ents[k].ent, strlen(ents[k].ent)) == 0)
+					break;
+			if (k < sizeof(ents) / sizeof(ents[0])) {
+				sbuf_putc(out, ents[k].c);
+				p += strlen(ents[k].ent);
+				continue;
+			}
+		}
+		sbuf_putc(out, *p++);
+	}
+	sbuf_putc(out, '\n');
+}
+
 static void
 dsn_walk(WALK *w, GMimeObject *obj, int depth)
 {
@@ -501,7 +544,7 @@ dsn_walk(WALK *w, GMimeObject *obj, int depth)
 			if (w->text->len < DSN_MAX_TEXT && strcasecmp(sub, "html") != 0)
 				sbuf_printf(w->text, "%s\n", t);
 			else if (w->text->len == 0 && strcasecmp(sub, "html") == 0)
-				sbuf_printf(w->text, "%s\n", t); /* strip tags below */
+				dsn_html_text(w->text, t); /* an HTML-only bounce: its words */
 		}
 		free(t);
 	}
@@ -599,9 +642,12 @@ scan_named(const char *text, const char *s, const char *e, int loose)
 	if (s - text > 8 && strncasecmp(s - 8, "RCPT TO:", 8) == 0)
 		return 1;
 	/* found nothing so far: also "sent mail to x@y.", "for x@y" in a sentence and IMail's "Unknown user: x@y" */
+	if (s > text && s[-1] == '"' && *e == '"' && e[1] == ':') /* GMX: "x@y": */
+		return 1;
 	return loose && ((s - text >= 3 && strncasecmp(s - 3, "to ", 3) == 0) ||
 			 (s - text >= 4 && strncasecmp(s - 4, "for ", 4) == 0) ||
-			 (s - text >= 2 && strncmp(s - 2, ": ", 2) == 0));
+			 (s - text >= 2 && strncmp(s - 2, ": ", 2) == 0) ||
+			 (s > text && s[-1] == '(' && *e == ')')); /* Domino: "User x (x@y) not listed" */
 }
 
 /* scan_addrs - the candidates of text (loose: scan_named's), at most DSN_MAX_RCPTS; how many */
@@ -763,6 +809,32 @@ dsn_text_warning(GMimeMessage *m, const char *text)
 	return 0;
 }
 
+/*
+ * dsn_returned_to - a bounce whose text names no address at all, about a
+ * returned original with exactly one To: that address, with the bounce's
+ * whole text as its reason. (Whether it may change state is decided later,
+ * by the queue id recorded for that recipient: lib/feedback.c.)
+ */
+static void
+dsn_returned_to(WALK *w)
+{
+	InternetAddressList *l;
+	InternetAddress *a;
+	DSN_RCPT *x;
+
+	if (w->to == NULL || (l = internet_address_list_parse(NULL, w->to)) == NULL)
+		return;
+	a = internet_address_list_length(l) == 1 ? internet_address_list_get_address(l, 0) : NULL;
+	if (a && INTERNET_ADDRESS_IS_MAILBOX(a) && strchr(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)), '@') &&
+	    (x = dsn_add(w->out, xstrdup(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))))) != NULL) {
+		scan_text_of(x, sbuf_str(w->text), sbuf_str(w->text) + w->text->len);
+		free(x->action);
+		x->action = xstrdup(w->warning ? "delayed" : "failed");
+		dsn_classify(w, x);
+	}
+	g_object_unref(l);
+}
+
 /* dsn_text_bounce - the recipients of a plain-text bounce: X-Failed-Recipients (Exim), else the text's */
 static void
 dsn_text_bounce(WALK *w, GMimeMessage *m)
@@ -796,6 +868,8 @@ dsn_text_bounce(WALK *w, GMimeMessage *m)
 	}
 	if (out->n == 0)
 		dsn_scan_text(w, sbuf_str(w->text), NULL);
+	if (out->n == 0)
+		dsn_returned_to(w);
 }
 
 /*

@@ -236,6 +236,9 @@ static const struct {
     {"nested-two-rcpts.eml", "first@multi.example", "5.1.1", BC_HARD},
     {"exim-8bit.eml", "m\xc3\xbcller@exim.8bit.example", "5.1.1", BC_HARD},
     {"exim-delayed.eml", "later@exim.example", "4.2.2", BC_SOFT}, /* a warning: not final */
+    {"html-only.eml", "gone@html.example", "5.1.1", BC_HARD},	     /* tags dropped, &lt; decoded */
+    {"gmx-quoted.eml", "quoted@gmx.example", "5.1.1", BC_HARD},    /* "x@y": */
+    {"no-address.eml", "reader@noaddr.example", "", BC_SOFT},	     /* the returned original's one To */
 };
 
 static char *

@@ -809,6 +809,58 @@ dsn_text_warning(GMimeMessage *m, const char *text)
 	return 0;
 }
 
+/* bare_name - the length of a lone local part at p ("mykewlaolacct"), up to its line's end or " (", or 0 */
+static size_t
+bare_name(const char *p)
+{
+	size_t n = 0;
+
+	while (isalnum((unsigned char)p[n]) || (p[n] && strchr("._+-", p[n])))
+		n++;
+	if (n == 0 || n > 64)
+		return 0;
+	return p[n] == 0 || p[n] == '\n' || p[n] == '\r' || strncmp(p + n, " (", 2) == 0 ? n : 0;
+}
+
+/*
+ * dsn_bare_names - a bounce that names its recipients by local part alone,
+ * one per line under a line that ends with ':' (legacy AOL's screen names,
+ * GroupWise's "user (user not found)"): each at the domain of the bounce's
+ * own From, with the line above and its own rest as the reason.
+ */
+static void
+dsn_bare_names(WALK *w, GMimeMessage *m)
+{
+	InternetAddressList *from = g_mime_message_get_from(m);
+	InternetAddress *a = from && internet_address_list_length(from) > 0 ? internet_address_list_get_address(from, 0) : NULL;
+	const char *addr = a && INTERNET_ADDRESS_IS_MAILBOX(a) ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)) : NULL;
+	const char *domain = addr ? strrchr(addr, '@') : NULL, *text = sbuf_str(w->text), *head = NULL;
+
+	if (domain == NULL || domain[1] == 0)
+		return;
+	for (const char *line = text; *line;) {
+		const char *eol = line + strcspn(line, "\n"), *p = line + strspn(line, " \t");
+		size_t n;
+		if (eol > line && (eol[-1] == ':' || (eol - line > 1 && eol[-1] == '\r' && eol[-2] == ':'))) {
+			head = line;
+		} else if (p == eol || *p == '\r') {
+			head = NULL; /* a blank line ends the list */
+		} else if (head && p > line && (n = bare_name(p)) > 0) {
+			SBUF *rcpt = sbuf_new(80);
+			DSN_RCPT *x;
+			sbuf_catn(rcpt, p, n);
+			sbuf_cat(rcpt, domain);
+			if ((x = dsn_add(w->out, sbuf_steal(rcpt))) != NULL) {
+				scan_text_of(x, head, eol);
+				free(x->action);
+				x->action = xstrdup(w->warning ? "delayed" : "failed");
+				dsn_classify(w, x);
+			}
+		}
+		line = *eol ? eol + 1 : eol;
+	}
+}
+
 /*
  * dsn_returned_to - a bounce whose text names no address at all, about a
  * returned original with exactly one To: that address, with the bounce's
@@ -868,6 +920,8 @@ dsn_text_bounce(WALK *w, GMimeMessage *m)
 	}
 	if (out->n == 0)
 		dsn_scan_text(w, sbuf_str(w->text), NULL);
+	if (out->n == 0)
+		dsn_bare_names(w, m);
 	if (out->n == 0)
 		dsn_returned_to(w);
 }

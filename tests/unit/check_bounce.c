@@ -239,6 +239,7 @@ static const struct {
     {"html-only.eml", "gone@html.example", "5.1.1", BC_HARD},	     /* tags dropped, &lt; decoded */
     {"gmx-quoted.eml", "quoted@gmx.example", "5.1.1", BC_HARD},    /* "x@y": */
     {"no-address.eml", "reader@noaddr.example", "", BC_SOFT},	     /* the returned original's one To */
+    {"groupwise-bare.eml", "jsmith@gw.example", "", BC_HARD},	     /* a local part, at the bounce's domain */
 };
 
 static char *
@@ -290,6 +291,11 @@ START_TEST(fixture_files)
 		ck_assert_str_eq(r.r[0].action, "delayed");
 		ck_assert_int_eq(r.r[0].final, 0);
 		ck_assert_str_eq(r.r[0].reason, "mailbox-full");
+	}
+	if (strcmp(fixtures[_i].file, "groupwise-bare.eml") == 0) { /* each with its own reason */
+		ck_assert_uint_eq(r.n, 2);
+		ck_assert_str_eq(r.r[1].recipient, "mfull@gw.example");
+		ck_assert_str_eq(r.r[1].reason, "mailbox-full");
 	}
 	if (strcmp(fixtures[_i].file, "exim-failed.eml") == 0) /* a failure is final */
 		ck_assert_int_eq(r.r[0].final, 1);

@@ -695,6 +695,34 @@ scan_text_of(DSN_RCPT *x, const char *from, const char *to)
 			*c = ' ';
 }
 
+/* dsn_find - the recipient addr of out already reported, or NULL */
+static DSN_RCPT *
+dsn_find(DSN_REPORT *out, const char *addr)
+{
+	for (size_t i = 0; i < out->n; i++)
+		if (strcasecmp(out->r[i].recipient, addr) == 0)
+			return &out->r[i];
+	return NULL;
+}
+
+/* scan_try - x read again with text[from, to); kept when a rule explains it, else x stays as it was */
+static void
+scan_try(WALK *w, DSN_RCPT *x, const char *from, const char *to)
+{
+	char *before = x->text;
+
+	x->text = NULL;
+	scan_text_of(x, from, to);
+	dsn_classify(w, x);
+	if (x->by_rule) {
+		free(before);
+	} else {
+		free(x->text);
+		x->text = before;
+		dsn_classify(w, x);
+	}
+}
+
 /*
  * dsn_scan_text - recipients in a plain-text bounce: every address that
  * starts a line, is in <> or is followed by ':' (or, when there is none, one
@@ -716,30 +744,29 @@ dsn_scan_text(WALK *w, const char *text, const char *sender)
 		   "RCPT TO:<x>:", just before the reply */
 		int j = i + 1;
 		const char *bol = found[i].start;
+		const char *end;
 		DSN_RCPT *x;
 		while (j < n && strcasecmp(found[j].addr, found[i].addr) == 0)
 			j++;
+		end = j < n ? found[j].at : found[i].at + strlen(found[i].at);
+		while (bol > text && bol[-1] != '\n')
+			bol--;
+		if ((x = dsn_find(w->out, found[i].addr)) != NULL) {
+			/* named again further on: what follows may say why (Sendmail lists the addresses, then
+			   the transcript's "550 <x>... User unknown") */
+			free(found[i].addr);
+			if (!x->by_rule)
+				scan_try(w, x, found[i].at, end);
+			continue;
+		}
 		if ((x = dsn_add(w->out, found[i].addr)) == NULL)
-			continue; /* a repeat: the first context stays */
-		scan_text_of(x, found[i].at, j < n ? found[j].at : found[i].at + strlen(found[i].at));
+			continue; /* DSN_MAX_RCPTS */
+		scan_text_of(x, found[i].at, end);
 		free(x->action);
 		x->action = xstrdup(w->warning ? "delayed" : "failed");
 		dsn_classify(w, x);
-		while (bol > text && bol[-1] != '\n')
-			bol--;
-		if (!x->by_rule && bol < found[i].start) {
-			char *after = x->text;
-			x->text = NULL;
-			scan_text_of(x, bol, found[i].start);
-			dsn_classify(w, x);
-			if (!x->by_rule) { /* the line said no more: keep what followed */
-				free(x->text);
-				x->text = after;
-				dsn_classify(w, x);
-			} else {
-				free(after);
-			}
-		}
+		if (!x->by_rule && bol < found[i].start)
+			scan_try(w, x, bol, found[i].start);
 	}
 }
 

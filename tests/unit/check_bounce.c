@@ -240,6 +240,7 @@ static const struct {
     {"gmx-quoted.eml", "quoted@gmx.example", "5.1.1", BC_HARD},    /* "x@y": */
     {"no-address.eml", "reader@noaddr.example", "", BC_SOFT},	     /* the returned original's one To */
     {"groupwise-bare.eml", "jsmith@gw.example", "", BC_HARD},	     /* a local part, at the bounce's domain */
+    {"sendmail-transcript.eml", "first@sm.example", "5.1.1", BC_HARD}, /* the reason in the transcript */
 };
 
 static char *
@@ -295,6 +296,11 @@ START_TEST(fixture_files)
 	if (strcmp(fixtures[_i].file, "groupwise-bare.eml") == 0) { /* each with its own reason */
 		ck_assert_uint_eq(r.n, 2);
 		ck_assert_str_eq(r.r[1].recipient, "mfull@gw.example");
+		ck_assert_str_eq(r.r[1].reason, "mailbox-full");
+	}
+	if (strcmp(fixtures[_i].file, "sendmail-transcript.eml") == 0) { /* each its own line of the transcript */
+		ck_assert_uint_eq(r.n, 2);
+		ck_assert_str_eq(r.r[1].recipient, "second@sm.example");
 		ck_assert_str_eq(r.r[1].reason, "mailbox-full");
 	}
 	if (strcmp(fixtures[_i].file, "exim-failed.eml") == 0) /* a failure is final */

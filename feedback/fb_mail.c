@@ -280,6 +280,8 @@ dsn_event(const DSN *d, size_t i)
 	                  .nqids = v == 1 ? 0 : d->rep.nqids,
 	                  .category = d->rep.r[i].category,
 	                  .rcpt = v == 1 ? d->verp.recipient : d->rep.r[i].recipient,
+	                  /* the address the sender gave, as orig_to= of a log record: it is the one recorded */
+	                  .orig_rcpt = v == 1 ? NULL : d->rep.r[i].orig_recipient,
 	                  .transport = "",
 	                  .final = d->rep.r[i].final}; /* a delay warning is a deferral */
 }

@@ -22,7 +22,8 @@ enum dsn_kind { DSN_NONE, DSN_DSN, DSN_ARF, DSN_TEXT, DSN_AUTOREPLY };
 #define DSN_MAX_QIDS 4
 
 typedef struct {
-	char *recipient;
+	char *recipient;      /* Final-Recipient (or the one a text names) */
+	char *orig_recipient; /* Original-Recipient, the address the sender gave, when it differs; or NULL */
 	char status[16]; /* "5.1.1"; "" if unknown */
 	int code;	 /* 550; 0 if unknown */
 	char *action;	 /* failed, delayed, delivered, relayed, expanded; "" */

@@ -56,6 +56,7 @@ dsn_report_clear(DSN_REPORT *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->r[i].recipient);
+		free(r->r[i].orig_recipient);
 		free(r->r[i].action);
 		free(r->r[i].text);
 		free(r->r[i].reason);
@@ -336,6 +337,11 @@ dsn_status_fields(WALK *w, const char *body)
 		if (addr == NULL || (x = dsn_add(w->out, addr)) == NULL)
 			continue;
 		w->have_fields = 1;
+		if (fr && orr && (x->orig_recipient = dsn_clean_addr(orr)) != NULL &&
+		    strcasecmp(x->orig_recipient, x->recipient) == 0) {
+			free(x->orig_recipient); /* the same address: nothing to say */
+			x->orig_recipient = NULL;
+		}
 		if (ac) {
 			free(x->action);
 			x->action = xstrdup(ac);

@@ -199,4 +199,15 @@ ta_eq "...logged" "$ta_err" "tenant-feedback: unsubscribe: tenant=beta rcpt=r0@d
 ta_ctl "...tenantctl suppress check exits 0" 0 suppress check r0@dest.example --tenant beta
 ta_contains "...beta's suppression, reason unsubscribe" "$ta_out" "r0@dest.example: suppressed for tenant beta since $today (unsubscribe)"
 ta_eq "dashboard: beta's unsubscribes" "$(tb_redis hget "{t:beta}:fb:$today" unsubscribes)" 1
+# a DSN from a site that rewrote the address: Final-Recipient is its alias's target,
+# Original-Recipient the address acme sent to, which is the one recorded and suppressed
+tb_redis hset tm:qid:DQ2 tenant acme r:alias@dest.example 1 >/dev/null
+sed -e 's/3F2A1C0/DQ2/' -e 's/^Final-Recipient: rfc822; nobody@dest.example/Final-Recipient: rfc822; target@mailhost.dest.example/' \
+	-e 's/^Original-Recipient: rfc822;nobody@dest.example/Original-Recipient: rfc822;alias@dest.example/' \
+	"$FIX/postfix-user-unknown.eml" >"$TB_DIR/dorig.eml"
+ta_contains "(the report names both)" "$(cat "$TB_DIR/dorig.eml")" "Original-Recipient: rfc822;alias@dest.example"
+ta_fb "dsn, Original-Recipient differs from Final-Recipient: exit 0" 0 dsn <"$TB_DIR/dorig.eml"
+ta_lacks "...not refused as unrecorded" "$ta_err" "not applied"
+ta_eq "...the address acme sent to is suppressed" "$(supp acme alias@dest.example)" hard-bounce
+ta_eq "...not the receiving site's alias target" "$(supp acme target@mailhost.dest.example)" ""
 ta_finish

@@ -303,6 +303,8 @@ START_TEST(fixture_files)
 		ck_assert_str_eq(r.r[1].recipient, "second@sm.example");
 		ck_assert_str_eq(r.r[1].reason, "mailbox-full");
 	}
+	if (strcmp(fixtures[_i].file, "postfix-user-unknown.eml") == 0) /* Original-Recipient the same: not kept */
+		ck_assert_ptr_null(r.r[0].orig_recipient);
 	if (strcmp(fixtures[_i].file, "exim-failed.eml") == 0) /* a failure is final */
 		ck_assert_int_eq(r.r[0].final, 1);
 	dsn_report_clear(&r);
@@ -753,6 +755,22 @@ corpus_got(const DSN_REPORT *r, const char *rcpt, const char *cat, const char **
 		}
 }
 
+/* a site that rewrote the address: the report's Final-Recipient, and the Original-Recipient the sender gave */
+START_TEST(original_recipient)
+{
+	size_t len;
+	char *data = slurp_in("corpus", "bounceparser/postfix-orig.msg", &len);
+	DSN_REPORT r;
+
+	dsn_parse(data, len, rules, &r);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_str_eq(r.r[0].recipient, "final@dest.example.com");
+	ck_assert_str_eq(r.r[0].orig_recipient, "original@dest.example.com");
+	dsn_report_clear(&r);
+	free(data);
+}
+END_TEST
+
 static const char *const corpora[] = {"bounceparser", "flufl"};
 
 START_TEST(labelled_corpus)
@@ -817,6 +835,7 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, rule_errors_and_extraction);
 	tcase_add_loop_test(tc, fixture_files, 0, sizeof(fixtures) / sizeof(fixtures[0]));
 	tcase_add_loop_test(tc, labelled_corpus, 0, sizeof(corpora) / sizeof(corpora[0]));
+	tcase_add_test(tc, original_recipient);
 	tcase_add_test(tc, hostile_input);
 	tcase_add_test(tc, fuzz_regressions);
 	tcase_add_test(tc, two_recipients_nested);

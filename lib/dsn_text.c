@@ -1,0 +1,419 @@
+/*
+ * NAME
+ *	dsn_text - recipients and reasons in the words of a plain-text bounce
+ * DESCRIPTION
+ *	qmail, Exim, old Sendmail, Exchange, Domino, GroupWise, IMail, Courier,
+ *	Yahoo and AOL name failed recipients in text, not RFC 3464 fields. This
+ *	module finds them (X-Failed-Recipients; addresses where a bounce puts
+ *	them; local parts alone under a "following:" line; the returned
+ *	original's one To) and the words that say why, up to where the
+ *	returned original begins; it tells a delay warning from a failure.
+ *	Each recipient is classified by dsn.c's dsn_classify.
+ * SEE ALSO
+ *	lib/dsn.c, lib/dsn_walk.h, docs/bounces.md
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <gmime/gmime.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tm_dsn.h"
+#include "tm_mem.h"
+
+#include "dsn_walk.h"
+
+/*
+ * dsn_cut_original - a plain-text bounce ends where the returned original
+ * begins: its addresses (From, To, Cc) and words ("spam" in a spam
+ * filter's header) are not the report. The markers are those of qmail,
+ * Exim, Sendmail, Exchange, IMail, GroupWise, GMX and their clones.
+ */
+void
+dsn_cut_original(SBUF *text)
+{
+	static const char *const markers[] = {
+	    "original message follows", "returned message follows", "returned message below",
+	    "this is a copy of the message", "below this line is a copy of the m", "below the next line is a copy",
+	    "message header follows", "----- original message -----", "unsent message follows", "------- returned message",
+	    "header of the original message is following", "included is a copy of the message header",
+	    "message body follows", "mensaje original adjunto", "\ncontent-type: message/rfc822",
+	    "\ncontent-type: text/rfc822-headers", NULL};
+	size_t cut = text->len;
+
+	for (int i = 0; markers[i]; i++) {
+		const char *at = strcasestr(sbuf_str(text), markers[i]);
+		if (at && (size_t)(at - sbuf_str(text)) < cut)
+			cut = (size_t)(at - sbuf_str(text));
+	}
+	sbuf_truncate(text, cut);
+}
+
+/*
+ * dsn_context - the human-readable text about addr: what follows its first
+ * mention in text, up to a blank line after it, at most 600 bytes, on one
+ * line; "" when text does not name it.
+ */
+char *
+dsn_context(const char *text, const char *addr)
+{
+	const char *at = strcasestr(text, addr), *end;
+	char *c;
+
+	if (at == NULL)
+		return xstrdup("");
+	at += strlen(addr);
+	end = at;
+	while (*end && end - at < 600 && !(end - at > 40 && end[0] == '\n' && (end[1] == '\n' || end[1] == '\r')))
+		end++;
+	c = xstrndup(at, (size_t)(end - at));
+	for (char *q = c; *q; q++)
+		if (*q == '\r' || *q == '\n' || *q == '\t')
+			*q = ' ';
+	return c;
+}
+
+/*
+ * dsn_html_text - the words of an HTML part into out: tags dropped (a line
+ * break for the ones that end a line or a cell), the entities a bounce
+ * uses decoded, so "&lt;x@y&gt;: 550 ..." reads as the text bounce it is.
+ */
+void
+dsn_html_text(SBUF *out, const char *h)
+{
+	static const struct {
+		const char *ent;
+		char c;
+	} ents[] = {{"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&quot;", '"'}, {"&nbsp;", ' '}, {"&#64;", '@'}};
+
+	for (const char *p = h; *p && out->len < DSN_MAX_TEXT;) {
+		if (*p == '<') {
+			const char *e = strchr(p, '>');
+			if (e == NULL)
+				break;
+			if (strncasecmp(p, "<br", 3) == 0 || strncasecmp(p, "<p", 2) == 0 || strncasecmp(p, "</p", 3) == 0 ||
+			    strncasecmp(p, "<div", 4) == 0 || strncasecmp(p, "</div", 5) == 0 ||
+			    strncasecmp(p, "</tr", 4) == 0 || strncasecmp(p, "<li", 3) == 0)
+				sbuf_putc(out, '\n');
+			else
+				sbuf_putc(out, ' ');
+			p = e + 1;
+			continue;
+		}
+		if (*p == '&') {
+			size_t k;
+			for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++)
+				if (strncasecmp(p, ents[k].ent, strlen(ents[k].ent)) == 0)
+					break;
+			if (k < sizeof(ents) / sizeof(ents[0])) {
+				sbuf_putc(out, ents[k].c);
+				p += strlen(ents[k].ent);
+				continue;
+			}
+		}
+		sbuf_putc(out, *p++);
+	}
+	sbuf_putc(out, '\n');
+}
+
+/* dsn_is_daemon_addr - addresses in a bounce that are not recipients */
+static int
+dsn_is_daemon_addr(const char *a)
+{
+	return strncasecmp(a, "mailer-daemon@", 14) == 0 || strncasecmp(a, "postmaster@", 11) == 0 ||
+	       strncasecmp(a, "mail-daemon@", 12) == 0 || strncasecmp(a, "noreply@", 8) == 0;
+}
+
+/* A candidate recipient of a plain-text bounce: the address, where it starts and ends in the text */
+typedef struct {
+	char *addr;
+	const char *start, *at;
+} CANDIDATE;
+
+/* scan_named - does the address at s..e stand where a bounce names a recipient? */
+static int
+scan_named(const char *text, const char *s, const char *e, int loose)
+{
+	const char *ls = s;
+
+	while (ls > text && (ls[-1] == ' ' || ls[-1] == '\t'))
+		ls--;
+	if ((s > text && s[-1] == '<') || ls == text || ls[-1] == '\n' || *e == ':' || (*e == '>' && e[1] == ':') ||
+	    strncasecmp(e, ">:", 2) == 0)
+		return 1;
+	/* "RCPT TO:<x>" and "Original-Recipient" lines name it too */
+	if (s - text > 8 && strncasecmp(s - 8, "RCPT TO:", 8) == 0)
+		return 1;
+	/* found nothing so far: also "sent mail to x@y.", "for x@y" in a sentence and IMail's "Unknown user: x@y" */
+	if (s > text && s[-1] == '"' && *e == '"' && e[1] == ':') /* GMX: "x@y": */
+		return 1;
+	return loose && ((s - text >= 3 && strncasecmp(s - 3, "to ", 3) == 0) ||
+			 (s - text >= 4 && strncasecmp(s - 4, "for ", 4) == 0) ||
+			 (s - text >= 2 && strncmp(s - 2, ": ", 2) == 0) ||
+			 (s > text && s[-1] == '(' && *e == ')')); /* Domino: "User x (x@y) not listed" */
+}
+
+/* scan_addrs - the candidates of text (loose: scan_named's), at most DSN_MAX_RCPTS; how many */
+static int
+scan_addrs(const char *text, const char *sender, int loose, CANDIDATE *found)
+{
+	const char *p = text;
+	int n = 0;
+
+	while ((p = strchr(p, '@')) != NULL && n < DSN_MAX_RCPTS) {
+		const char *s = p, *e = p + 1;
+		/* bytes >= 0x80: UTF-8 local parts and domains (SMTPUTF8, 8-bit bounces) */
+		while (s > text &&
+		       (isalnum((unsigned char)s[-1]) || (unsigned char)s[-1] >= 0x80 || strchr("._%+-=/'", s[-1])))
+			s--;
+		while (isalnum((unsigned char)*e) || (unsigned char)*e >= 0x80 || *e == '.' || *e == '-')
+			e++;
+		while (e > p + 1 && e[-1] == '.')
+			e--;
+		if (s < p && e > p + 3 && memchr(p, '.', (size_t)(e - p)) && scan_named(text, s, e, loose)) {
+			char *a = xstrndup(s, (size_t)(e - s));
+			if (dsn_is_daemon_addr(a) || (sender && strcasecmp(a, sender) == 0) || strstr(a, "..")) {
+				free(a);
+			} else {
+				found[n].addr = a;
+				found[n].start = s;
+				found[n++].at = e;
+			}
+		}
+		p = e > p ? e : p + 1;
+	}
+	return n;
+}
+
+/* scan_text_of - x's text: text[from, to), at most 2000 bytes, on one line */
+static void
+scan_text_of(DSN_RCPT *x, const char *from, const char *to)
+{
+	size_t len = (size_t)(to - from) > 2000 ? 2000 : (size_t)(to - from);
+
+	free(x->text);
+	x->text = xstrndup(from, len);
+	for (char *c = x->text; *c; c++)
+		if (*c == '\r' || *c == '\n' || *c == '\t')
+			*c = ' ';
+}
+
+/* dsn_find - the recipient addr of out already reported, or NULL */
+static DSN_RCPT *
+dsn_find(DSN_REPORT *out, const char *addr)
+{
+	for (size_t i = 0; i < out->n; i++)
+		if (strcasecmp(out->r[i].recipient, addr) == 0)
+			return &out->r[i];
+	return NULL;
+}
+
+/* scan_try - x read again with text[from, to); kept when a rule explains it, else x stays as it was */
+static void
+scan_try(WALK *w, DSN_RCPT *x, const char *from, const char *to)
+{
+	char *before = x->text;
+
+	x->text = NULL;
+	scan_text_of(x, from, to);
+	dsn_classify(w, x);
+	if (x->by_rule) {
+		free(before);
+	} else {
+		free(x->text);
+		x->text = before;
+		dsn_classify(w, x);
+	}
+}
+
+/*
+ * dsn_scan_text - recipients in a plain-text bounce: every address that
+ * starts a line, is in <> or is followed by ':' (or, when there is none, one
+ * in a sentence), with the text that follows it up to the next such
+ * address; when no rule explains that, the text before it on its line
+ * (IMail: "User mailbox exceeds allowed size: x@y").
+ */
+static void
+dsn_scan_text(WALK *w, const char *text, const char *sender)
+{
+	CANDIDATE found[DSN_MAX_RCPTS];
+	int n = 0;
+
+	/* the strict forms first; a sentence's addresses only when they find none */
+	for (int loose = 0; loose < 2 && n == 0; loose++)
+		n = scan_addrs(text, sender, loose, found);
+	for (int i = 0; i < n; i++) {
+		/* the context runs to the next other address: Exim names the recipient again in
+		   "RCPT TO:<x>:", just before the reply */
+		int j = i + 1;
+		const char *bol = found[i].start;
+		const char *end;
+		DSN_RCPT *x;
+		while (j < n && strcasecmp(found[j].addr, found[i].addr) == 0)
+			j++;
+		end = j < n ? found[j].at : found[i].at + strlen(found[i].at);
+		while (bol > text && bol[-1] != '\n')
+			bol--;
+		if ((x = dsn_find(w->out, found[i].addr)) != NULL) {
+			/* named again further on: what follows may say why (Sendmail lists the addresses, then
+			   the transcript's "550 <x>... User unknown") */
+			free(found[i].addr);
+			if (!x->by_rule)
+				scan_try(w, x, found[i].at, end);
+			continue;
+		}
+		if ((x = dsn_add(w->out, found[i].addr)) == NULL)
+			continue; /* DSN_MAX_RCPTS */
+		scan_text_of(x, found[i].at, end);
+		free(x->action);
+		x->action = xstrdup(w->warning ? "delayed" : "failed");
+		dsn_classify(w, x);
+		if (!x->by_rule && bol < found[i].start)
+			scan_try(w, x, bol, found[i].start);
+	}
+}
+
+/*
+ * dsn_text_warning - is a plain-text bounce a delay warning (the mail is
+ * still being tried), by its subject or its words? Postfix's "Delayed Mail
+ * (still being retried)", Sendmail's "Warning: could not send message for
+ * past 4 hours", Exim's "Warning: message ... delayed", Courier's "WARNING:
+ * delayed mail.", and the texts that say no action is needed.
+ */
+static int
+dsn_text_warning(GMimeMessage *m, const char *text)
+{
+	const char *subj = g_mime_message_get_subject(m);
+	static const char *const subjects[] = {"delayed mail", "delivery delayed", "message delayed", "warning:",
+					       "still being retried", "delivery status notification (delay)", NULL};
+	static const char *const words[] = {"this is a warning only", "will keep trying", "will continue to try",
+					    "delivery attempts will continue", "no action is required on your part",
+					    "still being retried", "has not yet been delivered", "not been delivered yet",
+					    "transient non-fatal errors", "will be retried", NULL};
+
+	for (int i = 0; subj && subjects[i]; i++)
+		if (strcasestr(subj, subjects[i]))
+			return 1;
+	for (int i = 0; words[i]; i++)
+		if (strcasestr(text, words[i]))
+			return 1;
+	return 0;
+}
+
+/* bare_name - the length of a lone local part at p ("mykewlaolacct"), up to its line's end or " (", or 0 */
+static size_t
+bare_name(const char *p)
+{
+	size_t n = 0;
+
+	while (isalnum((unsigned char)p[n]) || (p[n] && strchr("._+-", p[n])))
+		n++;
+	if (n == 0 || n > 64)
+		return 0;
+	return p[n] == 0 || p[n] == '\n' || p[n] == '\r' || strncmp(p + n, " (", 2) == 0 ? n : 0;
+}
+
+/*
+ * dsn_bare_names - a bounce that names its recipients by local part alone,
+ * one per line under a line that ends with ':' (legacy AOL's screen names,
+ * GroupWise's "user (user not found)"): each at the domain of the bounce's
+ * own From, with the line above and its own rest as the reason.
+ */
+static void
+dsn_bare_names(WALK *w, GMimeMessage *m)
+{
+	InternetAddressList *from = g_mime_message_get_from(m);
+	InternetAddress *a = from && internet_address_list_length(from) > 0 ? internet_address_list_get_address(from, 0) : NULL;
+	const char *addr = a && INTERNET_ADDRESS_IS_MAILBOX(a) ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)) : NULL;
+	const char *domain = addr ? strrchr(addr, '@') : NULL, *text = sbuf_str(w->text), *head = NULL;
+
+	if (domain == NULL || domain[1] == 0)
+		return;
+	for (const char *line = text; *line;) {
+		const char *eol = line + strcspn(line, "\n"), *p = line + strspn(line, " \t");
+		size_t n;
+		if (eol > line && (eol[-1] == ':' || (eol - line > 1 && eol[-1] == '\r' && eol[-2] == ':'))) {
+			head = line;
+		} else if (p == eol || *p == '\r') {
+			head = NULL; /* a blank line ends the list */
+		} else if (head && p > line && (n = bare_name(p)) > 0) {
+			SBUF *rcpt = sbuf_new(80);
+			DSN_RCPT *x;
+			sbuf_catn(rcpt, p, n);
+			sbuf_cat(rcpt, domain);
+			if ((x = dsn_add(w->out, sbuf_steal(rcpt))) != NULL) {
+				scan_text_of(x, head, eol);
+				free(x->action);
+				x->action = xstrdup(w->warning ? "delayed" : "failed");
+				dsn_classify(w, x);
+			}
+		}
+		line = *eol ? eol + 1 : eol;
+	}
+}
+
+/*
+ * dsn_returned_to - a bounce whose text names no address at all, about a
+ * returned original with exactly one To: that address, with the bounce's
+ * whole text as its reason. (Whether it may change state is decided later,
+ * by the queue id recorded for that recipient: lib/feedback.c.)
+ */
+static void
+dsn_returned_to(WALK *w)
+{
+	InternetAddressList *l;
+	InternetAddress *a;
+	DSN_RCPT *x;
+
+	if (w->to == NULL || (l = internet_address_list_parse(NULL, w->to)) == NULL)
+		return;
+	a = internet_address_list_length(l) == 1 ? internet_address_list_get_address(l, 0) : NULL;
+	if (a && INTERNET_ADDRESS_IS_MAILBOX(a) && strchr(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)), '@') &&
+	    (x = dsn_add(w->out, xstrdup(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))))) != NULL) {
+		scan_text_of(x, sbuf_str(w->text), sbuf_str(w->text) + w->text->len);
+		free(x->action);
+		x->action = xstrdup(w->warning ? "delayed" : "failed");
+		dsn_classify(w, x);
+	}
+	g_object_unref(l);
+}
+
+/* dsn_text_bounce - the recipients of a plain-text bounce: X-Failed-Recipients (Exim), else the text's */
+void
+dsn_text_bounce(WALK *w, GMimeMessage *m)
+{
+	DSN_REPORT *out = w->out;
+	const char *xf = g_mime_object_get_header(GMIME_OBJECT(m), "X-Failed-Recipients");
+
+	out->kind = DSN_TEXT;
+	w->warning = dsn_text_warning(m, sbuf_str(w->text));
+	if (xf) { /* Exim names them; the text says why */
+		char *copy = xstrdup(xf), *save = NULL;
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			char *a = dsn_clean_addr(t);
+			DSN_RCPT *x;
+			const char *at;
+			if (a == NULL || (x = dsn_add(out, a)) == NULL)
+				continue;
+			at = strcasestr(sbuf_str(w->text), x->recipient);
+			free(x->text);
+			at = at ? at + strlen(x->recipient) : sbuf_str(w->text);
+			x->text = xstrndup(at, strlen(at) > 2000 ? 2000 : strlen(at));
+			for (char *c = x->text; *c; c++)
+				if (*c == '\r' || *c == '\n' || *c == '\t')
+					*c = ' ';
+			free(x->action);
+			x->action = xstrdup(w->warning ? "delayed" : "failed");
+			dsn_classify(w, x);
+		}
+		free(copy);
+	}
+	if (out->n == 0)
+		dsn_scan_text(w, sbuf_str(w->text), NULL);
+	if (out->n == 0)
+		dsn_bare_names(w, m);
+	if (out->n == 0)
+		dsn_returned_to(w);
+}

@@ -1,0 +1,47 @@
+/*
+ * NAME
+ *	dsn_walk 3h - what lib/dsn.c and lib/dsn_text.c share (not installed)
+ * DESCRIPTION
+ *	WALK is the state of one dsn_parse(): the report being filled, the
+ *	rules, and the human-readable text of the message. dsn.c walks the MIME
+ *	structure and reads the RFC 3464 and RFC 5965 fields; dsn_text.c finds
+ *	recipients and their reasons in the words of a plain-text bounce.
+ */
+#ifndef DSN_WALK_H
+#define DSN_WALK_H
+
+#include <gmime/gmime.h>
+
+#include "tm_dsn.h"
+#include "tm_sbuf.h"
+
+#define DSN_MAX_RCPTS 100
+#define DSN_MAX_TEXT (256 * 1024)
+
+typedef struct {
+	DSN_REPORT *out;
+	const BRULES *rules;
+	SBUF *text;	/* human-readable parts, for plain-text bounces */
+	char *to;	/* To of the returned original */
+	int have_fields;
+	int warning;	/* a plain-text delay warning: its recipients are still being tried */
+} WALK;
+
+/* dsn_add - a new recipient of r (owning recipient), or NULL for a repeat or past DSN_MAX_RCPTS */
+DSN_RCPT *dsn_add(DSN_REPORT *r, char *recipient);
+/* dsn_clean_addr - "rfc822; <User@Example.COM>" -> "User@Example.COM" (owned), or NULL */
+char *dsn_clean_addr(const char *v);
+/* dsn_classify - x's status, code, category and finality from its action and text */
+void dsn_classify(WALK *w, DSN_RCPT *x);
+
+/* dsn_text.c */
+/* dsn_cut_original - the text, up to where a returned original begins */
+void dsn_cut_original(SBUF *text);
+/* dsn_context - what text says after its first mention of addr, on one line (owned; "" if none) */
+char *dsn_context(const char *text, const char *addr);
+/* dsn_html_text - the words of an HTML part, appended to out */
+void dsn_html_text(SBUF *out, const char *html);
+/* dsn_text_bounce - the recipients of a plain-text bounce m, and why each failed */
+void dsn_text_bounce(WALK *w, GMimeMessage *m);
+
+#endif

@@ -430,6 +430,53 @@ bounce_join_lines(const char *text, size_t len, char *out)
 	out[o] = 0;
 }
 
+/* mask_run - the letters and digits of s[from, to) as 'x' */
+static void
+mask_run(char *s, size_t from, size_t to)
+{
+	for (size_t k = from; k < to; k++)
+		if (isalnum((unsigned char)s[k]) || (unsigned char)s[k] >= 0x80)
+			s[k] = 'x';
+}
+
+/*
+ * bounce_mask_names - the names in a reply that are not its words, masked
+ * in place (their letters as 'x'): every address, and a host name written
+ * before its [IP] ("host mx1.antispam.example[192.0.2.1] said:"). A
+ * recipient "filtered@", "spam@" or "blocked@", or a receiving host called
+ * "spamfilter" or "mailguard", would otherwise read as a spam or block
+ * reason ahead of the "User unknown" that follows it. Words in URLs and
+ * block-list zones ("blocked using zen.spamhaus.org") stay.
+ */
+static void
+bounce_mask_names(char *s)
+{
+	for (char *p = s; (p = strpbrk(p, "@[")) != NULL; p++) {
+		char *b = p, *e = p + 1;
+		if (*p == '@') {
+			while (b > s && (isalnum((unsigned char)b[-1]) || (unsigned char)b[-1] >= 0x80 || strchr("._%+-=/'", b[-1])))
+				b--;
+			while (isalnum((unsigned char)*e) || (unsigned char)*e >= 0x80 || *e == '.' || *e == '-')
+				e++;
+			if (b < p && memchr(p, '.', (size_t)(e - p))) {
+				mask_run(s, (size_t)(b - s), (size_t)(e - s));
+				p = e - 1;
+			}
+			continue;
+		}
+		if (!isdigit((unsigned char)p[1]) && strncasecmp(p + 1, "ipv6:", 5) != 0)
+			continue;
+		e = p;
+		if (e > s && e[-1] == ' ')
+			e--;
+		b = e;
+		while (b > s && (isalnum((unsigned char)b[-1]) || b[-1] == '.' || b[-1] == '-'))
+			b--;
+		if (b < e && memchr(b, '.', (size_t)(e - b)))
+			mask_run(s, (size_t)(b - s), (size_t)(e - s));
+	}
+}
+
 /* verdict - v set to a decision of the code itself (no rule) */
 static int
 verdict(BOUNCE_VERDICT *v, int reason, const char *note)
@@ -457,6 +504,7 @@ bounce_classify(const BRULES *b, const char *status, int code, const char *text,
 	if ((len = strnlen(text, BOUNCE_MATCH_MAX + 1)) > BOUNCE_MATCH_MAX)
 		len = bounce_match_len(text, len);
 	bounce_join_lines(text, len, capped);
+	bounce_mask_names(capped);
 	text = capped;
 	for (size_t i = 0; b && i < b->n; i++) {
 		const BRULE *r = &b->r[i];
@@ -509,8 +557,15 @@ outcome(BOUNCE_VERDICT *v, int final, int temp)
 		v->reason = BR_EXPIRED;
 		v->category = bounce_reason_category(BR_EXPIRED);
 	}
-	if (v->category == BC_HARD && (temp || !final))
-		v->category = BC_SOFT; /* not proof yet: the address may come back */
+	if (!final && v->reason == BR_EXPIRED) { /* a delay warning's 4.4.7: it is still being tried */
+		v->reason = BR_ON_HOLD;
+		v->category = bounce_reason_category(BR_ON_HOLD);
+	}
+	/* not proof yet: the address may come back. A null MX (RFC 7505) is the
+	   domain's own word in DNS, not a reply, so a final failure for it stands
+	   even when the reporting MTA wrote a 4.x.x status (Gmail does) */
+	if (v->category == BC_HARD && (!final || (temp && v->reason != BR_NOT_ACCEPT)))
+		v->category = BC_SOFT;
 	return v->category;
 }
 

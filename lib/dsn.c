@@ -79,7 +79,13 @@ dsn_clean_addr(const char *v)
 	end = p + strlen(p);
 	while (end > p && (isspace((unsigned char)end[-1]) || end[-1] == '>'))
 		end--;
-	if (end == p || memchr(p, '@', (size_t)(end - p)) == NULL || end - p > 320)
+	if (*p == '@') { /* a source route, "@relay,@relay2:user@domain" (RFC 5321 4.1.2): the mailbox is after ':' */
+		const char *colon = memchr(p, ':', (size_t)(end - p));
+		if (colon == NULL)
+			return NULL; /* "@domain": no mailbox at all */
+		p = colon + 1;
+	}
+	if (end <= p || *p == '@' || memchr(p, '@', (size_t)(end - p)) == NULL || end - p > 320)
 		return NULL;
 	a = xmalloc((size_t)(end - p) + 1);
 	memcpy(a, p, (size_t)(end - p));
@@ -389,6 +395,47 @@ dsn_part_text(GMimePart *part)
 	return t;
 }
 
+/*
+ * dsn_is_header_block - does a text part hold a message's header fields
+ * ("Received:", "Return-Path:" ... first) rather than words? Some MTAs
+ * return the original's headers as a text/plain attachment
+ * ("mailheaders.txt"): its To and Message-ID are not failed recipients.
+ */
+static int
+dsn_is_header_block(const char *t)
+{
+	static const char *const first[] = {"Received:", "Return-Path:", "DKIM-Signature:", "X-Received:",
+					    "Delivered-To:", NULL};
+
+	t += strspn(t, "\r\n");
+	for (int i = 0; first[i]; i++)
+		if (strncasecmp(t, first[i], strlen(first[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* dsn_leaf - one leaf part of type/sub with decoded content t: its fields, or its words into w->text */
+static void
+dsn_leaf(WALK *w, const char *type, const char *sub, const char *t)
+{
+	if (strcasecmp(sub, "delivery-status") == 0 || strcasecmp(sub, "global-delivery-status") == 0)
+		dsn_status_fields(w, t);
+	else if (strcasecmp(sub, "feedback-report") == 0)
+		dsn_feedback_fields(w, t);
+	else if (strcasecmp(sub, "rfc822-headers") == 0 || strcasecmp(sub, "global-headers") == 0 ||
+		 (strcasecmp(type, "text") == 0 && dsn_is_header_block(t)))
+		dsn_original_headers(w, t);
+	else if (strcasecmp(type, "text") == 0 || strcasecmp(type, "message") == 0) {
+		/* a mislabelled status part still carries the fields */
+		if (strcasestr(t, "Final-Recipient:") && strcasestr(t, "Status:"))
+			dsn_status_fields(w, t);
+		if (w->text->len < DSN_MAX_TEXT && strcasecmp(sub, "html") != 0)
+			sbuf_printf(w->text, "%s\n", t);
+		else if (w->text->len == 0 && strcasecmp(sub, "html") == 0)
+			dsn_html_text(w->text, t); /* an HTML-only bounce: its words */
+	}
+}
+
 static void
 dsn_walk(WALK *w, GMimeObject *obj, int depth)
 {
@@ -400,6 +447,12 @@ dsn_walk(WALK *w, GMimeObject *obj, int depth)
 	if (GMIME_IS_MULTIPART(obj)) {
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
 		int n = g_mime_multipart_get_count(mp);
+		const char *pro = g_mime_multipart_get_prologue(mp);
+		if (n == 0 && pro) { /* no boundary found: the whole body is the prologue; read it as text */
+			char *t = xstrndup(pro, strnlen(pro, DSN_MAX_TEXT));
+			dsn_leaf(w, "text", "plain", t);
+			free(t);
+		}
 		for (int i = 0; i < n && i < 64; i++)
 			dsn_walk(w, g_mime_multipart_get_part(mp, i), depth + 1);
 		return;
@@ -415,6 +468,8 @@ dsn_walk(WALK *w, GMimeObject *obj, int depth)
 				w->out->message_id = xstrdup(v);
 			if ((v = g_mime_object_get_header(mo, "To")) && w->to == NULL)
 				w->to = xstrdup(v);
+			if ((v = g_mime_object_get_header(mo, "X-HmXmrOriginalRecipient")) && w->jmrp == NULL)
+				w->jmrp = dsn_clean_addr(v);
 			GMimeHeaderList *hl = g_mime_object_get_header_list(mo);
 			for (int i = 0; hl && i < g_mime_header_list_get_count(hl) && i < 200; i++) {
 				GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
@@ -434,21 +489,7 @@ dsn_walk(WALK *w, GMimeObject *obj, int depth)
 	sub = sub ? sub : "plain";
 	{
 		char *t = dsn_part_text(GMIME_PART(obj));
-		if (strcasecmp(sub, "delivery-status") == 0 || strcasecmp(sub, "global-delivery-status") == 0)
-			dsn_status_fields(w, t);
-		else if (strcasecmp(sub, "feedback-report") == 0)
-			dsn_feedback_fields(w, t);
-		else if (strcasecmp(sub, "rfc822-headers") == 0 || strcasecmp(sub, "global-headers") == 0)
-			dsn_original_headers(w, t);
-		else if (strcasecmp(type, "text") == 0 || strcasecmp(type, "message") == 0) {
-			/* a mislabelled status part still carries the fields */
-			if (strcasestr(t, "Final-Recipient:") && strcasestr(t, "Status:"))
-				dsn_status_fields(w, t);
-			if (w->text->len < DSN_MAX_TEXT && strcasecmp(sub, "html") != 0)
-				sbuf_printf(w->text, "%s\n", t);
-			else if (w->text->len == 0 && strcasecmp(sub, "html") == 0)
-				dsn_html_text(w->text, t); /* an HTML-only bounce: its words */
-		}
+		dsn_leaf(w, type, sub, t);
 		free(t);
 	}
 }
@@ -472,7 +513,7 @@ dsn_looks_like_bounce(GMimeMessage *m)
 	    "message delayed", "could not send message", "cannot send message", "warning: message",
 	    "delivery status notification", "mail delivery status", "non recapitabile",
 	    "niet bezorgd", "nicht zugestellt", "error sending message", NULL};
-	static const char *const senders[] = {"mailer-daemon", "mailer_daemon", "mail-daemon", "postmaster",
+	static const char *const senders[] = {"mailer-daemon", "mailer_daemon", "mail-daemon", "postmaster", "post_master",
 					      "mail delivery", "mail administrator", "delivery subsystem",
 					      "system administrator", "mail system", NULL};
 
@@ -543,7 +584,7 @@ dsn_arf(WALK *w)
 	if (out->n == 0 && w->to) { /* no Original-Rcpt-To: the original's To */
 		InternetAddressList *l = internet_address_list_parse(NULL, w->to);
 		InternetAddress *a = l && internet_address_list_length(l) > 0 ? internet_address_list_get_address(l, 0) : NULL;
-		if (a && INTERNET_ADDRESS_IS_MAILBOX(a))
+		if (a && INTERNET_ADDRESS_IS_MAILBOX(a) && strchr(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)), '@'))
 			dsn_add(out, xstrdup(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))));
 		if (l)
 			g_object_unref(l);
@@ -553,6 +594,24 @@ dsn_arf(WALK *w)
 		dsn_set_verdict(&out->r[i], &v);
 		out->r[i].final = 1;
 	}
+}
+
+/*
+ * dsn_is_jmrp - a report of Microsoft's Junk Mail Reporting Program
+ * (Outlook.com, Hotmail): not ARF, but a message from staff@hotmail.com
+ * (or a "complaint about message from IP" subject) returning the
+ * complained-of original, which names the complainant in
+ * X-HmXmrOriginalRecipient. Whether it may change state is the feedback
+ * gate's decision (verified feedback-loop source), as for ARF.
+ */
+static int
+dsn_is_jmrp(GMimeMessage *m)
+{
+	const char *from = g_mime_object_get_header(GMIME_OBJECT(m), "From");
+	const char *subj = g_mime_object_get_header(GMIME_OBJECT(m), "Subject");
+
+	return (from && strcasestr(from, "staff@hotmail.com")) ||
+	       (subj && strcasestr(subj, "complaint about message from"));
 }
 
 /*
@@ -599,7 +658,12 @@ dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
 		goto done;
 	}
 	dsn_walk(&w, g_mime_message_get_mime_part(m), 0);
-	dsn_cut_original(w.text); /* once: every reader of the text wants the report, not the original */
+	dsn_cut_original(&w); /* once: every reader of the text wants the report, not the original */
+	if (out->kind != DSN_ARF && !w.have_fields && w.jmrp && dsn_is_jmrp(m)) {
+		out->kind = DSN_ARF; /* Microsoft's JMRP: a complaint, in its own format */
+		out->feedback_type = xstrdup("abuse");
+		dsn_add(out, xstrdup(w.jmrp));
+	}
 	if (out->kind == DSN_ARF) {
 		dsn_arf(&w);
 	} else if (w.have_fields) {
@@ -614,6 +678,7 @@ dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
 	}
 done:
 	free(w.to);
+	free(w.jmrp);
 	sbuf_free(w.text);
 	g_object_unref(m);
 	return 0;

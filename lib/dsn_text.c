@@ -31,16 +31,48 @@
  * filter's header) are not the report. The markers are those of qmail,
  * Exim, Sendmail, Exchange, IMail, GroupWise, GMX and their clones.
  */
-void
-dsn_cut_original(SBUF *text)
+/*
+ * inline_to - the To of an original returned inline after text's marker
+ * at cut (old Sendmail's "----- Unsent message follows -----" and its
+ * headers), when the MIME walk found none: what dsn_returned_to reports
+ * for a bounce that names no address.
+ */
+static void
+inline_to(WALK *w, const char *at)
 {
+	const char *p = at + strcspn(at, "\n");
+
+	for (int blank = 0; *p && blank < 2;) {
+		const char *eol;
+		p += *p == '\n';
+		eol = p + strcspn(p, "\r\n");
+		if (eol == p) {
+			blank++; /* the original's headers end at their blank line */
+		} else if (strncasecmp(p, "To:", 3) == 0) {
+			const char *v = p + 3 + strspn(p + 3, " \t");
+			if (eol > v && eol - v < 1000)
+				w->to = xstrndup(v, (size_t)(eol - v));
+			return;
+		} else if (!isalpha((unsigned char)*p) && *p != ' ' && *p != '\t' && *p != '-') {
+			return; /* not a header block */
+		}
+		p = eol + (*eol == '\r');
+	}
+}
+
+void
+dsn_cut_original(WALK *w)
+{
+	SBUF *text = w->text;
 	static const char *const markers[] = {
 	    "original message follows", "returned message follows", "returned message below",
 	    "this is a copy of the message", "below this line is a copy of the m", "below the next line is a copy",
 	    "message header follows", "----- original message -----", "unsent message follows", "------- returned message",
 	    "header of the original message is following", "included is a copy of the message header",
 	    "message body follows", "mensaje original adjunto", "\ncontent-type: message/rfc822",
-	    "\ncontent-type: text/rfc822-headers", NULL};
+	    "\ncontent-type: text/rfc822-headers",
+	    /* no marker at all: the original's header fields start a line where the report ends */
+	    "\nreceived: from ", "\nreceived: by ", "\nreturn-path: <", NULL};
 	size_t cut = text->len;
 
 	for (int i = 0; markers[i]; i++) {
@@ -48,6 +80,8 @@ dsn_cut_original(SBUF *text)
 		if (at && (size_t)(at - sbuf_str(text)) < cut)
 			cut = (size_t)(at - sbuf_str(text));
 	}
+	if (w->to == NULL && cut < text->len)
+		inline_to(w, sbuf_str(text) + cut);
 	sbuf_truncate(text, cut);
 }
 
@@ -132,19 +166,45 @@ typedef struct {
 	const char *start, *at;
 } CANDIDATE;
 
+/*
+ * header_line - does the line at bol start with a header field that names
+ * no failed recipient (the returned original's Message-ID, From, Received,
+ * ... quoted in the text)?
+ */
+static int
+header_line(const char *bol)
+{
+	static const char *const names[] = {"Message-ID:", "In-Reply-To:", "References:", "Return-Path:",
+					    "Reply-To:", "Sender:", "From:", "Received:", "Date:", "DKIM-Signature:",
+					    "X-Mailer:", "Errors-To:", NULL};
+
+	bol += strspn(bol, " \t>");
+	for (int i = 0; names[i]; i++)
+		if (strncasecmp(bol, names[i], strlen(names[i])) == 0)
+			return 1;
+	return 0;
+}
+
 /* scan_named - does the address at s..e stand where a bounce names a recipient? */
 static int
 scan_named(const char *text, const char *s, const char *e, int loose)
 {
-	const char *ls = s;
+	const char *ls = s, *bol = s;
 
+	while (bol > text && bol[-1] != '\n')
+		bol--;
+	if (header_line(bol))
+		return 0;
 	while (ls > text && (ls[-1] == ' ' || ls[-1] == '\t'))
+		ls--;
+	/* a list's bullet before it: "-- x@y" (Mimecast), "- x@y", "* x@y" */
+	while (ls > bol && (ls[-1] == '-' || ls[-1] == '*') && ls - bol <= 3)
 		ls--;
 	if ((s > text && s[-1] == '<') || ls == text || ls[-1] == '\n' || *e == ':' || (*e == '>' && e[1] == ':') ||
 	    strncasecmp(e, ">:", 2) == 0)
 		return 1;
 	/* "RCPT TO:<x>" and "Original-Recipient" lines name it too */
-	if (s - text > 8 && strncasecmp(s - 8, "RCPT TO:", 8) == 0)
+	if (ls - text >= 8 && strncasecmp(ls - 8, "RCPT TO:", 8) == 0) /* also "RCPT TO: x@y" (Verizon) */
 		return 1;
 	/* found nothing so far: also "sent mail to x@y.", "for x@y" in a sentence and IMail's "Unknown user: x@y" */
 	if (s > text && s[-1] == '"' && *e == '"' && e[1] == ':') /* GMX: "x@y": */
@@ -272,6 +332,16 @@ dsn_scan_text(WALK *w, const char *text, const char *sender)
 		dsn_classify(w, x);
 		if (!x->by_rule && bol < found[i].start)
 			scan_try(w, x, bol, found[i].start);
+		/* the reason stated above a list of recipients (MailMarshal: "Could not be delivered
+		   because of 550 5.1.1 User unknown. The following recipients were affected:"), from
+		   the previous recipient on, at most its last 2000 bytes */
+		if (!x->by_rule) {
+			const char *from = i > 0 ? found[i - 1].at : text;
+			if (found[i].start - from > 2000)
+				from = found[i].start - 2000;
+			if (from < bol)
+				scan_try(w, x, from, found[i].start);
+		}
 	}
 }
 
@@ -410,8 +480,12 @@ dsn_text_bounce(WALK *w, GMimeMessage *m)
 		}
 		free(copy);
 	}
-	if (out->n == 0)
-		dsn_scan_text(w, sbuf_str(w->text), NULL);
+	if (out->n == 0) { /* the bounce's own To is the original's sender (or its VERP address), no recipient */
+		InternetAddressList *to = g_mime_message_get_to(m);
+		InternetAddress *a = to && internet_address_list_length(to) > 0 ? internet_address_list_get_address(to, 0) : NULL;
+		dsn_scan_text(w, sbuf_str(w->text),
+			      a && INTERNET_ADDRESS_IS_MAILBOX(a) ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)) : NULL);
+	}
 	if (out->n == 0)
 		dsn_bare_names(w, m);
 	if (out->n == 0)

@@ -23,6 +23,7 @@ typedef struct {
 	const BRULES *rules;
 	SBUF *text;	/* human-readable parts, for plain-text bounces */
 	char *to;	/* To of the returned original */
+	char *jmrp;	/* X-HmXmrOriginalRecipient of a returned original (Microsoft's JMRP report) */
 	int have_fields;
 	int warning;	/* a plain-text delay warning: its recipients are still being tried */
 } WALK;
@@ -35,8 +36,8 @@ char *dsn_clean_addr(const char *v);
 void dsn_classify(WALK *w, DSN_RCPT *x);
 
 /* dsn_text.c */
-/* dsn_cut_original - the text, up to where a returned original begins */
-void dsn_cut_original(SBUF *text);
+/* dsn_cut_original - the text, up to where a returned original begins; its To, when w->to has none */
+void dsn_cut_original(WALK *w);
 /* dsn_context - what text says after its first mention of addr, on one line (owned; "" if none) */
 char *dsn_context(const char *text, const char *addr);
 /* dsn_html_text - the words of an HTML part, appended to out */

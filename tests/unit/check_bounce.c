@@ -65,6 +65,18 @@ static const struct {
     {"5.1.1", 550, "<x@y>: Recipient address rejected: User unknown", "user-unknown", BC_HARD},
     {"5.1.10", 550, "RESOLVER.ADR.RecipientNotFound", "user-unknown", BC_HARD},
     {"", 550, "user unknown", "user-unknown", BC_HARD}, /* user unknown under a generic 550 */
+    /* names are not words: a recipient called "filtered", a receiving host called "spamfilter" */
+    {"5.2.1", 550, "550 5.2.1 <filtered@example.co.jp>... User Unknown", "user-unknown", BC_HARD},
+    {"5.1.1", 550, "550 5.1.1 <ultravirus2001@example.com>: unknown user", "user-unknown", BC_HARD},
+    {"5.1.1", 550, "host mx1.spamfilter.example[192.0.2.1] said: 550 5.1.1 <x@example.com>: Recipient address rejected: User unknown in virtual mailbox table",
+     "user-unknown", BC_HARD},
+    {"5.1.1", 550, "host blocked-mail.example [192.0.2.1]: 550 5.1.1 user unknown", "user-unknown", BC_HARD},
+    /* a block list's zone is a word, not a name: it stays */
+    {"5.7.1", 554, "Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", "blocked", BC_BLOCK},
+    {"", 550, "550 Mailbox is frozen. See http://mail.i.ua/err/3/", "user-unknown", BC_HARD},
+    {"", 550, "550 Ip frequency limited [192.0.2.22]", "rate-limited", BC_THROTTLE},
+    /* the words before the code: a 421 that says the connection timed out is a connection failure */
+    {"", 421, "421 example.com (smtp)... Deferred: Connection timed out during user open", "on-hold", BC_SOFT},
     {"", 550, "Requested action not taken: mailbox unavailable", "none", BC_NONE}, /* no proof: no rule */
     {"5.0.0", 554, "", "none", BC_NONE},
     {"5.4.1", 550, "Recipient address rejected: Access denied. AS(201806281)", "user-unknown", BC_HARD},
@@ -411,6 +423,87 @@ START_TEST(hostile_input)
 END_TEST
 
 /* several recipients in one report, nested in a gateway's multipart/mixed */
+/*
+ * Malformed recipients and MIME, as real bounces carry them: a source-routed
+ * Final-Recipient is its mailbox; "@domain" names none, so the text's
+ * address stands; a multipart whose boundary never appears is read as text;
+ * the original's Message-ID and From quoted in a text bounce are no
+ * recipients; a bullet "-- x@y" and "RCPT TO: x@y" are.
+ */
+static const struct {
+	const char *msg;
+	const char *rcpt; /* the one recipient reported */
+	const char *reason;
+} malformed[] = {
+    {"From: MAILER-DAEMON@relay.example\nTo: s@sender.example\nContent-Type: multipart/report; report-type=delivery-status; "
+     "boundary=\"b\"\n\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; relay.example\n\n"
+     "Final-Recipient: rfc822; @hop.example,@hop2.example:user@dest.example\nAction: failed\nStatus: 5.1.1\n"
+     "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n\n--b--\n",
+     "user@dest.example", "user-unknown"},
+    {"From: MAILER-DAEMON@relay.example\nTo: s@sender.example\nSubject: Returned mail: see transcript\n"
+     "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n--b\n\n"
+     "   ----- Transcript of session follows -----\n550 5.1.2 <user@dest.example>... Host unknown (Name server: "
+     "dest.example: host not found)\n\n--b\nContent-Type: message/delivery-status\n\nFinal-Recipient: RFC822; "
+     "@mx.dest.example\nAction: failed\nStatus: 5.1.2\n\n--b--\n",
+     "user@dest.example", "host-unknown"},
+    {"From: MAILER-DAEMON@relay.example\nTo: s@sender.example\nSubject: Undelivered Mail Returned to Sender\n"
+     "Content-Type: multipart/report; report-type=delivery-status; boundary=\"declared\"\n\nThis is a MIME message.\n\n"
+     "--other\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; gone@dest.example\nAction: failed\n"
+     "Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 The email account that you tried to reach does not exist\n\n--other--\n",
+     "gone@dest.example", "user-unknown"},
+    {"From: postmaster@dest.example\nTo: s@sender.example\nSubject: Email Delivery Failure\n\n"
+     "An email that you attempted to send to the following address could not be delivered:\n-- gone@dest.example\n\n"
+     "The problem appears to be :\n-- 550 5.1.1 User unknown\n\nMessage-ID: <1234.abcd@sender.example>\n"
+     "From: Someone <someone@sender.example>\n",
+     "gone@dest.example", "user-unknown"},
+    {"From: post_master@dest.example\nTo: s@sender.example\nSubject: Re: hello\n\nError: Invalid user address\n\n"
+     "Error message below:\n550 - Requested action not taken: no such user here\n\nMessage details:\n"
+     "  MAIL FROM: s@sender.example\n  RCPT TO: gone@dest.example\n",
+     "gone@dest.example", "user-unknown"},
+};
+
+START_TEST(malformed_reports)
+{
+	DSN_REPORT r;
+
+	dsn_parse(malformed[_i].msg, strlen(malformed[_i].msg), rules, &r);
+	ck_assert_msg(r.n == 1, "case %d: %zu recipients", _i, r.n);
+	ck_assert_str_eq(r.r[0].recipient, malformed[_i].rcpt);
+	ck_assert_str_eq(r.r[0].reason, malformed[_i].reason);
+	dsn_report_clear(&r);
+}
+END_TEST
+
+/* Microsoft's JMRP: a complaint, the complainant in the returned original's X-HmXmrOriginalRecipient */
+START_TEST(jmrp_complaint)
+{
+	static const char msg[] = "From: staff@hotmail.com\nTo: fbl@relay.example\nSubject: complaint about message from "
+				  "192.0.2.1\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: message/rfc822\n\n"
+				  "X-HmXmrOriginalRecipient: <complainer@hotmail.example>\nFrom: news@tenant.example\n"
+				  "To: complainer@hotmail.example\nSubject: offer\n\nbody\n--b--\n";
+	DSN_REPORT r;
+
+	dsn_parse(msg, strlen(msg), rules, &r);
+	ck_assert_int_eq(r.kind, DSN_ARF);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_str_eq(r.r[0].recipient, "complainer@hotmail.example");
+	ck_assert_int_eq(r.r[0].category, BC_COMPLAINT);
+	dsn_report_clear(&r);
+	/* the same original, from anyone else and without the subject: no complaint */
+	{
+		char *other = strdup(msg);
+		memcpy(strstr(other, "staff@hotmail.com"), "staff@example.org", 17);
+		memcpy(strstr(other, "complaint about"), "Fwd: some about", 15);
+		dsn_parse(other, strlen(other), rules, &r);
+		ck_assert_int_ne(r.kind, DSN_ARF);
+		for (size_t i = 0; i < r.n; i++)
+			ck_assert_int_ne(r.r[i].category, BC_COMPLAINT);
+		dsn_report_clear(&r);
+		free(other);
+	}
+}
+END_TEST
+
 START_TEST(two_recipients_nested)
 {
 	size_t len;
@@ -668,6 +761,11 @@ static const struct {
     {"failed", 0, "", 0, "", BC_SOFT, "unknown", 1},
     {"failed", 0, "5.0.0", 554, "554 delivery error", BC_SOFT, "unknown", 1},
     {"failed", 0, "4.4.7", 0, "", BC_SOFT, "expired", 1},
+    {"delayed", 0, "4.4.7", 0, "", BC_SOFT, "on-hold", 0}, /* a warning's 4.4.7 has not expired yet */
+    /* a null MX is the domain's word in DNS: final, it is hard under a 4.x.x status too (Gmail) */
+    {"failed", 0, "4.0.0", 0, "The domain example.org doesn't receive email according to the administrator: returned Null MX", BC_HARD, "not-accept", 1},
+    {"delayed", 0, "4.0.0", 0, "returned Null MX", BC_SOFT, "not-accept", 0},
+    {"failed", 0, "4.2.0", 450, "user unknown", BC_SOFT, "user-unknown", 1}, /* other hard reasons: never under 4xx */
     {"delayed", 0, "", 0, "", BC_SOFT, "on-hold", 0},
     {"", 1, "", 0, "", BC_SOFT, "unknown", 0}, /* a text bounce: final all the same */
     {"", 0, "", 0, "", BC_SOFT, "on-hold", 0},
@@ -752,11 +850,12 @@ END_TEST
 
 /*
  * The labelled corpus (tests/fixtures/corpus): every labelled recipient of
- * both collections gets its label's reason and category, except those the
- * deviations file lists, which get exactly what it says. On bounceparser/
- * (tuned on), at least 97% of the suppression decisions are right and at
- * most 1% of its recipients are wrongly suppressed; flufl/ is held out, so
- * its figures are printed, not held to a bar.
+ * the three collections gets its label's reason and category, except those
+ * the deviations file lists, which get exactly what it says. On
+ * bounceparser/ and sisimai/ (tuned on), at least 97% of the suppression
+ * decisions are right and at most 1% of the recipients are wrongly
+ * suppressed; flufl/ is held out, so its figures are printed, not held to a
+ * bar.
  */
 #define CORPUS_MAX 512
 
@@ -835,7 +934,8 @@ START_TEST(original_recipient)
 }
 END_TEST
 
-static const char *const corpora[] = {"bounceparser", "flufl"};
+/* tuned on: bounceparser/ and sisimai/, held to the bars; flufl/ is held out, its figures printed */
+static const char *const corpora[] = {"bounceparser", "flufl", "sisimai"};
 
 START_TEST(labelled_corpus)
 {
@@ -876,7 +976,7 @@ START_TEST(labelled_corpus)
 	printf("check_bounce: %s: %d labelled recipients, suppression decision right for %d (%.1f%%), %d wrongly "
 	       "suppressed, %d missed\n",
 	       corpora[_i], nl, right, 100.0 * right / nl, wrong_supp, missed);
-	if (_i == 0) {
+	if (strcmp(corpora[_i], "flufl") != 0) {
 		ck_assert_msg(right * 100 >= nl * 97, "%s: %d of %d right", corpora[_i], right, nl);
 		ck_assert_msg(wrong_supp * 100 <= nl, "%s: %d wrongly suppressed", corpora[_i], wrong_supp);
 	}
@@ -904,6 +1004,8 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, hostile_input);
 	tcase_add_test(tc, fuzz_regressions);
 	tcase_add_test(tc, two_recipients_nested);
+	tcase_add_loop_test(tc, malformed_reports, 0, sizeof(malformed) / sizeof(malformed[0]));
+	tcase_add_test(tc, jmrp_complaint);
 	tcase_add_loop_test(tc, log_category, 0, sizeof(log_cases) / sizeof(log_cases[0]));
 	tcase_add_loop_test(tc, dsn_category, 0, sizeof(dsn_cases) / sizeof(dsn_cases[0]));
 	tcase_add_test(tc, arf_category);

@@ -708,6 +708,10 @@ static const struct {
     {ML_SENT, "5.1.1", "550 5.1.1 User unknown", BC_DELIVERED, "delivered"},
     {ML_BOUNCED, "5.1.1", "host mx said: 550 5.1.1 User unknown", BC_HARD, "user-unknown"},
     {ML_BOUNCED, "5.2.2", "host mx said: 552 5.2.2 Mailbox full", BC_SOFT, "mailbox-full"},
+    /* the receiving host's and the recipient's names are not the reply's words */
+    {ML_BOUNCED, "5.1.1",
+     "host mx1.spamfilter.example[192.0.2.7] said: 550 5.1.1 <junk@dest.example>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)",
+     BC_HARD, "user-unknown"},
     {ML_BOUNCED, "", "", BC_SOFT, "unknown"},		      /* no proof: not hard */
     {ML_BOUNCED, "5.0.0", "host mx said: 550 Requested action not taken", BC_SOFT, "unknown"},
     {ML_BOUNCED, "2.0.0", "250 2.0.0 Ok", BC_SOFT, "unknown"}, /* "delivered" by the rules */

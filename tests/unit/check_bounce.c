@@ -276,6 +276,8 @@ START_TEST(rule_errors_and_extraction)
 	ck_assert_int_eq(bounce_extract_code("Remote host said: 550 No such user"), 550);
 	ck_assert_int_eq(bounce_extract_code("554: delivery error"), 554);
 	ck_assert_int_eq(bounce_extract_code("port 25025 and 5500 users"), 0);
+	ck_assert_int_eq(bounce_extract_code("Connected to 192.0.2.225 but sender was rejected. Remote host said: 550 5.7.1 Access denied"), 550);
+	ck_assert_int_eq(bounce_extract_code("mx.example[192.0.2.250]:25 said: 452 too many"), 452);
 	sbuf_free(e);
 }
 END_TEST

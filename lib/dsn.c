@@ -407,9 +407,15 @@ dsn_is_header_block(const char *t)
 	static const char *const first[] = {"Received:", "Return-Path:", "DKIM-Signature:", "X-Received:",
 					    "Delivered-To:", NULL};
 
-	t += strspn(t, "\r\n");
-	for (int i = 0; first[i]; i++)
-		if (strncasecmp(t, first[i], strlen(first[i])) == 0)
+	return dsn_field_at(t + strspn(t, "\r\n"), first);
+}
+
+/* dsn_field_at - does line start with one of the field names ("Received:", ...) of names (NULL-ended)? */
+int
+dsn_field_at(const char *line, const char *const names[])
+{
+	for (int i = 0; names[i]; i++)
+		if (strncasecmp(line, names[i], strlen(names[i])) == 0)
 			return 1;
 	return 0;
 }

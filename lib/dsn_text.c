@@ -178,11 +178,7 @@ header_line(const char *bol)
 					    "Reply-To:", "Sender:", "From:", "Received:", "Date:", "DKIM-Signature:",
 					    "X-Mailer:", "Errors-To:", NULL};
 
-	bol += strspn(bol, " \t>");
-	for (int i = 0; names[i]; i++)
-		if (strncasecmp(bol, names[i], strlen(names[i])) == 0)
-			return 1;
-	return 0;
+	return dsn_field_at(bol + strspn(bol, " \t>"), names);
 }
 
 /* scan_named - does the address at s..e stand where a bounce names a recipient? */

@@ -32,6 +32,8 @@ typedef struct {
 DSN_RCPT *dsn_add(DSN_REPORT *r, char *recipient);
 /* dsn_clean_addr - "rfc822; <User@Example.COM>" -> "User@Example.COM" (owned), or NULL */
 char *dsn_clean_addr(const char *v);
+/* dsn_field_at - does line start with one of the field names ("Received:", ...) of names (NULL-ended)? */
+int dsn_field_at(const char *line, const char *const names[]);
 /* dsn_classify - x's status, code, category and finality from its action and text */
 void dsn_classify(WALK *w, DSN_RCPT *x);
 

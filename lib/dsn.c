@@ -261,6 +261,33 @@ dsn_classify(WALK *w, DSN_RCPT *x)
 	dsn_set_verdict(x, &v);
 }
 
+/*
+ * dsn_reply_status - whose status code counts: the receiving server's own,
+ * when its reply (the Diagnostic-Code) carries one ("550 #5.1.0 Address
+ * rejected" under "Status: 5.1.1"); and when its reply has a basic code
+ * only, a Status that alone would say the address does not exist (5.1.1,
+ * 5.1.10, 5.1.2, 5.1.3, 5.2.1) is the reporting MTA's guess from that code
+ * - Sendmail writes 5.1.1 for any 550 to RCPT - not proof: it becomes
+ * 5.0.0, and the reply's words decide. classify shows the status believed.
+ */
+static void
+dsn_reply_status(DSN_RCPT *x)
+{
+	char own[sizeof(x->status)];
+
+	if (*x->text == 0 || strcmp(x->status + (*x->status ? 1 : 0), ".4.7") == 0)
+		return; /* "delivery time expired" is the reporting MTA's own word; the reply is only the last one */
+	bounce_extract_status(x->text, own, sizeof(own));
+	if (*own) {
+		memcpy(x->status, own, sizeof(own));
+		return;
+	}
+	if (bounce_extract_code(x->text) >= 500 &&
+	    (strcmp(x->status, "5.1.1") == 0 || strcmp(x->status, "5.1.10") == 0 || strcmp(x->status, "5.1.2") == 0 ||
+	     strcmp(x->status, "5.1.3") == 0 || strcmp(x->status, "5.2.1") == 0))
+		snprintf(x->status, sizeof(x->status), "5.0.0");
+}
+
 /* dsn_status_fields - the per-recipient blocks of a delivery-status body */
 static void
 dsn_status_fields(WALK *w, const char *body)
@@ -299,6 +326,7 @@ dsn_status_fields(WALK *w, const char *body)
 		}
 		if (st)
 			bounce_extract_status(st, x->status, sizeof(x->status));
+		dsn_reply_status(x);
 		dsn_classify(w, x);
 	}
 	fields_clear(&f);
@@ -465,6 +493,8 @@ dsn_walk(WALK *w, GMimeObject *obj, int depth)
 	}
 	if (GMIME_IS_MESSAGE_PART(obj)) {
 		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		if (m && w->inner == NULL)
+			w->inner = g_object_ref(m);
 		if (m) {
 			const char *v;
 			GMimeObject *mo = GMIME_OBJECT(m);
@@ -525,6 +555,9 @@ dsn_looks_like_bounce(GMimeMessage *m)
 
 	if (ct && strcasestr(ct, "multipart/report"))
 		return 1;
+	if (subj && (strncasecmp(subj + strspn(subj, " \t"), "fwd:", 4) == 0 || strncasecmp(subj + strspn(subj, " \t"), "fw:", 3) == 0) &&
+	    !(from && strcasestr(from, "mailer-daemon")))
+		return 0; /* a person forwarding an old bounce: theirs to read, not ours to act on */
 	if (from && (from[strspn(from, " \t<>")] == 0)) /* From: <>: the null sender of a daemon */
 		return 1;
 	for (int i = 0; from && senders[i]; i++)
@@ -634,14 +667,42 @@ dsn_challenge(WALK *w, GMimeMessage *m)
 		dsn_autoreply(w->out, m, &v);
 }
 
+static void dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *out, int depth);
+
+/*
+ * dsn_forwarded - a bounce that names no recipient itself (at most the
+ * returned original's To, for want of one) but carries a
+ * bounce as an attached message (a gateway that wraps the notice it was
+ * handed, as Trend Micro's does): the attached bounce's report, one level
+ * deep. The outer message's Authentication-Results stay: they are about
+ * the message that reached us.
+ */
+static void
+dsn_forwarded(WALK *w, GMimeMessage *m, int depth)
+{
+	DSN_REPORT inner;
+
+	if ((w->out->n > 0 && !w->guessed) || w->inner == NULL || depth > 0 || w->out->kind == DSN_ARF || !dsn_looks_like_bounce(m) ||
+	    !dsn_looks_like_bounce(w->inner))
+		return;
+	dsn_parse_message(w->inner, w->rules, &inner, depth + 1);
+	if (inner.n == 0) {
+		dsn_report_clear(&inner);
+		return;
+	}
+	free(inner.auth_results);
+	inner.auth_results = w->out->auth_results;
+	w->out->auth_results = NULL;
+	dsn_report_clear(w->out);
+	*w->out = inner;
+}
+
 int
 dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
 {
 	GMimeStream *s;
 	GMimeParser *p;
 	GMimeMessage *m;
-	WALK w = {.out = out, .rules = rules};
-	const char *ar;
 
 	memset(out, 0, sizeof(*out));
 	pthread_once(&dsn_once, dsn_gmime_init);
@@ -652,6 +713,19 @@ dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
 	g_object_unref(s);
 	if (m == NULL)
 		return 0;
+	dsn_parse_message(m, rules, out, 0);
+	g_object_unref(m);
+	return 0;
+}
+
+/* dsn_parse_message - dsn_parse of a parsed message m; depth: how many bounces it is wrapped in */
+static void
+dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *out, int depth)
+{
+	WALK w = {.out = out, .rules = rules};
+	const char *ar;
+
+	memset(out, 0, sizeof(*out));
 	w.text = sbuf_new(1024);
 	out->kind = DSN_NONE;
 	/* the topmost one is the receiving MTA's own, when it runs a verifier (tenant-feedback(1)) */
@@ -682,10 +756,11 @@ dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
 	} else {
 		dsn_challenge(&w, m);
 	}
+	dsn_forwarded(&w, m, depth);
 done:
 	free(w.to);
 	free(w.jmrp);
+	if (w.inner)
+		g_object_unref(w.inner);
 	sbuf_free(w.text);
-	g_object_unref(m);
-	return 0;
 }

@@ -438,6 +438,7 @@ dsn_returned_to(WALK *w)
 	a = internet_address_list_length(l) == 1 ? internet_address_list_get_address(l, 0) : NULL;
 	if (a && INTERNET_ADDRESS_IS_MAILBOX(a) && strchr(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)), '@') &&
 	    (x = dsn_add(w->out, xstrdup(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))))) != NULL) {
+		w->guessed = 1;
 		scan_text_of(x, sbuf_str(w->text), sbuf_str(w->text) + w->text->len);
 		free(x->action);
 		x->action = xstrdup(w->warning ? "delayed" : "failed");
@@ -476,11 +477,13 @@ dsn_text_bounce(WALK *w, GMimeMessage *m)
 		}
 		free(copy);
 	}
-	if (out->n == 0) { /* the bounce's own To is the original's sender (or its VERP address), no recipient */
+	if (out->n == 0) { /* the bounce's own To is the original's sender (or its VERP address), not a recipient */
 		InternetAddressList *to = g_mime_message_get_to(m);
 		InternetAddress *a = to && internet_address_list_length(to) > 0 ? internet_address_list_get_address(to, 0) : NULL;
-		dsn_scan_text(w, sbuf_str(w->text),
-			      a && INTERNET_ADDRESS_IS_MAILBOX(a) ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)) : NULL);
+		const char *own = a && INTERNET_ADDRESS_IS_MAILBOX(a) ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)) : NULL;
+		dsn_scan_text(w, sbuf_str(w->text), own);
+		if (out->n == 0 && own) /* unless it is the only one: a sender who mailed itself */
+			dsn_scan_text(w, sbuf_str(w->text), NULL);
 	}
 	if (out->n == 0)
 		dsn_bare_names(w, m);

@@ -24,6 +24,8 @@ typedef struct {
 	SBUF *text;	/* human-readable parts, for plain-text bounces */
 	char *to;	/* To of the returned original */
 	char *jmrp;	/* X-HmXmrOriginalRecipient of a returned original (Microsoft's JMRP report) */
+	GMimeMessage *inner; /* the first attached message (a reference), maybe a bounce forwarded whole */
+	int guessed;	/* the recipient is the returned original's To, for want of any named */
 	int have_fields;
 	int warning;	/* a plain-text delay warning: its recipients are still being tried */
 } WALK;

@@ -462,6 +462,34 @@ static const struct {
      "Error message below:\n550 - Requested action not taken: no such user here\n\nMessage details:\n"
      "  MAIL FROM: s@sender.example\n  RCPT TO: gone@dest.example\n",
      "gone@dest.example", "user-unknown"},
+    /* Sendmail's Status 5.1.1 for any 550: the reply's own words decide, and they prove nothing */
+    {"From: MAILER-DAEMON@relay.example\nTo: s@sender.example\nContent-Type: multipart/report; report-type=delivery-status; "
+     "boundary=\"b\"\n\n--b\nContent-Type: message/delivery-status\n\nFinal-Recipient: RFC822; maybe@dest.example\n"
+     "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: SMTP; 550 Requested action not taken: mailbox unavailable\n\n--b--\n",
+     "maybe@dest.example", "unknown"},
+    /* the receiving server's own code beats the Status the reporting MTA wrote */
+    {"From: MAILER-DAEMON@relay.example\nTo: s@sender.example\nContent-Type: multipart/report; report-type=delivery-status; "
+     "boundary=\"b\"\n\n--b\nContent-Type: message/delivery-status\n\nFinal-Recipient: RFC822; maybe@dest.example\n"
+     "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: SMTP; 550 #5.1.0 Address rejected\n\n--b--\n",
+     "maybe@dest.example", "unknown"},
+    /* but an expiry is the reporting MTA's own word, whatever the last reply was */
+    {"From: MAILER-DAEMON@relay.example\nTo: s@sender.example\nContent-Type: multipart/report; report-type=delivery-status; "
+     "boundary=\"b\"\n\n--b\nContent-Type: message/delivery-status\n\nFinal-Recipient: RFC822; slow@dest.example\n"
+     "Action: failed\nStatus: 4.4.7\nDiagnostic-Code: SMTP; 450 4.7.1 Client host rejected: try later\n\n--b--\n",
+     "slow@dest.example", "expired"},
+    /* a gateway's notice that wraps the real bounce as an attached message */
+    {"From: Mail Delivery Subsystem <MAILER-DAEMON@gw.example>\nTo: s@sender.example\nSubject: Returned mail: User unknown\n"
+     "Content-Type: multipart/mixed; boundary=\"o\"\n\n--o\nContent-Type: text/plain\n\n"
+     "----- The following addresses had permanent delivery errors -----\n\n--o\nContent-Type: message/rfc822\n\n"
+     "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.dest.example>\nTo: s@sender.example\nSubject: Returned mail: User unknown\n"
+     "Content-Type: multipart/report; report-type=delivery-status; boundary=\"i\"\n\n--i\n"
+     "Content-Type: message/delivery-status\n\nFinal-Recipient: RFC822; gone@dest.example\nAction: failed\nStatus: 5.1.1\n"
+     "Diagnostic-Code: SMTP; 550 5.1.1 <gone@dest.example>... User unknown\n\n--i--\n\n--o--\n",
+     "gone@dest.example", "user-unknown"},
+    /* a sender who mailed itself: the bounce's own To is the recipient when no other is named */
+    {"From: MAILER-DAEMON@dest.example\nTo: self@dest.example\nSubject: failure notice\n\nHi. This is the qmail-send program.\n\n"
+     "<self@dest.example>:\nRemote host said: 552 Error: disk quota exceeded\n",
+     "self@dest.example", "mailbox-full"},
 };
 
 START_TEST(malformed_reports)
@@ -503,6 +531,21 @@ START_TEST(jmrp_complaint)
 		dsn_report_clear(&r);
 		free(other);
 	}
+}
+END_TEST
+
+/* a person forwarding an old bounce ("Fwd: Returned mail") reports nothing */
+START_TEST(forwarded_by_a_person)
+{
+	static const char msg[] = "From: Alice <alice@sender.example>\nTo: ops@sender.example\nSubject: Fwd: Returned mail: see "
+				  "transcript for details\n\nFYI\n\n> ----- The following addresses had permanent fatal errors "
+				  "-----\n> <gone@dest.example>\n>     (reason: 550 5.1.1 User unknown)\n";
+	DSN_REPORT r;
+
+	dsn_parse(msg, strlen(msg), rules, &r);
+	ck_assert_int_eq(r.kind, DSN_NONE);
+	ck_assert_uint_eq(r.n, 0);
+	dsn_report_clear(&r);
 }
 END_TEST
 
@@ -1012,6 +1055,7 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, two_recipients_nested);
 	tcase_add_loop_test(tc, malformed_reports, 0, sizeof(malformed) / sizeof(malformed[0]));
 	tcase_add_test(tc, jmrp_complaint);
+	tcase_add_test(tc, forwarded_by_a_person);
 	tcase_add_loop_test(tc, log_category, 0, sizeof(log_cases) / sizeof(log_cases[0]));
 	tcase_add_loop_test(tc, dsn_category, 0, sizeof(dsn_cases) / sizeof(dsn_cases[0]));
 	tcase_add_test(tc, arf_category);

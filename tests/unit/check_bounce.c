@@ -419,6 +419,18 @@ START_TEST(hostile_input)
 	dsn_parse(nobound, strlen(nobound), rules, &r);
 	ck_assert_int_ne(r.kind, DSN_ARF);
 	dsn_report_clear(&r);
+	/* bounces wrapped in bounces, 100 deep: one level is read, no deeper, no crash; the
+	   recipient at the bottom is not reached */
+	sbuf_truncate(nest, 0);
+	for (int i = 0; i < 100; i++)
+		sbuf_printf(nest, "From: MAILER-DAEMON@w%d.example\nSubject: Returned mail\nContent-Type: multipart/mixed; "
+				  "boundary=\"w%d\"\n\n--w%d\nContent-Type: message/rfc822\n\n", i, i, i);
+	sbuf_cat(nest, "From: MAILER-DAEMON@x\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; bottom@x.example\n"
+		       "Action: failed\nStatus: 5.1.1\n");
+	dsn_parse(nest->s, nest->len, rules, &r);
+	for (size_t i = 0; i < r.n; i++)
+		ck_assert_str_ne(r.r[i].recipient, "bottom@x.example");
+	dsn_report_clear(&r);
 	sbuf_free(nest);
 	free(junk);
 }

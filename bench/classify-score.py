@@ -39,7 +39,9 @@ def main():
             if gcat in NOFAIL:
                 gcat = cat if gcat == cat else gcat
         else:
-            o = next((o for o in outs if (o.get("recipient") or "").lower() == rcpt.lower()), None)
+            # the Final-Recipient, or the Original-Recipient the sender gave (the one suppressed)
+            o = next((o for o in outs if rcpt.lower() in ((o.get("recipient") or "").lower(),
+                                                          (o.get("original_recipient") or "").lower())), None)
             if o is None:
                 norcpt += 1
                 gsupp, gcat, greason = False, "(no recipient)", ""

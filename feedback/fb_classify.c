@@ -70,6 +70,8 @@ classify_line(const CLASSIFY_OPTS *o, const char *file, const DSN_RCPT *x, const
 		char *s;
 		json_object_set_new(j, "file", json_string(file));
 		json_object_set_new(j, "recipient", x ? json_string(x->recipient) : json_null());
+		if (x && x->orig_recipient) /* the address the sender gave: the one checked and suppressed */
+			json_object_set_new(j, "original_recipient", json_string(x->orig_recipient));
 		json_object_set_new(j, "status", json_string(status));
 		json_object_set_new(j, "category", json_string(bounce_category_name(cat)));
 		json_object_set_new(j, "reason", json_string(reason));
@@ -88,6 +90,8 @@ classify_line(const CLASSIFY_OPTS *o, const char *file, const DSN_RCPT *x, const
 		if (o->explain) {
 			printf("  decided by %s%s%s%s\n", x ? x->rule : why, x && x->source ? " (source: " : "",
 			       x && x->source ? x->source : "", x && x->source ? ")" : "");
+			if (x && x->orig_recipient)
+				printf("  original recipient: %s (the one checked and suppressed)\n", x->orig_recipient);
 			if (x)
 				printf("  text: %s\n", sbuf_str(text));
 		}

@@ -71,9 +71,15 @@ dsn_report_clear(DSN_REPORT *r)
 char *
 dsn_clean_addr(const char *v)
 {
-	const char *semi = strchr(v, ';'), *p = semi ? semi + 1 : v, *end;
+	const char *semi = strchr(v, ';'), *p = semi ? semi + 1 : v, *end, *lt, *gt;
 	char *a;
 
+	if ((lt = strchr(p, '<')) != NULL && (gt = strchr(lt, '>')) != NULL && lt > p) {
+		char *inner = xstrndup(lt + 1, (size_t)(gt - lt - 1)); /* "name <x@y>" (Comcast's Original-Rcpt-To) */
+		a = dsn_clean_addr(inner);
+		free(inner);
+		return a;
+	}
 	while (isspace((unsigned char)*p) || *p == '<')
 		p++;
 	end = p + strlen(p);
@@ -315,9 +321,9 @@ dsn_status_fields(WALK *w, const char *body)
 			free(x->orig_recipient); /* the same address: nothing to say */
 			x->orig_recipient = NULL;
 		}
-		if (ac) {
+		if (ac) { /* its first word: Sendmail writes "relayed (to non-DSN-aware mailer)" */
 			free(x->action);
-			x->action = xstrdup(ac);
+			x->action = xstrndup(ac, strcspn(ac, " \t("));
 		}
 		if (dc) {
 			const char *semi = strchr(dc, ';');
@@ -640,7 +646,8 @@ dsn_arf(WALK *w)
  * (Outlook.com, Hotmail): not ARF, but a message from staff@hotmail.com
  * (or a "complaint about message from IP" subject) returning the
  * complained-of original, which names the complainant in
- * X-HmXmrOriginalRecipient. Whether it may change state is the feedback
+ * X-HmXmrOriginalRecipient; or, in its older form, the original itself
+ * with that field, its Return-Path staff@hotmail.com. Whether it may change state is the feedback
  * gate's decision (verified feedback-loop source), as for ARF.
  */
 static int
@@ -648,8 +655,9 @@ dsn_is_jmrp(GMimeMessage *m)
 {
 	const char *from = g_mime_object_get_header(GMIME_OBJECT(m), "From");
 	const char *subj = g_mime_object_get_header(GMIME_OBJECT(m), "Subject");
+	const char *rp = g_mime_object_get_header(GMIME_OBJECT(m), "Return-Path");
 
-	return (from && strcasestr(from, "staff@hotmail.com")) ||
+	return (from && strcasestr(from, "staff@hotmail.com")) || (rp && strcasestr(rp, "staff@hotmail.com")) ||
 	       (subj && strcasestr(subj, "complaint about message from"));
 }
 
@@ -739,6 +747,8 @@ dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *out, int dep
 	}
 	dsn_walk(&w, g_mime_message_get_mime_part(m), 0);
 	dsn_cut_original(&w); /* once: every reader of the text wants the report, not the original */
+	if (w.jmrp == NULL && (ar = g_mime_object_get_header(GMIME_OBJECT(m), "X-HmXmrOriginalRecipient")) != NULL)
+		w.jmrp = dsn_clean_addr(ar); /* JMRP's older form: the complained-of message itself, from staff@hotmail.com */
 	if (out->kind != DSN_ARF && !w.have_fields && w.jmrp && dsn_is_jmrp(m)) {
 		out->kind = DSN_ARF; /* Microsoft's JMRP: a complaint, in its own format */
 		out->feedback_type = xstrdup("abuse");

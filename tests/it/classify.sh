@@ -22,6 +22,14 @@ ta_contains "...with the source comment above it" "$line" '(source: Domino ("Use
 ta_eq "...and the text it read (the DSN had none: the report's own words)" "$(sed -n 3p <<<"$ta_out")" \
 	"  text:  for the following reason: User someone (someone@domino.example) not listed in Domino Directory"
 
+# a site that rewrote the address: the Original-Recipient is the one checked and suppressed, and shown
+orig="$top_srcdir/tests/fixtures/corpus/bounceparser/postfix-orig.msg"
+ta_fb "classify --explain of a rewritten address: exit 0" 0 classify --explain "$orig"
+ta_contains "...names the original recipient, the one suppressed" "$ta_out" \
+	"  original recipient: original@dest.example.com (the one checked and suppressed)"
+ta_fb "classify --json of a rewritten address: exit 0" 0 classify --json "$orig"
+ta_contains "...carries original_recipient" "$ta_out" '"recipient":"final@dest.example.com","original_recipient":"original@dest.example.com"'
+
 ta_fb "the built-in rules name themselves" 0 classify --explain "$fx/o365-block.eml"
 ta_contains "...block, by a built-in rule" "$ta_out" "someone@outlook.com 5.7.606 block (blocked)
   decided by built-in bounce-rules.conf:"

@@ -205,6 +205,8 @@ scan_named(const char *text, const char *s, const char *e, int loose)
 	/* found nothing so far: also "sent mail to x@y.", "for x@y" in a sentence and IMail's "Unknown user: x@y" */
 	if (s > text && s[-1] == '"' && *e == '"' && e[1] == ':') /* GMX: "x@y": */
 		return 1;
+	if (s > text && s[-1] == '\'' && *e == '\'' && (ls = s - 1) > text && (ls[-1] == ' ' || ls[-1] == '\t' || ls[-1] == '\n'))
+		return 1; /* Exchange: "      'x@y' on 1/1/2004 10:00 AM" */
 	return loose && ((s - text >= 3 && strncasecmp(s - 3, "to ", 3) == 0) ||
 			 (s - text >= 4 && strncasecmp(s - 4, "for ", 4) == 0) ||
 			 (s - text >= 2 && strncmp(s - 2, ": ", 2) == 0) ||
@@ -228,6 +230,8 @@ scan_addrs(const char *text, const char *sender, int loose, CANDIDATE *found)
 			e++;
 		while (e > p + 1 && e[-1] == '.')
 			e--;
+		while (s < p && (*s == '\'' || *s == '.' || *s == '/' || *s == '=')) /* Exchange's 'x@y': not the address */
+			s++;
 		if (s < p && e > p + 3 && memchr(p, '.', (size_t)(e - p)) && scan_named(text, s, e, loose)) {
 			char *a = xstrndup(s, (size_t)(e - s));
 			if (dsn_is_daemon_addr(a) || (sender && strcasecmp(a, sender) == 0) || strstr(a, "..")) {

@@ -503,6 +503,11 @@ static const struct {
     {"From: MAILER-DAEMON@dest.example\nTo: self@dest.example\nSubject: failure notice\n\nHi. This is the qmail-send program.\n\n"
      "<self@dest.example>:\nRemote host said: 552 Error: disk quota exceeded\n",
      "self@dest.example", "mailbox-full"},
+    /* Exchange 2000's quoted address: the quotes are not part of it */
+    {"From: postmaster@dest.example\nTo: s@sender.example\nSubject: Undeliverable: test\n\nThe following recipient(s) could not "
+     "be reached:\n\n      'jsmith@dest.example' on 1/1/2004 10:00 AM\n            The e-mail address could not be found.\n"
+     "            <mail.dest.example #5.1.1>\n",
+     "jsmith@dest.example", "user-unknown"},
     /* an Action with Sendmail's comment after its word */
     {"From: MAILER-DAEMON@relay.example\nTo: s@sender.example\nSubject: Return receipt\nContent-Type: multipart/report; "
      "report-type=delivery-status; boundary=\"b\"\n\n--b\nContent-Type: message/delivery-status\n\nFinal-Recipient: RFC822; "

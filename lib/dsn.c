@@ -249,6 +249,49 @@ dsn_explain_from_text(WALK *w, DSN_RCPT *x, const char *subject)
 	free(ctx);
 }
 
+/*
+ * dsn_full_reply - a Diagnostic-Code that is the first line of a
+ * multi-line reply ("550-5.7.1 ... this message is"): Sendmail keeps only
+ * that line, and the words that say why come after it. The whole reply is
+ * in the report's transcript ("<<< 550-5.7.1 ..." lines): x's text
+ * becomes that reply, its lines joined, when the transcript has it.
+ */
+static void
+dsn_full_reply(WALK *w, DSN_RCPT *x)
+{
+	const char *t = x->text, *at;
+	SBUF *full;
+
+	if (!(isdigit((unsigned char)t[0]) && isdigit((unsigned char)t[1]) && isdigit((unsigned char)t[2]) && t[3] == '-') ||
+	    strlen(t) < 12)
+		return;
+	full = sbuf_new(256);
+	/* each place the text names that first line (the "(reason: ...)" summary names it too) */
+	for (at = strstr(sbuf_str(w->text), t); at; at = strstr(at + 1, t)) {
+		int lines = 0;
+		sbuf_truncate(full, 0);
+		for (const char *p = at; *p && full->len < 2000; lines++) { /* this line, and the next of the reply */
+			const char *eol = p + strcspn(p, "\r\n"), *nx;
+			sbuf_catn(full, p, (size_t)(eol - p));
+			if (p[3] != '-')
+				break; /* "550 ..." ends the reply */
+			nx = eol + strspn(eol, "\r\n");
+			if (strncmp(nx, "<<< ", 4) == 0)
+				nx += 4;
+			if (strncmp(nx, t, 3) != 0 || (nx[3] != '-' && nx[3] != ' '))
+				break;
+			sbuf_putc(full, ' ');
+			p = nx;
+		}
+		if (lines > 0) {
+			free(x->text);
+			x->text = sbuf_steal(full);
+			return;
+		}
+	}
+	sbuf_free(full);
+}
+
 /* dsn_classify - fill status, code, category and finality (bounce_dsn_verdict) of x from its text */
 void
 dsn_classify(WALK *w, DSN_RCPT *x)
@@ -758,6 +801,13 @@ dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *out, int dep
 		dsn_arf(&w);
 	} else if (w.have_fields) {
 		out->kind = DSN_DSN;
+		for (size_t i = 0; i < out->n; i++) {
+			char *before = xstrdup(out->r[i].text);
+			dsn_full_reply(&w, &out->r[i]);
+			if (strcmp(before, out->r[i].text) != 0)
+				dsn_classify(&w, &out->r[i]);
+			free(before);
+		}
 		for (size_t i = 0; i < out->n; i++)
 			if (!out->r[i].by_rule && out->r[i].category != BC_DELIVERED)
 				dsn_explain_from_text(&w, &out->r[i], g_mime_object_get_header(GMIME_OBJECT(m), "Subject"));

@@ -274,8 +274,13 @@ dsn_find(DSN_REPORT *out, const char *addr)
 static void
 scan_try(WALK *w, DSN_RCPT *x, const char *from, const char *to)
 {
-	char *before = x->text;
+	char *before = x->text, status[sizeof(x->status)];
+	int code = x->code;
 
+	/* the codes are this text's own: "Size (in bytes): 222" after the address is no 222 reply */
+	memcpy(status, x->status, sizeof(status));
+	x->code = 0;
+	x->status[0] = 0;
 	x->text = NULL;
 	scan_text_of(x, from, to);
 	dsn_classify(w, x);
@@ -284,6 +289,8 @@ scan_try(WALK *w, DSN_RCPT *x, const char *from, const char *to)
 	} else {
 		free(x->text);
 		x->text = before;
+		x->code = code;
+		memcpy(x->status, status, sizeof(status));
 		dsn_classify(w, x);
 	}
 }

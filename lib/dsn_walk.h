@@ -39,6 +39,23 @@ int dsn_field_at(const char *line, const char *const names[]);
 /* dsn_classify - x's status, code, category and finality from its action and text */
 void dsn_classify(WALK *w, DSN_RCPT *x);
 
+/* dsn_set_verdict - x's reason, category and rule from v */
+void dsn_set_verdict(DSN_RCPT *x, const BOUNCE_VERDICT *v);
+
+/* dsn_kind.c */
+/* dsn_looks_like_bounce - from the null sender or a mailer daemon, a report, or a subject bounces use */
+int dsn_looks_like_bounce(GMimeMessage *m);
+/* dsn_is_autoreply - an automatic reply, by its headers or subject */
+int dsn_is_autoreply(GMimeMessage *m);
+/* dsn_autoreply - m is an automatic reply: its From, with verdict v (nothing failed) */
+void dsn_autoreply(DSN_REPORT *out, GMimeMessage *m, const BOUNCE_VERDICT *v);
+/* dsn_arf - the recipients of a feedback report, each with what its Feedback-Type means */
+void dsn_arf(WALK *w);
+/* dsn_is_jmrp - a report of Microsoft's Junk Mail Reporting Program (the complainant: w->jmrp) */
+int dsn_is_jmrp(GMimeMessage *m);
+/* dsn_challenge - a challenge-response notice (the rules say auto-reply): an auto-reply */
+void dsn_challenge(WALK *w, GMimeMessage *m);
+
 /* dsn_text.c */
 /* dsn_cut_original - the text, up to where a returned original begins; its To, when w->to has none */
 void dsn_cut_original(WALK *w);

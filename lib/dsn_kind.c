@@ -1,0 +1,163 @@
+/*
+ * NAME
+ *	dsn_kind - what kind of message a report is: a bounce, an automatic
+ *	reply, a feedback report (ARF or Microsoft's JMRP), a challenge
+ * DESCRIPTION
+ *	The message's own headers and subject say whether it is a bounce (the
+ *	null sender, a mailer daemon, the subjects bounces use) or an automatic
+ *	reply (Auto-Submitted, X-Autoreply, the subjects of out-of-office
+ *	notices); a feedback report's recipients get what its Feedback-Type
+ *	means. lib/dsn.c asks, in dsn_parse_message.
+ * SEE ALSO
+ *	lib/dsn.c, lib/dsn_walk.h, RFC 3834, RFC 5965, docs/bounces.md
+ */
+#include "config.h"
+
+#include <gmime/gmime.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tm_dsn.h"
+#include "tm_mem.h"
+
+#include "dsn_walk.h"
+
+/* dsn_looks_like_bounce - from the mailer daemon, or a subject bounces use */
+int
+dsn_looks_like_bounce(GMimeMessage *m)
+{
+	GMimeObject *o = GMIME_OBJECT(m);
+	const char *from = g_mime_object_get_header(o, "From"), *subj = g_mime_object_get_header(o, "Subject");
+	const char *ct = g_mime_object_get_header(o, "Content-Type");
+	/* the subjects of qmail, Exim, Sendmail, Postfix, Exchange, Domino, GroupWise, Courier, IMail and
+	   their translations, warnings included */
+	static const char *const subjects[] = {
+	    "undeliver", "undelivered", "delivery status", "delivery failure", "delivery has failed",
+	    "delivery notification", "returned mail", "failure notice", "mail delivery failed",
+	    "nondeliver", "non-deliver", "could not be delivered", "delivery problem", "not delivered",
+	    "mail system error", "delivery failed", "undeliverable", "rejected", "delivery report",
+	    "delivery error", "unzustellbar", "non remis", "no se puede entregar", "not deliverable",
+	    "mail failure", "failed mail", "final failure", "delayed mail", "delivery delayed",
+	    "message delayed", "could not send message", "cannot send message", "warning: message",
+	    "delivery status notification", "mail delivery status", "non recapitabile",
+	    "niet bezorgd", "nicht zugestellt", "error sending message", NULL};
+	static const char *const senders[] = {"mailer-daemon", "mailer_daemon", "mail-daemon", "postmaster", "post_master",
+					      "mail delivery", "mail administrator", "delivery subsystem",
+					      "system administrator", "mail system", NULL};
+
+	if (ct && strcasestr(ct, "multipart/report"))
+		return 1;
+	if (subj && (strncasecmp(subj + strspn(subj, " \t"), "fwd:", 4) == 0 || strncasecmp(subj + strspn(subj, " \t"), "fw:", 3) == 0) &&
+	    !(from && strcasestr(from, "mailer-daemon")))
+		return 0; /* a person forwarding an old bounce: theirs to read, not ours to act on */
+	if (from && (from[strspn(from, " \t<>")] == 0)) /* From: <>: the null sender of a daemon */
+		return 1;
+	for (int i = 0; from && senders[i]; i++)
+		if (strcasestr(from, senders[i]))
+			return 1;
+	for (int i = 0; subj && subjects[i]; i++)
+		if (strcasestr(subj, subjects[i]))
+			return 1;
+	return g_mime_object_get_header(o, "X-Failed-Recipients") != NULL;
+}
+
+/* dsn_is_autoreply - an automatic reply (RFC 3834's Auto-Submitted, X-Autoreply, Precedence, or its subject) */
+int
+dsn_is_autoreply(GMimeMessage *m)
+{
+	GMimeObject *o = GMIME_OBJECT(m);
+	const char *as = g_mime_object_get_header(o, "Auto-Submitted"), *subj = g_mime_object_get_header(o, "Subject");
+	const char *prec = g_mime_object_get_header(o, "Precedence");
+	static const char *const subjects[] = {"auto:", "automatic reply", "autoreply", "auto-reply", "auto reply",
+					       "out of office", "out of the office", "abwesenheit", "absence",
+					       "vacation", "réponse automatique", "respuesta automática",
+					       "automatic response", "auto response", "autoresponse",
+					       "automatische antwort", "automatisch antwoord", "risposta automatica",
+					       "resposta automática", "automatyczna odpowied", "thank you for your e-mail",
+					       "thank you for your email", "thank you for your message",
+					       "thank you for contacting", NULL};
+
+	if (as && strcasestr(as, "auto-replied"))
+		return 1;
+	if (g_mime_object_get_header(o, "X-Autoreply") || g_mime_object_get_header(o, "X-Autorespond") ||
+	    (prec && strcasestr(prec, "auto_reply")))
+		return 1;
+	for (int i = 0; subj && subjects[i]; i++)
+		if (strncasecmp(subj, subjects[i], strlen(subjects[i])) == 0 ||
+		    (strlen(subjects[i]) > 6 && strcasestr(subj, subjects[i])))
+			return 1;
+	return 0;
+}
+
+/* dsn_autoreply - an automatic reply: its From, with verdict v (nothing failed) */
+void
+dsn_autoreply(DSN_REPORT *out, GMimeMessage *m, const BOUNCE_VERDICT *v)
+{
+	InternetAddressList *from = g_mime_message_get_from(m);
+	InternetAddress *a = from && internet_address_list_length(from) > 0 ? internet_address_list_get_address(from, 0) : NULL;
+	DSN_RCPT *x;
+
+	out->kind = DSN_AUTOREPLY;
+	if (a && INTERNET_ADDRESS_IS_MAILBOX(a) &&
+	    (x = dsn_add(out, xstrdup(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))))) != NULL) {
+		dsn_set_verdict(x, v);
+		x->final = 1;
+	}
+}
+
+/* dsn_arf - the recipients of a feedback report, each with what its Feedback-Type means */
+void
+dsn_arf(WALK *w)
+{
+	DSN_REPORT *out = w->out;
+	const char *ft = out->feedback_type ? out->feedback_type : "abuse";
+	BOUNCE_VERDICT v = {.reason = bounce_arf_reason(ft), .note = "feedback report (Feedback-Type)"};
+
+	if (out->n == 0 && w->to) { /* no Original-Rcpt-To: the original's To */
+		InternetAddressList *l = internet_address_list_parse(NULL, w->to);
+		InternetAddress *a = l && internet_address_list_length(l) > 0 ? internet_address_list_get_address(l, 0) : NULL;
+		if (a && INTERNET_ADDRESS_IS_MAILBOX(a) && strchr(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)), '@'))
+			dsn_add(out, xstrdup(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))));
+		if (l)
+			g_object_unref(l);
+	}
+	v.category = bounce_reason_category(v.reason);
+	for (size_t i = 0; i < out->n; i++) {
+		dsn_set_verdict(&out->r[i], &v);
+		out->r[i].final = 1;
+	}
+}
+
+/*
+ * dsn_is_jmrp - a report of Microsoft's Junk Mail Reporting Program
+ * (Outlook.com, Hotmail): not ARF, but a message from staff@hotmail.com
+ * (or a "complaint about message from IP" subject) returning the
+ * complained-of original, which names the complainant in
+ * X-HmXmrOriginalRecipient; or, in its older form, the original itself
+ * with that field, its Return-Path staff@hotmail.com. Whether it may change state is the feedback
+ * gate's decision (verified feedback-loop source), as for ARF.
+ */
+int
+dsn_is_jmrp(GMimeMessage *m)
+{
+	const char *from = g_mime_object_get_header(GMIME_OBJECT(m), "From");
+	const char *subj = g_mime_object_get_header(GMIME_OBJECT(m), "Subject");
+	const char *rp = g_mime_object_get_header(GMIME_OBJECT(m), "Return-Path");
+
+	return (from && strcasestr(from, "staff@hotmail.com")) || (rp && strcasestr(rp, "staff@hotmail.com")) ||
+	       (subj && strcasestr(subj, "complaint about message from"));
+}
+
+/*
+ * dsn_challenge - a message that is neither a bounce nor a report, but
+ * whose text the rules call an auto-reply (a challenge-response system
+ * asking the sender to confirm): an auto-reply, the rule named.
+ */
+void
+dsn_challenge(WALK *w, GMimeMessage *m)
+{
+	BOUNCE_VERDICT v;
+
+	if (bounce_classify(w->rules, "", 0, sbuf_str(w->text), &v) == BR_AUTOREPLY)
+		dsn_autoreply(w->out, m, &v);
+}

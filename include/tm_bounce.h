@@ -133,6 +133,15 @@ size_t bounce_match_len(const char *text, size_t len);
 
 /* bounce_extract_status - the first enhanced status code ("5.1.1") in text, or "" */
 void bounce_extract_status(const char *text, char *out, size_t n);
+/*
+ * bounce_addr_span - the address written in free text around the '@' at
+ * at: *start and *end (borrowed, into text), its quotes and trailing dots
+ * left out. 1 when it has a local part and a domain with a dot, else 0.
+ * The one reading of "an address in a bounce's words": the rules mask it,
+ * lib/dsn_text.c takes it as a candidate recipient.
+ */
+int bounce_addr_span(const char *text, const char *at, const char **start, const char **end);
+
 /* bounce_extract_code - the first basic reply code (250..599) at a word start in text, or 0 */
 int bounce_extract_code(const char *text);
 

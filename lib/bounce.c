@@ -433,6 +433,25 @@ bounce_join_lines(const char *text, size_t len, char *out)
 	out[o] = 0;
 }
 
+int
+bounce_addr_span(const char *text, const char *at, const char **start, const char **end)
+{
+	const char *s = at, *e = at + 1;
+
+	/* bytes >= 0x80: UTF-8 local parts and domains (SMTPUTF8, 8-bit bounces) */
+	while (s > text && (isalnum((unsigned char)s[-1]) || (unsigned char)s[-1] >= 0x80 || strchr("._%+-=/'", s[-1])))
+		s--;
+	while (isalnum((unsigned char)*e) || (unsigned char)*e >= 0x80 || *e == '.' || *e == '-')
+		e++;
+	while (e > at + 1 && e[-1] == '.')
+		e--;
+	while (s < at && (*s == '\'' || *s == '.' || *s == '/' || *s == '=')) /* Exchange's 'x@y': not the address */
+		s++;
+	*start = s;
+	*end = e;
+	return s < at && e > at + 3 && memchr(at, '.', (size_t)(e - at)) != NULL;
+}
+
 /* mask_run - the letters and digits of s[from, to) as 'x' */
 static void
 mask_run(char *s, size_t from, size_t to)
@@ -455,15 +474,12 @@ static void
 bounce_mask_names(char *s)
 {
 	for (char *p = s; (p = strpbrk(p, "@[")) != NULL; p++) {
-		char *b = p, *e = p + 1;
+		const char *as, *ae;
+		char *b, *e;
 		if (*p == '@') {
-			while (b > s && (isalnum((unsigned char)b[-1]) || (unsigned char)b[-1] >= 0x80 || strchr("._%+-=/'", b[-1])))
-				b--;
-			while (isalnum((unsigned char)*e) || (unsigned char)*e >= 0x80 || *e == '.' || *e == '-')
-				e++;
-			if (b < p && memchr(p, '.', (size_t)(e - p))) {
-				mask_run(s, (size_t)(b - s), (size_t)(e - s));
-				p = e - 1;
+			if (bounce_addr_span(s, p, &as, &ae)) {
+				mask_run(s, (size_t)(as - s), (size_t)(ae - s));
+				p = s + (ae - s) - 1;
 			}
 			continue;
 		}

@@ -255,9 +255,9 @@ dsn_explain_from_text(WALK *w, DSN_RCPT *x, const char *subject)
  * multi-line reply ("550-5.7.1 ... this message is"): Sendmail keeps only
  * that line, and the words that say why come after it. The whole reply is
  * in the report's transcript ("<<< 550-5.7.1 ..." lines): x's text
- * becomes that reply, its lines joined, when the transcript has it.
+ * becomes that reply, its lines joined, when the transcript has it (1).
  */
-static void
+static int
 dsn_full_reply(WALK *w, DSN_RCPT *x)
 {
 	const char *t = x->text, *at;
@@ -265,7 +265,7 @@ dsn_full_reply(WALK *w, DSN_RCPT *x)
 
 	if (!(isdigit((unsigned char)t[0]) && isdigit((unsigned char)t[1]) && isdigit((unsigned char)t[2]) && t[3] == '-') ||
 	    strlen(t) < 12)
-		return;
+		return 0;
 	full = sbuf_new(256);
 	/* each place the text names that first line (the "(reason: ...)" summary names it too) */
 	for (at = strstr(sbuf_str(w->text), t); at; at = strstr(at + 1, t)) {
@@ -287,10 +287,11 @@ dsn_full_reply(WALK *w, DSN_RCPT *x)
 		if (lines > 0) {
 			free(x->text);
 			x->text = sbuf_steal(full);
-			return;
+			return 1;
 		}
 	}
 	sbuf_free(full);
+	return 0;
 }
 
 /* dsn_classify - fill status, code, category and finality (bounce_dsn_verdict) of x from its text */
@@ -325,7 +326,7 @@ dsn_reply_status(DSN_RCPT *x)
 {
 	char own[sizeof(x->status)];
 
-	if (*x->text == 0 || strcmp(x->status + (*x->status ? 1 : 0), ".4.7") == 0)
+	if (*x->text == 0 || strcmp(x->status, "4.4.7") == 0 || strcmp(x->status, "5.4.7") == 0)
 		return; /* "delivery time expired" is the reporting MTA's own word; the reply is only the last one */
 	bounce_extract_status(x->text, own, sizeof(own));
 	if (*own) {
@@ -663,13 +664,9 @@ dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *out, int dep
 		dsn_arf(&w);
 	} else if (w.have_fields) {
 		out->kind = DSN_DSN;
-		for (size_t i = 0; i < out->n; i++) {
-			char *before = xstrdup(out->r[i].text);
-			dsn_full_reply(&w, &out->r[i]);
-			if (strcmp(before, out->r[i].text) != 0)
+		for (size_t i = 0; i < out->n; i++)
+			if (dsn_full_reply(&w, &out->r[i]))
 				dsn_classify(&w, &out->r[i]);
-			free(before);
-		}
 		for (size_t i = 0; i < out->n; i++)
 			if (!out->r[i].by_rule && out->r[i].category != BC_DELIVERED)
 				dsn_explain_from_text(&w, &out->r[i], g_mime_object_get_header(GMIME_OBJECT(m), "Subject"));

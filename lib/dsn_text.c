@@ -26,12 +26,6 @@
 #include "dsn_walk.h"
 
 /*
- * dsn_cut_original - a plain-text bounce ends where the returned original
- * begins: its addresses (From, To, Cc) and words ("spam" in a spam
- * filter's header) are not the report. The markers are those of qmail,
- * Exim, Sendmail, Exchange, IMail, GroupWise, GMX and their clones.
- */
-/*
  * inline_to - the To of an original returned inline after text's marker
  * at cut (old Sendmail's "----- Unsent message follows -----" and its
  * headers), when the MIME walk found none: what dsn_returned_to reports
@@ -60,6 +54,12 @@ inline_to(WALK *w, const char *at)
 	}
 }
 
+/*
+ * dsn_cut_original - a plain-text bounce ends where the returned original
+ * begins: its addresses (From, To, Cc) and words ("spam" in a spam
+ * filter's header) are not the report. The markers are those of qmail,
+ * Exim, Sendmail, Exchange, IMail, GroupWise, GMX and their clones.
+ */
 void
 dsn_cut_original(WALK *w)
 {
@@ -205,7 +205,7 @@ scan_named(const char *text, const char *s, const char *e, int loose)
 	/* found nothing so far: also "sent mail to x@y.", "for x@y" in a sentence and IMail's "Unknown user: x@y" */
 	if (s > text && s[-1] == '"' && *e == '"' && e[1] == ':') /* GMX: "x@y": */
 		return 1;
-	if (s > text && s[-1] == '\'' && *e == '\'' && (ls = s - 1) > text && (ls[-1] == ' ' || ls[-1] == '\t' || ls[-1] == '\n'))
+	if (s - text >= 2 && s[-1] == '\'' && *e == '\'' && (s[-2] == ' ' || s[-2] == '\t' || s[-2] == '\n'))
 		return 1; /* Exchange: "      'x@y' on 1/1/2004 10:00 AM" */
 	return loose && ((s - text >= 3 && strncasecmp(s - 3, "to ", 3) == 0) ||
 			 (s - text >= 4 && strncasecmp(s - 4, "for ", 4) == 0) ||
@@ -221,18 +221,8 @@ scan_addrs(const char *text, const char *sender, int loose, CANDIDATE *found)
 	int n = 0;
 
 	while ((p = strchr(p, '@')) != NULL && n < DSN_MAX_RCPTS) {
-		const char *s = p, *e = p + 1;
-		/* bytes >= 0x80: UTF-8 local parts and domains (SMTPUTF8, 8-bit bounces) */
-		while (s > text &&
-		       (isalnum((unsigned char)s[-1]) || (unsigned char)s[-1] >= 0x80 || strchr("._%+-=/'", s[-1])))
-			s--;
-		while (isalnum((unsigned char)*e) || (unsigned char)*e >= 0x80 || *e == '.' || *e == '-')
-			e++;
-		while (e > p + 1 && e[-1] == '.')
-			e--;
-		while (s < p && (*s == '\'' || *s == '.' || *s == '/' || *s == '=')) /* Exchange's 'x@y': not the address */
-			s++;
-		if (s < p && e > p + 3 && memchr(p, '.', (size_t)(e - p)) && scan_named(text, s, e, loose)) {
+		const char *s, *e;
+		if (bounce_addr_span(text, p, &s, &e) && scan_named(text, s, e, loose)) {
 			char *a = xstrndup(s, (size_t)(e - s));
 			if (dsn_is_daemon_addr(a) || (sender && strcasecmp(a, sender) == 0) || strstr(a, "..")) {
 				free(a);

@@ -149,6 +149,24 @@ ta_fb "...Redis back: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/fbl.eml"
 ta_contains "...applied for the tenant it names" "$ta_err" "dsn: tenant=acme rcpt=fbl@dest.example category=complaint via=fbl:fbl.provider.example"
 ta_eq "...acme's complaint suppression" "$(supp acme fbl@dest.example)" complaint
 
+# Microsoft's JMRP (not ARF): the same gate - forged, nothing; from a verified feedback loop, its tenant's complaint
+jmrp() { # jmrp RCPT: a JMRP report returning acme's message to RCPT
+	printf 'From: staff@hotmail.com\nTo: fbl@relay.example\nSubject: complaint about message from 192.0.2.1\n'
+	printf 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="j"\n\n--j\nContent-Type: message/rfc822\n\n'
+	printf 'X-HmXmrOriginalRecipient: %s\nFrom: <news@acme.example>\nTo: <%s>\nSubject: offer\nX-Tenant: acme\n\nbuy\n--j--\n' "$1" "$1"
+}
+jmrp jmrp-forged@dest.example >"$TB_DIR/jmrp-forged.eml"
+ta_fb "dsn, a JMRP report nobody vouches for: exit 0" 0 dsn <"$TB_DIR/jmrp-forged.eml"
+ta_contains "...read as a complaint, not applied, and why" "$ta_err" "rcpt=jmrp-forged@dest.example category=complaint (not applied"
+ta_eq "...no suppression" "$(supp acme jmrp-forged@dest.example)" ""
+{
+	printf 'Authentication-Results: mx.relay.test; dkim=pass header.d=fbl.provider.example\n'
+	jmrp jmrp-real@dest.example
+} >"$TB_DIR/jmrp.eml"
+ta_fb "dsn, a JMRP report from a verified feedback loop: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/jmrp.eml"
+ta_contains "...applied for the tenant it names" "$ta_err" "dsn: tenant=acme rcpt=jmrp-real@dest.example category=complaint via=fbl:fbl.provider.example"
+ta_eq "...acme's complaint suppression" "$(supp acme jmrp-real@dest.example)" complaint
+
 # dsn to a VERP address: the keyring must be read
 vtok=$("$SEAL" "$TB_DIR/token.keys" acme 1 news@acme.example)
 ta_contains "a VERP token sealed for acme (version 2, VERP)" "$vtok" "AgIB"

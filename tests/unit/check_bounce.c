@@ -272,13 +272,13 @@ START_TEST(rule_errors_and_extraction)
 	ck_assert_int_eq(bounce_extract_code("Connected to 192.0.2.225 but sender was rejected. Remote host said: 550 5.7.1 Access denied"), 550);
 	ck_assert_int_eq(bounce_extract_code("mx.example[192.0.2.250]:25 said: 452 too many"), 452);
 	{ /* an address in a bounce's words: quotes and a sentence's full stop are not part of it */
-		const char *t = "to 'jsmith@dest.example.' on", *at = strchr(t, '@'), *b, *e;
-		ck_assert_int_eq(bounce_addr_span(t, at, &b, &e), 1);
-		ck_assert_int_eq((int)(e - b), (int)strlen("jsmith@dest.example"));
-		ck_assert(strncmp(b, "jsmith@dest.example", (size_t)(e - b)) == 0);
+		const char *t = "to 'jsmith@dest.example.' on", *at = strchr(t, '@'), *as, *ae;
+		ck_assert_int_eq(bounce_addr_span(t, at, &as, &ae), 1);
+		ck_assert_int_eq((int)(ae - as), (int)strlen("jsmith@dest.example"));
+		ck_assert(strncmp(as, "jsmith@dest.example", (size_t)(ae - as)) == 0);
 		t = "user@localhost and @x.example";
-		ck_assert_int_eq(bounce_addr_span(t, strchr(t, '@'), &b, &e), 0); /* no dot in the domain */
-		ck_assert_int_eq(bounce_addr_span(t, strrchr(t, '@'), &b, &e), 0); /* no local part */
+		ck_assert_int_eq(bounce_addr_span(t, strchr(t, '@'), &as, &ae), 0); /* no dot in the domain */
+		ck_assert_int_eq(bounce_addr_span(t, strrchr(t, '@'), &as, &ae), 0); /* no local part */
 	}
 	sbuf_free(e);
 }

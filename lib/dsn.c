@@ -674,6 +674,8 @@ dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *out, int dep
 		dsn_text_bounce(&w, m);
 	} else {
 		dsn_challenge(&w, m);
+		if (out->n == 0 && dsn_says_undelivered(&w, m))
+			dsn_text_bounce(&w, m);
 	}
 	dsn_forwarded(&w, m, depth);
 done:

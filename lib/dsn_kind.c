@@ -22,6 +22,19 @@
 
 #include "dsn_walk.h"
 
+/* dsn_forwarded_by_person - "Fwd:" or "FW:" from anyone but a mailer daemon */
+static int
+dsn_forwarded_by_person(GMimeMessage *m)
+{
+	const char *from = g_mime_object_get_header(GMIME_OBJECT(m), "From");
+	const char *subj = g_mime_object_get_header(GMIME_OBJECT(m), "Subject");
+
+	if (subj == NULL)
+		return 0;
+	subj += strspn(subj, " \t");
+	return (strncasecmp(subj, "fwd:", 4) == 0 || strncasecmp(subj, "fw:", 3) == 0) && !(from && strcasestr(from, "mailer-daemon"));
+}
+
 /* dsn_looks_like_bounce - from the mailer daemon, or a subject bounces use */
 int
 dsn_looks_like_bounce(GMimeMessage *m)
@@ -40,15 +53,18 @@ dsn_looks_like_bounce(GMimeMessage *m)
 	    "mail failure", "failed mail", "final failure", "delayed mail", "delivery delayed",
 	    "message delayed", "could not send message", "cannot send message", "warning: message",
 	    "delivery status notification", "mail delivery status", "non recapitabile",
-	    "niet bezorgd", "nicht zugestellt", "error sending message", NULL};
+	    "niet bezorgd", "nicht zugestellt", "error sending message", "nicht zustellbar", "onbestelbaar",
+	    "non distribuable", "no entregado", "não entregue", "não foi possível entregar",
+	    "não é possível entregar", "mancata consegna", "niedostarczon", "nedoručitel", "kan ikke leveres",
+	    "kunde inte levereras", "не доставлен", "недоставлен", "配信不能", "配信エラー", "メールエラー", "无法传递",
+	    "退信", NULL};
 	static const char *const senders[] = {"mailer-daemon", "mailer_daemon", "mail-daemon", "postmaster", "post_master",
 					      "mail delivery", "mail administrator", "delivery subsystem",
 					      "system administrator", "mail system", NULL};
 
 	if (ct && strcasestr(ct, "multipart/report"))
 		return 1;
-	if (subj && (strncasecmp(subj + strspn(subj, " \t"), "fwd:", 4) == 0 || strncasecmp(subj + strspn(subj, " \t"), "fw:", 3) == 0) &&
-	    !(from && strcasestr(from, "mailer-daemon")))
+	if (dsn_forwarded_by_person(m))
 		return 0; /* a person forwarding an old bounce: theirs to read, not ours to act on */
 	if (from && (from[strspn(from, " \t<>")] == 0)) /* From: <>: the null sender of a daemon */
 		return 1;
@@ -59,6 +75,31 @@ dsn_looks_like_bounce(GMimeMessage *m)
 		if (strcasestr(subj, subjects[i]))
 			return 1;
 	return g_mime_object_get_header(o, "X-Failed-Recipients") != NULL;
+}
+
+/*
+ * dsn_says_undelivered - a message with none of a bounce's headers (a
+ * no-reply sender, a subject in a language the list above lacks, as au one
+ * net's "メールエラー通知") that returns an original (attached, its headers,
+ * or quoted after a cut marker) and whose own words, before it, say that
+ * the original was not delivered. A person's "Fwd:" is still not a bounce.
+ */
+int
+dsn_says_undelivered(const WALK *w, GMimeMessage *m)
+{
+	static const char *const words[] = {
+	    "could not be delivered", "couldn't be delivered", "cannot be delivered", "can't be delivered",
+	    "could not deliver", "unable to deliver", "failed to deliver", "was not delivered", "wasn't delivered",
+	    "undeliverable", "delivery has failed", "delivery failed", "delivery to the following recipient",
+	    "permanent error", "permanent fatal error", "returned to sender", NULL};
+	const char *t = sbuf_str(w->text);
+
+	if (w->to == NULL || dsn_forwarded_by_person(m))
+		return 0;
+	for (int i = 0; words[i]; i++)
+		if (strcasestr(t, words[i]))
+			return 1;
+	return 0;
 }
 
 /* dsn_is_autoreply - an automatic reply (RFC 3834's Auto-Submitted, X-Autoreply, Precedence, or its subject) */

@@ -45,6 +45,8 @@ void dsn_set_verdict(DSN_RCPT *x, const BOUNCE_VERDICT *v);
 /* dsn_kind.c */
 /* dsn_looks_like_bounce - from the null sender or a mailer daemon, a report, or a subject bounces use */
 int dsn_looks_like_bounce(GMimeMessage *m);
+/* dsn_says_undelivered - no bounce by its headers, but it returns an original its words say was not delivered */
+int dsn_says_undelivered(const WALK *w, GMimeMessage *m);
 /* dsn_is_autoreply - an automatic reply, by its headers or subject */
 int dsn_is_autoreply(GMimeMessage *m);
 /* dsn_autoreply - m is an automatic reply: its From, with verdict v (nothing failed) */

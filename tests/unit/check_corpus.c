@@ -179,6 +179,44 @@ START_TEST(forwarded_by_a_person)
 END_TEST
 
 /*
+ * A bounce without a bounce's headers (a no-reply sender, a subject in a
+ * language the list lacks) is still read when it returns the original and
+ * says it was not delivered; without the original, or as a person's
+ * "Fwd:", the same words report nothing.
+ */
+START_TEST(bounce_by_its_words)
+{
+	static const char head[] = "From: no-reply@notice.example\nTo: <bounces@sender.example>\nSubject: Notice\n"
+				   "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n"
+				   "Your mail sent on: Thu, 29 Apr 2013 23:45:22 +0900\n     Could not be delivered to: <gone@dest.example>\n"
+				   "     As their mailbox is full.\n\n";
+	static const char orig[] = "--b\nContent-Type: message/rfc822\n\nFrom: a@sender.example\nTo: gone@dest.example\nSubject: hi\n\nhello\n--b--\n";
+	char msg[2048];
+	DSN_REPORT r;
+
+	snprintf(msg, sizeof(msg), "%s%s", head, orig);
+	dsn_parse(msg, strlen(msg), rules, &r);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_str_eq(r.r[0].recipient, "gone@dest.example");
+	ck_assert_str_eq(r.r[0].reason, "mailbox-full");
+	ck_assert_int_eq(r.r[0].category, BC_SOFT);
+	dsn_report_clear(&r);
+
+	snprintf(msg, sizeof(msg), "%s--b--\n", head); /* no original returned: a message that talks of delivery */
+	dsn_parse(msg, strlen(msg), rules, &r);
+	ck_assert_uint_eq(r.n, 0);
+	dsn_report_clear(&r);
+
+	snprintf(msg, sizeof(msg), "%s%s", head, orig); /* a person forwarding it */
+	memcpy(strstr(msg, "Notice"), "Fwd: N", 6);
+	memcpy(msg + 6, "alice@sender.example   ", 23);
+	dsn_parse(msg, strlen(msg), rules, &r);
+	ck_assert_uint_eq(r.n, 0);
+	dsn_report_clear(&r);
+}
+END_TEST
+
+/*
  * The labelled corpus (tests/fixtures/corpus): every labelled recipient of
  * the four collections gets its label's reason and category, except those
  * the deviations file lists, which get exactly what it says. On
@@ -332,6 +370,7 @@ suite_tests(TCase *tc)
 	tcase_add_loop_test(tc, malformed_reports, 0, sizeof(malformed) / sizeof(malformed[0]));
 	tcase_add_test(tc, jmrp_complaint);
 	tcase_add_test(tc, forwarded_by_a_person);
+	tcase_add_test(tc, bounce_by_its_words);
 	tcase_add_test(tc, original_recipient);
 	tcase_add_loop_test(tc, labelled_corpus, 0, sizeof(corpora) / sizeof(corpora[0]));
 }

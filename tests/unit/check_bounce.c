@@ -159,6 +159,8 @@ static const struct {
     {"EZweb", "", 0, "送信先メールアドレスが見つかりませんでした。", "user-unknown"},
     {"au one net", "", 0, "送信先のメールボックスが一杯のため、送信できませんでした。", "mailbox-full"},
     {"EZweb (either)", "", 0, "送信先メールアドレスが見つからないか、送信先メールサーバの事由により送信できませんでした。", "none"},
+    {"Zoho", "", 550, "Invalid Address, ERROR_CODE :550, ERROR_CODE :5.1.1 <x@example.org>... User Unknown", "user-unknown"},
+    {"Zoho (a bare 550)", "", 550, "Invalid Address, ERROR_CODE :550, ERROR_CODE :Requested action not taken: mailbox unavailable", "unknown"},
     {"GroupWise", "", 0, "The message cannot be delivered because the recipient's mailbox is full.", "mailbox-full"},
     {"Amazon SES", "", 550, "Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an invalid address.", "user-unknown"},
     {"SendGrid", "", 550, "550 5.7.1 The content of this message looked like spam.", "spam-content"},

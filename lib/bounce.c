@@ -552,11 +552,22 @@ bounce_explain(const BOUNCE_VERDICT *v, SBUF *out)
 		sbuf_cat(out, v->note ? v->note : "");
 }
 
-/* temporary - a 4xx status or reply code: the failure may pass */
+enum { TEMP_NO, TEMP_YES, TEMP_VAGUE };
+
+/*
+ * temporary - a 4xx status or reply code: the failure may pass (TEMP_YES);
+ * TEMP_VAGUE when the only sign is an undetailed 4.0.0 status, which says
+ * nothing of time (Gmail writes it over its own DNS errors, failed at the
+ * first attempt)
+ */
 static int
 temporary(const char *status, int code)
 {
-	return (status && status[0] == '4') || (code >= 400 && code < 500);
+	if (code >= 400 && code < 500)
+		return TEMP_YES;
+	if (status && status[0] == '4')
+		return strcmp(status, "4.0.0") == 0 ? TEMP_VAGUE : TEMP_YES;
+	return TEMP_NO;
 }
 
 /*
@@ -582,8 +593,12 @@ outcome(BOUNCE_VERDICT *v, int final, int temp)
 	}
 	/* not proof yet: the address may come back. A null MX (RFC 7505) is the
 	   domain's own word in DNS, not a reply, so a final failure for it stands
-	   even when the reporting MTA wrote a 4.x.x status (Gmail does) */
-	if (v->category == BC_HARD && (!final || (temp && v->reason != BR_NOT_ACCEPT)))
+	   even when the reporting MTA wrote a 4.x.x status (Gmail does); so does
+	   a domain that does not exist under a bare 4.0.0 (Gmail's NXDOMAIN), but
+	   not under a 4xx reply (Postfix answers 450 4.1.2 "Domain not found"
+	   while a lookup may still pass) */
+	if (v->category == BC_HARD && (!final || (temp && v->reason != BR_NOT_ACCEPT &&
+						  !(temp == TEMP_VAGUE && v->reason == BR_HOST_UNKNOWN))))
 		v->category = BC_SOFT;
 	return v->category;
 }

@@ -161,6 +161,10 @@ static const struct {
     {"EZweb (either)", "", 0, "送信先メールアドレスが見つからないか、送信先メールサーバの事由により送信できませんでした。", "none"},
     {"Zoho", "", 550, "Invalid Address, ERROR_CODE :550, ERROR_CODE :5.1.1 <x@example.org>... User Unknown", "user-unknown"},
     {"Zoho (a bare 550)", "", 550, "Invalid Address, ERROR_CODE :550, ERROR_CODE :Requested action not taken: mailbox unavailable", "unknown"},
+    {"Gmail (DNS)", "4.0.0", 0, "DNS Error: 1 DNS type 'mx' lookup of gmal.example responded with code NOERROR 1 DNS type 'mx' lookup of gmal.example had no relevant answers. 1 DNS type 'aaaa' lookup of gmal.example had no relevant answers. 1 DNS type 'a' lookup of gmal.example had no relevant answers.", "host-unknown"},
+    {"Gmail (DNS, temporary)", "4.0.0", 0, "DNS Error: 1 DNS type 'mx' lookup of example.org responded with code SERVFAIL", "system-error"},
+    {"DragonFly", "", 0, "There was an error delivering your mail to <x@cx.example.org>. DNS lookup failure: host cx.example.org not found", "host-unknown"},
+    {"Google Groups", "", 0, "the group you tried to contact (g) may not exist, or you may not have permission to post messages to the group", "policy"},
     {"GroupWise", "", 0, "The message cannot be delivered because the recipient's mailbox is full.", "mailbox-full"},
     {"Amazon SES", "", 550, "Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an invalid address.", "user-unknown"},
     {"SendGrid", "", 550, "550 5.7.1 The content of this message looked like spam.", "spam-content"},
@@ -695,6 +699,12 @@ static const struct {
     /* a null MX is the domain's word in DNS: final, it is hard under a 4.x.x status too (Gmail) */
     {"failed", 0, "4.0.0", 0, "The domain example.org doesn't receive email according to the administrator: returned Null MX", BC_HARD, "not-accept", 1},
     {"delayed", 0, "4.0.0", 0, "returned Null MX", BC_SOFT, "not-accept", 0},
+    /* so is a domain that does not exist under Gmail's bare 4.0.0, failed at the first attempt; not under
+       a 4xx reply (Postfix's 450 4.1.2 "Domain not found" while a lookup may still pass), nor delayed */
+    {"failed", 0, "4.0.0", 0, "DNS Error: 80480947 DNS type 'mx' lookup of example.org responded with code NXDOMAIN Domain name not found: example.org", BC_HARD, "host-unknown", 1},
+    {"failed", 0, "4.1.2", 450, "450 4.1.2 <x@example.org>: Recipient address rejected: Domain not found", BC_SOFT, "host-unknown", 1},
+    {"failed", 0, "4.0.0", 450, "450 Domain not found", BC_SOFT, "host-unknown", 1},
+    {"delayed", 0, "4.0.0", 0, "responded with code NXDOMAIN", BC_SOFT, "host-unknown", 0},
     {"failed", 0, "4.2.0", 450, "user unknown", BC_SOFT, "user-unknown", 1}, /* other hard reasons: never under 4xx */
     {"delayed", 0, "", 0, "", BC_SOFT, "on-hold", 0},
     {"", 1, "", 0, "", BC_SOFT, "unknown", 0}, /* a text bounce: final all the same */

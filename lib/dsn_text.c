@@ -311,6 +311,13 @@ dsn_scan_text(WALK *w, const char *text, const char *sender)
 		while (j < n && strcasecmp(found[j].addr, found[i].addr) == 0)
 			j++;
 		end = j < n ? found[j].at : found[i].at + strlen(found[i].at);
+		if (strncmp(found[i].at, ">...", 4) == 0) {
+			/* Sendmail's "554 <x@y>... reason" is one line: the next one is about another
+			   ("550 example.org (smtp)... 550 Host unknown" before its "<z@example.org>...") */
+			const char *eol = strchr(found[i].at, '\n');
+			if (eol && eol < end)
+				end = eol;
+		}
 		while (bol > text && bol[-1] != '\n')
 			bol--;
 		if ((x = dsn_find(w->out, found[i].addr)) != NULL) {
@@ -459,19 +466,25 @@ dsn_text_bounce(WALK *w, GMimeMessage *m)
 	w->warning = dsn_text_warning(m, sbuf_str(w->text));
 	if (xf) { /* Exim names them; the text says why */
 		char *copy = xstrdup(xf), *save = NULL;
+		const char *text = sbuf_str(w->text);
 		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 			char *a = dsn_clean_addr(t);
-			DSN_RCPT *x;
-			const char *at;
-			if (a == NULL || (x = dsn_add(out, a)) == NULL)
-				continue;
-			at = strcasestr(sbuf_str(w->text), x->recipient);
-			free(x->text);
-			at = at ? at + strlen(x->recipient) : sbuf_str(w->text);
-			x->text = xstrndup(at, strlen(at) > 2000 ? 2000 : strlen(at));
-			for (char *c = x->text; *c; c++)
-				if (*c == '\r' || *c == '\n' || *c == '\t')
-					*c = ' ';
+			if (a)
+				(void)dsn_add(out, a); /* NULL: a repeat, or past DSN_MAX_RCPTS */
+		}
+		for (size_t i = 0; i < out->n; i++) {
+			/* what follows its first mention, up to the next mention of another one: Exim lists
+			   them in turn, each with its own reply */
+			DSN_RCPT *x = &out->r[i];
+			const char *at = strcasestr(text, x->recipient), *end;
+			at = at ? at + strlen(x->recipient) : text;
+			end = at + strlen(at);
+			for (size_t j = 0; j < out->n; j++) {
+				const char *next = j == i ? NULL : strcasestr(at, out->r[j].recipient);
+				if (next && next < end)
+					end = next;
+			}
+			scan_text_of(x, at, end);
 			free(x->action);
 			x->action = xstrdup(w->warning ? "delayed" : "failed");
 			dsn_classify(w, x);

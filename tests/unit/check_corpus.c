@@ -217,6 +217,50 @@ START_TEST(bounce_by_its_words)
 END_TEST
 
 /*
+ * Each recipient's words are its own: Exim's X-Failed-Recipients in a
+ * bounce that lists them twice (Mail.Ru: Russian, then English), and
+ * Sendmail v5's "554 <x@y>... reason" lines, where the next line is about
+ * the next recipient's host.
+ */
+START_TEST(words_of_each_recipient)
+{
+	static const char exim[] =
+	    "From: mailer-daemon@mx.example.ru\nTo: a@sender.example\nSubject: Mail failure.\n"
+	    "X-Failed-Recipients: full@dest.example,\n  gone@dest.example\n\n"
+	    "  full@dest.example\n    SMTP error from remote mail server after RCPT TO:<full@dest.example>:\n"
+	    "    host mx.dest.example [192.0.2.12]: 550 5.2.2 <full@dest.example>... Mailbox Full\n"
+	    "  gone@dest.example\n    SMTP error from remote mail server after RCPT TO:<gone@dest.example>:\n"
+	    "    host mx.dest.example [192.0.2.12]: 550 5.2.1 <gone@dest.example>... User Unknown\n\n"
+	    "A message that you sent could not be delivered to one or more of its\nrecipients. The following address(es) failed:\n\n"
+	    "  full@dest.example\n    host mx.dest.example [192.0.2.12]: 550 5.2.2 <full@dest.example>... Mailbox Full\n"
+	    "  gone@dest.example\n    host mx.dest.example [192.0.2.12]: 550 5.2.1 <gone@dest.example>... User Unknown\n";
+	static const char v5[] = "From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example>\nTo: a@sender.example\n"
+				 "Subject: Returned mail: Host unknown\n\n   ----- Transcript of session follows -----\n"
+				 "554 <someone@edu.example>... Remote protocol error: Connection reset by peer\n"
+				 "550 nohost.example (smtp)... 550 Host unknown\n"
+				 "554 <x@nohost.example>... 550 Host unknown (Authoritative answer from name server)\n";
+	DSN_REPORT r;
+
+	dsn_parse(exim, strlen(exim), rules, &r);
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert_str_eq(r.r[0].recipient, "full@dest.example");
+	ck_assert_str_eq(r.r[0].reason, "mailbox-full");
+	ck_assert_str_eq(r.r[1].recipient, "gone@dest.example");
+	ck_assert_str_eq(r.r[1].reason, "user-unknown");
+	ck_assert_int_eq(r.r[1].category, BC_HARD);
+	dsn_report_clear(&r);
+
+	dsn_parse(v5, strlen(v5), rules, &r);
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert_str_eq(r.r[0].recipient, "someone@edu.example");
+	ck_assert_int_ne(r.r[0].category, BC_HARD);
+	ck_assert_str_eq(r.r[1].recipient, "x@nohost.example");
+	ck_assert_str_eq(r.r[1].reason, "host-unknown");
+	dsn_report_clear(&r);
+}
+END_TEST
+
+/*
  * The labelled corpus (tests/fixtures/corpus): every labelled recipient of
  * the four collections gets its label's reason and category, except those
  * the deviations file lists, which get exactly what it says. On
@@ -370,6 +414,7 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, jmrp_complaint);
 	tcase_add_test(tc, forwarded_by_a_person);
 	tcase_add_test(tc, bounce_by_its_words);
+	tcase_add_test(tc, words_of_each_recipient);
 	tcase_add_test(tc, original_recipient);
 	tcase_add_loop_test(tc, labelled_corpus, 0, sizeof(corpora) / sizeof(corpora[0]));
 }

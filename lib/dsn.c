@@ -321,7 +321,7 @@ dsn_classify(WALK *w, DSN_RCPT *x)
  * - Sendmail writes 5.1.1 for any 550 to RCPT - not proof: it becomes
  * 5.0.0, and the reply's words decide. classify shows the status believed.
  */
-static void
+void
 dsn_reply_status(DSN_RCPT *x)
 {
 	char own[sizeof(x->status)];
@@ -670,6 +670,8 @@ dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *out, int dep
 		for (size_t i = 0; i < out->n; i++)
 			if (!out->r[i].by_rule && out->r[i].category != BC_DELIVERED)
 				dsn_explain_from_text(&w, &out->r[i], g_mime_object_get_header(GMIME_OBJECT(m), "Subject"));
+	} else if (dsn_ses(&w)) {
+		/* an Amazon SES notification, mailed by SNS */
 	} else if (dsn_looks_like_bounce(m)) {
 		dsn_text_bounce(&w, m);
 	} else {

@@ -39,6 +39,8 @@ int dsn_field_at(const char *line, const char *const names[]);
 /* dsn_classify - x's status, code, category and finality from its action and text */
 void dsn_classify(WALK *w, DSN_RCPT *x);
 
+/* dsn_reply_status - whose status counts: the receiver's own in x's reply, over the reporting MTA's guess */
+void dsn_reply_status(DSN_RCPT *x);
 /* dsn_set_verdict - x's reason, category and rule from v */
 void dsn_set_verdict(DSN_RCPT *x, const BOUNCE_VERDICT *v);
 
@@ -57,6 +59,10 @@ void dsn_arf(WALK *w);
 int dsn_is_jmrp(GMimeMessage *m);
 /* dsn_challenge - a challenge-response notice (the rules say auto-reply): an auto-reply */
 void dsn_challenge(WALK *w, GMimeMessage *m);
+
+/* dsn_ses.c */
+/* dsn_ses - the text is an Amazon SES notification (SNS by mail): its recipients read; 0 if it is not one */
+int dsn_ses(WALK *w);
 
 /* dsn_text.c */
 /* dsn_cut_original - the text, up to where a returned original begins; its To, when w->to has none */

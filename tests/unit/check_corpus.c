@@ -261,6 +261,65 @@ START_TEST(words_of_each_recipient)
 END_TEST
 
 /*
+ * Amazon SES notifications mailed by SNS: the bare notification ("email"
+ * subscription) and SNS's envelope around it ("email-json"), a bounce
+ * with no reply of its own (SES's bounceSubType decides), a transient one,
+ * a complaint (a feedback report, for the feedback gate), a line broken
+ * with Sendmail's "!\n ", the original's X-Tenant; JSON that is not a
+ * notification is no report.
+ */
+START_TEST(ses_notifications)
+{
+	static const char head[] = "From: AWS Notifications <no-reply@sns.amazonaws.com>\nTo: bounces@relay.example\n"
+				   "Subject: AWS Notification Message\nContent-Type: text/plain; charset=UTF-8\n\n";
+	static const struct {
+		const char *body, *rcpt, *reason;
+		int kind, cat;
+	} cases[] = {
+	    {"{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\",\"bounceSubType\":\"NoEmail\","
+	     "\"bouncedRecipients\":[{\"emailAddress\":\"gone@dest.example\"}]},\"mail\":{\"headers\":[{\"name\":\"X-Tenant\","
+	     "\"value\":\"acme\"}]}}\n\n--\nIf you wish to stop receiving notifications from this topic ...\n",
+	     "gone@dest.example", "user-unknown", DSN_DSN, BC_HARD},
+	    {"{\n  \"Type\" : \"Notification\",\n  \"Message\" : \"{\\\"notificationType\\\":\\\"Complaint\\\",\\\"complaint\\\":"
+	     "{\\\"complainedRecipients\\\":[{\\\"emailAddress\\\":\\\"angry@dest.example\\\"}],\\\"complaintFeedbackType\\\":"
+	     "\\\"abuse\\\"}}\"\n}\n",
+	     "angry@dest.example", "feedback-abuse", DSN_ARF, BC_COMPLAINT},
+	    {"{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Transient\",\"bounceSubType\":\"MailboxFull\","
+	     "\"bouncedRecipients\":[{\"emailAddress\":\"full@dest.example\"}]}}\n",
+	     "full@dest.example", "mailbox-full", DSN_DSN, BC_SOFT},
+	    {"{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\",\"bounceSubType\":\"General\","
+	     "\"bouncedRecipients\":[{\"emailAddress\":\"spam@dest.example\",\"status\":\"5.7.1\",\"diagnosticCode\":\"smtp; 5!\n 50 5.7.1 "
+	     "Message rejected as spam\"}]}}\n",
+	     "spam@dest.example", "spam-content", DSN_DSN, BC_BLOCK},
+	    {"{\"notificationType\":\"Delivery\",\"delivery\":{\"recipients\":[\"ok@dest.example\"]}}\n", NULL, NULL, DSN_NONE, 0},
+	    {"{\"bounce\":{\"bouncedRecipients\":[{\"emailAddress\":\"x@dest.example\"}]}}\n", NULL, NULL, DSN_NONE, 0},
+	    {"{\"notificationType\":\"Bounce\",\"bounce\":[1,2]}\n", NULL, NULL, DSN_NONE, 0},
+	    {"{\"notificationType\":\"Bounce\",\"bounce\":{\"bouncedRecipients\":[{\"emailAddress\":\n", NULL, NULL, DSN_NONE, 0},
+	    {"[\"notificationType\"]\n", NULL, NULL, DSN_NONE, 0},
+	};
+	char msg[4096];
+	DSN_REPORT r;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(msg, sizeof(msg), "%s%s", head, cases[i].body);
+		dsn_parse(msg, strlen(msg), rules, &r);
+		ck_assert_msg(r.kind == cases[i].kind, "case %zu: kind %d", i, r.kind);
+		if (cases[i].rcpt == NULL) {
+			ck_assert_uint_eq(r.n, 0);
+		} else {
+			ck_assert_uint_eq(r.n, 1);
+			ck_assert_str_eq(r.r[0].recipient, cases[i].rcpt);
+			ck_assert_str_eq(r.r[0].reason, cases[i].reason);
+			ck_assert_int_eq(r.r[0].category, cases[i].cat);
+		}
+		if (i == 0)
+			ck_assert_str_eq(r.tenant, "acme");
+		dsn_report_clear(&r);
+	}
+}
+END_TEST
+
+/*
  * The labelled corpus (tests/fixtures/corpus): every labelled recipient of
  * the four collections gets its label's reason and category, except those
  * the deviations file lists, which get exactly what it says. On
@@ -415,6 +474,7 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, forwarded_by_a_person);
 	tcase_add_test(tc, bounce_by_its_words);
 	tcase_add_test(tc, words_of_each_recipient);
+	tcase_add_test(tc, ses_notifications);
 	tcase_add_test(tc, original_recipient);
 	tcase_add_loop_test(tc, labelled_corpus, 0, sizeof(corpora) / sizeof(corpora[0]));
 }

@@ -402,7 +402,9 @@ bounce_match_len(const char *text, size_t len)
  * bounce_join_lines - the first len bytes of text into out (len + 1
  * bytes), without the "550-" and "550-5.7.1 " that start each continuation
  * line of a multi-line SMTP reply: the rules read "this message is likely
- * unsolicited mail" as one phrase, as Gmail, Outlook and others wrap it.
+ * unsolicited mail" as one phrase, as Gmail, Outlook and others wrap it;
+ * and each run of blanks and line ends as one space ("Host not\n    found,
+ * try again" is Postfix's temporary "Host not found, try again").
  */
 static void
 bounce_join_lines(const char *text, size_t len, char *out)
@@ -426,6 +428,12 @@ bounce_join_lines(const char *text, size_t len, char *out)
 		}
 		if (skip) {
 			i += skip;
+			continue;
+		}
+		if (isspace((unsigned char)text[i])) { /* a run of blanks or line ends, as a wrapped text has them: one space */
+			if (o == 0 || out[o - 1] != ' ')
+				out[o++] = ' ';
+			i++;
 			continue;
 		}
 		out[o++] = text[i++];

@@ -166,6 +166,7 @@ static const struct {
     {"DragonFly", "", 0, "There was an error delivering your mail to <x@cx.example.org>. DNS lookup failure: host cx.example.org not found", "host-unknown"},
     {"Google Groups", "", 0, "the group you tried to contact (g) may not exist, or you may not have permission to post messages to the group", "policy"},
     {"Exim (null MX)", "", 0, "an MX or SRV record indicated no SMTP service", "not-accept"},
+    {"Postfix (wrapped)", "", 0, "Name service error for domain example.com: Host not\n    found, try again", "system-error"},
     {"GroupWise", "", 0, "The message cannot be delivered because the recipient's mailbox is full.", "mailbox-full"},
     {"Amazon SES", "", 550, "Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an invalid address.", "user-unknown"},
     {"SendGrid", "", 550, "550 5.7.1 The content of this message looked like spam.", "spam-content"},

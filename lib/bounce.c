@@ -650,8 +650,9 @@ int
 bounce_dsn_verdict(const BRULES *r, const char *action, int text_bounce, const char *status, int code,
 		   const char *text, BOUNCE_VERDICT *v)
 {
+	/* Postfix's address verification report (sendmail -bv) says "deliverable" */
 	if (strcasecmp(action, "delivered") == 0 || strcasecmp(action, "relayed") == 0 ||
-	    strcasecmp(action, "expanded") == 0)
+	    strcasecmp(action, "expanded") == 0 || strcasecmp(action, "deliverable") == 0)
 		return verdict(v, BR_DELIVERED, "delivered");
 	bounce_classify(r, status, code, text, v);
 	return outcome(v, bounce_dsn_final(action, status) || text_bounce, temporary(status, code));

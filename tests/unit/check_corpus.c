@@ -408,7 +408,7 @@ END_TEST
 
 /* tuned on: bounceparser/, sisimai/, phpbh/ and misc/, held to the bars; flufl/ is held out, its figures printed */
 static const char *const corpora[] = {"bounceparser", "flufl", "sisimai", "phpbh", "misc"};
-static const int corpus_rows[] = {130, 117, 416, 98, 34}; /* each collection's labelled recipients */
+static const int corpus_rows[] = {130, 117, 425, 98, 34}; /* each collection's labelled recipients */
 
 START_TEST(labelled_corpus)
 {

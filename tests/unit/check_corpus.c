@@ -320,6 +320,49 @@ START_TEST(ses_notifications)
 END_TEST
 
 /*
+ * Sisimai's wording for the reasons that are not a missing mailbox
+ * (tests/fixtures/corpus/sisimai-phrases.tsv), each under "550 5.1.1": the
+ * words decide, so none of them is read as hard - but for four the
+ * project reads otherwise, on purpose: a domain that does not exist and
+ * Exim's "Unrouteable mail domain" are hard; "verification failure" and
+ * "as a relay" alone are too vague to outweigh the code.
+ */
+START_TEST(sisimai_wording)
+{
+	static const char *const hard[] = {"hasmoved", "notaccept", NULL};
+	static const char *const deliberate[] = {"domain does not exist:", "unrouteable mail domain", "verification failure",
+						 "as a relay", NULL};
+	size_t len;
+	char *data = slurp_in("corpus", "sisimai-phrases.tsv", &len), *save = NULL;
+	int n = 0, kept = 0;
+
+	for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *tab = strchr(line, '\t'), *phrase;
+		int skip = 0;
+		BOUNCE_VERDICT v;
+		if (*line == '#' || tab == NULL)
+			continue;
+		*tab = 0;
+		phrase = tab + 1;
+		for (int i = 0; hard[i]; i++)
+			skip |= strcmp(line, hard[i]) == 0;
+		for (int i = 0; deliberate[i]; i++)
+			if (strcmp(phrase, deliberate[i]) == 0)
+				skip = 1, kept++;
+		if (skip)
+			continue;
+		n++;
+		bounce_classify(rules, "5.1.1", 550, phrase, &v);
+		ck_assert_msg(bounce_reason_category(v.reason) != BC_HARD, "%s \"%s\" under 5.1.1: %s (line %d)", line, phrase,
+			      bounce_reason_name(v.reason), v.line);
+	}
+	ck_assert_int_gt(n, 400);
+	ck_assert_int_eq(kept, 4);
+	free(data);
+}
+END_TEST
+
+/*
  * The labelled corpus (tests/fixtures/corpus): every labelled recipient of
  * the four collections gets its label's reason and category, except those
  * the deviations file lists, which get exactly what it says. On
@@ -476,6 +519,7 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, bounce_by_its_words);
 	tcase_add_test(tc, words_of_each_recipient);
 	tcase_add_test(tc, ses_notifications);
+	tcase_add_test(tc, sisimai_wording);
 	tcase_add_test(tc, original_recipient);
 	tcase_add_loop_test(tc, labelled_corpus, 0, sizeof(corpora) / sizeof(corpora[0]));
 }

@@ -601,12 +601,13 @@ outcome(BOUNCE_VERDICT *v, int final, int temp)
 	}
 	/* not proof yet: the address may come back. A null MX (RFC 7505) is the
 	   domain's own word in DNS, not a reply, so a final failure for it stands
-	   even when the reporting MTA wrote a 4.x.x status (Gmail does); so does
-	   a domain that does not exist under a bare 4.0.0 (Gmail's NXDOMAIN), but
-	   not under a 4xx reply (Postfix answers 450 4.1.2 "Domain not found"
-	   while a lookup may still pass) */
-	if (v->category == BC_HARD && (!final || (temp && v->reason != BR_NOT_ACCEPT &&
-						  !(temp == TEMP_VAGUE && v->reason == BR_HOST_UNKNOWN))))
+	   when the reporting MTA wrote no more than a bare 4.0.0 over it (Gmail
+	   does); so does a domain that does not exist (Gmail's NXDOMAIN). Not
+	   under a 4xx reply or a detailed 4.x.y: Postfix answers 450 4.1.2
+	   "Domain not found" while a lookup may still pass, and any receiver
+	   may say "does not accept mail" for now */
+	if (v->category == BC_HARD &&
+	    (!final || (temp && !(temp == TEMP_VAGUE && (v->reason == BR_NOT_ACCEPT || v->reason == BR_HOST_UNKNOWN)))))
 		v->category = BC_SOFT;
 	return v->category;
 }
@@ -617,7 +618,8 @@ bounce_log_verdict(const BRULES *r, const MAILLOG_REC *rec, BOUNCE_VERDICT *v)
 	if (rec->status == ML_SENT)
 		return verdict(v, BR_DELIVERED, "delivered");
 	bounce_classify(r, rec->dsn, bounce_extract_code(rec->text), rec->text, v);
-	/* a deferral is not final; an expiry is final, but its cause was temporary */
+	/* a deferral is not final; an expiry is final, but its cause was temporary: TEMP_YES for
+	   any record but "status=bounced", so no exception for a vague 4.0.0 applies to it */
 	return outcome(v, rec->status != ML_DEFERRED,
 		       rec->status != ML_BOUNCED || temporary(rec->dsn, bounce_extract_code(rec->text)));
 }

@@ -413,7 +413,7 @@ dsn_feedback_fields(WALK *w, const char *body)
  * These are only candidates: a report changes state only when one of them
  * was recorded by tenant-milter for the reported recipient.
  */
-static void
+void
 dsn_received_qid(DSN_REPORT *out, const char *v)
 {
 	const char *p, *e;

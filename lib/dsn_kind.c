@@ -22,17 +22,21 @@
 
 #include "dsn_walk.h"
 
-/* dsn_forwarded_by_person - "Fwd:" or "FW:" from anyone but a mailer daemon */
+/* dsn_forwarded_by_person - "Fwd:", "FW:" or a translation ("WG:", "TR:", "RV:", "ENC:") from anyone but a mailer daemon */
 static int
 dsn_forwarded_by_person(GMimeMessage *m)
 {
 	const char *from = g_mime_object_get_header(GMIME_OBJECT(m), "From");
 	const char *subj = g_mime_object_get_header(GMIME_OBJECT(m), "Subject");
+	static const char *const prefixes[] = {"fwd:", "fw:", "wg:", "tr:", "rv:", "enc:", NULL};
 
 	if (subj == NULL)
 		return 0;
 	subj += strspn(subj, " \t");
-	return (strncasecmp(subj, "fwd:", 4) == 0 || strncasecmp(subj, "fw:", 3) == 0) && !(from && strcasestr(from, "mailer-daemon"));
+	for (int i = 0; prefixes[i]; i++)
+		if (strncasecmp(subj, prefixes[i], strlen(prefixes[i])) == 0)
+			return !(from && strcasestr(from, "mailer-daemon"));
+	return 0;
 }
 
 /* dsn_looks_like_bounce - from the mailer daemon, or a subject bounces use */
@@ -54,7 +58,7 @@ dsn_looks_like_bounce(GMimeMessage *m)
 	    "message delayed", "could not send message", "cannot send message", "warning: message",
 	    "delivery status notification", "mail delivery status", "non recapitabile",
 	    "niet bezorgd", "nicht zugestellt", "error sending message", "nicht zustellbar", "onbestelbaar",
-	    "non distribuable", "no entregado", "não entregue", "não foi possível entregar",
+	    "non distribuable", "não foi possível entregar",
 	    "não é possível entregar", "mancata consegna", "niedostarczon", "nedoručitel", "kan ikke leveres",
 	    "kunde inte levereras", "не доставлен", "недоставлен", "配信不能", "配信エラー", "メールエラー", "无法传递",
 	    "退信", NULL};
@@ -79,8 +83,7 @@ dsn_looks_like_bounce(GMimeMessage *m)
 
 /*
  * dsn_says_undelivered - a message with none of a bounce's headers (a
- * no-reply sender, a subject in a language the list above lacks, as au one
- * net's "メールエラー通知") that returns an original (attached, its headers,
+ * no-reply sender, a subject in words the list above lacks) that returns an original (attached, its headers,
  * or quoted after a cut marker) and whose own words, before it, say that
  * the original was not delivered. A person's "Fwd:" is still not a bounce.
  */

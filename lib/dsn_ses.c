@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tm_bounce.h"
 #include "tm_dsn.h"
 #include "tm_mem.h"
 #include "tm_sbuf.h"
@@ -69,7 +70,14 @@ ses_load(const char *text)
 	return j;
 }
 
-/* ses_original - the X-Tenant and Message-ID of the original, from the notification's mail.headers */
+/*
+ * ses_original - the Message-ID of the original and the queue ids its
+ * Received fields name, from the notification's mail.headers (SES sends
+ * them when the identity's "include original headers" is on). Its X-Tenant
+ * is not taken: any AWS account can mail the bounce address an SNS
+ * notification, and the JSON proves nothing about whose mail it was. The
+ * queue id recorded for the recipient decides that (lib/feedback.c).
+ */
 static void
 ses_original(DSN_REPORT *out, json_t *n)
 {
@@ -80,11 +88,21 @@ ses_original(DSN_REPORT *out, json_t *n)
 		const char *name = ses_str(h, "name"), *value = ses_str(h, "value");
 		if (name == NULL || value == NULL)
 			continue;
-		if (strcasecmp(name, "X-Tenant") == 0 && out->tenant == NULL)
-			out->tenant = xstrdup(value);
-		else if (strcasecmp(name, "Message-ID") == 0 && out->message_id == NULL)
+		if (strcasecmp(name, "Message-ID") == 0 && out->message_id == NULL && strlen(value) < 1000)
 			out->message_id = xstrdup(value);
+		else if (strcasecmp(name, "Received") == 0)
+			dsn_received_qid(out, value);
 	}
+}
+
+/* ses_addr_ok - an emailAddress with no control bytes, spaces or DEL (a JSON string may hold any) */
+static int
+ses_addr_ok(const char *a)
+{
+	for (const unsigned char *p = (const unsigned char *)a; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
 }
 
 /* ses_bounce - the bounced recipients of a "Bounce" notification b */
@@ -99,25 +117,35 @@ ses_bounce(WALK *w, json_t *b)
 	json_array_foreach(json_object_get(b, "bouncedRecipients"), i, r) {
 		const char *addr = ses_str(r, "emailAddress"), *status = ses_str(r, "status");
 		const char *diag = ses_str(r, "diagnosticCode"), *action = ses_str(r, "action");
-		char *a = addr ? dsn_clean_addr(addr) : NULL;
+		char *a = addr && ses_addr_ok(addr) ? dsn_clean_addr(addr) : NULL;
 		DSN_RCPT *x;
+		char st[sizeof(x->status)] = "";
 		SBUF *text;
 		if (a == NULL || (x = dsn_add(w->out, a)) == NULL)
 			continue;
-		/* the receiver's reply, then what SES calls it: the rules read both */
+		/* what SES calls it, then the receiver's reply: the rules read both, and a long reply cut
+		   at 2000 bytes keeps SES's words */
 		text = sbuf_new(256);
-		sbuf_printf(text, "%s (Amazon SES bounce: %s, %s)", diag ? diag : "", type ? type : "Undetermined",
-			    sub ? sub : "General");
+		sbuf_printf(text, "(Amazon SES bounce: %s, %s) %s", type ? type : "Undetermined", sub ? sub : "General",
+			    diag ? diag : "");
 		free(x->text);
 		x->text = xstrndup(sbuf_str(text), strnlen(sbuf_str(text), 2000));
 		sbuf_free(text);
+		for (char *c = x->text; *c; c++) /* on one line, as a DSN's Diagnostic-Code is read */
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = ' ';
 		free(x->action);
 		x->action = xstrdup(action ? action : "failed");
-		/* a Transient bounce may pass another time: no status of its own is a 4.x.x */
-		snprintf(x->status, sizeof(x->status), "%s",
-			 status && strlen(status) < sizeof(x->status) ? status
-			 : type && strcasecmp(type, "Transient") == 0 ? "4.0.0" : "");
+		/* the status only when it is one ("5.1.1"); a Transient bounce with none, in its reply
+		   either, may pass another time: a 450, so no rule reads it as final */
+		if (status)
+			bounce_extract_status(status, st, sizeof(st));
+		if (strlen(status ? status : "") != strlen(st))
+			st[0] = 0;
+		memcpy(x->status, st, sizeof(x->status));
 		dsn_reply_status(x);
+		if (*x->status == 0 && bounce_extract_code(x->text) == 0 && type && strcasecmp(type, "Transient") == 0)
+			x->code = 450;
 		dsn_classify(w, x);
 	}
 }

@@ -455,6 +455,75 @@ dsn_returned_to(WALK *w)
 	g_object_unref(l);
 }
 
+/* A failed recipient named in the text: which one, and where its address ends */
+typedef struct {
+	size_t rcpt;
+	const char *at;
+} MENTION;
+
+#define MAX_MENTIONS 400
+
+/*
+ * failed_words - each recipient of X-Failed-Recipients (Exim) with the
+ * words that follow where the text names it, up to where it names another:
+ * Exim lists them in turn, each with its own reply, and may list them
+ * twice (Mail.Ru: Russian, then English) or first all, then the reasons.
+ * Addresses are matched whole ("jbob@y" is not "bob@y") in one pass; the
+ * first mention decides, a later one is read when no rule explained it; a
+ * recipient the text never names gets the whole text.
+ */
+static void
+failed_words(WALK *w)
+{
+	DSN_REPORT *out = w->out;
+	const char *text = sbuf_str(w->text), *p = text;
+	MENTION *m = xcalloc(MAX_MENTIONS, sizeof(*m));
+	size_t n = 0;
+	char *seen = xcalloc(out->n ? out->n : 1, 1);
+
+	while ((p = strchr(p, '@')) != NULL && n < MAX_MENTIONS) {
+		const char *s, *e;
+		if (bounce_addr_span(text, p, &s, &e)) {
+			for (size_t i = 0; i < out->n; i++)
+				if (strlen(out->r[i].recipient) == (size_t)(e - s) &&
+				    strncasecmp(out->r[i].recipient, s, (size_t)(e - s)) == 0) {
+					m[n].rcpt = i;
+					m[n++].at = e;
+					break;
+				}
+		}
+		p = e > p ? e : p + 1;
+	}
+	for (size_t k = 0; k < n; k++) {
+		DSN_RCPT *x = &out->r[m[k].rcpt];
+		const char *end = m[k].at + strlen(m[k].at);
+		for (size_t j = k + 1; j < n; j++)
+			if (m[j].rcpt != m[k].rcpt) {
+				end = m[j].at - strlen(out->r[m[j].rcpt].recipient);
+				break;
+			}
+		if (seen[m[k].rcpt]) {
+			if (!x->by_rule)
+				scan_try(w, x, m[k].at, end);
+			continue;
+		}
+		seen[m[k].rcpt] = 1;
+		scan_text_of(x, m[k].at, end);
+		free(x->action);
+		x->action = xstrdup(w->warning ? "delayed" : "failed");
+		dsn_classify(w, x);
+	}
+	for (size_t i = 0; i < out->n; i++)
+		if (!seen[i]) {
+			scan_text_of(&out->r[i], text, text + w->text->len);
+			free(out->r[i].action);
+			out->r[i].action = xstrdup(w->warning ? "delayed" : "failed");
+			dsn_classify(w, &out->r[i]);
+		}
+	free(seen);
+	free(m);
+}
+
 /* dsn_text_bounce - the recipients of a plain-text bounce: X-Failed-Recipients (Exim), else the text's */
 void
 dsn_text_bounce(WALK *w, GMimeMessage *m)
@@ -466,30 +535,13 @@ dsn_text_bounce(WALK *w, GMimeMessage *m)
 	w->warning = dsn_text_warning(m, sbuf_str(w->text));
 	if (xf) { /* Exim names them; the text says why */
 		char *copy = xstrdup(xf), *save = NULL;
-		const char *text = sbuf_str(w->text);
 		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 			char *a = dsn_clean_addr(t);
 			if (a)
 				(void)dsn_add(out, a); /* NULL: a repeat, or past DSN_MAX_RCPTS */
 		}
-		for (size_t i = 0; i < out->n; i++) {
-			/* what follows its first mention, up to the next mention of another one: Exim lists
-			   them in turn, each with its own reply */
-			DSN_RCPT *x = &out->r[i];
-			const char *at = strcasestr(text, x->recipient), *end;
-			at = at ? at + strlen(x->recipient) : text;
-			end = at + strlen(at);
-			for (size_t j = 0; j < out->n; j++) {
-				const char *next = j == i ? NULL : strcasestr(at, out->r[j].recipient);
-				if (next && next < end)
-					end = next;
-			}
-			scan_text_of(x, at, end);
-			free(x->action);
-			x->action = xstrdup(w->warning ? "delayed" : "failed");
-			dsn_classify(w, x);
-		}
 		free(copy);
+		failed_words(w);
 	}
 	if (out->n == 0) { /* the bounce's own To is the original's sender (or its VERP address), not a recipient */
 		InternetAddressList *to = g_mime_message_get_to(m);

@@ -39,6 +39,9 @@ int dsn_field_at(const char *line, const char *const names[]);
 /* dsn_classify - x's status, code, category and finality from its action and text */
 void dsn_classify(WALK *w, DSN_RCPT *x);
 
+/* dsn_received_qid - the Postfix queue id a Received field v names, kept as a candidate in out */
+void dsn_received_qid(DSN_REPORT *out, const char *v);
+
 /* dsn_reply_status - whose status counts: the receiver's own in x's reply, over the reporting MTA's guess */
 void dsn_reply_status(DSN_RCPT *x);
 /* dsn_set_verdict - x's reason, category and rule from v */

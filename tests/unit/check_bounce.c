@@ -715,9 +715,12 @@ static const struct {
     {"failed", 0, "5.0.0", 554, "554 delivery error", BC_SOFT, "unknown", 1},
     {"failed", 0, "4.4.7", 0, "", BC_SOFT, "expired", 1},
     {"delayed", 0, "4.4.7", 0, "", BC_SOFT, "on-hold", 0}, /* a warning's 4.4.7 has not expired yet */
-    /* a null MX is the domain's word in DNS: final, it is hard under a 4.x.x status too (Gmail) */
+    /* a null MX is the domain's word in DNS: final, it is hard under a bare 4.0.0 status too (Gmail); not
+       under a 4xx reply or a detailed 4.x.y, which say "not now" */
     {"failed", 0, "4.0.0", 0, "The domain example.org doesn't receive email according to the administrator: returned Null MX", BC_HARD, "not-accept", 1},
     {"delayed", 0, "4.0.0", 0, "returned Null MX", BC_SOFT, "not-accept", 0},
+    {"failed", 0, "4.3.2", 0, "host/domain does not accept mail", BC_SOFT, "not-accept", 1},
+    {"failed", 0, "", 452, "452 host/domain does not accept mail.", BC_SOFT, "not-accept", 1},
     /* so is a domain that does not exist under Gmail's bare 4.0.0, failed at the first attempt; not under
        a 4xx reply (Postfix's 450 4.1.2 "Domain not found" while a lookup may still pass), nor delayed */
     {"failed", 0, "4.0.0", 0, "DNS Error: 80480947 DNS type 'mx' lookup of example.org responded with code NXDOMAIN Domain name not found: example.org", BC_HARD, "host-unknown", 1},

@@ -163,18 +163,21 @@ START_TEST(jmrp_complaint)
 }
 END_TEST
 
-/* a person forwarding an old bounce ("Fwd: Returned mail") reports nothing */
+/* a person forwarding an old bounce ("Fwd: Returned mail", German "WG:", French "TR:", Spanish "RV:", Portuguese "ENC:") reports nothing */
 START_TEST(forwarded_by_a_person)
 {
-	static const char msg[] = "From: Alice <alice@sender.example>\nTo: ops@sender.example\nSubject: Fwd: Returned mail: see "
-				  "transcript for details\n\nFYI\n\n> ----- The following addresses had permanent fatal errors "
-				  "-----\n> <gone@dest.example>\n>     (reason: 550 5.1.1 User unknown)\n";
+	static const char *const prefixes[] = {"Fwd:", "FW:", "WG:", "TR:", "RV:", "Enc:"};
+	char msg[512];
 	DSN_REPORT r;
 
-	dsn_parse(msg, strlen(msg), rules, &r);
-	ck_assert_int_eq(r.kind, DSN_NONE);
-	ck_assert_uint_eq(r.n, 0);
-	dsn_report_clear(&r);
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		snprintf(msg, sizeof(msg), "From: Alice <alice@sender.example>\nTo: ops@sender.example\nSubject: %s Returned mail: "
+			 "see transcript for details\n\nFYI\n\n> ----- The following addresses had permanent fatal errors "
+			 "-----\n> <gone@dest.example>\n>     (reason: 550 5.1.1 User unknown)\n", prefixes[i]);
+		dsn_parse(msg, strlen(msg), rules, &r);
+		ck_assert_msg(r.kind == DSN_NONE && r.n == 0, "%s: kind %d, %zu recipients", prefixes[i], r.kind, r.n);
+		dsn_report_clear(&r);
+	}
 }
 END_TEST
 
@@ -239,7 +242,24 @@ START_TEST(words_of_each_recipient)
 				 "554 <someone@edu.example>... Remote protocol error: Connection reset by peer\n"
 				 "550 nohost.example (smtp)... 550 Host unknown\n"
 				 "554 <x@nohost.example>... 550 Host unknown (Authoritative answer from name server)\n";
+	/* "jbob@" is not "bob@"; the list first, then each one's reason */
+	static const char listed[] =
+	    "From: mailer-daemon@mx.example\nTo: a@sender.example\nSubject: Mail delivery failed\n"
+	    "X-Failed-Recipients: bob@dest.example, jbob@dest.example\n\n"
+	    "The following address(es) failed:\n\n  jbob@dest.example\n  bob@dest.example\n\n"
+	    "Reasons:\n  jbob@dest.example: 552 5.2.2 Mailbox full, quota exceeded\n"
+	    "  bob@dest.example: 550 5.1.1 No such user here\n";
 	DSN_REPORT r;
+
+	dsn_parse(listed, strlen(listed), rules, &r);
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert_str_eq(r.r[0].recipient, "bob@dest.example");
+	ck_assert_str_eq(r.r[0].reason, "user-unknown");
+	ck_assert_int_eq(r.r[0].category, BC_HARD);
+	ck_assert_str_eq(r.r[1].recipient, "jbob@dest.example");
+	ck_assert_str_eq(r.r[1].reason, "mailbox-full");
+	ck_assert_int_eq(r.r[1].category, BC_SOFT);
+	dsn_report_clear(&r);
 
 	dsn_parse(exim, strlen(exim), rules, &r);
 	ck_assert_uint_eq(r.n, 2);
@@ -278,7 +298,9 @@ START_TEST(ses_notifications)
 	} cases[] = {
 	    {"{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\",\"bounceSubType\":\"NoEmail\","
 	     "\"bouncedRecipients\":[{\"emailAddress\":\"gone@dest.example\"}]},\"mail\":{\"headers\":[{\"name\":\"X-Tenant\","
-	     "\"value\":\"acme\"}]}}\n\n--\nIf you wish to stop receiving notifications from this topic ...\n",
+	     "\"value\":\"acme\"},{\"name\":\"Received\",\"value\":\"from c.example by relay.example (Postfix) with ESMTP "
+	     "id 4F2A1C0B7D; Mon, 7 Dec 2026 10:00:00 +0000\"},{\"name\":\"Message-ID\",\"value\":\"<m1@c.example>\"}]}}"
+	     "\n\n--\nIf you wish to stop receiving notifications from this topic ...\n",
 	     "gone@dest.example", "user-unknown", DSN_DSN, BC_HARD},
 	    {"{\n  \"Type\" : \"Notification\",\n  \"Message\" : \"{\\\"notificationType\\\":\\\"Complaint\\\",\\\"complaint\\\":"
 	     "{\\\"complainedRecipients\\\":[{\\\"emailAddress\\\":\\\"angry@dest.example\\\"}],\\\"complaintFeedbackType\\\":"
@@ -291,6 +313,16 @@ START_TEST(ses_notifications)
 	     "\"bouncedRecipients\":[{\"emailAddress\":\"spam@dest.example\",\"status\":\"5.7.1\",\"diagnosticCode\":\"smtp; 5!\n 50 5.7.1 "
 	     "Message rejected as spam\"}]}}\n",
 	     "spam@dest.example", "spam-content", DSN_DSN, BC_BLOCK},
+	    /* Transient with no status or code of its own: whatever its words, not final */
+	    {"{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Transient\",\"bounceSubType\":\"General\","
+	     "\"bouncedRecipients\":[{\"emailAddress\":\"dns@dest.example\",\"diagnosticCode\":\"The domain dest.example couldn't"
+	     " be found\"}]}}\n",
+	     "dns@dest.example", "host-unknown", DSN_DSN, BC_SOFT},
+	    /* a status that is none, and an address with a line break in it: no status, no recipient */
+	    {"{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\",\"bounceSubType\":\"Suppressed\","
+	     "\"bouncedRecipients\":[{\"emailAddress\":\"sup@dest.example\",\"status\":\"5.1.1\\nX\"},"
+	     "{\"emailAddress\":\"a@b.example\\r\\nX-Tenant: evil\"}]}}\n",
+	     "sup@dest.example", "user-unknown", DSN_DSN, BC_HARD},
 	    {"{\"notificationType\":\"Delivery\",\"delivery\":{\"recipients\":[\"ok@dest.example\"]}}\n", NULL, NULL, DSN_NONE, 0},
 	    {"{\"bounce\":{\"bouncedRecipients\":[{\"emailAddress\":\"x@dest.example\"}]}}\n", NULL, NULL, DSN_NONE, 0},
 	    {"{\"notificationType\":\"Bounce\",\"bounce\":[1,2]}\n", NULL, NULL, DSN_NONE, 0},
@@ -312,8 +344,14 @@ START_TEST(ses_notifications)
 			ck_assert_str_eq(r.r[0].reason, cases[i].reason);
 			ck_assert_int_eq(r.r[0].category, cases[i].cat);
 		}
-		if (i == 0)
-			ck_assert_str_eq(r.tenant, "acme");
+		if (cases[i].rcpt && strcmp(cases[i].rcpt, "sup@dest.example") == 0)
+			ck_assert_str_eq(r.r[0].status, "");
+		if (i == 0) { /* the JSON's X-Tenant proves nothing; the queue id is for the gate to check */
+			ck_assert_ptr_null(r.tenant);
+			ck_assert_str_eq(r.message_id, "<m1@c.example>");
+			ck_assert_uint_eq(r.nqids, 1);
+			ck_assert_str_eq(r.qids[0], "4F2A1C0B7D");
+		}
 		dsn_report_clear(&r);
 	}
 }

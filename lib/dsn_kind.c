@@ -83,9 +83,9 @@ dsn_looks_like_bounce(GMimeMessage *m)
 
 /*
  * dsn_says_undelivered - a message with none of a bounce's headers (a
- * no-reply sender, a subject in words the list above lacks) that returns an original (attached, its headers,
- * or quoted after a cut marker) and whose own words, before it, say that
- * the original was not delivered. A person's "Fwd:" is still not a bounce.
+ * no-reply sender, a subject in words the list above lacks) that returns
+ * an original (attached, its headers, or quoted after a cut marker) and
+ * whose own words, before it, say that the original was not delivered. A person's "Fwd:" is still not a bounce.
  */
 int
 dsn_says_undelivered(const WALK *w, GMimeMessage *m)

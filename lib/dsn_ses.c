@@ -128,20 +128,17 @@ ses_bounce(WALK *w, json_t *b)
 		text = sbuf_new(256);
 		sbuf_printf(text, "(Amazon SES bounce: %s, %s) %s", type ? type : "Undetermined", sub ? sub : "General",
 			    diag ? diag : "");
-		free(x->text);
-		x->text = xstrndup(sbuf_str(text), strnlen(sbuf_str(text), 2000));
+		dsn_text_of(x, sbuf_str(text), sbuf_str(text) + text->len);
 		sbuf_free(text);
-		for (char *c = x->text; *c; c++) /* on one line, as a DSN's Diagnostic-Code is read */
-			if ((unsigned char)*c < 0x20 || *c == 0x7f)
-				*c = ' ';
 		free(x->action);
 		x->action = xstrdup(action ? action : "failed");
 		/* the status only when it is one ("5.1.1"); a Transient bounce with none, in its reply
 		   either, may pass another time: a 450, so no rule reads it as final */
-		if (status)
+		if (status) {
 			bounce_extract_status(status, st, sizeof(st));
-		if (strlen(status ? status : "") != strlen(st))
-			st[0] = 0;
+			if (strcmp(st, status) != 0)
+				st[0] = 0;
+		}
 		memcpy(x->status, st, sizeof(x->status));
 		dsn_reply_status(x);
 		if (*x->status == 0 && bounce_extract_code(x->text) == 0 && type && strcasecmp(type, "Transient") == 0)

@@ -237,17 +237,26 @@ scan_addrs(const char *text, const char *sender, int loose, CANDIDATE *found)
 	return n;
 }
 
-/* scan_text_of - x's text: text[from, to), at most 2000 bytes, on one line */
-static void
-scan_text_of(DSN_RCPT *x, const char *from, const char *to)
+void
+dsn_text_of(DSN_RCPT *x, const char *from, const char *to)
 {
 	size_t len = (size_t)(to - from) > 2000 ? 2000 : (size_t)(to - from);
 
 	free(x->text);
 	x->text = xstrndup(from, len);
 	for (char *c = x->text; *c; c++)
-		if (*c == '\r' || *c == '\n' || *c == '\t')
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			*c = ' ';
+}
+
+/* text_verdict - x read from text[from, to) as a text bounce's failure, or its delay warning */
+static void
+text_verdict(WALK *w, DSN_RCPT *x, const char *from, const char *to)
+{
+	dsn_text_of(x, from, to);
+	free(x->action);
+	x->action = xstrdup(w->warning ? "delayed" : "failed");
+	dsn_classify(w, x);
 }
 
 /* dsn_find - the recipient addr of out already reported, or NULL */
@@ -272,7 +281,7 @@ scan_try(WALK *w, DSN_RCPT *x, const char *from, const char *to)
 	x->code = 0;
 	x->status[0] = 0;
 	x->text = NULL;
-	scan_text_of(x, from, to);
+	dsn_text_of(x, from, to);
 	dsn_classify(w, x);
 	if (x->by_rule) {
 		free(before);
@@ -330,10 +339,7 @@ dsn_scan_text(WALK *w, const char *text, const char *sender)
 		}
 		if ((x = dsn_add(w->out, found[i].addr)) == NULL)
 			continue; /* DSN_MAX_RCPTS */
-		scan_text_of(x, found[i].at, end);
-		free(x->action);
-		x->action = xstrdup(w->warning ? "delayed" : "failed");
-		dsn_classify(w, x);
+		text_verdict(w, x, found[i].at, end);
 		if (!x->by_rule && bol < found[i].start)
 			scan_try(w, x, bol, found[i].start);
 		/* the reason stated above a list of recipients (MailMarshal: "Could not be delivered
@@ -417,12 +423,8 @@ dsn_bare_names(WALK *w, GMimeMessage *m)
 			DSN_RCPT *x;
 			sbuf_catn(rcpt, p, n);
 			sbuf_cat(rcpt, domain);
-			if ((x = dsn_add(w->out, sbuf_steal(rcpt))) != NULL) {
-				scan_text_of(x, head, eol);
-				free(x->action);
-				x->action = xstrdup(w->warning ? "delayed" : "failed");
-				dsn_classify(w, x);
-			}
+			if ((x = dsn_add(w->out, sbuf_steal(rcpt))) != NULL)
+				text_verdict(w, x, head, eol);
 		}
 		line = *eol ? eol + 1 : eol;
 	}
@@ -447,10 +449,7 @@ dsn_returned_to(WALK *w)
 	if (a && INTERNET_ADDRESS_IS_MAILBOX(a) && strchr(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)), '@') &&
 	    (x = dsn_add(w->out, xstrdup(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))))) != NULL) {
 		w->guessed = 1;
-		scan_text_of(x, sbuf_str(w->text), sbuf_str(w->text) + w->text->len);
-		free(x->action);
-		x->action = xstrdup(w->warning ? "delayed" : "failed");
-		dsn_classify(w, x);
+		text_verdict(w, x, sbuf_str(w->text), sbuf_str(w->text) + w->text->len);
 	}
 	g_object_unref(l);
 }
@@ -508,18 +507,11 @@ failed_words(WALK *w)
 			continue;
 		}
 		seen[m[k].rcpt] = 1;
-		scan_text_of(x, m[k].at, end);
-		free(x->action);
-		x->action = xstrdup(w->warning ? "delayed" : "failed");
-		dsn_classify(w, x);
+		text_verdict(w, x, m[k].at, end);
 	}
 	for (size_t i = 0; i < out->n; i++)
-		if (!seen[i]) {
-			scan_text_of(&out->r[i], text, text + w->text->len);
-			free(out->r[i].action);
-			out->r[i].action = xstrdup(w->warning ? "delayed" : "failed");
-			dsn_classify(w, &out->r[i]);
-		}
+		if (!seen[i])
+			text_verdict(w, &out->r[i], text, text + w->text->len);
 	free(seen);
 	free(m);
 }

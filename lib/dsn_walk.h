@@ -39,6 +39,9 @@ int dsn_field_at(const char *line, const char *const names[]);
 /* dsn_classify - x's status, code, category and finality from its action and text */
 void dsn_classify(WALK *w, DSN_RCPT *x);
 
+/* dsn_text_of - x's text: text[from, to), at most 2000 bytes, on one line (control bytes are spaces) */
+void dsn_text_of(DSN_RCPT *x, const char *from, const char *to);
+
 /* dsn_received_qid - the Postfix queue id a Received field v names, kept as a candidate in out */
 void dsn_received_qid(DSN_REPORT *out, const char *v);
 

@@ -9,7 +9,9 @@ looked up in `classify --json` output for its file. The suppression decision is
 "suppress" for hard, complaint and unsubscribe. A labelled recipient that the
 classifier does not report counts as "no recipient found" (and as not
 suppressed). Files labelled with no failed recipient (auto-replies, spam to the
-bounce address) are right when the classifier suppresses nobody in them.
+bounce address) are right when the classifier suppresses nobody in them. A
+complaint labelled with no recipient (the provider redacted it) is right when the
+classifier reports a complaint naming no one: it counts against the tenant.
 """
 import json, os, subprocess, sys
 
@@ -40,8 +42,11 @@ def main():
                 gcat = cat if gcat == cat else gcat
         else:
             # the Final-Recipient, or the Original-Recipient the sender gave (the one suppressed)
-            o = next((o for o in outs if rcpt.lower() in ((o.get("recipient") or "").lower(),
-                                                          (o.get("original_recipient") or "").lower())), None)
+            if rcpt == "-":  # a report naming no one: its line with no recipient
+                o = next((o for o in outs if o.get("recipient") is None and o["category"] != "none"), None)
+            else:
+                o = next((o for o in outs if rcpt.lower() in ((o.get("recipient") or "").lower(),
+                                                              (o.get("original_recipient") or "").lower())), None)
             if o is None:
                 norcpt += 1
                 gsupp, gcat, greason = False, "(no recipient)", ""

@@ -69,7 +69,7 @@ classify_line(const CLASSIFY_OPTS *o, const char *file, const DSN_RCPT *x, const
 		json_t *j = json_object();
 		char *s;
 		json_object_set_new(j, "file", json_string(file));
-		json_object_set_new(j, "recipient", x ? json_string(x->recipient) : json_null());
+		json_object_set_new(j, "recipient", x && x->recipient ? json_string(x->recipient) : json_null());
 		if (x && x->orig_recipient) /* the address the sender gave: the one checked and suppressed */
 			json_object_set_new(j, "original_recipient", json_string(x->orig_recipient));
 		json_object_set_new(j, "status", json_string(status));
@@ -85,11 +85,13 @@ classify_line(const CLASSIFY_OPTS *o, const char *file, const DSN_RCPT *x, const
 		free(s);
 		json_decref(j);
 	} else {
-		printf("%s: %s %s %s (%s)\n", file, x ? x->recipient : "-", *status ? status : "-",
+		printf("%s: %s %s %s (%s)\n", file, x && x->recipient ? x->recipient : "-", *status ? status : "-",
 		       bounce_category_name(cat), x ? reason : why);
 		if (o->explain) {
 			printf("  decided by %s%s%s%s\n", x ? x->rule : why, x && x->source ? " (source: " : "",
 			       x && x->source ? x->source : "", x && x->source ? ")" : "");
+			if (x && x->recipient == NULL)
+				printf("  names no recipient (redacted): counted against its tenant, suppresses no one\n");
 			if (x && x->orig_recipient)
 				printf("  original recipient: %s (the one checked and suppressed)\n", x->orig_recipient);
 			if (x)
@@ -115,7 +117,9 @@ classify_file(const BRULES *rules, const CLASSIFY_OPTS *o, const char *path)
 	}
 	sbuf_free(err);
 	dsn_parse(data, len, rules, &rep);
-	if (rep.n == 0)
+	if (rep.n == 0 && rep.unnamed)
+		classify_line(o, path, rep.unnamed, NULL, NULL);
+	else if (rep.n == 0)
 		classify_line(o, path, NULL, rep.kind == DSN_NONE ? "not-bounce" : "none",
 		              rep.kind == DSN_NONE ? "not a bounce or a report" : "a report that names no recipient");
 	for (size_t k = 0; k < rep.n; k++)

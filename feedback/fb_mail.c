@@ -233,7 +233,8 @@ dsn_fbl_tenant(DSN *d)
 	char *t;
 	int rc = 0;
 
-	if (d->v == 1 || d->rep.kind != DSN_ARF || d->rep.tenant == NULL || d->rep.n == 0)
+	if (d->v == 1 || d->rep.kind != DSN_ARF || d->rep.tenant == NULL ||
+	    (d->rep.n == 0 && d->rep.unnamed == NULL))
 		return 0;
 	why = sbuf_new(64);
 	warn = sbuf_new(64);
@@ -270,7 +271,7 @@ dsn_fbl_tenant(DSN *d)
  * X-Tenant of a returned original is the sender's say-so and is never used.
  */
 static FB_EVENT
-dsn_event(const DSN *d, size_t i)
+dsn_event(const DSN *d, const DSN_RCPT *x)
 {
 	int v = d->v;
 
@@ -278,12 +279,15 @@ dsn_event(const DSN *d, size_t i)
 	                  .qid = d->rep.queue_id ? d->rep.queue_id : "",
 	                  .qids = (const char *const *)d->rep.qids,
 	                  .nqids = v == 1 ? 0 : d->rep.nqids,
-	                  .category = d->rep.r[i].category,
-	                  .rcpt = v == 1 ? d->verp.recipient : d->rep.r[i].recipient,
+	                  .category = x->category,
+	                  .rcpt = v == 1 ? d->verp.recipient : x->recipient,
 	                  /* the address the sender gave, as orig_to= of a log record: it is the one recorded */
-	                  .orig_rcpt = v == 1 ? NULL : d->rep.r[i].orig_recipient,
+	                  .orig_rcpt = v == 1 ? NULL : x->orig_recipient,
 	                  .transport = "",
-	                  .final = d->rep.r[i].final}; /* a delay warning is a deferral */
+	                  .final = x->final, /* a delay warning is a deferral */
+	                  /* a redacted complaint: its tenant's counters, no one's suppression (a VERP
+	                     token names the recipient the report does not) */
+	                  .unnamed = v != 1 && x->recipient == NULL};
 }
 
 /* dsn_apply - each recipient's outcome applied and logged: 0, or 75 when Redis failed */
@@ -291,9 +295,11 @@ static int
 dsn_apply(DSN *d)
 {
 	int v = d->v, fbl = v != 1 && d->fbl_tenant;
+	size_t n = d->rep.n ? d->rep.n : d->rep.unnamed != NULL;
 
-	for (size_t i = 0; i < d->rep.n; i++) {
-		FB_EVENT e = dsn_event(d, i);
+	for (size_t i = 0; i < n; i++) {
+		const DSN_RCPT *x = d->rep.n ? &d->rep.r[i] : d->rep.unnamed;
+		FB_EVENT e = dsn_event(d, x);
 		int applied = 0;
 		sbuf_reset(d->why_not);
 		if (bounce_effect(e.category, e.final, 0).counter == NULL)
@@ -303,8 +309,8 @@ dsn_apply(DSN *d)
 			return 75;
 		}
 		msg_info("dsn: tenant=%s rcpt=%s category=%s%s%s%s%s%s%s%s",
-		         e.tenant ? e.tenant : "-", e.rcpt,
-		         bounce_category_name(d->rep.r[i].category), v == 1 ? " via=verp" : "",
+		         e.tenant ? e.tenant : "-", e.rcpt ? e.rcpt : "(redacted)",
+		         bounce_category_name(x->category), v == 1 ? " via=verp" : "",
 		         fbl ? " via=fbl:" : "", fbl ? sbuf_str(d->fbl_domain) : "",
 		         d->fwd == 1 ? " forwarded" : "",
 		         applied ? "" : " (not applied: ", applied ? "" : sbuf_str(d->why_not),
@@ -312,7 +318,7 @@ dsn_apply(DSN *d)
 		if (v == 1)
 			return 0; /* one recipient per VERP message */
 	}
-	if (d->rep.n == 0 && v == 1)
+	if (n == 0 && v == 1)
 		msg_info("dsn: tenant=%s rcpt=%s: message to the VERP address is no bounce or "
 		         "report; nothing applied",
 		         d->verp.tenant, d->verp.recipient);

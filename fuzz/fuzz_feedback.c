@@ -39,6 +39,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rep.r[i].recipient == NULL || rep.r[i].reason == NULL ||
 		    strlen(rep.r[i].status) >= sizeof(rep.r[i].status))
 			__builtin_trap();
+	if (rep.unnamed && (rep.n != 0 || rep.unnamed->recipient || rep.unnamed->reason == NULL))
+		__builtin_trap(); /* a report naming no one is only that */
 	dsn_report_clear(&rep);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));

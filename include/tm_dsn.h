@@ -47,6 +47,9 @@ typedef struct {
 	size_t nqids;
 	DSN_RCPT *r;
 	size_t n;
+	/* a feedback report that names no recipient (redacted: "undisclosed recipient"): its
+	   verdict, recipient NULL; n is then 0. Counted against the tenant, it suppresses no one */
+	DSN_RCPT *unnamed;
 } DSN_REPORT;
 
 /* dsn_parse - 0 (kind DSN_NONE when it is no bounce or report); never fails on bad input */

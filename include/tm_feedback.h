@@ -32,9 +32,12 @@ typedef struct {
 	int final;		/* a bounce or report (1), or a deferral (0) */
 	const char *pos_key;	/* "" or the position key */
 	const char *pos;	/* the position after this outcome, or "" */
+	int unnamed;		/* a complaint naming no recipient (rcpt NULL): the tenant a map
+				   or the feedback loop names counts it, once per queue id, and
+				   no one is suppressed */
 } FB_EVENT;
 
-#define FB_ARGV_MAX 27 /* EVALSHA, the SHA, the key count, 7 KEYS, 17 ARGV */
+#define FB_ARGV_MAX 28 /* EVALSHA, the SHA, the key count, 7 KEYS, 18 ARGV */
 #define FB_BUF_MAX 13  /* the arguments feedback_argv builds */
 /*
  * feedback_argv - the EVALSHA argv of one event: its count (at most

@@ -45,19 +45,28 @@ dsn_gmime_init(void)
 	g_mime_init();
 }
 
+/* rcpt_clear - what one recipient's outcome owns */
+static void
+rcpt_clear(DSN_RCPT *x)
+{
+	free(x->recipient);
+	free(x->orig_recipient);
+	free(x->action);
+	free(x->text);
+	free(x->reason);
+	free(x->rule);
+	free(x->source);
+}
+
 void
 dsn_report_clear(DSN_REPORT *r)
 {
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->r[i].recipient);
-		free(r->r[i].orig_recipient);
-		free(r->r[i].action);
-		free(r->r[i].text);
-		free(r->r[i].reason);
-		free(r->r[i].rule);
-		free(r->r[i].source);
-	}
+	for (size_t i = 0; i < r->n; i++)
+		rcpt_clear(&r->r[i]);
 	free(r->r);
+	if (r->unnamed)
+		rcpt_clear(r->unnamed);
+	free(r->unnamed);
 	free(r->feedback_type);
 	free(r->tenant);
 	free(r->message_id);

@@ -149,7 +149,10 @@ dsn_autoreply(DSN_REPORT *out, GMimeMessage *m, const BOUNCE_VERDICT *v)
 	}
 }
 
-/* dsn_arf - the recipients of a feedback report, each with what its Feedback-Type means */
+/*
+ * dsn_arf - the recipients of a feedback report, each with what its
+ * Feedback-Type means; out->unnamed when it names none
+ */
 void
 dsn_arf(WALK *w)
 {
@@ -169,6 +172,13 @@ dsn_arf(WALK *w)
 	for (size_t i = 0; i < out->n; i++) {
 		dsn_set_verdict(&out->r[i], &v);
 		out->r[i].final = 1;
+	}
+	if (out->n == 0 && out->unnamed == NULL) {
+		/* the provider redacted the complainant ("undisclosed recipient"): still a
+		   complaint about the tenant's message, though about no one address */
+		out->unnamed = xcalloc(1, sizeof(*out->unnamed));
+		dsn_set_verdict(out->unnamed, &v);
+		out->unnamed->final = 1;
 	}
 }
 

@@ -60,6 +60,7 @@ typedef struct {
 	SBUF *known;		    /* a tenant whose map did not list the recipient, or "" */
 	const char *rcpt;	    /* the recipient key recorded: key or okey */
 	const char *why;	    /* why unattributed */
+	const char *seen_qid;	    /* the queue id whose map named an unnamed complaint's tenant */
 	char *own[8 + FB_MAX_QIDS]; /* a batch's copies of e's strings */
 } FB_REC;
 
@@ -188,7 +189,7 @@ fb_map_query(const FB_REC *r, size_t i, SBUF *mkey, SBUF *of, SBUF *rf, const ch
  * -1 with err for an error in v.
  */
 static int
-fb_map_answer(FB_REC *r, const STORE_VAL *v, SBUF *err)
+fb_map_answer(FB_REC *r, const char *qid, const STORE_VAL *v, SBUF *err)
 {
 	const char *keyof[3] = {NULL, sbuf_len(r->okey) ? sbuf_str(r->okey) : sbuf_str(r->key),
 	                        sbuf_str(r->key)};
@@ -203,6 +204,12 @@ fb_map_answer(FB_REC *r, const STORE_VAL *v, SBUF *err)
 		return 0;
 	sbuf_reset(r->known);
 	sbuf_cat(r->known, v->element[0]->str);
+	if (r->e.unnamed && !r->decided) {
+		/* a redacted complaint names no one to look for: the message is this tenant's */
+		sbuf_cat(r->tenant, v->element[0]->str);
+		r->seen_qid = qid;
+		r->decided = 1;
+	}
 	for (size_t i = 1; i < v->elements && i < 3 && !r->decided; i++)
 		if (v->element[i]->type != STORE_V_NIL) {
 			sbuf_cat(r->tenant, v->element[0]->str);
@@ -238,6 +245,8 @@ fb_keys(FB_ARGS *a, const FB_REC *r, const char *day)
 	fb_push(a, KEY_SUPP_GLOBAL);
 	if (qid && e->final && sbuf_len(r->key))
 		fb_pushf(a, KEY_FB_SEEN_FMT, qid, sbuf_str(r->key));
+	else if (e->unnamed && r->seen_qid) /* one redacted complaint per message of ours */
+		fb_pushf(a, KEY_FB_SEEN_FMT, r->seen_qid, "-");
 	else
 		fb_push(a, "");
 	fb_pushf(a, KEY_STATS_FMT, day);
@@ -282,6 +291,7 @@ fb_args(FB_ARGS *a, const FB_REC *r)
 	fb_push(a, fx.supp_reason >= 0 ? supp_reason_name(fx.supp_reason) : "");
 	fb_push(a, streak_arg[fx.streak]);
 	fb_push(a, fx.streak_reason >= 0 ? supp_reason_name(fx.streak_reason) : "");
+	fb_push(a, e->unnamed ? "1" : "");
 }
 
 /* fb_rec_argv - step 2: the EVALSHA argv of a decided outcome; its count */
@@ -318,7 +328,7 @@ fb_rec_resolve(STORE *maps, FB_REC *r, SBUF *err)
 		} else if ((v = store_hmget(maps, sbuf_str(mkey), n, fields, err)) == NULL)
 			rc = -1;
 		else {
-			rc = fb_map_answer(r, v, err);
+			rc = fb_map_answer(r, r->cand[i], v, err);
 			store_val_free(v);
 		}
 	}
@@ -472,7 +482,7 @@ fb_batch_round(FB_BATCH *b, STORE *s, size_t i, SBUF *err)
 	}
 	for (size_t j = 0; j < b->n && rc == 0; j++)
 		if (!b->r[j].decided && i < b->r[j].nc)
-			rc = fb_map_answer(&b->r[j], v->element[k++], err);
+			rc = fb_map_answer(&b->r[j], b->r[j].cand[i], v->element[k++], err);
 out:
 	store_val_free(v);
 	sbuf_free(mkey);
@@ -519,7 +529,7 @@ feedback_forward_check(const TOKEN_DATA *verp, const DSN_REPORT *rep, const TSNA
 		return 0;
 	}
 	if ((rep->kind != DSN_DSN && rep->kind != DSN_ARF && rep->kind != DSN_TEXT) ||
-	    rep->n == 0) {
+	    (rep->n == 0 && rep->unnamed == NULL)) {
 		sbuf_cat(why, "the message is no bounce or report");
 		return 0;
 	}

@@ -29,7 +29,9 @@
 --       the tenant a map named without this recipient (or ""), then
 --       (15..17) the suppression reason or "", the soft streak
 --       (end|feed|""), the reason a streak that reaches the threshold
---       suppresses with
+--       suppresses with, (18) "1" for a complaint that names no recipient
+--       (redacted by the provider): counted for the tenant, once per queue id
+--       (KEYS[3] is then tm:fb:seen:QID:-), suppressing no one
 -- Returns {tenant or "", applied (1) or not (0), why not ("" when applied)}
 
 local poskey, gsupp, seen, gstats = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -39,6 +41,7 @@ local scope, streak_n, window = ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9])
 local cttl, sttl, final = tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12]
 local why, known = ARGV[13], ARGV[14]
 local supp_reason, streak, streak_reason = ARGV[15], ARGV[16], ARGV[17]
+local unnamed = ARGV[18] == '1'
 
 if pos ~= '' and poskey ~= '' then
 	redis.call('SET', poskey, pos)
@@ -53,7 +56,7 @@ end
 if tenant == '' then
 	return unattributed(why, known)
 end
-if rcpt == '' then
+if rcpt == '' and not unnamed then
 	return unattributed('no usable recipient', tenant)
 end
 if seen ~= '' and final == '1' then
@@ -86,6 +89,10 @@ if counter == '' then
 	return {tenant, 0, 'nothing to apply'}
 end
 count(counter)
+if unnamed then
+	redis.call('HINCRBY', stats, 'redacted:' .. counter, 1)
+	return {tenant, 1, ''}
+end
 if supp_reason ~= '' then
 	suppress(scope == 'global' and gsupp or tsupp, supp_reason)
 end

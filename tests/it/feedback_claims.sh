@@ -167,6 +167,45 @@ ta_fb "dsn, a JMRP report from a verified feedback loop: exit 0" 0 "${fbl[@]}" d
 ta_contains "...applied for the tenant it names" "$ta_err" "dsn: tenant=acme rcpt=jmrp-real@dest.example category=complaint via=fbl:fbl.provider.example"
 ta_eq "...acme's complaint suppression" "$(supp acme jmrp-real@dest.example)" complaint
 
+# a complaint whose recipient the provider redacted (no Original-Rcpt-To, the original
+# "To: undisclosed-recipients:;"): counted for the tenant whose recorded queue id the
+# returned original's Received field names, once per message; no one is suppressed
+redacted() { # redacted QID [TENANT-TAG]: such a report about acme's message QID
+	sed -e '/^Original-Rcpt-To:/d' -e 's/^To: <complainer@provider.example>/To: undisclosed-recipients:;/' \
+		-e "s/^X-Tenant: acme/Received: from client (client [192.0.2.9])\n\tby relay.example (Postfix) with ESMTPSA id $1;\n\tThu, 8 Mar 2026 13:59:00 -0500${2:+\nX-Tenant: $2}/" \
+		"$FIX/arf-abuse.eml"
+}
+fbh() { tb_redis hget "{t:$1}:fb:$today" "$2"; }
+redacted RQ0A1B2 >"$TB_DIR/redacted.eml"
+ta_lacks "(the report names no recipient)" "$(cat "$TB_DIR/redacted.eml")" "complainer@"
+ta_fb "classify, a redacted complaint: exit 0" 0 classify "$TB_DIR/redacted.eml"
+ta_eq "...a complaint about no one" "$ta_out" "$TB_DIR/redacted.eml: - - complaint (feedback-abuse)"
+before=$(fbh acme complaints) supp_before=$(tb_redis hlen '{t:acme}:supp') unattr=$(tb_redis hget "tm:stats:$today" fb_unattributed)
+tb_redis hset tm:qid:RQ0A1B2 tenant acme r:someone@dest.example 1 >/dev/null
+ta_fb "dsn, a redacted complaint about a message of acme's: exit 0" 0 dsn <"$TB_DIR/redacted.eml"
+ta_eq "...logged as a complaint, applied" "$ta_err" "tenant-feedback: dsn: tenant=- rcpt=(redacted) category=complaint"
+ta_eq "dashboard: acme's complaints count it" "$(fbh acme complaints)" "$((before + 1))"
+ta_eq "dashboard: ...and redacted:complaints says it named no one" "$(fbh acme redacted:complaints)" 1
+ta_eq "...no one is suppressed" "$(tb_redis hlen '{t:acme}:supp')" "$supp_before"
+ta_eq "...nor the recorded recipient's streak touched" "$(streak someone@dest.example)" ""
+ta_fb "dsn, the same report again: exit 0" 0 dsn <"$TB_DIR/redacted.eml"
+ta_eq "...counted once per message" "$ta_err" "tenant-feedback: dsn: tenant=- rcpt=(redacted) category=complaint (not applied: already counted)"
+ta_eq "...acme's complaints unchanged" "$(fbh acme complaints)" "$((before + 1))"
+redacted RQ0FFFF acme >"$TB_DIR/redacted-forged.eml"
+ta_fb "dsn, a redacted complaint naming a queue id nobody recorded, X-Tenant: acme: exit 0" 0 dsn <"$TB_DIR/redacted-forged.eml"
+ta_contains "...not applied, and why (its X-Tenant is the sender's say-so)" "$ta_err" "dsn: tenant=- rcpt=(redacted) category=complaint (not applied: no queue id of ours)"
+ta_eq "...acme's complaints unchanged" "$(fbh acme complaints)" "$((before + 1))"
+ta_eq "...counted as unattributed" "$(tb_redis hget "tm:stats:$today" fb_unattributed)" "$((${unattr:-0} + 1))"
+ta_eq "...beta is untouched" "$(fbh beta complaints)" ""
+{
+	printf 'Authentication-Results: mx.relay.test; dkim=pass header.d=fbl.provider.example\n'
+	redacted RQ0FFFE acme
+} >"$TB_DIR/redacted-fbl.eml"
+ta_fb "dsn, a redacted complaint from a verified feedback loop, tagged acme: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/redacted-fbl.eml"
+ta_eq "...applied for the tenant it names" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=(redacted) category=complaint via=fbl:fbl.provider.example"
+ta_eq "...acme's complaints count it" "$(fbh acme complaints)" "$((before + 2))"
+ta_eq "...redacted:complaints too" "$(fbh acme redacted:complaints)" 2
+
 # dsn to a VERP address: the keyring must be read
 vtok=$("$SEAL" "$TB_DIR/token.keys" acme 1 news@acme.example)
 ta_contains "a VERP token sealed for acme (version 2, VERP)" "$vtok" "AgIB"

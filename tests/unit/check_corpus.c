@@ -457,6 +457,9 @@ corpus_got(const DSN_REPORT *r, const char *rcpt, const char *cat, const char **
 		if (r->n > 0) {
 			*greason = r->r[0].reason;
 			*gcat = bounce_category_name(r->r[0].category);
+		} else if (r->unnamed) { /* a complaint whose recipient the provider redacted */
+			*greason = r->unnamed->reason;
+			*gcat = bounce_category_name(r->unnamed->category);
 		} else if (r->kind == DSN_NONE) {
 			*greason = "not-bounce";
 			*gcat = "none";

@@ -124,7 +124,7 @@ START_TEST(verp_keys)
 	    "{t:acme}:supp", "{t:acme}:fb:DAY", "{t:acme}:streak",
 	    /* ARGV */
 	    "acme", "bounced_hard", "gone@dest.example", "other", "postfix-out-acme/smtp", "12:345", "tenant", "5",
-	    "3600", "34560000", "172800", "1", "", "", "hard-bounce", "end", ""};
+	    "3600", "34560000", "172800", "1", "", "", "hard-bounce", "end", "", ""};
 
 	argv_is(&e, "soft_bounce_limit = 5\nsoft_bounce_window = 1h\nqueue_map_ttl = 2d\n", want,
 		sizeof(want) / sizeof(want[0]));
@@ -139,7 +139,7 @@ START_TEST(no_qid)
 	static const char *const want[] = {"7", "", "tm:supp", "", "tm:stats:DAY", "", "", "",
 					   /* ARGV */
 					   "", "deferred", "x@y.example", "other", "", "", "tenant", "3", "1209600",
-					   "34560000", "604800", "0", "no queue id", "", "", "", ""};
+					   "34560000", "604800", "0", "no queue id", "", "", "", "", ""};
 
 	argv_is(&e, "", want, sizeof(want) / sizeof(want[0]));
 }
@@ -155,7 +155,25 @@ START_TEST(bad_tenant)
 					   "", "",
 					   /* ARGV */
 					   "", "complaints", "x@y.example", "other", "", "", "tenant", "3", "1209600",
-					   "34560000", "604800", "1", "no queue id", "", "complaint", "", ""};
+					   "34560000", "604800", "1", "no queue id", "", "complaint", "", "", ""};
+
+	argv_is(&e, "", want, sizeof(want) / sizeof(want[0]));
+}
+END_TEST
+
+/*
+ * a complaint whose recipient the provider redacted, its tenant named by a
+ * trusted feedback loop: the tenant's counters, no recipient, no dedup key
+ * (none is per message without a queue id), the script told it names no one
+ */
+START_TEST(unnamed_complaint)
+{
+	FB_EVENT e = {.tenant = "acme", .qid = "", .category = BC_COMPLAINT, .final = 1, .transport = "", .unnamed = 1};
+	static const char *const want[] = {"7", "", "tm:supp", "", "tm:stats:DAY", "{t:acme}:supp", "{t:acme}:fb:DAY",
+					   "{t:acme}:streak",
+					   /* ARGV */
+					   "acme", "complaints", "", "", "", "", "tenant", "3", "1209600", "34560000",
+					   "604800", "1", "", "", "complaint", "", "", "1"};
 
 	argv_is(&e, "", want, sizeof(want) / sizeof(want[0]));
 }
@@ -184,5 +202,6 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, verp_keys);
 	tcase_add_test(tc, no_qid);
 	tcase_add_test(tc, bad_tenant);
+	tcase_add_test(tc, unnamed_complaint);
 	tcase_add_test(tc, needs_maps);
 }

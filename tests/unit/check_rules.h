@@ -28,7 +28,7 @@ free_rules(void)
 }
 
 /* slurp_in - tests/fixtures/DIR/NAME, whole (owned), its length in *len */
-static char *
+static __attribute__((unused)) char *
 slurp_in(const char *dir, const char *name, size_t *len)
 {
 	char path[512];

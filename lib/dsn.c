@@ -654,10 +654,11 @@ dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *out, int dep
 	/* the topmost one is the receiving MTA's own, when it runs a verifier (tenant-feedback(1)) */
 	if ((ar = g_mime_object_get_header(GMIME_OBJECT(m), "Authentication-Results")) && strlen(ar) < 4096)
 		out->auth_results = xstrdup(ar);
-	if (dsn_is_autoreply(m) && !dsn_looks_like_bounce(m)) {
-		BOUNCE_VERDICT v = {.reason = BR_AUTOREPLY, .category = BC_AUTOREPLY,
+	BOUNCE_VERDICT autoreply = {.reason = BR_AUTOREPLY, .category = BC_AUTOREPLY,
 				    .note = "automatic reply (Auto-Submitted, X-Autoreply or its subject)"};
-		dsn_autoreply(out, m, &v);
+
+	if (dsn_is_autoreply(m) && !dsn_looks_like_bounce(m)) {
+		dsn_autoreply(out, m, &autoreply);
 		goto done;
 	}
 	dsn_walk(&w, g_mime_message_get_mime_part(m), 0);
@@ -683,6 +684,10 @@ dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *out, int dep
 		/* an Amazon SES notification, mailed by SNS */
 	} else if (dsn_looks_like_bounce(m)) {
 		dsn_text_bounce(&w, m);
+		/* a person's vacation reply relayed by a daemon (Amazon SES sends them on from
+		   MAILER-DAEMON@amazonses.com): it names no failed recipient */
+		if (out->n == 0 && dsn_is_vacation(m))
+			dsn_autoreply(out, m, &autoreply);
 	} else {
 		dsn_challenge(&w, m);
 		if (out->n == 0 && dsn_says_undelivered(&w, m))

@@ -105,12 +105,16 @@ dsn_says_undelivered(const WALK *w, GMimeMessage *m)
 	return 0;
 }
 
-/* dsn_is_autoreply - an automatic reply (RFC 3834's Auto-Submitted, X-Autoreply, Precedence, or its subject) */
+/*
+ * dsn_is_vacation - a person's automatic reply by its own marks: X-Autoreply,
+ * X-Autorespond, Precedence: auto_reply or its subject (not Auto-Submitted:
+ * auto-replied, which Postfix's bounces carry too)
+ */
 int
-dsn_is_autoreply(GMimeMessage *m)
+dsn_is_vacation(GMimeMessage *m)
 {
 	GMimeObject *o = GMIME_OBJECT(m);
-	const char *as = g_mime_object_get_header(o, "Auto-Submitted"), *subj = g_mime_object_get_header(o, "Subject");
+	const char *subj = g_mime_object_get_header(o, "Subject");
 	const char *prec = g_mime_object_get_header(o, "Precedence");
 	static const char *const subjects[] = {"auto:", "automatic reply", "autoreply", "auto-reply", "auto reply",
 					       "out of office", "out of the office", "abwesenheit", "absence",
@@ -121,8 +125,6 @@ dsn_is_autoreply(GMimeMessage *m)
 					       "thank you for your email", "thank you for your message",
 					       "thank you for contacting", NULL};
 
-	if (as && strcasestr(as, "auto-replied"))
-		return 1;
 	if (g_mime_object_get_header(o, "X-Autoreply") || g_mime_object_get_header(o, "X-Autorespond") ||
 	    (prec && strcasestr(prec, "auto_reply")))
 		return 1;
@@ -131,6 +133,15 @@ dsn_is_autoreply(GMimeMessage *m)
 		    (strlen(subjects[i]) > 6 && strcasestr(subj, subjects[i])))
 			return 1;
 	return 0;
+}
+
+/* dsn_is_autoreply - an automatic reply (RFC 3834's Auto-Submitted, or dsn_is_vacation's marks) */
+int
+dsn_is_autoreply(GMimeMessage *m)
+{
+	const char *as = g_mime_object_get_header(GMIME_OBJECT(m), "Auto-Submitted");
+
+	return (as && strcasestr(as, "auto-replied")) || dsn_is_vacation(m);
 }
 
 /* dsn_autoreply - an automatic reply: its From, with verdict v (nothing failed) */

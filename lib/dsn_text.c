@@ -65,14 +65,16 @@ dsn_cut_original(WALK *w)
 {
 	SBUF *text = w->text;
 	static const char *const markers[] = {
-	    "original message follows", "returned message follows", "returned message below",
+	    "original message follow", "returned message follows", "returned message below",
 	    "this is a copy of the message", "below this line is a copy of the m", "below the next line is a copy",
 	    "message header follows", "----- original message -----", "unsent message follows", "------- returned message",
 	    "header of the original message is following", "included is a copy of the message header",
 	    "message body follows", "mensaje original adjunto", "\ncontent-type: message/rfc822",
 	    "\ncontent-type: text/rfc822-headers",
 	    /* no marker at all: the original's header fields start a line where the report ends */
-	    "\nreceived: from ", "\nreceived: by ", "\nreturn-path: <", NULL};
+	    "\nreceived: from ", "\nreceived: by ", "\nreturn-path: <",
+	    /* or quoted, each line after "> " */
+	    "\n> received: ", "\n> return-path: ", NULL};
 	size_t cut = text->len;
 
 	for (int i = 0; markers[i]; i++) {
@@ -207,6 +209,9 @@ scan_named(const char *text, const char *s, const char *e, int loose)
 		return 1;
 	if (s - text >= 2 && s[-1] == '\'' && *e == '\'' && (s[-2] == ' ' || s[-2] == '\t' || s[-2] == '\n'))
 		return 1; /* Exchange: "      'x@y' on 1/1/2004 10:00 AM" */
+	if (s > bol && s[-1] == '"' && *e == '"' && (e[1] == '\n' || e[1] == '\r' || e[1] == 0) &&
+	    strspn(bol, " \t") == (size_t)(s - 1 - bol))
+		return 1; /* alone on its line, quoted: "Delivery of email to this address\n\n"x@y"\n\nhas failed" */
 	return loose && ((s - text >= 3 && strncasecmp(s - 3, "to ", 3) == 0) ||
 			 (s - text >= 4 && strncasecmp(s - 4, "for ", 4) == 0) ||
 			 (s - text >= 2 && strncmp(s - 2, ": ", 2) == 0) ||

@@ -57,6 +57,8 @@ int dsn_looks_like_bounce(GMimeMessage *m);
 int dsn_says_undelivered(const WALK *w, GMimeMessage *m);
 /* dsn_is_autoreply - an automatic reply, by its headers or subject */
 int dsn_is_autoreply(GMimeMessage *m);
+/* dsn_is_vacation - a person's automatic reply by its own marks (X-Autoreply, its subject), not Auto-Submitted */
+int dsn_is_vacation(GMimeMessage *m);
 /* dsn_autoreply - m is an automatic reply: its From, with verdict v (nothing failed) */
 void dsn_autoreply(DSN_REPORT *out, GMimeMessage *m, const BOUNCE_VERDICT *v);
 /* dsn_arf - the recipients of a feedback report, each with what its Feedback-Type means */

@@ -186,6 +186,10 @@ static const struct {
     {"GroupWise", "", 0, "The message cannot be delivered because the recipient's mailbox is full.", "mailbox-full"},
     {"Amazon SES", "", 550, "Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an invalid address.", "user-unknown"},
     {"SendGrid", "", 550, "550 5.7.1 The content of this message looked like spam.", "spam-content"},
+    {"Gmail (older notices)", "", 0, "Technical details of permanent failure: DNS Error: Domain name not found", "host-unknown"},
+    {"Gmail (older notices)", "", 0, "Technical details of temporary failure: DNS Error: DNS server returned answer with no data", "system-error"},
+    {"Gmail, TLS", "", 500, "Google tried to deliver your message, but it was rejected by the recipient domain. The error that the other server returned was: 500 Remote server does not support TLS (state 6).", "tls-required"},
+    {"Lotus Notes (Japanese)", "", 0, "ディレクトリのリストにありません kijitora@example.co.jp", "user-unknown"},
 };
 
 START_TEST(provider_wordings)

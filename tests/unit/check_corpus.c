@@ -182,6 +182,102 @@ START_TEST(forwarded_by_a_person)
 END_TEST
 
 /*
+ * A postmaster's notice that names the recipient quoted, alone on its line,
+ * and quotes the original after "The first 50 lines of your original message
+ * follow:" with "> " before each line: the recipient is the quoted one, and
+ * the original's headers (a spam filter's "X-Spam:") are not the reason.
+ */
+START_TEST(quoted_alone_and_quoted_original)
+{
+	static const char msg[] =
+	    "From: Postmaster@dest.example\nTo: news@sender.example\nSubject: Mail Delivery Failure\n\n"
+	    "Delivery of email to this address\n\n\"full@dest.example\"\n\nhas failed due to a full mailbox.  We have "
+	    "already made numerous\nattempts to deliver this message over the last few days.\n\n"
+	    "The first 50 lines of your original message follow:> Received: from mx.sender.example\n"
+	    ">       for <full@dest.example>; Sun, 31 Jan 2010 02:17:45 +0100\n"
+	    "> X-Spam: [F=0.2; B=0.500(0)]\n> X-Spam-Status: spam, blocked\n> Subject: hi\n>\n> hello\n";
+	DSN_REPORT r;
+
+	dsn_parse(msg, strlen(msg), rules, &r);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_str_eq(r.r[0].recipient, "full@dest.example");
+	ck_assert_str_eq(r.r[0].reason, "mailbox-full");
+	ck_assert_int_eq(r.r[0].category, BC_SOFT);
+	dsn_report_clear(&r);
+}
+END_TEST
+
+/*
+ * A vacation reply that a daemon relays (Amazon SES sends recipients' auto-
+ * replies on from MAILER-DAEMON@amazonses.com) is an auto-reply, not a bounce
+ * that names no one; a bounce with only Postfix's "Auto-Submitted:
+ * auto-replied" is still read as a bounce.
+ */
+START_TEST(vacation_from_a_daemon)
+{
+	static const char ooo[] = "From: MAILER-DAEMON@amazonses.com\nTo: bounces@sender.example\n"
+				  "Subject: Out of Office Re: Scheduled report\nX-Autoreply: yes\n"
+				  "Auto-Submitted: auto-replied\n\nPlease send all questions to Jared.\n";
+	static const char pf[] = "From: MAILER-DAEMON@relay.example (Mail Delivery System)\nTo: news@sender.example\n"
+				 "Subject: Undelivered Mail Returned to Sender\nAuto-Submitted: auto-replied\n\n"
+				 "<gone@dest.example>: host mx.dest.example[192.0.2.1] said: 550 5.1.1 <gone@dest.example>: "
+				 "Recipient address rejected: User unknown in local recipient table\n";
+	DSN_REPORT r;
+
+	dsn_parse(ooo, strlen(ooo), rules, &r);
+	ck_assert_int_eq(r.kind, DSN_AUTOREPLY);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_int_eq(r.r[0].category, BC_AUTOREPLY);
+	dsn_report_clear(&r);
+	dsn_parse(pf, strlen(pf), rules, &r);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_str_eq(r.r[0].recipient, "gone@dest.example");
+	ck_assert_int_eq(r.r[0].category, BC_HARD);
+	dsn_report_clear(&r);
+}
+END_TEST
+
+/*
+ * An ARF report whose complainant the provider redacted (no Original-Rcpt-To,
+ * the original "To: undisclosed-recipients:;") is a complaint about no one:
+ * no recipient, its verdict in unnamed. One that names the complainant has
+ * no unnamed verdict.
+ */
+START_TEST(redacted_complaint)
+{
+	static const char fmt[] =
+	    "From: <feedback@fbl.example>\nTo: <fbl@relay.example>\nSubject: Abuse report\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=feedback-report; boundary=\"p\"\n\n--p\n"
+	    "Content-Type: text/plain\n\nAn abuse report.\n--p\nContent-Type: message/feedback-report\n\n"
+	    "Feedback-Type: %s\nVersion: 1\n%s\n--p\nContent-Type: message/rfc822\n\n"
+	    "From: <news@acme.example>\nTo: %s\nSubject: offer\n\nbuy\n--p--\n";
+	char msg[1024];
+	DSN_REPORT r;
+
+	snprintf(msg, sizeof(msg), fmt, "abuse", "", "undisclosed-recipients:;");
+	dsn_parse(msg, strlen(msg), rules, &r);
+	ck_assert_int_eq(r.kind, DSN_ARF);
+	ck_assert_uint_eq(r.n, 0);
+	ck_assert_ptr_nonnull(r.unnamed);
+	ck_assert_ptr_null(r.unnamed->recipient);
+	ck_assert_str_eq(r.unnamed->reason, "feedback-abuse");
+	ck_assert_int_eq(r.unnamed->category, BC_COMPLAINT);
+	dsn_report_clear(&r);
+	snprintf(msg, sizeof(msg), fmt, "opt-out", "", "\"undisclosed Terra recipient\"");
+	dsn_parse(msg, strlen(msg), rules, &r);
+	ck_assert_ptr_nonnull(r.unnamed);
+	ck_assert_int_eq(r.unnamed->category, BC_UNSUBSCRIBE);
+	dsn_report_clear(&r);
+	snprintf(msg, sizeof(msg), fmt, "abuse", "Original-Rcpt-To: <angry@dest.example>", "<angry@dest.example>");
+	dsn_parse(msg, strlen(msg), rules, &r);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_str_eq(r.r[0].recipient, "angry@dest.example");
+	ck_assert_ptr_null(r.unnamed);
+	dsn_report_clear(&r);
+}
+END_TEST
+
+/*
  * A bounce without a bounce's headers (a no-reply sender, a subject in a
  * language the list lacks) is still read when it returns the original and
  * says it was not delivered; without the original, or as a person's
@@ -558,6 +654,9 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, jmrp_complaint);
 	tcase_add_test(tc, forwarded_by_a_person);
 	tcase_add_test(tc, bounce_by_its_words);
+	tcase_add_test(tc, quoted_alone_and_quoted_original);
+	tcase_add_test(tc, vacation_from_a_daemon);
+	tcase_add_test(tc, redacted_complaint);
 	tcase_add_test(tc, words_of_each_recipient);
 	tcase_add_test(tc, ses_notifications);
 	tcase_add_test(tc, sisimai_wording);

@@ -303,6 +303,42 @@ dsn_full_reply(WALK *w, DSN_RCPT *x)
 	return 0;
 }
 
+/* domain_char - may c be part of a domain name? */
+static int
+domain_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '-' || c == '.';
+}
+
+/*
+ * sender_missing - does text say that the sender's own domain d (or its
+ * address there) does not exist, rather than the recipient (whose domain is
+ * not d)? Exim's sender check answers "553 sender.example does not exist"
+ * after DATA; read as the recipient's, it would suppress every recipient of
+ * a sender whose domain some receivers cannot resolve.
+ */
+static int
+sender_missing(const char *text, const char *d, const char *rcpt)
+{
+	static const char *const missing[] = {"does not exist", "doesn't exist", "not found", "no such domain",
+					      "could not be found", "couldn't be found", "unknown", "is invalid", NULL};
+	const char *at = rcpt ? strrchr(rcpt, '@') : NULL;
+	size_t n = strlen(d);
+
+	if (n == 0 || (at && strcasecmp(at + 1, d) == 0))
+		return 0;
+	for (const char *p = text; (p = strcasestr(p, d)) != NULL; p += n) {
+		const char *e = p + n;
+		if ((p > text && domain_char(p[-1])) || domain_char(*e))
+			continue; /* part of another name: mx.sender.example, sender.example.net */
+		e += strspn(e, ">:\"' ");
+		for (int i = 0; missing[i]; i++)
+			if (strncasecmp(e, missing[i], strlen(missing[i])) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 /* dsn_classify - fill status, code, category and finality (bounce_dsn_verdict) of x from its text */
 void
 dsn_classify(WALK *w, DSN_RCPT *x)
@@ -318,6 +354,14 @@ dsn_classify(WALK *w, DSN_RCPT *x)
 	x->final = text_final || bounce_dsn_final(x->action, x->status);
 	if (*x->status == 0 && x->code >= 400)
 		snprintf(x->status, sizeof(x->status), "%d.0.0", x->code / 100);
+	if (x->category == BC_HARD && w->sender_domain && sender_missing(x->text, w->sender_domain, x->recipient)) {
+		v = (BOUNCE_VERDICT){.reason = BR_AUTHENTICATION, .category = BC_BLOCK,
+				     .note = "the reply says the sender's own domain does not exist, not the recipient"};
+		x->category = BC_BLOCK;
+		dsn_set_verdict(x, &v);
+		x->by_rule = 1; /* decided: no other text of this report makes it the recipient's */
+		return;
+	}
 	dsn_set_verdict(x, &v);
 }
 
@@ -641,6 +685,18 @@ dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
 	return 0;
 }
 
+/* sender_domain_of - the domain of m's To: a bounce goes to the original's sender (owned), or NULL */
+static char *
+sender_domain_of(GMimeMessage *m)
+{
+	InternetAddressList *to = g_mime_message_get_to(m);
+	InternetAddress *a = to && internet_address_list_length(to) > 0 ? internet_address_list_get_address(to, 0) : NULL;
+	const char *addr = a && INTERNET_ADDRESS_IS_MAILBOX(a) ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)) : NULL;
+	const char *d = addr ? strrchr(addr, '@') : NULL;
+
+	return d && d[1] && strlen(d + 1) < 256 ? xstrdup(d + 1) : NULL;
+}
+
 /* dsn_parse_message - dsn_parse of a parsed message m; depth: how many bounces it is wrapped in */
 static void
 dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *out, int depth)
@@ -651,6 +707,7 @@ dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *out, int dep
 	memset(out, 0, sizeof(*out));
 	w.text = sbuf_new(1024);
 	out->kind = DSN_NONE;
+	w.sender_domain = sender_domain_of(m);
 	/* the topmost one is the receiving MTA's own, when it runs a verifier (tenant-feedback(1)) */
 	if ((ar = g_mime_object_get_header(GMIME_OBJECT(m), "Authentication-Results")) && strlen(ar) < 4096)
 		out->auth_results = xstrdup(ar);
@@ -695,6 +752,7 @@ dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *out, int dep
 	}
 	dsn_forwarded(&w, m, depth);
 done:
+	free(w.sender_domain);
 	free(w.to);
 	free(w.jmrp);
 	if (w.inner)

@@ -28,6 +28,7 @@ typedef struct {
 	int guessed;	/* the recipient is the returned original's To, for want of any named */
 	int have_fields;
 	int warning;	/* a plain-text delay warning: its recipients are still being tried */
+	char *sender_domain; /* the domain of the bounce's To (the original's sender), or NULL */
 } WALK;
 
 /* dsn_add - a new recipient of r (owning recipient), or NULL for a repeat or past DSN_MAX_RCPTS */

@@ -208,6 +208,43 @@ START_TEST(quoted_alone_and_quoted_original)
 END_TEST
 
 /*
+ * Exim's sender check after DATA, "553 sender.example does not exist", names
+ * the sender's own domain (the bounce goes to the sender): not the
+ * recipient's, so no one is suppressed for it; the same words naming the
+ * recipient's domain, or a domain that only ends like the sender's, are.
+ */
+START_TEST(sender_domain_missing)
+{
+	static const char fmt[] =
+	    "From: Mail Delivery System <Mailer-Daemon@relay.example>\nTo: news@sender.example\n"
+	    "Subject: Mail delivery failed: returning message to sender\nX-Failed-Recipients: gone@dest.example\n\n"
+	    "This message was created automatically by mail delivery software.\n\n"
+	    "A message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. "
+	    "The following address(es) failed:\n\n  gone@dest.example\n    host mx.dest.example [192.0.2.22]\n"
+	    "    SMTP error from remote mail server after end of data:\n    553 %s does not exist\n";
+	static const struct {
+		const char *named, *reason;
+		int cat;
+	} cases[] = {{"sender.example", "authentication", BC_BLOCK},
+		     {"<news@sender.example>", "authentication", BC_BLOCK},
+		     {"dest.example", "user-unknown", BC_HARD},
+		     {"mysender.example", "user-unknown", BC_HARD}};
+	char msg[1024];
+	DSN_REPORT r;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(msg, sizeof(msg), fmt, cases[i].named);
+		dsn_parse(msg, strlen(msg), rules, &r);
+		ck_assert_uint_eq(r.n, 1);
+		ck_assert_str_eq(r.r[0].recipient, "gone@dest.example");
+		ck_assert_msg(strcmp(r.r[0].reason, cases[i].reason) == 0 && r.r[0].category == cases[i].cat,
+			      "%s: %s", cases[i].named, r.r[0].reason);
+		dsn_report_clear(&r);
+	}
+}
+END_TEST
+
+/*
  * A vacation reply that a daemon relays (Amazon SES sends recipients' auto-
  * replies on from MAILER-DAEMON@amazonses.com) is an auto-reply, not a bounce
  * that names no one; a bounce with only Postfix's "Auto-Submitted:
@@ -656,6 +693,7 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, bounce_by_its_words);
 	tcase_add_test(tc, quoted_alone_and_quoted_original);
 	tcase_add_test(tc, vacation_from_a_daemon);
+	tcase_add_test(tc, sender_domain_missing);
 	tcase_add_test(tc, redacted_complaint);
 	tcase_add_test(tc, words_of_each_recipient);
 	tcase_add_test(tc, ses_notifications);

@@ -101,7 +101,7 @@ follow_stdin(const FB_CTX *x)
 		sbuf_reset(why);
 		e = log_event(x->rules, rec, why, "", "");
 		while (!stop_following &&
-		       feedback_apply(s, x->c, x->pm, &e, &applied, NULL, err) < 0) {
+		       feedback_apply(s, x->c, x->pm, &e, &applied, NULL, NULL, err) < 0) {
 			msg_warn("%s; retrying this record", sbuf_str(err));
 			sbuf_reset(err);
 			sleep(1);

@@ -176,8 +176,10 @@ typedef struct {
 	int fwd;         /* 1 when the message was forwarded */
 	STORE *s;
 	SBUF *err, *why_not;
+	SBUF *who; /* the tenant an outcome was charged to, as the store said */
 	SBUF *fbl_domain; /* the feedback loop that vouches for fbl_tenant */
 	char *fbl_tenant; /* the tenant a trusted ARF report names by its tag, owned, or NULL */
+	int fbl_verified; /* the report is a verified feedback loop's (feedback_fbl_trusted) */
 } DSN;
 
 /* dsn_open_verp - the VERP step: 0, or 75 when the keyring cannot be read */
@@ -233,15 +235,25 @@ dsn_fbl_tenant(DSN *d)
 	char *t;
 	int rc = 0;
 
-	if (d->v == 1 || d->rep.kind != DSN_ARF || d->rep.tenant == NULL ||
-	    (d->rep.n == 0 && d->rep.unnamed == NULL))
+	if (d->v == 1 || d->rep.kind != DSN_ARF || (d->rep.n == 0 && d->rep.unnamed == NULL) ||
+	    (d->rep.tenant == NULL && d->rep.unnamed == NULL))
 		return 0;
 	why = sbuf_new(64);
 	warn = sbuf_new(64);
+	d->fbl_verified = feedback_fbl_trusted(d->rep.auth_results, c->feedback_loop_authserv_id,
+	                                       c->feedback_loop_domains, d->fbl_domain, why);
+	if (d->rep.tenant == NULL) {
+		/* a redacted report names no tenant: only whether it is the loop's own counts */
+		if (!d->fbl_verified)
+			msg_info("dsn: ARF report naming no recipient is not a verified feedback loop's: %s",
+			         sbuf_str(why));
+		sbuf_free(why);
+		sbuf_free(warn);
+		return 0;
+	}
 	t = d->rep.tenant + strspn(d->rep.tenant, " \t");
 	t[strcspn(t, " \t\r\n")] = 0;
-	if (!feedback_fbl_trusted(d->rep.auth_results, c->feedback_loop_authserv_id,
-	                          c->feedback_loop_domains, d->fbl_domain, why))
+	if (!d->fbl_verified)
 		msg_info("dsn: ARF report: its tenant tag is not trusted: %s", sbuf_str(why));
 	else if ((snap = store_load(d->s, d->err, warn)) == NULL) {
 		msg_warn(
@@ -285,9 +297,10 @@ dsn_event(const DSN *d, const DSN_RCPT *x)
 	                  .orig_rcpt = v == 1 ? NULL : x->orig_recipient,
 	                  .transport = "",
 	                  .final = x->final, /* a delay warning is a deferral */
-	                  /* a redacted complaint: its tenant's counters, no one's suppression (a VERP
-	                     token names the recipient the report does not) */
-	                  .unnamed = v != 1 && x->recipient == NULL};
+	                  /* a redacted complaint: its tenant's counters, no one's suppression, and
+	                     only from a verified feedback loop (a VERP token names the recipient
+	                     the report does not) */
+	                  .unnamed = v == 1 || x->recipient ? 0 : d->fbl_verified ? 1 : -1};
 }
 
 /* dsn_apply - each recipient's outcome applied and logged: 0, or 75 when Redis failed */
@@ -302,14 +315,16 @@ dsn_apply(DSN *d)
 		FB_EVENT e = dsn_event(d, x);
 		int applied = 0;
 		sbuf_reset(d->why_not);
+		sbuf_reset(d->who);
 		if (bounce_effect(e.category, e.final, 0).counter == NULL)
 			continue; /* an auto-reply or a not-spam report: nothing to apply */
-		if (feedback_apply(d->s, d->x->c, d->x->pm, &e, &applied, d->why_not, d->err) < 0) {
+		if (feedback_apply(d->s, d->x->c, d->x->pm, &e, &applied, d->why_not, d->who, d->err) < 0) {
 			fprintf(stderr, "tenant-feedback: %s\n", sbuf_str(d->err));
 			return 75;
 		}
 		msg_info("dsn: tenant=%s rcpt=%s category=%s%s%s%s%s%s%s%s",
-		         e.tenant ? e.tenant : "-", e.rcpt ? e.rcpt : "(redacted)",
+		         e.tenant ? e.tenant : sbuf_len(d->who) ? sbuf_str(d->who) : "-",
+		         e.rcpt ? e.rcpt : "(redacted)",
 		         bounce_category_name(x->category), v == 1 ? " via=verp" : "",
 		         fbl ? " via=fbl:" : "", fbl ? sbuf_str(d->fbl_domain) : "",
 		         d->fwd == 1 ? " forwarded" : "",
@@ -347,6 +362,7 @@ fb_cmd_dsn(const FB_CTX *x, int argc, char **argv)
 		return 75;
 	}
 	d.why_not = sbuf_new(64);
+	d.who = sbuf_new(32);
 	d.fbl_domain = sbuf_new(64);
 	if ((rc = dsn_open_verp(&d, argc > 0 ? argv[0] : NULL)) == 0) {
 		dsn_parse(d.data, d.len, x->rules, &d.rep);
@@ -359,6 +375,7 @@ fb_cmd_dsn(const FB_CTX *x, int argc, char **argv)
 	free(d.data);
 	sbuf_free(d.err);
 	sbuf_free(d.why_not);
+	sbuf_free(d.who);
 	sbuf_free(d.fbl_domain);
 	free(d.fbl_tenant);
 	return rc;

@@ -32,9 +32,10 @@ typedef struct {
 	int final;		/* a bounce or report (1), or a deferral (0) */
 	const char *pos_key;	/* "" or the position key */
 	const char *pos;	/* the position after this outcome, or "" */
-	int unnamed;		/* a complaint naming no recipient (rcpt NULL): the tenant a map
-				   or the feedback loop names counts it, once per queue id, and
-				   no one is suppressed */
+	int unnamed;		/* a complaint naming no recipient (rcpt NULL) from a verified
+				   feedback loop (1): the tenant its tag or a map of a queue id
+				   in its original names counts it, once per queue id, and no
+				   one is suppressed; from anyone else (-1): unattributed */
 } FB_EVENT;
 
 #define FB_ARGV_MAX 28 /* EVALSHA, the SHA, the key count, 7 KEYS, 18 ARGV */
@@ -70,10 +71,11 @@ STORE_SCRIPT *feedback_script(void);
 
 /*
  * feedback_apply - run one event now, both steps on s: 0 with *applied (and, when not
- * applied, why in why_not if given), or -1 with err
+ * applied, why in why_not if given; when applied, the tenant charged in who if given),
+ * or -1 with err
  */
 int feedback_apply(STORE *s, const CONF *c, const PMAP *pm, const FB_EVENT *e, int *applied, SBUF *why_not,
-		   SBUF *err);
+		   SBUF *who, SBUF *err);
 
 struct token_data;
 struct tsnap;

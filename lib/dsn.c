@@ -741,16 +741,16 @@ dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *out, int dep
 		/* an Amazon SES notification, mailed by SNS */
 	} else if (dsn_looks_like_bounce(m)) {
 		dsn_text_bounce(&w, m);
-		/* a person's vacation reply relayed by a daemon (Amazon SES sends them on from
-		   MAILER-DAEMON@amazonses.com): it names no failed recipient */
-		if (out->n == 0 && dsn_is_vacation(m))
-			dsn_autoreply(out, m, &autoreply);
 	} else {
 		dsn_challenge(&w, m);
 		if (out->n == 0 && dsn_says_undelivered(&w, m))
 			dsn_text_bounce(&w, m);
 	}
 	dsn_forwarded(&w, m, depth);
+	/* a person's vacation reply relayed by a daemon (Amazon SES sends them on from
+	   MAILER-DAEMON@amazonses.com): it names no failed recipient, nor carries a bounce */
+	if (out->n == 0 && out->kind == DSN_TEXT && dsn_is_vacation(m))
+		dsn_autoreply(out, m, &autoreply);
 done:
 	free(w.sender_domain);
 	free(w.to);

@@ -188,6 +188,8 @@ dsn_arf(WALK *w)
 		/* the provider redacted the complainant ("undisclosed recipient"): still a
 		   complaint about the tenant's message, though about no one address */
 		out->unnamed = xcalloc(1, sizeof(*out->unnamed));
+		out->unnamed->action = xstrdup("");
+		out->unnamed->text = xstrdup("");
 		dsn_set_verdict(out->unnamed, &v);
 		out->unnamed->final = 1;
 	}

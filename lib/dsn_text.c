@@ -209,9 +209,11 @@ scan_named(const char *text, const char *s, const char *e, int loose)
 		return 1;
 	if (s - text >= 2 && s[-1] == '\'' && *e == '\'' && (s[-2] == ' ' || s[-2] == '\t' || s[-2] == '\n'))
 		return 1; /* Exchange: "      'x@y' on 1/1/2004 10:00 AM" */
-	if (s > bol && s[-1] == '"' && *e == '"' && (e[1] == '\n' || e[1] == '\r' || e[1] == 0) &&
+	/* last, when nothing else names one: quoted alone on its line ("Delivery of email to this
+	   address\n\n"x@y"\n\nhas failed"), not a contact address below a sentence that names one */
+	if (loose > 1 && s > bol && s[-1] == '"' && *e == '"' && (e[1] == '\n' || e[1] == '\r' || e[1] == 0) &&
 	    strspn(bol, " \t") == (size_t)(s - 1 - bol))
-		return 1; /* alone on its line, quoted: "Delivery of email to this address\n\n"x@y"\n\nhas failed" */
+		return 1;
 	return loose && ((s - text >= 3 && strncasecmp(s - 3, "to ", 3) == 0) ||
 			 (s - text >= 4 && strncasecmp(s - 4, "for ", 4) == 0) ||
 			 (s - text >= 2 && strncmp(s - 2, ": ", 2) == 0) ||
@@ -303,7 +305,8 @@ scan_try(WALK *w, DSN_RCPT *x, const char *from, const char *to)
  * dsn_scan_text - recipients in a plain-text bounce: every address that
  * starts a line, is in <> or is followed by ':' (or, when there is none, one
  * in a sentence), with the text that follows it up to the next such
- * address; when no rule explains that, the text before it on its line
+ * address (when there is none, one quoted alone on its line); when no rule
+ * explains that, the text before it on its line
  * (IMail: "User mailbox exceeds allowed size: x@y").
  */
 static void
@@ -312,8 +315,8 @@ dsn_scan_text(WALK *w, const char *text, const char *sender)
 	CANDIDATE found[DSN_MAX_RCPTS];
 	int n = 0;
 
-	/* the strict forms first; a sentence's addresses only when they find none */
-	for (int loose = 0; loose < 2 && n == 0; loose++)
+	/* the strict forms first; a sentence's addresses only when they find none; then one quoted alone */
+	for (int loose = 0; loose < 3 && n == 0; loose++)
 		n = scan_addrs(text, sender, loose, found);
 	for (int i = 0; i < n; i++) {
 		/* the context runs to the next other address: Exim names the recipient again in

@@ -136,6 +136,14 @@ fb_rec_init(FB_REC *r, const CONF *c, const PMAP *pm, const FB_EVENT *e)
 				r->cand[r->nc++] = e->qids[i];
 	} else if (tenant_name_valid(e->tenant))
 		sbuf_cat(r->tenant, e->tenant);
+	if (e->unnamed > 0 && e->tenant && e->nqids > 0 && e->qids[0] && strlen(e->qids[0]) < 64)
+		r->seen_qid = e->qids[0]; /* the loop's tag named the tenant: its message's queue id dedups */
+	if (e->unnamed < 0) {
+		r->nc = 0;
+		r->decided = 1;
+		r->why = "a report that names no recipient counts only from a verified feedback loop";
+		return;
+	}
 	if (e->tenant || r->nc == 0) {
 		r->decided = 1;
 		if (!sbuf_len(r->tenant))
@@ -204,7 +212,7 @@ fb_map_answer(FB_REC *r, const char *qid, const STORE_VAL *v, SBUF *err)
 		return 0;
 	sbuf_reset(r->known);
 	sbuf_cat(r->known, v->element[0]->str);
-	if (r->e.unnamed && !r->decided) {
+	if (r->e.unnamed > 0 && !r->decided) {
 		/* a redacted complaint names no one to look for: the message is this tenant's */
 		sbuf_cat(r->tenant, v->element[0]->str);
 		r->seen_qid = qid;
@@ -245,7 +253,7 @@ fb_keys(FB_ARGS *a, const FB_REC *r, const char *day)
 	fb_push(a, KEY_SUPP_GLOBAL);
 	if (qid && e->final && sbuf_len(r->key))
 		fb_pushf(a, KEY_FB_SEEN_FMT, qid, sbuf_str(r->key));
-	else if (e->unnamed && r->seen_qid) /* one redacted complaint per message of ours */
+	else if (e->unnamed > 0 && r->seen_qid) /* one redacted complaint per message of ours */
 		fb_pushf(a, KEY_FB_SEEN_FMT, r->seen_qid, "-");
 	else
 		fb_push(a, "");
@@ -291,7 +299,7 @@ fb_args(FB_ARGS *a, const FB_REC *r)
 	fb_push(a, fx.supp_reason >= 0 ? supp_reason_name(fx.supp_reason) : "");
 	fb_push(a, streak_arg[fx.streak]);
 	fb_push(a, fx.streak_reason >= 0 ? supp_reason_name(fx.streak_reason) : "");
-	fb_push(a, e->unnamed ? "1" : "");
+	fb_push(a, e->unnamed > 0 ? "1" : "");
 }
 
 /* fb_rec_argv - step 2: the EVALSHA argv of a decided outcome; its count */
@@ -356,7 +364,7 @@ feedback_argv(STORE *maps, const CONF *c, const PMAP *pm, const FB_EVENT *e, con
 
 int
 feedback_apply(STORE *s, const CONF *c, const PMAP *pm, const FB_EVENT *e, int *applied,
-               SBUF *why_not, SBUF *err)
+               SBUF *why_not, SBUF *who, SBUF *err)
 {
 	const char *argv[FB_ARGV_MAX];
 	char buf[FB_BUF_MAX][384];
@@ -369,6 +377,8 @@ feedback_apply(STORE *s, const CONF *c, const PMAP *pm, const FB_EVENT *e, int *
 	*applied = r->type == STORE_V_ARR && r->elements == 3 && r->element[1]->integer == 1;
 	if (why_not && r->type == STORE_V_ARR && r->elements == 3 && r->element[2]->str)
 		sbuf_cat(why_not, r->element[2]->str);
+	if (who && *applied && r->element[0]->str)
+		sbuf_cat(who, r->element[0]->str);
 	store_val_free(r);
 	return 0;
 }

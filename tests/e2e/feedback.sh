@@ -112,7 +112,7 @@ gqid=$(sed -n 's/.* \([0-9A-F]*\): to=<gone@dest.example>.*status=sent.*/\1/p' "
 ta_eq "the milter recorded gone@dest.example under its queue id" "$(tb_redis hget "tm:qid:$gqid" r:gone@dest.example)" 1
 sed -e "s/3F2A1C0/$gqid/" -e 's/nobody@dest.example/gone@dest.example/g' "$top_srcdir/tests/fixtures/bounce/postfix-user-unknown.eml" >"$TB_DIR/gone.eml"
 ta_fb "its hard bounce, hard_bounce_scope = global: dsn exits 0" 0 -o hard_bounce_scope=global dsn <"$TB_DIR/gone.eml"
-ta_contains "...applied for the recorded recipient" "$ta_err" "dsn: tenant=- rcpt=gone@dest.example category=hard"
+ta_contains "...applied for the recorded recipient" "$ta_err" "dsn: tenant=acme rcpt=gone@dest.example category=hard"
 ta_eq "...into the global list" "$(tb_redis hget tm:supp gone@dest.example | cut -d'|' -f1)" hard-bounce
 ta_ctl "tenantctl suppress check gone@dest.example: exit 0" 0 suppress check gone@dest.example
 ta_contains "...suppressed globally" "$ta_out" "gone@dest.example: suppressed globally since $today (hard-bounce)"

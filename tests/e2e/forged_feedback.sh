@@ -52,6 +52,18 @@ ta_contains "forged DSN: refused even with hard_bounce_scope = global" "$fb_err"
 ta_eq "forged DSN: nothing in the global list" "$(tb_redis hlen tm:supp)" 0
 ta_eq "forged reports: still no suppression anywhere" "$(supp_count)" 0
 
+# 2b. a complaint that names no one (the complainant "redacted"), about our real message: anyone
+# who received it knows its queue id, so only a verified feedback loop's counts
+sed -e '/^Original-Rcpt-To:/d' -e 's/^To: <complainer@provider.example>/To: undisclosed-recipients:;/' \
+	-e "s/^From: <news@acme.example>\$/Received: from client.test by relay.test (Postfix) with ESMTP id $rq;\\n\\tThu,  8 Mar 2026 14:00:00 +0000\\nFrom: <news@acme.example>/" \
+	"$FIX/arf-abuse.eml" >"$TB_DIR/arf-redacted.eml"
+before=$(unattributed)
+fb "redacted complaint, our queue id" dsn <"$TB_DIR/arf-redacted.eml"
+ta_eq "redacted complaint, our queue id: exit 0" "$fb_rc" 0
+ta_contains "redacted complaint, our queue id: refused, and why" "$fb_err" "rcpt=(redacted) category=complaint (not applied: a report that names no recipient counts only from a verified feedback loop)"
+ta_eq "redacted complaint: acme's complaints untouched" "$(tb_redis hget "{t:acme}:fb:$today" complaints)" ""
+ta_eq "redacted complaint: counted as unattributed" "$(($(unattributed) - before))" 1
+
 # 3. an invalid tenant name builds no key, inside or outside any tenant's hash tag
 sed -e 's/^X-Tenant: acme/X-Tenant: beta}:x{/' "$FIX/arf-abuse.eml" >"$TB_DIR/arf-badname.eml"
 fb "invalid tenant name" dsn <"$TB_DIR/arf-badname.eml"
@@ -89,7 +101,7 @@ ta_lacks "forged VERP token: nothing forwarded" "$out" "forwarded"
 # 5. the real thing still works: our own queue id and the recorded recipient
 sed -e "s/3F2A1C0/$rq/" -e 's/nobody@dest.example/real@dest.example/g' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/dsn-real.eml"
 fb "genuine DSN" dsn <"$TB_DIR/dsn-real.eml"
-ta_contains "genuine DSN: applied for the recorded tenant" "$fb_err" "dsn: tenant=- rcpt=real@dest.example category=hard"
+ta_contains "genuine DSN: applied for the recorded tenant" "$fb_err" "dsn: tenant=acme rcpt=real@dest.example category=hard"
 ta_lacks "genuine DSN: not refused" "$fb_err" "not applied"
 ta_eq "genuine DSN: acme's suppression" "$(tb_redis hget '{t:acme}:supp' real@dest.example | cut -d'|' -f1)" hard-bounce
 ta_eq "genuine DSN: not beta's" "$(tb_redis hget '{t:beta}:supp' real@dest.example)" ""

@@ -117,7 +117,7 @@ ta_contains "...the global list shows it" "$ta_out" "gscope@dest.example"
 tb_redis hset tm:qid:DQ1 tenant acme r:dscope@dest.example 1 >/dev/null
 sed -e 's/3F2A1C0/DQ1/' -e 's/nobody@dest.example/dscope@dest.example/g' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/dscope.eml"
 ta_fb "dsn, hard_bounce_scope = global: exit 0" 0 -o hard_bounce_scope=global dsn <"$TB_DIR/dscope.eml"
-ta_contains "...applied for the recorded recipient" "$ta_err" "dsn: tenant=- rcpt=dscope@dest.example category=hard"
+ta_contains "...applied for the recorded recipient" "$ta_err" "dsn: tenant=acme rcpt=dscope@dest.example category=hard"
 ta_lacks "...not refused" "$ta_err" "not applied"
 ta_eq "...into the global list" "$(tb_redis hget tm:supp dscope@dest.example | cut -d'|' -f1)" hard-bounce
 ta_eq "...not acme's" "$(supp acme dscope@dest.example)" ""
@@ -133,7 +133,7 @@ ta_contains "...and says why" "$ta_err" "READONLY"
 tb_redis replicaof no one >/dev/null
 ta_eq "...nothing was applied" "$(supp acme retry@dest.example)" ""
 ta_fb "dsn, Redis back: the retry exits 0" 0 dsn <"$TB_DIR/retry.eml"
-ta_contains "...and applies the report" "$ta_err" "dsn: tenant=- rcpt=retry@dest.example category=hard"
+ta_contains "...and applies the report" "$ta_err" "dsn: tenant=acme rcpt=retry@dest.example category=hard"
 ta_eq "...acme's suppression" "$(supp acme retry@dest.example)" hard-bounce
 ta_eq "dashboard: bounced_hard counts the 3 hard bounces above and the retried report once" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" 4
 
@@ -168,13 +168,15 @@ ta_contains "...applied for the tenant it names" "$ta_err" "dsn: tenant=acme rcp
 ta_eq "...acme's complaint suppression" "$(supp acme jmrp-real@dest.example)" complaint
 
 # a complaint whose recipient the provider redacted (no Original-Rcpt-To, the original
-# "To: undisclosed-recipients:;"): counted for the tenant whose recorded queue id the
-# returned original's Received field names, once per message; no one is suppressed
+# "To: undisclosed-recipients:;") counts only from a verified feedback loop: for the tenant
+# its tag names, or whose recorded queue id the original's Received field names, once per
+# queue id; no one is suppressed
 redacted() { # redacted QID [TENANT-TAG]: such a report about acme's message QID
 	sed -e '/^Original-Rcpt-To:/d' -e 's/^To: <complainer@provider.example>/To: undisclosed-recipients:;/' \
 		-e "s/^X-Tenant: acme/Received: from client (client [192.0.2.9])\n\tby relay.example (Postfix) with ESMTPSA id $1;\n\tThu, 8 Mar 2026 13:59:00 -0500${2:+\nX-Tenant: $2}/" \
 		"$FIX/arf-abuse.eml"
 }
+verified() { printf 'Authentication-Results: mx.relay.test; dkim=pass header.d=fbl.provider.example\n'; redacted "$@"; }
 fbh() { tb_redis hget "{t:$1}:fb:$today" "$2"; }
 redacted RQ0A1B2 >"$TB_DIR/redacted.eml"
 ta_lacks "(the report names no recipient)" "$(cat "$TB_DIR/redacted.eml")" "complainer@"
@@ -182,29 +184,32 @@ ta_fb "classify, a redacted complaint: exit 0" 0 classify "$TB_DIR/redacted.eml"
 ta_eq "...a complaint about no one" "$ta_out" "$TB_DIR/redacted.eml: - - complaint (feedback-abuse)"
 before=$(fbh acme complaints) supp_before=$(tb_redis hlen '{t:acme}:supp') unattr=$(tb_redis hget "tm:stats:$today" fb_unattributed)
 tb_redis hset tm:qid:RQ0A1B2 tenant acme r:someone@dest.example 1 >/dev/null
-ta_fb "dsn, a redacted complaint about a message of acme's: exit 0" 0 dsn <"$TB_DIR/redacted.eml"
-ta_eq "...logged as a complaint, applied" "$ta_err" "tenant-feedback: dsn: tenant=- rcpt=(redacted) category=complaint"
+ta_fb "dsn, a redacted complaint about a message of acme's, from anyone: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/redacted.eml"
+ta_contains "...not applied, and why (anyone who saw the message knows its queue id)" "$ta_err" "dsn: tenant=- rcpt=(redacted) category=complaint (not applied: a report that names no recipient counts only from a verified feedback loop)"
+ta_eq "...acme's complaints unchanged" "$(fbh acme complaints)" "$before"
+ta_eq "...counted as unattributed" "$(tb_redis hget "tm:stats:$today" fb_unattributed)" "$((${unattr:-0} + 1))"
+verified RQ0A1B2 >"$TB_DIR/redacted-v.eml"
+ta_fb "dsn, the same from a verified feedback loop: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/redacted-v.eml"
+ta_eq "...logged as a complaint charged to acme, whose queue id it is" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=(redacted) category=complaint"
 ta_eq "dashboard: acme's complaints count it" "$(fbh acme complaints)" "$((before + 1))"
 ta_eq "dashboard: ...and redacted:complaints says it named no one" "$(fbh acme redacted:complaints)" 1
 ta_eq "...no one is suppressed" "$(tb_redis hlen '{t:acme}:supp')" "$supp_before"
 ta_eq "...nor the recorded recipient's streak touched" "$(streak someone@dest.example)" ""
-ta_fb "dsn, the same report again: exit 0" 0 dsn <"$TB_DIR/redacted.eml"
+ta_fb "dsn, the same report again: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/redacted-v.eml"
 ta_eq "...counted once per message" "$ta_err" "tenant-feedback: dsn: tenant=- rcpt=(redacted) category=complaint (not applied: already counted)"
 ta_eq "...acme's complaints unchanged" "$(fbh acme complaints)" "$((before + 1))"
-redacted RQ0FFFF acme >"$TB_DIR/redacted-forged.eml"
-ta_fb "dsn, a redacted complaint naming a queue id nobody recorded, X-Tenant: acme: exit 0" 0 dsn <"$TB_DIR/redacted-forged.eml"
-ta_contains "...not applied, and why (its X-Tenant is the sender's say-so)" "$ta_err" "dsn: tenant=- rcpt=(redacted) category=complaint (not applied: no queue id of ours)"
-ta_eq "...acme's complaints unchanged" "$(fbh acme complaints)" "$((before + 1))"
-ta_eq "...counted as unattributed" "$(tb_redis hget "tm:stats:$today" fb_unattributed)" "$((${unattr:-0} + 1))"
+verified RQ0FFFF >"$TB_DIR/redacted-unknown.eml"
+ta_fb "dsn, a verified redacted complaint naming a queue id nobody recorded: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/redacted-unknown.eml"
+ta_eq "...not applied, and why" "$ta_err" "tenant-feedback: dsn: tenant=- rcpt=(redacted) category=complaint (not applied: no queue id of ours)"
 ta_eq "...beta is untouched" "$(fbh beta complaints)" ""
-{
-	printf 'Authentication-Results: mx.relay.test; dkim=pass header.d=fbl.provider.example\n'
-	redacted RQ0FFFE acme
-} >"$TB_DIR/redacted-fbl.eml"
+verified RQ0FFFE acme >"$TB_DIR/redacted-fbl.eml"
 ta_fb "dsn, a redacted complaint from a verified feedback loop, tagged acme: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/redacted-fbl.eml"
 ta_eq "...applied for the tenant it names" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=(redacted) category=complaint via=fbl:fbl.provider.example"
 ta_eq "...acme's complaints count it" "$(fbh acme complaints)" "$((before + 2))"
 ta_eq "...redacted:complaints too" "$(fbh acme redacted:complaints)" 2
+ta_fb "dsn, the provider sends it twice: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/redacted-fbl.eml"
+ta_contains "...counted once per its message's queue id" "$ta_err" "category=complaint via=fbl:fbl.provider.example (not applied: already counted)"
+ta_eq "...acme's complaints unchanged" "$(fbh acme complaints)" "$((before + 2))"
 
 # dsn to a VERP address: the keyring must be read
 vtok=$("$SEAL" "$TB_DIR/token.keys" acme 1 news@acme.example)

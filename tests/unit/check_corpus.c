@@ -211,7 +211,21 @@ START_TEST(quoted_alone_and_quoted_original)
 	    ">       for <full@dest.example>; Sun, 31 Jan 2010 02:17:45 +0100\n"
 	    "> X-Spam: [F=0.2; B=0.500(0)]\n> X-Spam-Status: spam, blocked\n> Subject: hi\n>\n> hello\n";
 
+	/* no marker: the original quoted line by line after the notice, "> Received:" first */
+	static const char bare[] =
+	    "From: Postmaster@dest.example\nTo: news@sender.example\nSubject: Mail Delivery Failure\n\n"
+	    "Delivery of email to this address\n\n\"full@dest.example\"\n\nhas failed due to a full mailbox.\n\n"
+	    "> Received: from mx.sender.example\n>       for <other@dest.example>; Sun, 31 Jan 2010 02:17:45 +0100\n"
+	    "> X-Spam-Status: spam, blocked\n> Subject: hi\n";
+	/* a sentence names the recipient; a contact address quoted alone below is no recipient */
+	static const char contact[] =
+	    "From: Postmaster@dest.example\nTo: news@sender.example\nSubject: Mail Delivery Failure\n\n"
+	    "Your message to gone@dest.example could not be delivered: user unknown.\n\nQuestions? Write to\n"
+	    "\"helpdesk@dest.example\"\n";
+
 	one_rcpt(msg, "full@dest.example", "mailbox-full", BC_SOFT);
+	one_rcpt(bare, "full@dest.example", "mailbox-full", BC_SOFT);
+	one_rcpt(contact, "gone@dest.example", "user-unknown", BC_HARD);
 }
 END_TEST
 
@@ -236,13 +250,19 @@ START_TEST(sender_domain_missing)
 	} cases[] = {{"sender.example", "authentication", BC_BLOCK},
 		     {"<news@sender.example>", "authentication", BC_BLOCK},
 		     {"dest.example", "user-unknown", BC_HARD},
-		     {"mysender.example", "user-unknown", BC_HARD}};
-	char msg[1024];
+		     {"mysender.example", "user-unknown", BC_HARD},
+		     {"sender.example.net", "user-unknown", BC_HARD}};
+	char msg[1024], *to;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(msg, sizeof(msg), fmt, cases[i].named);
 		one_rcpt(msg, "gone@dest.example", cases[i].reason, cases[i].cat);
 	}
+	/* the sender in the recipient's own domain: the words may be about the recipient's, so they stand */
+	snprintf(msg, sizeof(msg), fmt, "dest.example");
+	to = strstr(msg, "To: news@sender.example");
+	memcpy(to, "To: news@dest.example  ", 23);
+	one_rcpt(msg, "gone@dest.example", "user-unknown", BC_HARD);
 }
 END_TEST
 

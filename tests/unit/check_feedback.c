@@ -164,7 +164,9 @@ END_TEST
 /*
  * a complaint whose recipient the provider redacted, its tenant named by a
  * trusted feedback loop: the tenant's counters, no recipient, no dedup key
- * (none is per message without a queue id), the script told it names no one
+ * (none is per message without a queue id), the script told it names no one;
+ * with a queue id in its original, once per that queue id; from anyone but a
+ * verified loop, unattributed, and no map is read (no store is given)
  */
 START_TEST(unnamed_complaint)
 {
@@ -175,7 +177,25 @@ START_TEST(unnamed_complaint)
 					   "acme", "complaints", "", "", "", "", "tenant", "3", "1209600", "34560000",
 					   "604800", "1", "", "", "complaint", "", "", "1"};
 
+	const char *qids[] = {"4F2A1C0B9"};
+	FB_EVENT q = e, anyone = {.qid = "", .qids = qids, .nqids = 1, .category = BC_COMPLAINT, .final = 1,
+				  .transport = "", .unnamed = -1};
+	static const char *const want_q[] = {"7", "", "tm:supp", "tm:fb:seen:4F2A1C0B9:-", "tm:stats:DAY",
+					     "{t:acme}:supp", "{t:acme}:fb:DAY", "{t:acme}:streak",
+					     /* ARGV */
+					     "acme", "complaints", "", "", "", "", "tenant", "3", "1209600", "34560000",
+					     "604800", "1", "", "", "complaint", "", "", "1"};
+	static const char *const want_anyone[] = {
+	    "7", "", "tm:supp", "", "tm:stats:DAY", "", "", "",
+	    /* ARGV */
+	    "", "complaints", "", "", "", "", "tenant", "3", "1209600", "34560000", "604800", "1",
+	    "a report that names no recipient counts only from a verified feedback loop", "", "complaint", "", "", ""};
+
 	argv_is(&e, "", want, sizeof(want) / sizeof(want[0]));
+	q.qids = qids;
+	q.nqids = 1;
+	argv_is(&q, "", want_q, sizeof(want_q) / sizeof(want_q[0]));
+	argv_is(&anyone, "", want_anyone, sizeof(want_anyone) / sizeof(want_anyone[0]));
 }
 END_TEST
 

@@ -57,7 +57,7 @@ fb_keyring_load(const char *path, SBUF *err)
  * if it had come without VERP; -2 when the keyring cannot be read.
  */
 static int
-dsn_verp(const CONF *c, const char *rcpt, TOKEN_DATA *d, SBUF *err)
+dsn_verp(const CONF *c, const char *rcpt, TOKEN_DATA *d, char id[TOKEN_ID_LEN], SBUF *err)
 {
 	SBUF *tok = sbuf_new(128);
 	KEYRING *k;
@@ -74,6 +74,10 @@ dsn_verp(const CONF *c, const char *rcpt, TOKEN_DATA *d, SBUF *err)
 			keyring_free(k);
 		}
 	}
+	/* a token is sealed once per message (its nonce is random): its digest names the
+	   message, so a report replayed to the same VERP address counts once */
+	if (rc == 1 && token_id(sbuf_str(tok), id) < 0)
+		*id = 0;
 	sbuf_free(tok);
 	return rc;
 }
@@ -173,6 +177,7 @@ typedef struct {
 	DSN_REPORT rep;
 	TOKEN_DATA verp; /* when v is 1 */
 	int v;           /* dsn_verp()'s answer */
+	char verp_id[TOKEN_ID_LEN]; /* when v is 1: its token's token_id, or "" */
 	int fwd;         /* 1 when the message was forwarded */
 	STORE *s;
 	SBUF *err, *why_not;
@@ -186,7 +191,7 @@ typedef struct {
 static int
 dsn_open_verp(DSN *d, const char *rcpt)
 {
-	d->v = dsn_verp(d->x->c, rcpt, &d->verp, d->err);
+	d->v = dsn_verp(d->x->c, rcpt, &d->verp, d->verp_id, d->err);
 	if (d->v == -2) {
 		msg_warn("dsn: %s; the message is kept for a retry", sbuf_str(d->err));
 		return 75;
@@ -288,7 +293,9 @@ dsn_event(const DSN *d, const DSN_RCPT *x)
 	int v = d->v;
 
 	return (FB_EVENT){.tenant = v == 1 ? d->verp.tenant : d->fbl_tenant,
-	                  .qid = d->rep.queue_id ? d->rep.queue_id : "",
+	                  /* the dedup key of a final outcome: the VERP token's message, or the
+	                     reporter's queue id */
+	                  .qid = v == 1 ? d->verp_id : d->rep.queue_id ? d->rep.queue_id : "",
 	                  .qids = (const char *const *)d->rep.qids,
 	                  .nqids = v == 1 ? 0 : d->rep.nqids,
 	                  .category = x->category,

@@ -107,4 +107,13 @@ int token_open(const KEYRING *k, int purpose, const char *token, long today, lon
  */
 int token_from_address(const char *addr, const char *prefix, const char *domain, SBUF *tok);
 
+#define TOKEN_ID_LEN 26 /* "V", 24 hex digits, NUL */
+/*
+ * token_id - a short name of the token tok into id: "V" and the first 24 hex
+ * digits of its SHA-256. A token is sealed once per message, with a random
+ * nonce, so it names that message (tenant-feedback's dedup key of a report
+ * to a VERP address). 0, or -1 when the digest fails.
+ */
+int token_id(const char *tok, char id[TOKEN_ID_LEN]);
+
 #endif

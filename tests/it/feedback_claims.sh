@@ -243,6 +243,16 @@ ta_contains "...applied for the token's tenant and recipient, and forwarded" "$t
 ta_eq "...to the sealed return path, with a null sender" "$(cat "$TB_DIR/sendmail.args")" "-i -f <> -- news@acme.example"
 ta_eq "...the message unchanged" "$(cmp "$TB_DIR/sendmail.msg" "$FIX/postfix-user-unknown.eml" && echo same)" same
 ta_eq "...acme's suppression" "$(supp acme r0@dest.example)" hard-bounce
+# a token is sealed once per message: the same report to the same VERP address again is a replay
+hard_before=$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)
+ta_fb "dsn, the same report to the same VERP address again: exit 0" 0 "${V[@]}" dsn "$verp" <"$FIX/postfix-user-unknown.eml"
+ta_contains "...counted once per message (its token)" "$ta_err" "dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
+ta_eq "...bounced_hard unchanged" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" "$hard_before"
+vtok2=$("$SEAL" "$TB_DIR/token.keys" acme 1 news@acme.example)
+ta_contains "(a second message's token, same tenant and recipient, is another token)" "$([ "$vtok2" != "$vtok" ] && echo differs)" differs
+ta_fb "dsn, a report to the second message's VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok2@rp.relay.test" <"$FIX/postfix-user-unknown.eml"
+ta_eq "...applied" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
+ta_eq "...bounced_hard counts it" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" "$((hard_before + 1))"
 
 # 4. unsubscribe: 75 when Redis or the keyring cannot be read, 0 when done or the token is bad
 utok=$("$SEAL" "$TB_DIR/token.keys" beta 1)

@@ -587,6 +587,25 @@ START_TEST(masked_addresses)
 }
 END_TEST
 
+/* token_id names one sealed token: the same token the same id, a second seal of the same data another */
+START_TEST(token_ids)
+{
+	char *a = seal(ring, TOKEN_VERP, &sample_verp), *b = seal(ring, TOKEN_VERP, &sample_verp);
+	char ia[TOKEN_ID_LEN], ia2[TOKEN_ID_LEN], ib[TOKEN_ID_LEN];
+
+	ck_assert_int_eq(token_id(a, ia), 0);
+	ck_assert_int_eq(token_id(a, ia2), 0);
+	ck_assert_int_eq(token_id(b, ib), 0);
+	ck_assert_uint_eq(strlen(ia), TOKEN_ID_LEN - 1);
+	ck_assert_int_eq(ia[0], 'V');
+	ck_assert_uint_eq(strspn(ia + 1, "0123456789abcdef"), TOKEN_ID_LEN - 2);
+	ck_assert_str_eq(ia, ia2);
+	ck_assert_str_ne(ia, ib); /* each seal's nonce is its own: one id per message */
+	free(a);
+	free(b);
+}
+END_TEST
+
 START_TEST(address_forms)
 {
 	SBUF *t = sbuf_new(64);
@@ -708,5 +727,6 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, keyring_file);
 	tcase_add_test(tc, unsubscribe_headers);
 	tcase_add_test(tc, address_forms);
+	tcase_add_test(tc, token_ids);
 	tcase_add_test(tc, masked_addresses);
 }

@@ -293,9 +293,10 @@ dsn_event(const DSN *d, const DSN_RCPT *x)
 	int v = d->v;
 
 	return (FB_EVENT){.tenant = v == 1 ? d->verp.tenant : d->fbl_tenant,
-	                  /* the dedup key of a final outcome: the VERP token's message, or the
-	                     reporter's queue id */
-	                  .qid = v == 1 ? d->verp_id : d->rep.queue_id ? d->rep.queue_id : "",
+	                  /* the dedup key of a final outcome: the reporter's queue id (our own
+	                     bounce names the original's, as its log record does), else the VERP
+	                     token's message */
+	                  .qid = d->rep.queue_id ? d->rep.queue_id : v == 1 ? d->verp_id : "",
 	                  .qids = (const char *const *)d->rep.qids,
 	                  .nqids = v == 1 ? 0 : d->rep.nqids,
 	                  .category = x->category,

@@ -243,16 +243,23 @@ ta_contains "...applied for the token's tenant and recipient, and forwarded" "$t
 ta_eq "...to the sealed return path, with a null sender" "$(cat "$TB_DIR/sendmail.args")" "-i -f <> -- news@acme.example"
 ta_eq "...the message unchanged" "$(cmp "$TB_DIR/sendmail.msg" "$FIX/postfix-user-unknown.eml" && echo same)" same
 ta_eq "...acme's suppression" "$(supp acme r0@dest.example)" hard-bounce
-# a token is sealed once per message: the same report to the same VERP address again is a replay
+# our own bounce names the original's queue id (X-Postfix-Queue-ID), as its log record does:
+# the same report again counts once
 hard_before=$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)
 ta_fb "dsn, the same report to the same VERP address again: exit 0" 0 "${V[@]}" dsn "$verp" <"$FIX/postfix-user-unknown.eml"
-ta_contains "...counted once per message (its token)" "$ta_err" "dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
+ta_contains "...counted once (its queue id)" "$ta_err" "dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
 ta_eq "...bounced_hard unchanged" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" "$hard_before"
-vtok2=$("$SEAL" "$TB_DIR/token.keys" acme 1 news@acme.example)
-ta_contains "(a second message's token, same tenant and recipient, is another token)" "$([ "$vtok2" != "$vtok" ] && echo differs)" differs
-ta_fb "dsn, a report to the second message's VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok2@rp.relay.test" <"$FIX/postfix-user-unknown.eml"
+# a remote MTA's bounce names no queue id of ours: the token, sealed once per message, is the key
+grep -v '^X-Postfix-Queue-ID:' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/remote-bounce.eml"
+vtok2=$("$SEAL" "$TB_DIR/token.keys" acme 1 news@acme.example) vtok3=$("$SEAL" "$TB_DIR/token.keys" acme 1 news@acme.example)
+ta_contains "(two messages' tokens, same tenant and recipient, differ)" "$([ "$vtok2" != "$vtok3" ] && echo differ)" differ
+ta_fb "dsn, a remote bounce to a VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok2@rp.relay.test" <"$TB_DIR/remote-bounce.eml"
 ta_eq "...applied" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
-ta_eq "...bounced_hard counts it" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" "$((hard_before + 1))"
+ta_fb "dsn, the same remote bounce replayed to the same VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok2@rp.relay.test" <"$TB_DIR/remote-bounce.eml"
+ta_eq "...counted once per message (its token)" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
+ta_fb "dsn, the same bounce to the second message's VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok3@rp.relay.test" <"$TB_DIR/remote-bounce.eml"
+ta_eq "...applied: another message" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
+ta_eq "dashboard: bounced_hard counts the two messages, not the replay" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" "$((hard_before + 2))"
 
 # 4. unsubscribe: 75 when Redis or the keyring cannot be read, 0 when done or the token is bad
 utok=$("$SEAL" "$TB_DIR/token.keys" beta 1)

@@ -294,9 +294,9 @@ dsn_event(const DSN *d, const DSN_RCPT *x)
 
 	return (FB_EVENT){.tenant = v == 1 ? d->verp.tenant : d->fbl_tenant,
 	                  /* the dedup key of a final outcome: the reporter's queue id (our own
-	                     bounce names the original's, as its log record does), else the VERP
-	                     token's message */
-	                  .qid = d->rep.queue_id ? d->rep.queue_id : v == 1 ? d->verp_id : "",
+	                     bounce names the original's, as its log record does); dsn_apply
+	                     gives a VERP report that names none its token's */
+	                  .qid = d->rep.queue_id ? d->rep.queue_id : "",
 	                  .qids = (const char *const *)d->rep.qids,
 	                  .nqids = v == 1 ? 0 : d->rep.nqids,
 	                  .category = x->category,
@@ -321,7 +321,15 @@ dsn_apply(DSN *d)
 	for (size_t i = 0; i < n; i++) {
 		const DSN_RCPT *x = d->rep.n ? &d->rep.r[i] : d->rep.unnamed;
 		FB_EVENT e = dsn_event(d, x);
+		char vkey[TOKEN_ID_LEN + 32];
 		int applied = 0;
+		if (v == 1 && !*e.qid && *d->verp_id) {
+			/* a token is sealed once per message: the same report replayed to its VERP
+			   address counts once; another kind of report about it (a complaint after a
+			   delivery notice) still counts */
+			snprintf(vkey, sizeof(vkey), "%s.%s", d->verp_id, bounce_category_name(x->category));
+			e.qid = vkey;
+		}
 		sbuf_reset(d->why_not);
 		sbuf_reset(d->who);
 		if (bounce_effect(e.category, e.final, 0).counter == NULL)

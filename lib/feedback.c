@@ -125,7 +125,7 @@ fb_rec_init(FB_REC *r, const CONF *c, const PMAP *pm, const FB_EVENT *e)
 	              .tenant = sbuf_new(32),
 	              .known = sbuf_new(32),
 	              .why = ""};
-	fb_key(e->rcpt, 384 - sizeof(KEY_FB_SEEN_FMT) - (qid ? strlen(qid) : 1), r->key);
+	fb_key(e->rcpt, 384, r->key);
 	fb_key(e->orig_rcpt, 384, r->okey);
 	r->rcpt = sbuf_str(r->key);
 	if (e->tenant == NULL) {
@@ -251,7 +251,8 @@ fb_keys(FB_ARGS *a, const FB_REC *r, const char *day)
 	fb_pushf(a, "%d", FB_NKEYS);
 	fb_push(a, e->pos_key ? e->pos_key : "");
 	fb_push(a, KEY_SUPP_GLOBAL);
-	if (qid && e->final && sbuf_len(r->key))
+	/* a dedup key too long for its buffer is none (never cut: cut, it could name another) */
+	if (qid && e->final && sbuf_len(r->key) && strlen(KEY_FB_SEEN_FMT) + strlen(qid) + sbuf_len(r->key) < 384)
 		fb_pushf(a, KEY_FB_SEEN_FMT, qid, sbuf_str(r->key));
 	else if (e->unnamed > 0 && r->seen_qid) /* one redacted complaint per message of ours */
 		fb_pushf(a, KEY_FB_SEEN_FMT, r->seen_qid, "-");

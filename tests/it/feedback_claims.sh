@@ -260,6 +260,10 @@ ta_eq "...counted once per message (its token)" "$ta_err" "tenant-feedback: dsn:
 ta_fb "dsn, the same bounce to the second message's VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok3@rp.relay.test" <"$TB_DIR/remote-bounce.eml"
 ta_eq "...applied: another message" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
 ta_eq "dashboard: bounced_hard counts the two messages, not the replay" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" "$((hard_before + 2))"
+compl_before=$(tb_redis hget "{t:acme}:fb:$today" complaints)
+ta_fb "dsn, a complaint about the first message, to its VERP address after its bounce: exit 0" 0 "${V[@]}" dsn "bounce+$vtok2@rp.relay.test" <"$FIX/arf-abuse.eml"
+ta_eq "...applied: another kind of report about it" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=complaint via=verp"
+ta_eq "dashboard: complaints count it" "$(tb_redis hget "{t:acme}:fb:$today" complaints)" "$((${compl_before:-0} + 1))"
 
 # 4. unsubscribe: 75 when Redis or the keyring cannot be read, 0 when done or the token is bad
 utok=$("$SEAL" "$TB_DIR/token.keys" beta 1)

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -199,6 +200,37 @@ START_TEST(unnamed_complaint)
 }
 END_TEST
 
+/*
+ * a long address (341 bytes) keeps its key: with a VERP report's long dedup
+ * id the dedup key would pass its 384-byte buffer, so there is none (never a
+ * cut one); with a short queue id there is
+ */
+START_TEST(long_address)
+{
+	char rcpt[400], seen[420], local[151], label[61];
+	FB_EVENT e = {.tenant = "acme", .qid = "V0123456789abcdef01234567.hard", .category = BC_HARD, .final = 1,
+		      .transport = ""};
+	const char *want[] = {"7", "", "tm:supp", "", "tm:stats:DAY", "{t:acme}:supp", "{t:acme}:fb:DAY",
+			      "{t:acme}:streak",
+			      /* ARGV */
+			      "acme", "bounced_hard", rcpt, "other", "", "", "tenant", "3", "1209600", "34560000", "604800",
+			      "1", "", "", "hard-bounce", "end", "", ""};
+
+	memset(local, 'a', 150);
+	local[150] = 0;
+	memset(label, 'b', 60);
+	label[60] = 0;
+	snprintf(rcpt, sizeof(rcpt), "%s@%s.%s.%s.example", local, label, label, label);
+	ck_assert_uint_eq(strlen(rcpt), 341);
+	e.rcpt = rcpt;
+	argv_is(&e, "", want, sizeof(want) / sizeof(want[0]));
+	e.qid = "3F2A1C0";
+	snprintf(seen, sizeof(seen), "tm:fb:seen:3F2A1C0:%s", rcpt);
+	want[3] = seen;
+	argv_is(&e, "", want, sizeof(want) / sizeof(want[0]));
+}
+END_TEST
+
 /* a record with a queue id and no tenant needs the maps: without a store, an error, never a guess */
 START_TEST(needs_maps)
 {
@@ -223,5 +255,6 @@ suite_tests(TCase *tc)
 	tcase_add_test(tc, no_qid);
 	tcase_add_test(tc, bad_tenant);
 	tcase_add_test(tc, unnamed_complaint);
+	tcase_add_test(tc, long_address);
 	tcase_add_test(tc, needs_maps);
 }

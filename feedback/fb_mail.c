@@ -227,9 +227,9 @@ dsn_forward_first(DSN *d)
 
 /*
  * dsn_fbl_tenant - a feedback loop's report, when our verifier says its
- * DKIM signature is the provider's, may name its tenant by the returned
- * message's tag, which is ours: d->fbl_tenant when it is a tenant of ours.
- * 0, or 75 when the tenant directory cannot be read.
+ * DKIM signature is the provider's (d->fbl_verified), may name its tenant by
+ * the returned message's tag, which is ours: d->fbl_tenant when it is a
+ * tenant of ours. 0, or 75 when the tenant directory cannot be read.
  */
 static int
 dsn_fbl_tenant(DSN *d)
@@ -240,26 +240,21 @@ dsn_fbl_tenant(DSN *d)
 	char *t;
 	int rc = 0;
 
-	if (d->v == 1 || d->rep.kind != DSN_ARF || (d->rep.n == 0 && d->rep.unnamed == NULL) ||
-	    (d->rep.tenant == NULL && d->rep.unnamed == NULL))
+	/* a report with recipients needs a tag to name its tenant; a redacted one (unnamed) needs
+	   only to be the loop's own, for dsn_event */
+	if (d->v == 1 || d->rep.kind != DSN_ARF ||
+	    (d->rep.unnamed == NULL && (d->rep.n == 0 || d->rep.tenant == NULL)))
 		return 0;
 	why = sbuf_new(64);
 	warn = sbuf_new(64);
 	d->fbl_verified = feedback_fbl_trusted(d->rep.auth_results, c->feedback_loop_authserv_id,
 	                                       c->feedback_loop_domains, d->fbl_domain, why);
-	if (d->rep.tenant == NULL) {
-		/* a redacted report names no tenant: only whether it is the loop's own counts */
-		if (!d->fbl_verified)
-			msg_info("dsn: ARF report naming no recipient is not a verified feedback loop's: %s",
-			         sbuf_str(why));
-		sbuf_free(why);
-		sbuf_free(warn);
-		return 0;
-	}
-	t = d->rep.tenant + strspn(d->rep.tenant, " \t");
-	t[strcspn(t, " \t\r\n")] = 0;
 	if (!d->fbl_verified)
-		msg_info("dsn: ARF report: its tenant tag is not trusted: %s", sbuf_str(why));
+		msg_info("dsn: ARF report: %s: %s",
+		         d->rep.tenant ? "its tenant tag is not trusted" : "naming no recipient, not a verified feedback loop's",
+		         sbuf_str(why));
+	else if (d->rep.tenant == NULL)
+		; /* no tag: a recorded queue id in its original names the tenant, if any does */
 	else if ((snap = store_load(d->s, d->err, warn)) == NULL) {
 		msg_warn(
 		    "dsn: cannot read the tenant directory to check the report's tenant: %s; the "
@@ -267,6 +262,8 @@ dsn_fbl_tenant(DSN *d)
 		    sbuf_str(d->err));
 		rc = 75;
 	} else {
+		t = d->rep.tenant + strspn(d->rep.tenant, " \t");
+		t[strcspn(t, " \t\r\n")] = 0;
 		if (tenant_name_valid(t) && tsnap_find(snap, t))
 			d->fbl_tenant = xstrdup(t);
 		else

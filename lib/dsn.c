@@ -685,13 +685,19 @@ dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
 	return 0;
 }
 
+const char *
+dsn_first_addr(InternetAddressList *l)
+{
+	InternetAddress *a = l && internet_address_list_length(l) > 0 ? internet_address_list_get_address(l, 0) : NULL;
+
+	return a && INTERNET_ADDRESS_IS_MAILBOX(a) ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)) : NULL;
+}
+
 /* sender_domain_of - the domain of m's To: a bounce goes to the original's sender (owned), or NULL */
 static char *
 sender_domain_of(GMimeMessage *m)
 {
-	InternetAddressList *to = g_mime_message_get_to(m);
-	InternetAddress *a = to && internet_address_list_length(to) > 0 ? internet_address_list_get_address(to, 0) : NULL;
-	const char *addr = a && INTERNET_ADDRESS_IS_MAILBOX(a) ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)) : NULL;
+	const char *addr = dsn_first_addr(g_mime_message_get_to(m));
 	const char *d = addr ? strrchr(addr, '@') : NULL;
 
 	return d && d[1] && strlen(d + 1) < 256 ? xstrdup(d + 1) : NULL;

@@ -85,7 +85,8 @@ dsn_looks_like_bounce(GMimeMessage *m)
  * dsn_says_undelivered - a message with none of a bounce's headers (a
  * no-reply sender, a subject in words the list above lacks) that returns
  * an original (attached, its headers, or quoted after a cut marker) and
- * whose own words, before it, say that the original was not delivered. A person's "Fwd:" is still not a bounce.
+ * whose own words, before it, say that the original was not delivered. A
+ * person's "Fwd:" is still not a bounce.
  */
 int
 dsn_says_undelivered(const WALK *w, GMimeMessage *m)
@@ -148,13 +149,11 @@ dsn_is_autoreply(GMimeMessage *m)
 void
 dsn_autoreply(DSN_REPORT *out, GMimeMessage *m, const BOUNCE_VERDICT *v)
 {
-	InternetAddressList *from = g_mime_message_get_from(m);
-	InternetAddress *a = from && internet_address_list_length(from) > 0 ? internet_address_list_get_address(from, 0) : NULL;
+	const char *from = dsn_first_addr(g_mime_message_get_from(m));
 	DSN_RCPT *x;
 
 	out->kind = DSN_AUTOREPLY;
-	if (a && INTERNET_ADDRESS_IS_MAILBOX(a) &&
-	    (x = dsn_add(out, xstrdup(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))))) != NULL) {
+	if (from && (x = dsn_add(out, xstrdup(from))) != NULL) {
 		dsn_set_verdict(x, v);
 		x->final = 1;
 	}
@@ -173,9 +172,9 @@ dsn_arf(WALK *w)
 
 	if (out->n == 0 && w->to) { /* no Original-Rcpt-To: the original's To */
 		InternetAddressList *l = internet_address_list_parse(NULL, w->to);
-		InternetAddress *a = l && internet_address_list_length(l) > 0 ? internet_address_list_get_address(l, 0) : NULL;
-		if (a && INTERNET_ADDRESS_IS_MAILBOX(a) && strchr(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)), '@'))
-			dsn_add(out, xstrdup(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))));
+		const char *to = dsn_first_addr(l);
+		if (to && strchr(to, '@'))
+			dsn_add(out, xstrdup(to));
 		if (l)
 			g_object_unref(l);
 	}

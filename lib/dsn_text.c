@@ -412,9 +412,7 @@ bare_name(const char *p)
 static void
 dsn_bare_names(WALK *w, GMimeMessage *m)
 {
-	InternetAddressList *from = g_mime_message_get_from(m);
-	InternetAddress *a = from && internet_address_list_length(from) > 0 ? internet_address_list_get_address(from, 0) : NULL;
-	const char *addr = a && INTERNET_ADDRESS_IS_MAILBOX(a) ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)) : NULL;
+	const char *addr = dsn_first_addr(g_mime_message_get_from(m));
 	const char *domain = addr ? strrchr(addr, '@') : NULL, *text = sbuf_str(w->text), *head = NULL;
 
 	if (domain == NULL || domain[1] == 0)
@@ -544,9 +542,7 @@ dsn_text_bounce(WALK *w, GMimeMessage *m)
 		failed_words(w);
 	}
 	if (out->n == 0) { /* the bounce's own To is the original's sender (or its VERP address), not a recipient */
-		InternetAddressList *to = g_mime_message_get_to(m);
-		InternetAddress *a = to && internet_address_list_length(to) > 0 ? internet_address_list_get_address(to, 0) : NULL;
-		const char *own = a && INTERNET_ADDRESS_IS_MAILBOX(a) ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)) : NULL;
+		const char *own = dsn_first_addr(g_mime_message_get_to(m));
 		dsn_scan_text(w, sbuf_str(w->text), own);
 		if (out->n == 0 && own) /* unless it is the only one: a sender who mailed itself */
 			dsn_scan_text(w, sbuf_str(w->text), NULL);

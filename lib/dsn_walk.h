@@ -33,6 +33,8 @@ typedef struct {
 
 /* dsn_add - a new recipient of r (owning recipient), or NULL for a repeat or past DSN_MAX_RCPTS */
 DSN_RCPT *dsn_add(DSN_REPORT *r, char *recipient);
+/* dsn_first_addr - the address of l's first mailbox (borrowed from l), or NULL */
+const char *dsn_first_addr(InternetAddressList *l);
 /* dsn_clean_addr - "rfc822; <User@Example.COM>" -> "User@Example.COM" (owned), or NULL */
 char *dsn_clean_addr(const char *v);
 /* dsn_field_at - does line start with one of the field names ("Received:", ...) of names (NULL-ended)? */

@@ -320,12 +320,12 @@ dsn_apply(DSN *d)
 		FB_EVENT e = dsn_event(d, x);
 		char vkey[TOKEN_ID_LEN + 32];
 		int applied = 0;
-		if (v == 1 && !*e.qid && *d->verp_id) {
+		if (v == 1 && *d->verp_id) {
 			/* a token is sealed once per message: the same report replayed to its VERP
 			   address counts once; another kind of report about it (a complaint after a
 			   delivery notice) still counts */
 			snprintf(vkey, sizeof(vkey), "%s.%s", d->verp_id, bounce_category_name(x->category));
-			e.qid = vkey;
+			e.token_key = vkey;
 		}
 		sbuf_reset(d->why_not);
 		sbuf_reset(d->who);

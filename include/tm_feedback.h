@@ -23,6 +23,10 @@
 typedef struct {
 	const char *tenant;	/* a VERP token's (validated); NULL: the recorded queue ids decide */
 	const char *qid;	/* the reporter's queue id (the dedup key), "" if unknown */
+	const char *token_key;	/* a VERP report's: its token's id and category. It is the
+				   dedup key, unless the map of qid names the token's tenant
+				   and lists the recipient (our own bounce, which the log
+				   counts too); NULL for any other report */
 	const char *const *qids; /* further candidate queue ids of ours, nqids of them */
 	size_t nqids;
 	int category;		/* BC_* */

@@ -61,7 +61,9 @@ typedef struct {
 	const char *rcpt;	    /* the recipient key recorded: key or okey */
 	const char *why;	    /* why unattributed */
 	const char *seen_qid;	    /* the queue id whose map named an unnamed complaint's tenant */
-	char *own[8 + FB_MAX_QIDS]; /* a batch's copies of e's strings */
+	int confirm;		    /* a VERP report's qid is looked up only to confirm it */
+	int confirmed;		    /* ...and its map named the token's tenant and recipient */
+	char *own[9 + FB_MAX_QIDS]; /* a batch's copies of e's strings */
 } FB_REC;
 
 /* FB_ARGS - an argv being built: borrowed strings, and built ones in buf */
@@ -110,7 +112,8 @@ fb_key(const char *addr, size_t room, SBUF *key)
 /*
  * fb_rec_init - an outcome's keys and candidates. A tenant given is taken
  * as it is if its name is valid (it builds keys), and step 1 is then done
- * with no call; so it is when there is no queue id to look up.
+ * with no call, but for a VERP report's queue id, looked up only to confirm
+ * it as the dedup key; so it is when there is no queue id to look up.
  */
 static void
 fb_rec_init(FB_REC *r, const CONF *c, const PMAP *pm, const FB_EVENT *e)
@@ -136,6 +139,13 @@ fb_rec_init(FB_REC *r, const CONF *c, const PMAP *pm, const FB_EVENT *e)
 				r->cand[r->nc++] = e->qids[i];
 	} else if (tenant_name_valid(e->tenant))
 		sbuf_cat(r->tenant, e->tenant);
+	if (sbuf_len(r->tenant) && e->token_key && qid && strlen(qid) < 64) {
+		/* anyone can write a queue id into a report to a VERP address; it dedups only
+		   when its map shows it is the token's message */
+		r->cand[r->nc++] = qid;
+		r->confirm = 1;
+		return;
+	}
 	if (e->unnamed > 0 && e->tenant && e->nqids > 0 && e->qids[0] && strlen(e->qids[0]) < 64)
 		r->seen_qid = e->qids[0]; /* the loop's tag named the tenant: its message's queue id dedups */
 	if (e->unnamed < 0) {
@@ -207,6 +217,14 @@ fb_map_answer(FB_REC *r, const char *qid, const STORE_VAL *v, SBUF *err)
 			sbuf_printf(err, "redis: %s", v->element[i]->str);
 			return -1;
 		}
+	if (r->confirm) {
+		r->decided = 1;
+		for (size_t i = 1; i < v->elements && i < 3; i++)
+			r->confirmed |= v->element[0]->type == STORE_V_STR &&
+			                strcmp(v->element[0]->str, sbuf_str(r->tenant)) == 0 &&
+			                v->element[i]->type != STORE_V_NIL;
+		return 0;
+	}
 	if (v->elements == 0 || v->element[0]->type != STORE_V_STR ||
 	    !tenant_name_valid(v->element[0]->str))
 		return 0;
@@ -244,7 +262,8 @@ static void
 fb_keys(FB_ARGS *a, const FB_REC *r, const char *day)
 {
 	const FB_EVENT *e = &r->e;
-	const char *qid = e->qid && *e->qid ? e->qid : NULL, *tenant = sbuf_str(r->tenant);
+	const char *qid = e->token_key && !r->confirmed ? e->token_key : e->qid && *e->qid ? e->qid : NULL;
+	const char *tenant = sbuf_str(r->tenant);
 
 	fb_push(a, "EVALSHA");
 	fb_push(a, store_script_sha(&fb_script));
@@ -438,6 +457,7 @@ feedback_batch_add(FB_BATCH *b, const CONF *c, const PMAP *pm, const FB_EVENT *e
 	fb_rec_init(r, c, pm, e); /* its keys are its own; e's strings are copied below */
 	copy.tenant = fb_own(r, &k, e->tenant);
 	copy.qid = fb_own(r, &k, e->qid);
+	copy.token_key = fb_own(r, &k, e->token_key);
 	copy.rcpt = fb_own(r, &k, e->rcpt);
 	copy.orig_rcpt = fb_own(r, &k, e->orig_rcpt);
 	copy.transport = fb_own(r, &k, e->transport);

@@ -260,6 +260,27 @@ ta_eq "...counted once per message (its token)" "$ta_err" "tenant-feedback: dsn:
 ta_fb "dsn, the same bounce to the second message's VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok3@rp.relay.test" <"$TB_DIR/remote-bounce.eml"
 ta_eq "...applied: another message" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
 ta_eq "dashboard: bounced_hard counts the two messages, not the replay" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" "$((hard_before + 2))"
+# a queue id written into a report to a VERP address is anyone's to write: it is the key only
+# when its map shows the token's message (tenant and recipient); else the token is
+vtok4=$("$SEAL" "$TB_DIR/token.keys" acme 1 news@acme.example) vtok5=$("$SEAL" "$TB_DIR/token.keys" acme 1 news@acme.example)
+sed 's/3F2A1C0/FORGED1/' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/forged1.eml"
+sed 's/3F2A1C0/FORGED2/' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/forged2.eml"
+ta_fb "dsn, a report naming a queue id nobody recorded, to a VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok4@rp.relay.test" <"$TB_DIR/forged1.eml"
+ta_eq "...applied" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
+ta_fb "dsn, replayed with another invented queue id: exit 0" 0 "${V[@]}" dsn "bounce+$vtok4@rp.relay.test" <"$TB_DIR/forged2.eml"
+ta_eq "...counted once (the token, not the invented id)" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
+tb_redis hset tm:qid:VQ1 tenant acme r:r0@dest.example 1 >/dev/null
+tb_redis hset tm:qid:VQ2 tenant beta r:r0@dest.example 1 >/dev/null
+sed 's/3F2A1C0/VQ1/' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/vq1.eml"
+sed 's/3F2A1C0/VQ2/' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/vq2.eml"
+ta_fb "dsn, our own bounce of a recorded message of acme's, to its VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok5@rp.relay.test" <"$TB_DIR/vq1.eml"
+ta_eq "...applied" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
+ta_fb "dsn, the same bounce to another VERP address of acme's: exit 0" 0 "${V[@]}" dsn "bounce+$vtok4@rp.relay.test" <"$TB_DIR/vq1.eml"
+ta_eq "...counted once (its confirmed queue id is the key)" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
+ta_fb "dsn, a report naming beta's recorded queue id, to acme's VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok5@rp.relay.test" <"$TB_DIR/vq2.eml"
+ta_eq "...beta's id is not acme's key: counted once per acme's token" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
+ta_eq "...beta's message's key untouched" "$(tb_redis exists "tm:fb:seen:VQ2:r0@dest.example")" 0
+ta_eq "dashboard: bounced_hard counts each message once: two, forged1, vq1, vq2" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" "$((hard_before + 5))"
 compl_before=$(tb_redis hget "{t:acme}:fb:$today" complaints)
 ta_fb "dsn, a complaint about the first message, to its VERP address after its bounce: exit 0" 0 "${V[@]}" dsn "bounce+$vtok2@rp.relay.test" <"$FIX/arf-abuse.eml"
 ta_eq "...applied: another kind of report about it" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=complaint via=verp"

@@ -370,8 +370,9 @@ bounce_extract_code(const char *text)
 {
 	for (const char *p = text; p && *p; p++) {
 		/* not the last part of an address or a version: "Connected to 192.0.2.225 but sender was
-		   rejected" has no 225 reply, and read as one it would be a delivery */
-		if ((p == text || (!isalnum((unsigned char)p[-1]) && p[-1] != '.' && p[-1] != ':')) &&
+		   rejected" has no 225 reply, and read as one it would be a delivery; nor a parameter's
+		   value (Exim's "after MAIL FROM:<x> SIZE=222:") */
+		if ((p == text || (!isalnum((unsigned char)p[-1]) && p[-1] != '.' && p[-1] != ':' && p[-1] != '=')) &&
 		    (p[0] == '2' || p[0] == '4' || p[0] == '5') &&
 		    isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
 		    (p[3] == ' ' || p[3] == '-' || p[3] == 0 || p[3] == '\t' || p[3] == ':')) {

@@ -303,6 +303,8 @@ START_TEST(rule_errors_and_extraction)
 	ck_assert_int_eq(bounce_extract_code("port 25025 and 5500 users"), 0);
 	ck_assert_int_eq(bounce_extract_code("Connected to 192.0.2.225 but sender was rejected. Remote host said: 550 5.7.1 Access denied"), 550);
 	ck_assert_int_eq(bounce_extract_code("mx.example[192.0.2.250]:25 said: 452 too many"), 452);
+	/* an ESMTP parameter's value is no reply: Exim quotes "MAIL FROM:<x> SIZE=222:" before it */
+	ck_assert_int_eq(bounce_extract_code("after MAIL FROM:<s@example.com> SIZE=222: host mx.example [192.0.2.22]: 550 blocked"), 550);
 	{ /* an address in a bounce's words: quotes and a sentence's full stop are not part of it */
 		const char *t = "to 'jsmith@dest.example.' on", *at = strchr(t, '@'), *as, *ae;
 		ck_assert_int_eq(bounce_addr_span(t, at, &as, &ae), 1);

@@ -23,6 +23,7 @@
 
 #include "tm_bounce.h"
 #include "tm_conf.h"
+#include "tm_digest.h"
 #include "tm_dsn.h"
 #include "tm_feedback.h"
 #include "tm_mem.h"
@@ -308,6 +309,19 @@ dsn_event(const DSN *d, const DSN_RCPT *x)
 	                  .unnamed = v == 1 || x->recipient ? 0 : d->fbl_verified ? 1 : -1};
 }
 
+/* dsn_message_key - "M" and 24 hex digits of the SHA-1 of a tenant's Message-ID: a dedup id */
+static void
+dsn_message_key(const char *tenant, const char *message_id, char id[TOKEN_ID_LEN + 32])
+{
+	SBUF *b = sbuf_new(128);
+	char hex[41];
+
+	sbuf_printf(b, "%s\n%s", tenant, message_id);
+	digest_sha1_hex(sbuf_str(b), sbuf_len(b), hex);
+	snprintf(id, TOKEN_ID_LEN + 32, "M%.24s", hex);
+	sbuf_free(b);
+}
+
 /* dsn_apply - each recipient's outcome applied and logged: 0, or 75 when Redis failed */
 static int
 dsn_apply(DSN *d)
@@ -318,14 +332,19 @@ dsn_apply(DSN *d)
 	for (size_t i = 0; i < n; i++) {
 		const DSN_RCPT *x = d->rep.n ? &d->rep.r[i] : d->rep.unnamed;
 		FB_EVENT e = dsn_event(d, x);
-		char vkey[TOKEN_ID_LEN + 32];
+		char rid[TOKEN_ID_LEN + 32];
 		int applied = 0;
 		if (v == 1 && *d->verp_id) {
 			/* a token is sealed once per message: the same report replayed to its VERP
 			   address counts once; another kind of report about it (a complaint after a
 			   delivery notice) still counts */
-			snprintf(vkey, sizeof(vkey), "%s.%s", d->verp_id, bounce_category_name(x->category));
-			e.token_key = vkey;
+			snprintf(rid, sizeof(rid), "%s.%s", d->verp_id, bounce_category_name(x->category));
+			e.report_id = rid;
+		} else if (e.unnamed > 0 && e.tenant && e.nqids == 0 && d->rep.message_id) {
+			/* a redacted complaint the loop's tag charges, naming no queue id of ours: the
+			   same report sent again counts once, by its original's Message-ID */
+			dsn_message_key(e.tenant, d->rep.message_id, rid);
+			e.report_id = rid;
 		}
 		sbuf_reset(d->why_not);
 		sbuf_reset(d->who);

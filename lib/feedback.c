@@ -139,7 +139,7 @@ fb_rec_init(FB_REC *r, const CONF *c, const PMAP *pm, const FB_EVENT *e)
 				r->cand[r->nc++] = e->qids[i];
 	} else if (tenant_name_valid(e->tenant))
 		sbuf_cat(r->tenant, e->tenant);
-	if (sbuf_len(r->tenant) && e->token_key && qid && strlen(qid) < 64) {
+	if (sbuf_len(r->tenant) && e->report_id && e->unnamed == 0 && qid && strlen(qid) < 64) {
 		/* anyone can write a queue id into a report to a VERP address; it dedups only
 		   when its map shows it is the token's message */
 		r->cand[r->nc++] = qid;
@@ -262,7 +262,7 @@ static void
 fb_keys(FB_ARGS *a, const FB_REC *r, const char *day)
 {
 	const FB_EVENT *e = &r->e;
-	const char *qid = e->token_key && !r->confirmed ? e->token_key : e->qid && *e->qid ? e->qid : NULL;
+	const char *qid = e->report_id && !r->confirmed ? e->report_id : e->qid && *e->qid ? e->qid : NULL;
 	const char *tenant = sbuf_str(r->tenant);
 
 	fb_push(a, "EVALSHA");
@@ -273,8 +273,8 @@ fb_keys(FB_ARGS *a, const FB_REC *r, const char *day)
 	/* a dedup key too long for its buffer is none (never cut: cut, it could name another) */
 	if (qid && e->final && sbuf_len(r->key) && strlen(KEY_FB_SEEN_FMT) + strlen(qid) + sbuf_len(r->key) < 384)
 		fb_pushf(a, KEY_FB_SEEN_FMT, qid, sbuf_str(r->key));
-	else if (e->unnamed > 0 && r->seen_qid) /* one redacted complaint per message of ours */
-		fb_pushf(a, KEY_FB_SEEN_FMT, r->seen_qid, "-");
+	else if (e->unnamed > 0 && (r->seen_qid || e->report_id)) /* one redacted complaint per message */
+		fb_pushf(a, KEY_FB_SEEN_FMT, r->seen_qid ? r->seen_qid : e->report_id, "-");
 	else
 		fb_push(a, "");
 	fb_pushf(a, KEY_STATS_FMT, day);
@@ -457,7 +457,7 @@ feedback_batch_add(FB_BATCH *b, const CONF *c, const PMAP *pm, const FB_EVENT *e
 	fb_rec_init(r, c, pm, e); /* its keys are its own; e's strings are copied below */
 	copy.tenant = fb_own(r, &k, e->tenant);
 	copy.qid = fb_own(r, &k, e->qid);
-	copy.token_key = fb_own(r, &k, e->token_key);
+	copy.report_id = fb_own(r, &k, e->report_id);
 	copy.rcpt = fb_own(r, &k, e->rcpt);
 	copy.orig_rcpt = fb_own(r, &k, e->orig_rcpt);
 	copy.transport = fb_own(r, &k, e->transport);

@@ -210,6 +210,17 @@ ta_eq "...redacted:complaints too" "$(fbh acme redacted:complaints)" 2
 ta_fb "dsn, the provider sends it twice: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/redacted-fbl.eml"
 ta_contains "...counted once per its message's queue id" "$ta_err" "category=complaint via=fbl:fbl.provider.example (not applied: already counted)"
 ta_eq "...acme's complaints unchanged" "$(fbh acme complaints)" "$((before + 2))"
+# a tagged one whose original kept no Received field of ours: its Message-ID dedups it
+grep -v -e '^Received: from client' -e 'by relay.example (Postfix)' -e '^	Thu, 8 Mar 2026 13:59:00' "$TB_DIR/redacted-fbl.eml" >"$TB_DIR/redacted-noqid.eml"
+ta_lacks "(its original names no queue id)" "$(cat "$TB_DIR/redacted-noqid.eml")" "RQ0FFFE"
+ta_fb "dsn, a tagged redacted complaint naming no queue id: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/redacted-noqid.eml"
+ta_eq "...applied for the tenant it names" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=(redacted) category=complaint via=fbl:fbl.provider.example"
+ta_fb "dsn, the provider sends it twice: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/redacted-noqid.eml"
+ta_contains "...counted once, by its original's Message-ID" "$ta_err" "category=complaint via=fbl:fbl.provider.example (not applied: already counted)"
+sed 's/^Message-ID: <8787KJKJ3K4J3K4J3K4J3.mail@acme.example>/Message-ID: <another@acme.example>/' "$TB_DIR/redacted-noqid.eml" >"$TB_DIR/redacted-noqid2.eml"
+ta_fb "dsn, a complaint about another message of acme's: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/redacted-noqid2.eml"
+ta_eq "...applied" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=(redacted) category=complaint via=fbl:fbl.provider.example"
+ta_eq "dashboard: acme's complaints count the two messages" "$(fbh acme complaints)" "$((before + 4))"
 
 # dsn to a VERP address: the keyring must be read
 vtok=$("$SEAL" "$TB_DIR/token.keys" acme 1 news@acme.example)

@@ -664,6 +664,19 @@ dsn_forwarded(WALK *w, GMimeMessage *m, int depth)
 	*w->out = inner;
 }
 
+/* header_first - does data start with a header field ("Name:"), or an mbox "From " line? */
+static int
+header_first(const char *data, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 5 && strncmp(data, "From ", 5) == 0)
+		return 1;
+	while (i < len && data[i] > ' ' && data[i] < 0x7f && data[i] != ':')
+		i++;
+	return i > 0 && i < len && data[i] == ':';
+}
+
 int
 dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
 {
@@ -673,7 +686,11 @@ dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
 
 	memset(out, 0, sizeof(*out));
 	pthread_once(&dsn_once, dsn_gmime_init);
-	s = g_mime_stream_mem_new_with_buffer(data, len);
+	s = g_mime_stream_mem_new();
+	if (!header_first(data, len)) /* a bounce's text pasted without its headers: all of it is the body */
+		g_mime_stream_write(s, "\n", 1);
+	g_mime_stream_write(s, data, len);
+	g_mime_stream_reset(s);
 	p = g_mime_parser_new_with_stream(s);
 	m = g_mime_parser_construct_message(p, NULL);
 	g_object_unref(p);

@@ -81,6 +81,23 @@ dsn_looks_like_bounce(GMimeMessage *m)
 	return g_mime_object_get_header(o, "X-Failed-Recipients") != NULL;
 }
 
+/* one_line - the first max bytes of text, each run of blanks and line ends one space */
+static char *
+one_line(const char *text, size_t max)
+{
+	size_t n = strnlen(text, max), o = 0;
+	char *out = xmalloc(n + 1);
+
+	for (size_t i = 0; i < n; i++)
+		if (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n') {
+			if (o == 0 || out[o - 1] != ' ')
+				out[o++] = ' ';
+		} else
+			out[o++] = text[i];
+	out[o] = 0;
+	return out;
+}
+
 /*
  * dsn_says_undelivered - a message with none of a bounce's headers (a
  * no-reply sender, a subject in words the list above lacks) that returns
@@ -96,14 +113,20 @@ dsn_says_undelivered(const WALK *w, GMimeMessage *m)
 	    "could not deliver", "unable to deliver", "failed to deliver", "was not delivered", "wasn't delivered",
 	    "undeliverable", "delivery has failed", "delivery failed", "delivery to the following recipient",
 	    "permanent error", "permanent fatal error", "returned to sender", NULL};
-	const char *t = sbuf_str(w->text);
+	GMimeObject *o = GMIME_OBJECT(m);
+	/* or no header at all: a bounce's text pasted to classify without them */
+	int headerless = !g_mime_object_get_header(o, "From") && !g_mime_object_get_header(o, "Subject") &&
+	                 !g_mime_object_get_header(o, "Date") && !g_mime_object_get_header(o, "To");
+	char *t;
+	int found = 0;
 
-	if (w->to == NULL || dsn_forwarded_by_person(m))
+	if ((w->to == NULL && !headerless) || dsn_forwarded_by_person(m))
 		return 0;
-	for (int i = 0; words[i]; i++)
-		if (strcasestr(t, words[i]))
-			return 1;
-	return 0;
+	t = one_line(sbuf_str(w->text), 65536); /* Postfix wraps "could not\nbe delivered" */
+	for (int i = 0; words[i] && !found; i++)
+		found = strcasestr(t, words[i]) != NULL;
+	free(t);
+	return found;
 }
 
 /*

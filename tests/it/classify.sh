@@ -22,6 +22,13 @@ ta_contains "...with the source comment above it" "$line" '(source: Domino ("Use
 ta_eq "...and the text it read (the DSN had none: the report's own words)" "$(sed -n 3p <<<"$ta_out")" \
 	"  text:  for the following reason: User someone (someone@domino.example) not listed in Domino Directory"
 
+# a bounce's text pasted without its headers is read as the bounce it says it is; a pasted
+# note that says nothing failed is not one
+ta_fb "classify a bounce's text pasted without headers: exit 0" 0 classify "$fx/pasted-body.txt"
+ta_eq "...read as the bounce" "$ta_out" "$fx/pasted-body.txt: gone@dest.example 5.1.1 hard (user-unknown)"
+ta_fb "classify a pasted note naming an address: exit 0" 0 classify "$fx/pasted-note.txt"
+ta_eq "...not a bounce" "$ta_out" "$fx/pasted-note.txt: - - none (not a bounce or a report)"
+
 # a site that rewrote the address: the Original-Recipient is the one checked and suppressed, and shown
 orig="$top_srcdir/tests/fixtures/corpus/bounceparser/postfix-orig.msg"
 ta_fb "classify --explain of a rewritten address: exit 0" 0 classify --explain "$orig"

@@ -69,6 +69,14 @@ vtok=$("$SEAL" "$TB_DIR/token.keys" acme 1 news@acme.example)
 reset
 ta_fb "dsn to a VERP address: exit 0" 0 -o return_path_domain=rp.relay.test dsn "bounce+$vtok@rp.relay.test" <"$FIX/postfix-user-unknown.eml"
 ta_contains "...applied for the token's tenant" "$ta_err" "dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
+# our own bounce names a queue id (X-Postfix-Queue-ID): one HMGET confirms it is the token's
+# message before it is the dedup key; a remote MTA's names none, and the script is all
+ta_eq "...in 2 calls: the map that confirms the queue id it names, the script" "$(calls)" "evalsha=1 hmget=1"
+grep -v '^X-Postfix-Queue-ID:' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/remote.eml"
+vtok2=$("$SEAL" "$TB_DIR/token.keys" acme 1 news@acme.example)
+reset
+ta_fb "dsn to a VERP address, a report naming no queue id: exit 0" 0 -o return_path_domain=rp.relay.test dsn "bounce+$vtok2@rp.relay.test" <"$TB_DIR/remote.eml"
+ta_contains "...applied for the token's tenant" "$ta_err" "dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
 ta_eq "...in 1 call, the script" "$(calls)" "evalsha=1"
 ta_eq "...acme's suppression" "$(supp r0@dest.example)" hard-bounce
 
@@ -110,7 +118,7 @@ ta_fb "follow --from-start --once, 300 records: exit 0" 0 follow --from-start --
 ta_contains "...applies the 150 mapped ones" "$ta_err" "300 lines, 300 delivery records, 150 applied"
 ta_eq "...one HMGET and one EVALSHA a record, a MULTI and an EXEC a batch, the position read, the script loaded" \
 	"$(calls)" "evalsha=300 exec=2 get=1 hmget=300 multi=2 script|load=1"
-ta_eq "...acme's counted (4 hard bounces before)" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" 154
+ta_eq "...acme's counted (5 hard bounces before)" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" 155
 ta_eq "...the others unattributed" "$(unattributed)" $((before + 150))
 ta_eq "...each odd recipient suppressed for acme" "$(supp b299@dest.example)/$(supp b1@dest.example)" hard-bounce/hard-bounce
 ta_eq "...no even one" "$(supp b300@dest.example)$(supp b2@dest.example)" ""

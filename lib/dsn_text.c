@@ -403,11 +403,51 @@ bare_name(const char *p)
 	return p[n] == 0 || p[n] == '\n' || p[n] == '\r' || strncmp(p + n, " (", 2) == 0 ? n : 0;
 }
 
+/* bare_add - the recipient NAME (n bytes at p) at domain, its reason read from text[from, to) */
+static void
+bare_add(WALK *w, const char *p, size_t n, const char *domain, const char *from, const char *to)
+{
+	SBUF *rcpt = sbuf_new(80);
+	DSN_RCPT *x;
+
+	sbuf_catn(rcpt, p, n);
+	sbuf_cat(rcpt, domain);
+	if ((x = dsn_add(w->out, sbuf_steal(rcpt))) != NULL)
+		text_verdict(w, x, from, to);
+}
+
+/*
+ * reason_then_name - a line "REASON: NAME", NAME a lone local part to the
+ * line's end and REASON words a rule explains: where NAME starts (its
+ * length in n), or NULL. "Subject: hello" is no such line: no rule reads
+ * "Subject".
+ */
+static const char *
+reason_then_name(const WALK *w, const char *line, const char *eol, size_t *n)
+{
+	const char *c = NULL;
+	BOUNCE_VERDICT v;
+	char *reason;
+	int r;
+
+	for (const char *p = line; p + 1 < eol; p++)
+		if (p[0] == ':' && p[1] == ' ')
+			c = p;
+	if (c == NULL || c == line || c - line > 200 || (*n = bare_name(c + 2)) == 0 || c + 2 + *n < eol - 1)
+		return NULL;
+	reason = xstrndup(line, (size_t)(c - line));
+	r = bounce_classify(w->rules, "", 0, reason, &v);
+	free(reason);
+	return r != BR_NONE && r != BR_DELIVERED ? c + 2 : NULL;
+}
+
 /*
  * dsn_bare_names - a bounce that names its recipients by local part alone,
  * one per line under a line that ends with ':' (legacy AOL's screen names,
- * GroupWise's "user (user not found)"): each at the domain of the bounce's
- * own From, with the line above and its own rest as the reason.
+ * GroupWise's "user (user not found)"), or after a reason on its own line
+ * that a rule explains (CompuServe's "Receiver not found: user1"): each at
+ * the domain of the bounce's own From, with the line above and its own
+ * rest, or the words before it, as the reason.
  */
 static void
 dsn_bare_names(WALK *w, GMimeMessage *m)
@@ -418,19 +458,16 @@ dsn_bare_names(WALK *w, GMimeMessage *m)
 	if (domain == NULL || domain[1] == 0)
 		return;
 	for (const char *line = text; *line;) {
-		const char *eol = line + strcspn(line, "\n"), *p = line + strspn(line, " \t");
+		const char *eol = line + strcspn(line, "\n"), *p = line + strspn(line, " \t"), *q;
 		size_t n;
 		if (eol > line && (eol[-1] == ':' || (eol - line > 1 && eol[-1] == '\r' && eol[-2] == ':'))) {
 			head = line;
 		} else if (p == eol || *p == '\r') {
 			head = NULL; /* a blank line ends the list */
 		} else if (head && p > line && (n = bare_name(p)) > 0) {
-			SBUF *rcpt = sbuf_new(80);
-			DSN_RCPT *x;
-			sbuf_catn(rcpt, p, n);
-			sbuf_cat(rcpt, domain);
-			if ((x = dsn_add(w->out, sbuf_steal(rcpt))) != NULL)
-				text_verdict(w, x, head, eol);
+			bare_add(w, p, n, domain, head, eol);
+		} else if ((q = reason_then_name(w, line, eol, &n)) != NULL) {
+			bare_add(w, q, n, domain, line, q);
 		}
 		line = *eol ? eol + 1 : eol;
 	}

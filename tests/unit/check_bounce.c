@@ -355,6 +355,8 @@ static const struct {
     {"no-address.eml", "reader@noaddr.example", "", BC_SOFT},	     /* the returned original's one To */
     {"groupwise-bare.eml", "jsmith@gw.example", "", BC_HARD},	     /* a local part, at the bounce's domain */
     {"sendmail-transcript.eml", "first@sm.example", "5.1.1", BC_HARD}, /* the reason in the transcript */
+    /* "Receiver not found: oldname" (CompuServe's form): a reason a rule reads, then a local part */
+    {"reason-then-name.eml", "oldname@legacy.example", "", BC_HARD},
 };
 
 
@@ -396,6 +398,10 @@ START_TEST(fixture_files)
 		ck_assert_uint_eq(r.n, 2);
 		ck_assert_str_eq(r.r[1].recipient, "mfull@gw.example");
 		ck_assert_str_eq(r.r[1].reason, "mailbox-full");
+	}
+	if (strcmp(fixtures[_i].file, "reason-then-name.eml") == 0) { /* not "Subject: newsletter" */
+		ck_assert_uint_eq(r.n, 1);
+		ck_assert_str_eq(r.r[0].reason, "user-unknown");
 	}
 	if (strcmp(fixtures[_i].file, "sendmail-transcript.eml") == 0) { /* each its own line of the transcript */
 		ck_assert_uint_eq(r.n, 2);

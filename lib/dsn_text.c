@@ -420,10 +420,11 @@ bare_add(WALK *w, const char *p, size_t n, const char *domain, const char *from,
  * reason_then_name - a line "REASON: NAME", NAME a lone local part to the
  * line's end and REASON words a rule explains: where NAME starts (its
  * length in n), or NULL. "Subject: hello" is no such line: no rule reads
- * "Subject".
+ * "Subject". The rules read at most *budget such lines of a message (each
+ * read costs every rule), so a text of a thousand "a: b" lines costs no more.
  */
 static const char *
-reason_then_name(const WALK *w, const char *line, const char *eol, size_t *n)
+reason_then_name(const WALK *w, const char *line, const char *eol, size_t *n, int *budget)
 {
 	const char *c = NULL;
 	BOUNCE_VERDICT v;
@@ -433,8 +434,10 @@ reason_then_name(const WALK *w, const char *line, const char *eol, size_t *n)
 	for (const char *p = line; p + 1 < eol; p++)
 		if (p[0] == ':' && p[1] == ' ')
 			c = p;
-	if (c == NULL || c == line || c - line > 200 || (*n = bare_name(c + 2)) == 0 || c + 2 + *n < eol - 1)
+	if (c == NULL || c == line || c - line > 200 || (*n = bare_name(c + 2)) == 0 || c + 2 + *n < eol - 1 ||
+	    *budget <= 0)
 		return NULL;
+	(*budget)--;
 	reason = xstrndup(line, (size_t)(c - line));
 	r = bounce_classify(w->rules, "", 0, reason, &v);
 	free(reason);
@@ -454,6 +457,7 @@ dsn_bare_names(WALK *w, GMimeMessage *m)
 {
 	const char *addr = dsn_first_addr(g_mime_message_get_from(m));
 	const char *domain = addr ? strrchr(addr, '@') : NULL, *text = sbuf_str(w->text), *head = NULL;
+	int budget = 16;
 
 	if (domain == NULL || domain[1] == 0)
 		return;
@@ -466,7 +470,7 @@ dsn_bare_names(WALK *w, GMimeMessage *m)
 			head = NULL; /* a blank line ends the list */
 		} else if (head && p > line && (n = bare_name(p)) > 0) {
 			bare_add(w, p, n, domain, head, eol);
-		} else if ((q = reason_then_name(w, line, eol, &n)) != NULL) {
+		} else if ((q = reason_then_name(w, line, eol, &n, &budget)) != NULL) {
 			bare_add(w, q, n, domain, line, q);
 		}
 		line = *eol ? eol + 1 : eol;

@@ -458,6 +458,16 @@ START_TEST(hostile_input)
 	for (size_t i = 0; i < r.n; i++)
 		ck_assert_str_ne(r.r[i].recipient, "bottom@x.example");
 	dsn_report_clear(&r);
+	/* 5,000 "reason: name" lines whose reason no rule reads: the rules read 16 of them, not
+	   every one; a line past those is not read, so nothing is found */
+	sbuf_truncate(nest, 0);
+	sbuf_cat(nest, "From: postmaster@legacy.example\nSubject: Undeliverable Message\n\n");
+	for (int i = 0; i < 5000; i++)
+		sbuf_printf(nest, "Field%d: value%d\n", i, i);
+	sbuf_cat(nest, "Receiver not found: late\n");
+	dsn_parse(nest->s, nest->len, rules, &r);
+	ck_assert_uint_eq(r.n, 0);
+	dsn_report_clear(&r);
 	sbuf_free(nest);
 	free(junk);
 }

@@ -309,7 +309,7 @@ dsn_event(const DSN *d, const DSN_RCPT *x)
 	                  .unnamed = v == 1 || x->recipient ? 0 : d->fbl_verified ? 1 : -1};
 }
 
-/* dsn_message_key - "M" and 24 hex digits of the SHA-1 of a tenant's Message-ID: a dedup id */
+/* dsn_message_key - "M" and 24 hex digits of the SHA-1 of a tenant and a report's Message-ID: a dedup id */
 static void
 dsn_message_key(const char *tenant, const char *message_id, char id[TOKEN_ID_LEN + 32])
 {
@@ -340,10 +340,12 @@ dsn_apply(DSN *d)
 			   delivery notice) still counts */
 			snprintf(rid, sizeof(rid), "%s.%s", d->verp_id, bounce_category_name(x->category));
 			e.report_id = rid;
-		} else if (e.unnamed > 0 && e.tenant && e.nqids == 0 && d->rep.message_id) {
-			/* a redacted complaint the loop's tag charges, naming no queue id of ours: the
-			   same report sent again counts once, by its original's Message-ID */
-			dsn_message_key(e.tenant, d->rep.message_id, rid);
+		} else if (e.unnamed > 0 && e.tenant && e.nqids == 0 && d->rep.report_id) {
+			/* a redacted complaint the loop's tag charges, its original naming no queue id:
+			   the same report sent again counts once, by the report's own Message-ID (the
+			   provider's; the original's is the tenant's to write, and one it repeated
+			   would hide its complaints) */
+			dsn_message_key(e.tenant, d->rep.report_id, rid);
 			e.report_id = rid;
 		}
 		sbuf_reset(d->why_not);

@@ -41,6 +41,7 @@ typedef struct {
 	char *feedback_type; /* ARF */
 	char *tenant;	     /* X-Tenant of the returned original */
 	char *message_id;    /* Message-ID of the returned original */
+	char *report_id;     /* the report's own Message-ID (its sender's, not the original's), or NULL */
 	char *queue_id;	     /* X-Postfix-Queue-ID of the reporting MTA, if it is Postfix */
 	char *auth_results;  /* the report's own topmost Authentication-Results, or NULL */
 	char *qids[DSN_MAX_QIDS]; /* "(Postfix) ... id QID" of the returned original's Received fields */

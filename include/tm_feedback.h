@@ -44,8 +44,8 @@ typedef struct {
 				   one is suppressed; from anyone else (-1): unattributed */
 } FB_EVENT;
 
-#define FB_ARGV_MAX 28 /* EVALSHA, the SHA, the key count, 7 KEYS, 18 ARGV */
-#define FB_BUF_MAX 13  /* the arguments feedback_argv builds */
+#define FB_ARGV_MAX 29 /* EVALSHA, the SHA, the key count, 8 KEYS, 18 ARGV */
+#define FB_BUF_MAX 14  /* the arguments feedback_argv builds */
 /*
  * feedback_argv - the EVALSHA argv of one event: its count (at most
  * FB_ARGV_MAX strings, stored in buf and borrowed from e and c), or -1 with

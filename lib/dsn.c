@@ -70,6 +70,7 @@ dsn_report_clear(DSN_REPORT *r)
 	free(r->feedback_type);
 	free(r->tenant);
 	free(r->message_id);
+	free(r->report_id);
 	free(r->queue_id);
 	free(r->auth_results);
 	for (size_t i = 0; i < r->nqids; i++)
@@ -634,7 +635,7 @@ dsn_walk(WALK *w, GMimeObject *obj, int depth)
 	}
 }
 
-static void dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *out, int depth);
+static void dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *out, int depth, int pasted);
 
 /*
  * dsn_forwarded - a bounce that names no recipient itself (at most the
@@ -652,7 +653,7 @@ dsn_forwarded(WALK *w, GMimeMessage *m, int depth)
 	if ((w->out->n > 0 && !w->guessed) || w->inner == NULL || depth > 0 || w->out->kind == DSN_ARF || !dsn_looks_like_bounce(m) ||
 	    !dsn_looks_like_bounce(w->inner))
 		return;
-	dsn_parse_message(w->inner, w->rules, &inner, depth + 1);
+	dsn_parse_message(w->inner, w->rules, &inner, depth + 1, 0);
 	if (inner.n == 0) {
 		dsn_report_clear(&inner);
 		return;
@@ -683,11 +684,13 @@ dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
 	GMimeStream *s;
 	GMimeParser *p;
 	GMimeMessage *m;
+	const char *id;
+	int pasted = !header_first(data, len);
 
 	memset(out, 0, sizeof(*out));
 	pthread_once(&dsn_once, dsn_gmime_init);
 	s = g_mime_stream_mem_new();
-	if (!header_first(data, len)) /* a bounce's text pasted without its headers: all of it is the body */
+	if (pasted) /* a bounce's text pasted without its headers: all of it is the body */
 		g_mime_stream_write(s, "\n", 1);
 	g_mime_stream_write(s, data, len);
 	g_mime_stream_reset(s);
@@ -697,7 +700,9 @@ dsn_parse(const char *data, size_t len, const BRULES *rules, DSN_REPORT *out)
 	g_object_unref(s);
 	if (m == NULL)
 		return 0;
-	dsn_parse_message(m, rules, out, 0);
+	dsn_parse_message(m, rules, out, 0, pasted);
+	if ((id = g_mime_message_get_message_id(m)) != NULL && *id && strlen(id) < 1000)
+		out->report_id = xstrdup(id);
 	g_object_unref(m);
 	return 0;
 }
@@ -720,11 +725,12 @@ sender_domain_of(GMimeMessage *m)
 	return d && d[1] && strlen(d + 1) < 256 ? xstrdup(d + 1) : NULL;
 }
 
-/* dsn_parse_message - dsn_parse of a parsed message m; depth: how many bounces it is wrapped in */
+/* dsn_parse_message - dsn_parse of a parsed message m; depth: how many bounces it is wrapped in;
+ * pasted: it came with no header (the text of a bounce, pasted) */
 static void
-dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *out, int depth)
+dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *out, int depth, int pasted)
 {
-	WALK w = {.out = out, .rules = rules};
+	WALK w = {.out = out, .rules = rules, .pasted = pasted};
 	const char *ar;
 
 	memset(out, 0, sizeof(*out));

@@ -102,7 +102,8 @@ one_line(const char *text, size_t max)
  * dsn_says_undelivered - a message with none of a bounce's headers (a
  * no-reply sender, a subject in words the list above lacks) that returns
  * an original (attached, its headers, or quoted after a cut marker) and
- * whose own words, before it, say that the original was not delivered. A
+ * whose own words, before it, say that the original was not delivered; or
+ * a bounce's text pasted with no header at all, whose words say so. A
  * person's "Fwd:" is still not a bounce.
  */
 int
@@ -113,16 +114,13 @@ dsn_says_undelivered(const WALK *w, GMimeMessage *m)
 	    "could not deliver", "unable to deliver", "failed to deliver", "was not delivered", "wasn't delivered",
 	    "undeliverable", "delivery has failed", "delivery failed", "delivery to the following recipient",
 	    "permanent error", "permanent fatal error", "returned to sender", NULL};
-	GMimeObject *o = GMIME_OBJECT(m);
-	/* or no header at all: a bounce's text pasted to classify without them */
-	int headerless = !g_mime_object_get_header(o, "From") && !g_mime_object_get_header(o, "Subject") &&
-	                 !g_mime_object_get_header(o, "Date") && !g_mime_object_get_header(o, "To");
 	char *t;
 	int found = 0;
 
-	if ((w->to == NULL && !headerless) || dsn_forwarded_by_person(m))
+	/* or a bounce's text pasted with no header at all */
+	if ((w->to == NULL && !w->pasted) || dsn_forwarded_by_person(m))
 		return 0;
-	t = one_line(sbuf_str(w->text), 65536); /* Postfix wraps "could not\nbe delivered" */
+	t = one_line(sbuf_str(w->text), w->text->len); /* Postfix wraps "could not\nbe delivered" */
 	for (int i = 0; words[i] && !found; i++)
 		found = strcasestr(t, words[i]) != NULL;
 	free(t);

@@ -420,7 +420,7 @@ bare_add(WALK *w, const char *p, size_t n, const char *domain, const char *from,
  * reason_then_name - a line "REASON: NAME", NAME a lone local part to the
  * line's end and REASON words a rule explains: where NAME starts (its
  * length in n), or NULL. "Subject: hello" is no such line: no rule reads
- * "Subject". The rules read at most *budget such lines of a message (each
+ * "Subject"; nor is "X-Spam-Flag: NO", a field name, not words. The rules read at most *budget such lines of a message (each
  * read costs every rule), so a text of a thousand "a: b" lines costs no more.
  */
 static const char *
@@ -437,6 +437,8 @@ reason_then_name(const WALK *w, const char *line, const char *eol, size_t *n, in
 	if (c == NULL || c == line || c - line > 200 || (*n = bare_name(c + 2)) == 0 || c + 2 + *n < eol - 1 ||
 	    *budget <= 0)
 		return NULL;
+	if (memchr(line, ' ', (size_t)(c - line)) == NULL)
+		return NULL; /* "X-Spam-Flag: NO" is a header field, not a reason in words */
 	(*budget)--;
 	reason = xstrndup(line, (size_t)(c - line));
 	r = bounce_classify(w->rules, "", 0, reason, &v);

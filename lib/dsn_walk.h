@@ -26,6 +26,7 @@ typedef struct {
 	char *jmrp;	/* X-HmXmrOriginalRecipient of a returned original (Microsoft's JMRP report) */
 	GMimeMessage *inner; /* the first attached message (a reference), maybe a bounce forwarded whole */
 	int guessed;	/* the recipient is the returned original's To, for want of any named */
+	int pasted;	/* the input had no header: a bounce's text, pasted (dsn_parse) */
 	int have_fields;
 	int warning;	/* a plain-text delay warning: its recipients are still being tried */
 	char *sender_domain; /* the domain of the bounce's To (the original's sender), or NULL */

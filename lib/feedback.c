@@ -36,7 +36,7 @@
 
 #include "lib/feedback_lua.h" /* feedback_lua[]: lib/feedback.lua as a C string */
 
-#define FB_NKEYS 7 /* the script's KEYS, lib/feedback.lua */
+#define FB_NKEYS 8 /* the script's KEYS, lib/feedback.lua */
 
 static STORE_SCRIPT fb_script = {.body = feedback_lua};
 
@@ -61,6 +61,7 @@ typedef struct {
 	const char *rcpt;	    /* the recipient key recorded: key or okey */
 	const char *why;	    /* why unattributed */
 	const char *seen_qid;	    /* the queue id whose map named an unnamed complaint's tenant */
+	const char *decided_qid;    /* the queue id whose map named the recipient */
 	int confirm;		    /* a VERP report's qid is looked up only to confirm it */
 	int confirmed;		    /* ...and its map named the token's tenant and recipient */
 	char *own[9 + FB_MAX_QIDS]; /* a batch's copies of e's strings */
@@ -240,6 +241,7 @@ fb_map_answer(FB_REC *r, const char *qid, const STORE_VAL *v, SBUF *err)
 		if (v->element[i]->type != STORE_V_NIL) {
 			sbuf_cat(r->tenant, v->element[0]->str);
 			r->rcpt = keyof[i];
+			r->decided_qid = qid;
 			r->decided = 1;
 		}
 	return 0;
@@ -256,27 +258,41 @@ fb_rec_undecided(FB_REC *r)
 	                            : "no queue id of ours";
 }
 
+/* fb_seen - the dedup key of id for this outcome (tm:fb:seen:ID:RCPT, "-" for a redacted
+ * complaint), or "": none for a deferral, and none too long for its buffer (never cut: cut,
+ * it could name another) */
+static void
+fb_seen(FB_ARGS *a, const FB_REC *r, const char *id)
+{
+	const FB_EVENT *e = &r->e;
+	const char *who = e->unnamed > 0 ? "-" : sbuf_str(r->key);
+
+	if (id && *id && e->final && *who && strlen(KEY_FB_SEEN_FMT) + strlen(id) + strlen(who) < 384)
+		fb_pushf(a, KEY_FB_SEEN_FMT, id, who);
+	else
+		fb_push(a, "");
+}
+
 /* fb_keys - the command, the script and its KEYS: every key it touches, "" for one it has no use
  * for */
 static void
 fb_keys(FB_ARGS *a, const FB_REC *r, const char *day)
 {
 	const FB_EVENT *e = &r->e;
-	const char *qid = e->report_id && !r->confirmed ? e->report_id : e->qid && *e->qid ? e->qid : NULL;
-	const char *tenant = sbuf_str(r->tenant);
+	const char *qid = e->qid && *e->qid ? e->qid : NULL, *tenant = sbuf_str(r->tenant);
 
+	if (e->unnamed > 0)
+		qid = r->seen_qid; /* one redacted complaint per message of ours */
+	else if (e->report_id)
+		qid = r->confirmed ? qid : NULL; /* anyone can write a queue id into a VERP report */
+	else if (r->decided_qid)
+		qid = r->decided_qid; /* the queue id whose map named the recipient, not one invented */
 	fb_push(a, "EVALSHA");
 	fb_push(a, store_script_sha(&fb_script));
 	fb_pushf(a, "%d", FB_NKEYS);
 	fb_push(a, e->pos_key ? e->pos_key : "");
 	fb_push(a, KEY_SUPP_GLOBAL);
-	/* a dedup key too long for its buffer is none (never cut: cut, it could name another) */
-	if (qid && e->final && sbuf_len(r->key) && strlen(KEY_FB_SEEN_FMT) + strlen(qid) + sbuf_len(r->key) < 384)
-		fb_pushf(a, KEY_FB_SEEN_FMT, qid, sbuf_str(r->key));
-	else if (e->unnamed > 0 && (r->seen_qid || e->report_id)) /* one redacted complaint per message */
-		fb_pushf(a, KEY_FB_SEEN_FMT, r->seen_qid ? r->seen_qid : e->report_id, "-");
-	else
-		fb_push(a, "");
+	fb_seen(a, r, qid);
 	fb_pushf(a, KEY_STATS_FMT, day);
 	if (*tenant) {
 		fb_pushf(a, KEY_T_SUPP_FMT, tenant);
@@ -287,6 +303,7 @@ fb_keys(FB_ARGS *a, const FB_REC *r, const char *day)
 		fb_push(a, "");
 		fb_push(a, "");
 	}
+	fb_seen(a, r, e->report_id); /* the report's own: a VERP token's, a redacted complaint's */
 }
 
 /* fb_args - the script's ARGV: whom, the outcome's effect (bounce_effect decides it), the settings

@@ -21,6 +21,9 @@
 -- KEYS[5..7] the tenant's suppression list, feedback counters of today and
 --         soft-bounce streaks ({t:NAME}:supp, :fb:DATE, :streak), or ""
 --         when no tenant is named
+-- KEYS[8] the report's own dedup key (tm:fb:seen:ID:RCPT: a VERP token's id,
+--         or a redacted complaint's report), or "": with KEYS[3], either one
+--         set means already counted, and both are set
 -- ARGV: tenant (or "": unattributed), counter (the fb:DATE field, or ""
 --       when the outcome changes nothing), recipient key (the one the map
 --       lists), provider, transport, position value, the list to suppress
@@ -35,7 +38,7 @@
 -- Returns {tenant or "", applied (1) or not (0), why not ("" when applied)}
 
 local poskey, gsupp, seen, gstats = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local tsupp, stats, streaks = KEYS[5], KEYS[6], KEYS[7]
+local tsupp, stats, streaks, seen2 = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local tenant, counter, rcpt, prov, transport, pos = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local scope, streak_n, window = ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9])
 local cttl, sttl, final = tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12]
@@ -59,9 +62,16 @@ end
 if rcpt == '' and not unnamed then
 	return unattributed('no usable recipient', tenant)
 end
-if seen ~= '' and final == '1' then
-	if not redis.call('SET', seen, '1', 'NX', 'EX', sttl) then
-		return {tenant, 0, 'already counted'} -- the log and the DSN of one bounce count once
+if final == '1' and (seen ~= '' or seen2 ~= '') then
+	-- the log and the DSN of one bounce count once; so does a report sent again
+	if (seen ~= '' and redis.call('EXISTS', seen) == 1) or (seen2 ~= '' and redis.call('EXISTS', seen2) == 1) then
+		return {tenant, 0, 'already counted'}
+	end
+	if seen ~= '' then
+		redis.call('SET', seen, '1', 'EX', sttl)
+	end
+	if seen2 ~= '' then
+		redis.call('SET', seen2, '1', 'EX', sttl)
 	end
 end
 

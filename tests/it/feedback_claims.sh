@@ -210,17 +210,20 @@ ta_eq "...redacted:complaints too" "$(fbh acme redacted:complaints)" 2
 ta_fb "dsn, the provider sends it twice: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/redacted-fbl.eml"
 ta_contains "...counted once per its message's queue id" "$ta_err" "category=complaint via=fbl:fbl.provider.example (not applied: already counted)"
 ta_eq "...acme's complaints unchanged" "$(fbh acme complaints)" "$((before + 2))"
-# a tagged one whose original kept no Received field of ours: its Message-ID dedups it
-grep -v -e '^Received: from client' -e 'by relay.example (Postfix)' -e '^	Thu, 8 Mar 2026 13:59:00' "$TB_DIR/redacted-fbl.eml" >"$TB_DIR/redacted-noqid.eml"
+# a tagged one whose original kept no Received field of ours: the report's own Message-ID
+# (the provider's) dedups it; the original's is the tenant's to write, and one it repeated
+# on every message must not hide its complaints
+{ printf 'Message-ID: <r1@fbl.provider.example>\n'; grep -v -e '^Received: from client' -e 'by relay.example (Postfix)' -e '^	Thu, 8 Mar 2026 13:59:00' "$TB_DIR/redacted-fbl.eml"; } >"$TB_DIR/redacted-noqid.eml"
 ta_lacks "(its original names no queue id)" "$(cat "$TB_DIR/redacted-noqid.eml")" "RQ0FFFE"
 ta_fb "dsn, a tagged redacted complaint naming no queue id: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/redacted-noqid.eml"
 ta_eq "...applied for the tenant it names" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=(redacted) category=complaint via=fbl:fbl.provider.example"
 ta_fb "dsn, the provider sends it twice: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/redacted-noqid.eml"
-ta_contains "...counted once, by its original's Message-ID" "$ta_err" "category=complaint via=fbl:fbl.provider.example (not applied: already counted)"
-sed 's/^Message-ID: <8787KJKJ3K4J3K4J3K4J3.mail@acme.example>/Message-ID: <another@acme.example>/' "$TB_DIR/redacted-noqid.eml" >"$TB_DIR/redacted-noqid2.eml"
-ta_fb "dsn, a complaint about another message of acme's: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/redacted-noqid2.eml"
-ta_eq "...applied" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=(redacted) category=complaint via=fbl:fbl.provider.example"
-ta_eq "dashboard: acme's complaints count the two messages" "$(fbh acme complaints)" "$((before + 4))"
+ta_contains "...counted once, by the report's Message-ID" "$ta_err" "category=complaint via=fbl:fbl.provider.example (not applied: already counted)"
+sed 's/^Message-ID: <r1@fbl.provider.example>/Message-ID: <r2@fbl.provider.example>/' "$TB_DIR/redacted-noqid.eml" >"$TB_DIR/redacted-noqid2.eml"
+ta_contains "(a second report, about a message with the same Message-ID)" "$(cat "$TB_DIR/redacted-noqid2.eml")" "8787KJKJ3K4J3K4J3K4J3.mail@acme.example"
+ta_fb "dsn, another report, its original's Message-ID the same: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/redacted-noqid2.eml"
+ta_eq "...applied: the tenant's Message-ID does not fold complaints together" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=(redacted) category=complaint via=fbl:fbl.provider.example"
+ta_eq "dashboard: acme's complaints count the two reports" "$(fbh acme complaints)" "$((before + 4))"
 
 # dsn to a VERP address: the keyring must be read
 vtok=$("$SEAL" "$TB_DIR/token.keys" acme 1 news@acme.example)
@@ -258,7 +261,7 @@ ta_eq "...acme's suppression" "$(supp acme r0@dest.example)" hard-bounce
 # the same report again counts once
 hard_before=$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)
 ta_fb "dsn, the same report to the same VERP address again: exit 0" 0 "${V[@]}" dsn "$verp" <"$FIX/postfix-user-unknown.eml"
-ta_contains "...counted once (its queue id)" "$ta_err" "dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
+ta_contains "...counted once (its token; its queue id was never recorded)" "$ta_err" "dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
 ta_eq "...bounced_hard unchanged" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" "$hard_before"
 # a remote MTA's bounce names no queue id of ours: the token, sealed once per message, is the key
 grep -v '^X-Postfix-Queue-ID:' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/remote-bounce.eml"
@@ -271,13 +274,14 @@ ta_eq "...counted once per message (its token)" "$ta_err" "tenant-feedback: dsn:
 ta_fb "dsn, the same bounce to the second message's VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok3@rp.relay.test" <"$TB_DIR/remote-bounce.eml"
 ta_eq "...applied: another message" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
 ta_eq "dashboard: bounced_hard counts the two messages, not the replay" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" "$((hard_before + 2))"
-# a queue id written into a report to a VERP address is anyone's to write: it is the key only
-# when its map shows the token's message (tenant and recipient); else the token is
-vtok4=$("$SEAL" "$TB_DIR/token.keys" acme 1 news@acme.example) vtok5=$("$SEAL" "$TB_DIR/token.keys" acme 1 news@acme.example)
+# a queue id written into a report to a VERP address is anyone's to write: it is a dedup key
+# only when its map shows the token's message (tenant and recipient); the token always is
+for i in 4 5 6 7 8; do eval "vtok$i=\$(\"\$SEAL\" \"\$TB_DIR/token.keys\" acme 1 news@acme.example)"; done
 sed 's/3F2A1C0/FORGED1/' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/forged1.eml"
 sed 's/3F2A1C0/FORGED2/' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/forged2.eml"
 ta_fb "dsn, a report naming a queue id nobody recorded, to a VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok4@rp.relay.test" <"$TB_DIR/forged1.eml"
 ta_eq "...applied" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
+ta_eq "...the invented id is no key" "$(tb_redis exists "tm:fb:seen:FORGED1:r0@dest.example")" 0
 ta_fb "dsn, replayed with another invented queue id: exit 0" 0 "${V[@]}" dsn "bounce+$vtok4@rp.relay.test" <"$TB_DIR/forged2.eml"
 ta_eq "...counted once (the token, not the invented id)" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
 tb_redis hset tm:qid:VQ1 tenant acme r:r0@dest.example 1 >/dev/null
@@ -286,12 +290,23 @@ sed 's/3F2A1C0/VQ1/' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/vq1.eml"
 sed 's/3F2A1C0/VQ2/' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/vq2.eml"
 ta_fb "dsn, our own bounce of a recorded message of acme's, to its VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok5@rp.relay.test" <"$TB_DIR/vq1.eml"
 ta_eq "...applied" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
-ta_fb "dsn, the same bounce to another VERP address of acme's: exit 0" 0 "${V[@]}" dsn "bounce+$vtok4@rp.relay.test" <"$TB_DIR/vq1.eml"
-ta_eq "...counted once (its confirmed queue id is the key)" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
-ta_fb "dsn, a report naming beta's recorded queue id, to acme's VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok5@rp.relay.test" <"$TB_DIR/vq2.eml"
-ta_eq "...beta's id is not acme's key: counted once per acme's token" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
+ta_eq "...its confirmed queue id is a key (the log's record of it counts once)" "$(tb_redis exists "tm:fb:seen:VQ1:r0@dest.example")" 1
+ta_fb "dsn, the same bounce to another VERP address of acme's: exit 0" 0 "${V[@]}" dsn "bounce+$vtok6@rp.relay.test" <"$TB_DIR/vq1.eml"
+ta_eq "...counted once (its confirmed queue id)" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
+ta_fb "dsn, replayed to the first VERP address with an invented queue id: exit 0" 0 "${V[@]}" dsn "bounce+$vtok5@rp.relay.test" <"$TB_DIR/forged2.eml"
+ta_eq "...counted once (the token is a key too)" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
+ta_fb "dsn, a report naming beta's recorded queue id, to a fresh VERP address of acme's: exit 0" 0 "${V[@]}" dsn "bounce+$vtok7@rp.relay.test" <"$TB_DIR/vq2.eml"
+ta_eq "...beta's id is not acme's key: counted, once per acme's token" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
 ta_eq "...beta's message's key untouched" "$(tb_redis exists "tm:fb:seen:VQ2:r0@dest.example")" 0
-ta_eq "dashboard: bounced_hard counts each message once: two, forged1, vq1, vq2" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" "$((hard_before + 5))"
+# the log's record of our own bounce, then its DSN to the VERP address: one bounce, counted once
+tb_redis hset tm:qid:VQ3 tenant acme r:r0@dest.example 1 >/dev/null
+printf 'Dec  1 12:00:00 relay postfix-out-acme/smtp[2]: VQ3: to=<r0@dest.example>, relay=mx[192.0.2.1]:25, delay=0.1, delays=0/0/0/0.1, dsn=5.1.1, status=bounced (host mx[192.0.2.1] said: 550 5.1.1 User unknown (in reply to RCPT TO command))\n' >"$TB_DIR/vq3.log"
+ta_fb "follow, the log's record of a bounce of VQ3: exit 0" 0 follow - <"$TB_DIR/vq3.log"
+ta_contains "...applied" "$ta_err" "1 lines, 1 delivery records, 1 applied"
+sed 's/3F2A1C0/VQ3/' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/vq3.eml"
+ta_fb "dsn, our own bounce of VQ3 to its VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok8@rp.relay.test" <"$TB_DIR/vq3.eml"
+ta_eq "...counted once with the log's record" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
+ta_eq "dashboard: bounced_hard counts each message once: two, forged1, vq1, vq2, vq3" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" "$((hard_before + 6))"
 compl_before=$(tb_redis hget "{t:acme}:fb:$today" complaints)
 ta_fb "dsn, a complaint about the first message, to its VERP address after its bounce: exit 0" 0 "${V[@]}" dsn "bounce+$vtok2@rp.relay.test" <"$FIX/arf-abuse.eml"
 ta_eq "...applied: another kind of report about it" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=complaint via=verp"

@@ -150,6 +150,7 @@ static const struct {
     {"Postfix", "5.7.1", 554, "554 5.7.1 <x@example.org>: Relay access denied", "policy"},
     {"Postfix", "4.7.1", 450, "450 4.7.1 Client host rejected: cannot find your hostname, [192.0.2.1]", "authentication"},
     {"Sendmail", "5.1.1", 550, "550 5.1.1 <x@example.org>... User unknown", "user-unknown"},
+    {"Prodigy", "", 0, "Unable to find user: <x@example.net> Please make sure the address is correct", "user-unknown"},
     {"qmail", "5.1.1", 0, "Sorry, no mailbox here by that name. (#5.1.1)", "user-unknown"},
     {"qmail", "5.2.2", 0, "The users mailfolder is over the allowed quota (size). (#5.2.2)", "mailbox-full"},
     {"Courier", "", 550, "550 User unknown.", "user-unknown"},

@@ -121,8 +121,8 @@ START_TEST(verp_keys)
 		      .transport = "postfix-out-acme/smtp", .final = 1, .pos_key = "tm:fb:pos:/var/log/mail.log",
 		      .pos = "12:345"};
 	static const char *const want[] = {
-	    "7", "tm:fb:pos:/var/log/mail.log", "tm:supp", "tm:fb:seen:3F2A1C0:gone@dest.example", "tm:stats:DAY",
-	    "{t:acme}:supp", "{t:acme}:fb:DAY", "{t:acme}:streak",
+	    "8", "tm:fb:pos:/var/log/mail.log", "tm:supp", "tm:fb:seen:3F2A1C0:gone@dest.example", "tm:stats:DAY",
+	    "{t:acme}:supp", "{t:acme}:fb:DAY", "{t:acme}:streak", "",
 	    /* ARGV */
 	    "acme", "bounced_hard", "gone@dest.example", "other", "postfix-out-acme/smtp", "12:345", "tenant", "5",
 	    "3600", "34560000", "172800", "1", "", "", "hard-bounce", "end", "", ""};
@@ -132,12 +132,28 @@ START_TEST(verp_keys)
 }
 END_TEST
 
+/* a VERP report naming no queue id: its token's id is the dedup key, KEYS[8] */
+START_TEST(verp_report_id)
+{
+	FB_EVENT e = {.tenant = "acme", .qid = "", .report_id = "V0123456789abcdef01234567.hard", .rcpt = "gone@dest.example",
+		      .category = BC_HARD, .transport = "", .final = 1};
+	static const char *const want[] = {
+	    "8", "", "tm:supp", "", "tm:stats:DAY", "{t:acme}:supp", "{t:acme}:fb:DAY", "{t:acme}:streak",
+	    "tm:fb:seen:V0123456789abcdef01234567.hard:gone@dest.example",
+	    /* ARGV */
+	    "acme", "bounced_hard", "gone@dest.example", "other", "", "", "tenant", "3", "1209600", "34560000",
+	    "604800", "1", "", "", "hard-bounce", "end", "", ""};
+
+	argv_is(&e, "", want, sizeof(want) / sizeof(want[0]));
+}
+END_TEST
+
 /* no queue id and no tenant: no map to read, nobody's keys, and why */
 START_TEST(no_qid)
 {
 	FB_EVENT e = {.qid = "", .rcpt = "x@y.example", .orig_rcpt = "z@y.example", .category = BC_SOFT,
 		      .transport = "", .final = 0};
-	static const char *const want[] = {"7", "", "tm:supp", "", "tm:stats:DAY", "", "", "",
+	static const char *const want[] = {"8", "", "tm:supp", "", "tm:stats:DAY", "", "", "", "",
 					   /* ARGV */
 					   "", "deferred", "x@y.example", "other", "", "", "tenant", "3", "1209600",
 					   "34560000", "604800", "0", "no queue id", "", "", "", "", ""};
@@ -152,8 +168,8 @@ START_TEST(bad_tenant)
 	const char *qids[] = {"AB12"};
 	FB_EVENT e = {.tenant = "Acme}x", .qid = "3F2A1C0", .qids = qids, .nqids = 1, .rcpt = "x@y.example",
 		      .category = BC_COMPLAINT, .final = 1, .transport = ""};
-	static const char *const want[] = {"7", "", "tm:supp", "tm:fb:seen:3F2A1C0:x@y.example", "tm:stats:DAY", "",
-					   "", "",
+	static const char *const want[] = {"8", "", "tm:supp", "tm:fb:seen:3F2A1C0:x@y.example", "tm:stats:DAY", "",
+					   "", "", "",
 					   /* ARGV */
 					   "", "complaints", "x@y.example", "other", "", "", "tenant", "3", "1209600",
 					   "34560000", "604800", "1", "no queue id", "", "complaint", "", "", ""};
@@ -172,8 +188,8 @@ END_TEST
 START_TEST(unnamed_complaint)
 {
 	FB_EVENT e = {.tenant = "acme", .qid = "", .category = BC_COMPLAINT, .final = 1, .transport = "", .unnamed = 1};
-	static const char *const want[] = {"7", "", "tm:supp", "", "tm:stats:DAY", "{t:acme}:supp", "{t:acme}:fb:DAY",
-					   "{t:acme}:streak",
+	static const char *const want[] = {"8", "", "tm:supp", "", "tm:stats:DAY", "{t:acme}:supp", "{t:acme}:fb:DAY",
+					   "{t:acme}:streak", "",
 					   /* ARGV */
 					   "acme", "complaints", "", "", "", "", "tenant", "3", "1209600", "34560000",
 					   "604800", "1", "", "", "complaint", "", "", "1"};
@@ -181,13 +197,13 @@ START_TEST(unnamed_complaint)
 	const char *qids[] = {"4F2A1C0B9"};
 	FB_EVENT q = e, anyone = {.qid = "", .qids = qids, .nqids = 1, .category = BC_COMPLAINT, .final = 1,
 				  .transport = "", .unnamed = -1};
-	static const char *const want_q[] = {"7", "", "tm:supp", "tm:fb:seen:4F2A1C0B9:-", "tm:stats:DAY",
-					     "{t:acme}:supp", "{t:acme}:fb:DAY", "{t:acme}:streak",
+	static const char *const want_q[] = {"8", "", "tm:supp", "tm:fb:seen:4F2A1C0B9:-", "tm:stats:DAY",
+					     "{t:acme}:supp", "{t:acme}:fb:DAY", "{t:acme}:streak", "",
 					     /* ARGV */
 					     "acme", "complaints", "", "", "", "", "tenant", "3", "1209600", "34560000",
 					     "604800", "1", "", "", "complaint", "", "", "1"};
 	static const char *const want_anyone[] = {
-	    "7", "", "tm:supp", "", "tm:stats:DAY", "", "", "",
+	    "8", "", "tm:supp", "", "tm:stats:DAY", "", "", "", "",
 	    /* ARGV */
 	    "", "complaints", "", "", "", "", "tenant", "3", "1209600", "34560000", "604800", "1",
 	    "a report that names no recipient counts only from a verified feedback loop", "", "complaint", "", "", ""};
@@ -208,10 +224,10 @@ END_TEST
 START_TEST(long_address)
 {
 	char rcpt[400], seen[420], local[151], label[61];
-	FB_EVENT e = {.tenant = "acme", .qid = "V0123456789abcdef01234567.hard", .category = BC_HARD, .final = 1,
-		      .transport = ""};
-	const char *want[] = {"7", "", "tm:supp", "", "tm:stats:DAY", "{t:acme}:supp", "{t:acme}:fb:DAY",
-			      "{t:acme}:streak",
+	FB_EVENT e = {.tenant = "acme", .qid = "", .report_id = "V0123456789abcdef01234567.hard", .category = BC_HARD,
+		      .final = 1, .transport = ""};
+	const char *want[] = {"8", "", "tm:supp", "", "tm:stats:DAY", "{t:acme}:supp", "{t:acme}:fb:DAY",
+			      "{t:acme}:streak", "",
 			      /* ARGV */
 			      "acme", "bounced_hard", rcpt, "other", "", "", "tenant", "3", "1209600", "34560000", "604800",
 			      "1", "", "", "hard-bounce", "end", "", ""};
@@ -225,6 +241,7 @@ START_TEST(long_address)
 	e.rcpt = rcpt;
 	argv_is(&e, "", want, sizeof(want) / sizeof(want[0]));
 	e.qid = "3F2A1C0";
+	e.report_id = NULL;
 	snprintf(seen, sizeof(seen), "tm:fb:seen:3F2A1C0:%s", rcpt);
 	want[3] = seen;
 	argv_is(&e, "", want, sizeof(want) / sizeof(want[0]));
@@ -252,6 +269,7 @@ suite_tests(TCase *tc)
 {
 	tcase_add_loop_test(tc, fbl, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, verp_keys);
+	tcase_add_test(tc, verp_report_id);
 	tcase_add_test(tc, no_qid);
 	tcase_add_test(tc, bad_tenant);
 	tcase_add_test(tc, unnamed_complaint);

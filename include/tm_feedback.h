@@ -23,12 +23,13 @@
 typedef struct {
 	const char *tenant;	/* a VERP token's (validated); NULL: the recorded queue ids decide */
 	const char *qid;	/* the reporter's queue id (the dedup key), "" if unknown */
-	const char *report_id;	/* the dedup key when no queue id of ours is: a VERP
-				   report's token id and category, unless the map of qid
-				   names the token's tenant and lists the recipient (our own
-				   bounce, which the log counts too); a tagged redacted
-				   complaint's digest of its tenant and original Message-ID;
-				   NULL for any other report */
+	const char *report_id;	/* the report's own dedup id, a second key beside qid's: a
+				   VERP report's token id and category (its qid is then a
+				   key only when the map of qid names the token's tenant
+				   and lists the recipient: our own bounce, which the log
+				   counts too); a tagged redacted complaint's digest of its
+				   tenant and the report's own Message-ID; NULL for any
+				   other report */
 	const char *const *qids; /* further candidate queue ids of ours, nqids of them */
 	size_t nqids;
 	int category;		/* BC_* */

@@ -61,7 +61,6 @@ typedef struct {
 	const char *rcpt;	    /* the recipient key recorded: key or okey */
 	const char *why;	    /* why unattributed */
 	const char *seen_qid;	    /* the queue id whose map named an unnamed complaint's tenant */
-	const char *decided_qid;    /* the queue id whose map named the recipient */
 	int confirm;		    /* a VERP report's qid is looked up only to confirm it */
 	int confirmed;		    /* ...and its map named the token's tenant and recipient */
 	char *own[9 + FB_MAX_QIDS]; /* a batch's copies of e's strings */
@@ -241,7 +240,6 @@ fb_map_answer(FB_REC *r, const char *qid, const STORE_VAL *v, SBUF *err)
 		if (v->element[i]->type != STORE_V_NIL) {
 			sbuf_cat(r->tenant, v->element[0]->str);
 			r->rcpt = keyof[i];
-			r->decided_qid = qid;
 			r->decided = 1;
 		}
 	return 0;
@@ -281,12 +279,13 @@ fb_keys(FB_ARGS *a, const FB_REC *r, const char *day)
 	const FB_EVENT *e = &r->e;
 	const char *qid = e->qid && *e->qid ? e->qid : NULL, *tenant = sbuf_str(r->tenant);
 
+	/* the reporter's queue id: our own bounce names the original's, which its log record
+	   counts under too. Not a queue id of the returned original's Received fields: the log
+	   counted that message's delivery under it ("sent"), and a remote bounce after it is news */
 	if (e->unnamed > 0)
 		qid = r->seen_qid; /* one redacted complaint per message of ours */
 	else if (e->report_id)
 		qid = r->confirmed ? qid : NULL; /* anyone can write a queue id into a VERP report */
-	else if (r->decided_qid)
-		qid = r->decided_qid; /* the queue id whose map named the recipient, not one invented */
 	fb_push(a, "EVALSHA");
 	fb_push(a, store_script_sha(&fb_script));
 	fb_pushf(a, "%d", FB_NKEYS);

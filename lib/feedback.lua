@@ -34,7 +34,8 @@
 --       (end|feed|""), the reason a streak that reaches the threshold
 --       suppresses with, (18) "1" for a complaint that names no recipient
 --       (redacted by the provider): counted for the tenant, once per queue id
---       (KEYS[3] is then tm:fb:seen:QID:-), suppressing no one
+--       (KEYS[3] is then tm:fb:seen:QID:-) and per report (KEYS[8]),
+--       suppressing no one
 -- Returns {tenant or "", applied (1) or not (0), why not ("" when applied)}
 
 local poskey, gsupp, seen, gstats = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -65,6 +66,13 @@ end
 if final == '1' and (seen ~= '' or seen2 ~= '') then
 	-- the log and the DSN of one bounce count once; so does a report sent again
 	if (seen ~= '' and redis.call('EXISTS', seen) == 1) or (seen2 ~= '' and redis.call('EXISTS', seen2) == 1) then
+		-- the other key too: a replay under it alone is this one again
+		if seen ~= '' then
+			redis.call('SET', seen, '1', 'NX', 'EX', sttl)
+		end
+		if seen2 ~= '' then
+			redis.call('SET', seen2, '1', 'NX', 'EX', sttl)
+		end
 		return {tenant, 0, 'already counted'}
 	end
 	if seen ~= '' then

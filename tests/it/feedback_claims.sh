@@ -122,6 +122,18 @@ ta_lacks "...not refused" "$ta_err" "not applied"
 ta_eq "...into the global list" "$(tb_redis hget tm:supp dscope@dest.example | cut -d'|' -f1)" hard-bounce
 ta_eq "...not acme's" "$(supp acme dscope@dest.example)" ""
 
+# a remote MTA's bounce after our delivery: the log counted the delivery ("sent") under our
+# queue id, which the bounce names only in its returned original's Received field; it counts
+outcomes sent late@dest.example 1
+lq=$(printf 'C%06X' $seq)
+sed -e '/^X-Postfix-Queue-ID:/d' -e 's/nobody@dest.example/late@dest.example/g' \
+	-e "s/^X-Tenant: acme/Received: from client (client [192.0.2.9])\n\tby relay.example (Postfix) with ESMTPSA id $lq;\n\tMon, 1 Dec 2026 11:59:00 +0000/" \
+	"$FIX/postfix-user-unknown.eml" >"$TB_DIR/late.eml"
+ta_contains "(the returned original names our queue id in its Received field)" "$(cat "$TB_DIR/late.eml")" "(Postfix) with ESMTPSA id $lq;"
+ta_fb "dsn, a remote bounce after the log's \"sent\": exit 0" 0 dsn <"$TB_DIR/late.eml"
+ta_eq "...applied, not taken for the delivery already counted" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=late@dest.example category=hard"
+ta_eq "...acme's suppression" "$(supp acme late@dest.example)" hard-bounce
+
 # 3. dsn: 75 when Redis is down, and the retry applies it once
 tb_redis hset tm:qid:DQ2 tenant acme r:retry@dest.example 1 >/dev/null
 sed -e 's/3F2A1C0/DQ2/' -e 's/nobody@dest.example/retry@dest.example/g' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/retry.eml"
@@ -135,7 +147,7 @@ ta_eq "...nothing was applied" "$(supp acme retry@dest.example)" ""
 ta_fb "dsn, Redis back: the retry exits 0" 0 dsn <"$TB_DIR/retry.eml"
 ta_contains "...and applies the report" "$ta_err" "dsn: tenant=acme rcpt=retry@dest.example category=hard"
 ta_eq "...acme's suppression" "$(supp acme retry@dest.example)" hard-bounce
-ta_eq "dashboard: bounced_hard counts the 3 hard bounces above and the retried report once" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" 4
+ta_eq "dashboard: bounced_hard counts the 4 hard bounces above and the retried report once" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" 5
 
 # a feedback loop's verified report: the tenant it names is checked in the tenant directory
 fbl=(-o feedback_loop_authserv_id=mx.relay.test -o feedback_loop_domains=fbl.provider.example)
@@ -306,6 +318,8 @@ ta_contains "...applied" "$ta_err" "1 lines, 1 delivery records, 1 applied"
 sed 's/3F2A1C0/VQ3/' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/vq3.eml"
 ta_fb "dsn, our own bounce of VQ3 to its VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok8@rp.relay.test" <"$TB_DIR/vq3.eml"
 ta_eq "...counted once with the log's record" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
+ta_fb "dsn, it replayed to that VERP address with an invented queue id: exit 0" 0 "${V[@]}" dsn "bounce+$vtok8@rp.relay.test" <"$TB_DIR/forged2.eml"
+ta_eq "...counted once (the token's key was set with the answer already counted)" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
 ta_eq "dashboard: bounced_hard counts each message once: two, forged1, vq1, vq2, vq3" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" "$((hard_before + 6))"
 compl_before=$(tb_redis hget "{t:acme}:fb:$today" complaints)
 ta_fb "dsn, a complaint about the first message, to its VERP address after its bounce: exit 0" 0 "${V[@]}" dsn "bounce+$vtok2@rp.relay.test" <"$FIX/arf-abuse.eml"

@@ -61,6 +61,7 @@ typedef struct {
 	const char *rcpt;	    /* the recipient key recorded: key or okey */
 	const char *why;	    /* why unattributed */
 	const char *seen_qid;	    /* the queue id whose map named an unnamed complaint's tenant */
+	const char *decided_qid;    /* the queue id whose map named the recipient */
 	int confirm;		    /* a VERP report's qid is looked up only to confirm it */
 	int confirmed;		    /* ...and its map named the token's tenant and recipient */
 	char *own[9 + FB_MAX_QIDS]; /* a batch's copies of e's strings */
@@ -240,6 +241,7 @@ fb_map_answer(FB_REC *r, const char *qid, const STORE_VAL *v, SBUF *err)
 		if (v->element[i]->type != STORE_V_NIL) {
 			sbuf_cat(r->tenant, v->element[0]->str);
 			r->rcpt = keyof[i];
+			r->decided_qid = qid;
 			r->decided = 1;
 		}
 	return 0;
@@ -302,7 +304,18 @@ fb_keys(FB_ARGS *a, const FB_REC *r, const char *day)
 		fb_push(a, "");
 		fb_push(a, "");
 	}
-	fb_seen(a, r, e->report_id); /* the report's own: a VERP token's, a redacted complaint's */
+	if (e->report_id) {
+		fb_seen(a, r, e->report_id); /* the report's own: a VERP token's, a redacted complaint's */
+	} else if (r->decided_qid && (qid == NULL || strcmp(r->decided_qid, qid) != 0)) {
+		/* a report that a queue id of its returned original's Received fields attributed:
+		   once per that message and kind of report, whatever queue id its reporter gives
+		   (apart from the log's key for the message's delivery: a bounce after "sent" counts) */
+		char id[128];
+		snprintf(id, sizeof(id), "R%s.%s", r->decided_qid, bounce_category_name(e->category));
+		fb_seen(a, r, id);
+	} else {
+		fb_push(a, "");
+	}
 }
 
 /* fb_args - the script's ARGV: whom, the outcome's effect (bounce_effect decides it), the settings

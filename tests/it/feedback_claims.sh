@@ -133,6 +133,11 @@ ta_contains "(the returned original names our queue id in its Received field)" "
 ta_fb "dsn, a remote bounce after the log's \"sent\": exit 0" 0 dsn <"$TB_DIR/late.eml"
 ta_eq "...applied, not taken for the delivery already counted" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=late@dest.example category=hard"
 ta_eq "...acme's suppression" "$(supp acme late@dest.example)" hard-bounce
+ta_eq "...counted once per that message and kind of report" "$(tb_redis exists "tm:fb:seen:R$lq.hard:late@dest.example")" 1
+sed "s/^Reporting-MTA: .*/&\nX-Postfix-Queue-ID: INVENTED1/" "$TB_DIR/late.eml" >"$TB_DIR/late-replay.eml"
+ta_contains "(the replay names a queue id of its own)" "$(cat "$TB_DIR/late-replay.eml")" "X-Postfix-Queue-ID: INVENTED1"
+ta_fb "dsn, it replayed with an invented reporter's queue id: exit 0" 0 dsn <"$TB_DIR/late-replay.eml"
+ta_eq "...already counted (the queue id that attributed it is the key)" "$ta_err" "tenant-feedback: dsn: tenant=- rcpt=late@dest.example category=hard (not applied: already counted)"
 
 # 3. dsn: 75 when Redis is down, and the retry applies it once
 tb_redis hset tm:qid:DQ2 tenant acme r:retry@dest.example 1 >/dev/null

@@ -294,37 +294,39 @@ ta_eq "dashboard: bounced_hard counts the two messages, not the replay" "$(tb_re
 # a queue id written into a report to a VERP address is anyone's to write: it is a dedup key
 # only when its map shows the token's message (tenant and recipient); the token always is
 for i in 4 5 6 7 8; do eval "vtok$i=\$(\"\$SEAL\" \"\$TB_DIR/token.keys\" acme 1 news@acme.example)"; done
-sed 's/3F2A1C0/FORGED1/' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/forged1.eml"
-sed 's/3F2A1C0/FORGED2/' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/forged2.eml"
-ta_fb "dsn, a report naming a queue id nobody recorded, to a VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok4@rp.relay.test" <"$TB_DIR/forged1.eml"
-ta_eq "...applied" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
+# with_qid QID - the Postfix bounce naming QID as its X-Postfix-Queue-ID, as $TB_DIR/QID.eml
+with_qid() { sed "s/3F2A1C0/$1/" "$FIX/postfix-user-unknown.eml" >"$TB_DIR/$1.eml"; }
+# verp_dsn WHAT TOKEN QID - that bounce to TOKEN's VERP address, exit 0
+verp_dsn() { ta_fb "$1: exit 0" 0 "${V[@]}" dsn "bounce+$2@rp.relay.test" <"$TB_DIR/$3.eml"; }
+applied="tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
+counted="$applied (not applied: already counted)"
+for q in FORGED1 FORGED2 VQ1 VQ2 VQ3; do with_qid $q; done
+verp_dsn "dsn, a report naming a queue id nobody recorded, to a VERP address" "$vtok4" FORGED1
+ta_eq "...applied" "$ta_err" "$applied"
 ta_eq "...the invented id is no key" "$(tb_redis exists "tm:fb:seen:FORGED1:r0@dest.example")" 0
-ta_fb "dsn, replayed with another invented queue id: exit 0" 0 "${V[@]}" dsn "bounce+$vtok4@rp.relay.test" <"$TB_DIR/forged2.eml"
-ta_eq "...counted once (the token, not the invented id)" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
+verp_dsn "dsn, replayed with another invented queue id" "$vtok4" FORGED2
+ta_eq "...counted once (the token, not the invented id)" "$ta_err" "$counted"
 tb_redis hset tm:qid:VQ1 tenant acme r:r0@dest.example 1 >/dev/null
 tb_redis hset tm:qid:VQ2 tenant beta r:r0@dest.example 1 >/dev/null
-sed 's/3F2A1C0/VQ1/' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/vq1.eml"
-sed 's/3F2A1C0/VQ2/' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/vq2.eml"
-ta_fb "dsn, our own bounce of a recorded message of acme's, to its VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok5@rp.relay.test" <"$TB_DIR/vq1.eml"
-ta_eq "...applied" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
+verp_dsn "dsn, our own bounce of a recorded message of acme's, to its VERP address" "$vtok5" VQ1
+ta_eq "...applied" "$ta_err" "$applied"
 ta_eq "...its confirmed queue id is a key (the log's record of it counts once)" "$(tb_redis exists "tm:fb:seen:VQ1:r0@dest.example")" 1
-ta_fb "dsn, the same bounce to another VERP address of acme's: exit 0" 0 "${V[@]}" dsn "bounce+$vtok6@rp.relay.test" <"$TB_DIR/vq1.eml"
-ta_eq "...counted once (its confirmed queue id)" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
-ta_fb "dsn, replayed to the first VERP address with an invented queue id: exit 0" 0 "${V[@]}" dsn "bounce+$vtok5@rp.relay.test" <"$TB_DIR/forged2.eml"
-ta_eq "...counted once (the token is a key too)" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
-ta_fb "dsn, a report naming beta's recorded queue id, to a fresh VERP address of acme's: exit 0" 0 "${V[@]}" dsn "bounce+$vtok7@rp.relay.test" <"$TB_DIR/vq2.eml"
-ta_eq "...beta's id is not acme's key: counted, once per acme's token" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp"
+verp_dsn "dsn, the same bounce to another VERP address of acme's" "$vtok6" VQ1
+ta_eq "...counted once (its confirmed queue id)" "$ta_err" "$counted"
+verp_dsn "dsn, replayed to the first VERP address with an invented queue id" "$vtok5" FORGED2
+ta_eq "...counted once (the token is a key too)" "$ta_err" "$counted"
+verp_dsn "dsn, a report naming beta's recorded queue id, to a fresh VERP address of acme's" "$vtok7" VQ2
+ta_eq "...beta's id is not acme's key: counted, once per acme's token" "$ta_err" "$applied"
 ta_eq "...beta's message's key untouched" "$(tb_redis exists "tm:fb:seen:VQ2:r0@dest.example")" 0
 # the log's record of our own bounce, then its DSN to the VERP address: one bounce, counted once
 tb_redis hset tm:qid:VQ3 tenant acme r:r0@dest.example 1 >/dev/null
 printf 'Dec  1 12:00:00 relay postfix-out-acme/smtp[2]: VQ3: to=<r0@dest.example>, relay=mx[192.0.2.1]:25, delay=0.1, delays=0/0/0/0.1, dsn=5.1.1, status=bounced (host mx[192.0.2.1] said: 550 5.1.1 User unknown (in reply to RCPT TO command))\n' >"$TB_DIR/vq3.log"
 ta_fb "follow, the log's record of a bounce of VQ3: exit 0" 0 follow - <"$TB_DIR/vq3.log"
 ta_contains "...applied" "$ta_err" "1 lines, 1 delivery records, 1 applied"
-sed 's/3F2A1C0/VQ3/' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/vq3.eml"
-ta_fb "dsn, our own bounce of VQ3 to its VERP address: exit 0" 0 "${V[@]}" dsn "bounce+$vtok8@rp.relay.test" <"$TB_DIR/vq3.eml"
-ta_eq "...counted once with the log's record" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
-ta_fb "dsn, it replayed to that VERP address with an invented queue id: exit 0" 0 "${V[@]}" dsn "bounce+$vtok8@rp.relay.test" <"$TB_DIR/forged2.eml"
-ta_eq "...counted once (the token's key was set with the answer already counted)" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=r0@dest.example category=hard via=verp (not applied: already counted)"
+verp_dsn "dsn, our own bounce of VQ3 to its VERP address" "$vtok8" VQ3
+ta_eq "...counted once with the log's record" "$ta_err" "$counted"
+verp_dsn "dsn, it replayed to that VERP address with an invented queue id" "$vtok8" FORGED2
+ta_eq "...counted once (the token's key was set with the answer already counted)" "$ta_err" "$counted"
 ta_eq "dashboard: bounced_hard counts each message once: two, forged1, vq1, vq2, vq3" "$(tb_redis hget "{t:acme}:fb:$today" bounced_hard)" "$((hard_before + 6))"
 compl_before=$(tb_redis hget "{t:acme}:fb:$today" complaints)
 ta_fb "dsn, a complaint about the first message, to its VERP address after its bounce: exit 0" 0 "${V[@]}" dsn "bounce+$vtok2@rp.relay.test" <"$FIX/arf-abuse.eml"

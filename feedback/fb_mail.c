@@ -309,19 +309,6 @@ dsn_event(const DSN *d, const DSN_RCPT *x)
 	                  .unnamed = v == 1 || x->recipient ? 0 : d->fbl_verified ? 1 : -1};
 }
 
-/* dsn_message_key - "M" and 24 hex digits of the SHA-1 of a tenant and a report's Message-ID: a dedup id */
-static void
-dsn_message_key(const char *tenant, const char *message_id, char id[TOKEN_ID_LEN + 32])
-{
-	SBUF *b = sbuf_new(128);
-	char hex[41];
-
-	sbuf_printf(b, "%s\n%s", tenant, message_id);
-	digest_sha1_hex(sbuf_str(b), sbuf_len(b), hex);
-	snprintf(id, TOKEN_ID_LEN + 32, "M%.24s", hex);
-	sbuf_free(b);
-}
-
 /* dsn_apply - each recipient's outcome applied and logged: 0, or 75 when Redis failed */
 static int
 dsn_apply(DSN *d)
@@ -345,8 +332,11 @@ dsn_apply(DSN *d)
 			   the same report sent again counts once, by the report's own Message-ID (the
 			   provider's; the original's is the tenant's to write, and one it repeated
 			   would hide its complaints) */
-			dsn_message_key(e.tenant, d->rep.report_id, rid);
-			e.report_id = rid;
+			SBUF *b = sbuf_new(128);
+			sbuf_printf(b, "%s\n%s", e.tenant, d->rep.report_id);
+			if (digest_id('M', sbuf_str(b), sbuf_len(b), rid) == 0)
+				e.report_id = rid;
+			sbuf_free(b);
 		}
 		sbuf_reset(d->why_not);
 		sbuf_reset(d->who);

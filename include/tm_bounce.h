@@ -130,6 +130,13 @@ int bounce_classify(const BRULES *r, const char *status, int code, const char *t
  * character boundary.
  */
 size_t bounce_match_len(const char *text, size_t len);
+/*
+ * bounce_join_lines - the first len bytes of text into out (len + 1 bytes),
+ * as the rules read it: each run of blanks and line ends one space, and
+ * the "550-5.7.1 " that starts each continuation line of a multi-line SMTP
+ * reply left out
+ */
+void bounce_join_lines(const char *text, size_t len, char *out);
 
 /* bounce_extract_status - the first enhanced status code ("5.1.1") in text, or "" */
 void bounce_extract_status(const char *text, char *out, size_t n);

@@ -34,6 +34,7 @@
 
 #include <stddef.h>
 
+#include "tm_digest.h"
 #include "tm_sbuf.h"
 
 #define TOKEN_VERSION 2
@@ -107,7 +108,7 @@ int token_open(const KEYRING *k, int purpose, const char *token, long today, lon
  */
 int token_from_address(const char *addr, const char *prefix, const char *domain, SBUF *tok);
 
-#define TOKEN_ID_LEN 26 /* "V", 24 hex digits, NUL */
+#define TOKEN_ID_LEN DIGEST_ID_LEN /* "V", 24 hex digits, NUL */
 /*
  * token_id - a short name of the token tok into id: "V" and the first 24 hex
  * digits of its SHA-256. A token is sealed once per message, with a random

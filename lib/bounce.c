@@ -407,7 +407,7 @@ bounce_match_len(const char *text, size_t len)
  * and each run of blanks and line ends as one space ("Host not\n    found,
  * try again" is Postfix's temporary "Host not found, try again").
  */
-static void
+void
 bounce_join_lines(const char *text, size_t len, char *out)
 {
 	size_t o = 0;

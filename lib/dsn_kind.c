@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tm_bounce.h"
 #include "tm_dsn.h"
 #include "tm_mem.h"
 
@@ -81,23 +82,6 @@ dsn_looks_like_bounce(GMimeMessage *m)
 	return g_mime_object_get_header(o, "X-Failed-Recipients") != NULL;
 }
 
-/* one_line - the first max bytes of text, each run of blanks and line ends one space */
-static char *
-one_line(const char *text, size_t max)
-{
-	size_t n = strnlen(text, max), o = 0;
-	char *out = xmalloc(n + 1);
-
-	for (size_t i = 0; i < n; i++)
-		if (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n') {
-			if (o == 0 || out[o - 1] != ' ')
-				out[o++] = ' ';
-		} else
-			out[o++] = text[i];
-	out[o] = 0;
-	return out;
-}
-
 /*
  * dsn_says_undelivered - a message with none of a bounce's headers (a
  * no-reply sender, a subject in words the list above lacks) that returns
@@ -114,13 +98,17 @@ dsn_says_undelivered(const WALK *w, GMimeMessage *m)
 	    "could not deliver", "unable to deliver", "failed to deliver", "was not delivered", "wasn't delivered",
 	    "undeliverable", "delivery has failed", "delivery failed", "delivery to the following recipient",
 	    "permanent error", "permanent fatal error", "returned to sender", NULL};
+	size_t n;
 	char *t;
 	int found = 0;
 
 	/* or a bounce's text pasted with no header at all */
 	if ((w->to == NULL && !w->pasted) || dsn_forwarded_by_person(m))
 		return 0;
-	t = one_line(sbuf_str(w->text), w->text->len); /* Postfix wraps "could not\nbe delivered" */
+	/* one line, as Postfix wraps "could not\nbe delivered" */
+	n = strnlen(sbuf_str(w->text), w->text->len);
+	t = xmalloc(n + 1);
+	bounce_join_lines(sbuf_str(w->text), n, t);
 	for (int i = 0; words[i] && !found; i++)
 		found = strcasestr(t, words[i]) != NULL;
 	free(t);

@@ -24,6 +24,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "tm_digest.h"
 #include "tm_mem.h"
 #include "tm_token.h"
 
@@ -521,15 +522,7 @@ token_open(const KEYRING *k, int purpose, const char *token, long today, long li
 int
 token_id(const char *tok, char id[TOKEN_ID_LEN])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	if (EVP_Digest(tok, strlen(tok), md, &n, EVP_sha256(), NULL) != 1 || n < 12)
-		return -1;
-	id[0] = 'V';
-	for (int i = 0; i < 12; i++)
-		snprintf(id + 1 + 2 * i, 3, "%02x", md[i]);
-	return 0;
+	return digest_id('V', tok, strlen(tok), id);
 }
 
 int

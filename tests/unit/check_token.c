@@ -587,7 +587,8 @@ START_TEST(masked_addresses)
 }
 END_TEST
 
-/* token_id names one sealed token: the same token the same id, a second seal of the same data another */
+/* token_id names one sealed token: the same token the same id, a second seal of the same data another;
+   digest_id is SHA-256 */
 START_TEST(token_ids)
 {
 	char *a = seal(ring, TOKEN_VERP, &sample_verp), *b = seal(ring, TOKEN_VERP, &sample_verp);
@@ -601,6 +602,9 @@ START_TEST(token_ids)
 	ck_assert_uint_eq(strspn(ia + 1, "0123456789abcdef"), TOKEN_ID_LEN - 2);
 	ck_assert_str_eq(ia, ia2);
 	ck_assert_str_ne(ia, ib); /* each seal's nonce is its own: one id per message */
+	/* the SHA-256 of "abc" (FIPS 180-2), its first 12 bytes: the same digest names a report ("M") */
+	ck_assert_int_eq(digest_id('M', "abc", 3, ia), 0);
+	ck_assert_str_eq(ia, "Mba7816bf8f01cfea414140de");
 	free(a);
 	free(b);
 }

@@ -45,8 +45,8 @@ typedef struct {
 				   one is suppressed; from anyone else (-1): unattributed */
 } FB_EVENT;
 
-#define FB_ARGV_MAX 29 /* EVALSHA, the SHA, the key count, 8 KEYS, 18 ARGV */
-#define FB_BUF_MAX 14  /* the arguments feedback_argv builds */
+#define FB_ARGV_MAX 28 /* EVALSHA, the SHA, the key count, 8 KEYS, 17 ARGV */
+#define FB_BUF_MAX 13  /* the arguments feedback_argv builds */
 /*
  * feedback_argv - the EVALSHA argv of one event: its count (at most
  * FB_ARGV_MAX strings, stored in buf and borrowed from e and c), or -1 with
@@ -78,7 +78,7 @@ STORE_SCRIPT *feedback_script(void);
 
 /*
  * feedback_apply - run one event now, both steps on s: 0 with *applied (and, when not
- * applied, why in why_not if given; when applied, the tenant charged in who if given),
+ * applied, why in why_not if given; the tenant charged in who if given, also when already counted),
  * or -1 with err
  */
 int feedback_apply(STORE *s, const CONF *c, const PMAP *pm, const FB_EVENT *e, int *applied, SBUF *why_not,

@@ -344,7 +344,6 @@ fb_args(FB_ARGS *a, const FB_REC *r)
 	fb_pushf(a, "%ld", c->queue_map_ttl / 1000);
 	fb_push(a, e->final ? "1" : "0");
 	fb_push(a, r->why);
-	fb_pushf(a, "%s", sbuf_str(r->known));
 	fb_push(a, fx.supp_reason >= 0 ? supp_reason_name(fx.supp_reason) : "");
 	fb_push(a, streak_arg[fx.streak]);
 	fb_push(a, fx.streak_reason >= 0 ? supp_reason_name(fx.streak_reason) : "");
@@ -426,7 +425,8 @@ feedback_apply(STORE *s, const CONF *c, const PMAP *pm, const FB_EVENT *e, int *
 	*applied = r->type == STORE_V_ARR && r->elements == 3 && r->element[1]->integer == 1;
 	if (why_not && r->type == STORE_V_ARR && r->elements == 3 && r->element[2]->str)
 		sbuf_cat(why_not, r->element[2]->str);
-	if (who && *applied && r->element[0]->str)
+	/* the tenant charged, also when the outcome was already counted for it */
+	if (who && r->type == STORE_V_ARR && r->elements == 3 && r->element[0]->str)
 		sbuf_cat(who, r->element[0]->str);
 	store_val_free(r);
 	return 0;

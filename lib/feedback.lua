@@ -28,40 +28,40 @@
 --       when the outcome changes nothing), recipient key (the one the map
 --       lists), provider, transport, position value, the list to suppress
 --       in (tenant|global), streak threshold, streak window s, counter ttl
---       s, dedup ttl s, is_final, then (13, 14) why it is unattributed and
---       the tenant a map named without this recipient (or ""), then
---       (15..17) the suppression reason or "", the soft streak
+--       s, dedup ttl s, is_final, then (13) why it is unattributed, then
+--       (14..16) the suppression reason or "", the soft streak
 --       (end|feed|""), the reason a streak that reaches the threshold
---       suppresses with, (18) "1" for a complaint that names no recipient
+--       suppresses with, (17) "1" for a complaint that names no recipient
 --       (redacted by the provider): counted for the tenant, once per queue id
 --       (KEYS[3] is then tm:fb:seen:QID:-) and per report (KEYS[8]),
 --       suppressing no one
--- Returns {tenant or "", applied (1) or not (0), why not ("" when applied)}
+-- Returns {the tenant charged (also when already counted) or "", applied (1)
+-- or not (0), why not ("" when applied)}
 
 local poskey, gsupp, seen, gstats = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local tsupp, stats, streaks, seen2 = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local tenant, counter, rcpt, prov, transport, pos = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local scope, streak_n, window = ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9])
 local cttl, sttl, final = tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12]
-local why, known = ARGV[13], ARGV[14]
-local supp_reason, streak, streak_reason = ARGV[15], ARGV[16], ARGV[17]
-local unnamed = ARGV[18] == '1'
+local why = ARGV[13]
+local supp_reason, streak, streak_reason = ARGV[14], ARGV[15], ARGV[16]
+local unnamed = ARGV[17] == '1'
 
 if pos ~= '' and poskey ~= '' then
 	redis.call('SET', poskey, pos)
 end
 
-local function unattributed(why_not, who)
+local function unattributed(why_not)
 	redis.call('HINCRBY', gstats, 'fb_unattributed', 1)
 	redis.call('EXPIRE', gstats, cttl)
-	return {who or '', 0, why_not}
+	return {'', 0, why_not}
 end
 
 if tenant == '' then
-	return unattributed(why, known)
+	return unattributed(why)
 end
 if rcpt == '' and not unnamed then
-	return unattributed('no usable recipient', tenant)
+	return unattributed('no usable recipient')
 end
 if final == '1' and (seen ~= '' or seen2 ~= '') then
 	-- the log and the DSN of one bounce count once; so does a report sent again

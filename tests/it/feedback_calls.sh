@@ -96,6 +96,7 @@ sed -e 's/3F2A1C0/OTHER1/' "$FIX/postfix-user-unknown.eml" >"$TB_DIR/other.eml"
 reset
 ta_fb "dsn, the map lists another recipient: exit 0" 0 dsn <"$TB_DIR/other.eml"
 ta_contains "...not applied, and why" "$ta_err" "category=hard (not applied: the queue id was not recorded for this recipient)"
+ta_contains "...charged to no one (acme's map does not list it)" "$ta_err" "dsn: tenant=- rcpt="
 ta_eq "...in 2 calls" "$(calls)" "evalsha=1 hmget=1"
 ta_eq "...counted as unattributed" "$(unattributed)" $((${before:-0} + 2))
 ta_eq "...nothing suppressed" "$(supp nobody@dest.example)" ""

@@ -137,7 +137,7 @@ ta_eq "...counted once per that message and kind of report" "$(tb_redis exists "
 sed "s/^Reporting-MTA: .*/&\nX-Postfix-Queue-ID: INVENTED1/" "$TB_DIR/late.eml" >"$TB_DIR/late-replay.eml"
 ta_contains "(the replay names a queue id of its own)" "$(cat "$TB_DIR/late-replay.eml")" "X-Postfix-Queue-ID: INVENTED1"
 ta_fb "dsn, it replayed with an invented reporter's queue id: exit 0" 0 dsn <"$TB_DIR/late-replay.eml"
-ta_eq "...already counted (the queue id that attributed it is the key)" "$ta_err" "tenant-feedback: dsn: tenant=- rcpt=late@dest.example category=hard (not applied: already counted)"
+ta_eq "...already counted for acme (the queue id that attributed it is the key)" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=late@dest.example category=hard (not applied: already counted)"
 
 # 3. dsn: 75 when Redis is down, and the retry applies it once
 tb_redis hset tm:qid:DQ2 tenant acme r:retry@dest.example 1 >/dev/null
@@ -213,7 +213,7 @@ ta_eq "dashboard: ...and redacted:complaints says it named no one" "$(fbh acme r
 ta_eq "...no one is suppressed" "$(tb_redis hlen '{t:acme}:supp')" "$supp_before"
 ta_eq "...nor the recorded recipient's streak touched" "$(streak someone@dest.example)" ""
 ta_fb "dsn, the same report again: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/redacted-v.eml"
-ta_eq "...counted once per message" "$ta_err" "tenant-feedback: dsn: tenant=- rcpt=(redacted) category=complaint (not applied: already counted)"
+ta_eq "...counted once per message, for acme" "$ta_err" "tenant-feedback: dsn: tenant=acme rcpt=(redacted) category=complaint (not applied: already counted)"
 ta_eq "...acme's complaints unchanged" "$(fbh acme complaints)" "$((before + 1))"
 verified RQ0FFFF >"$TB_DIR/redacted-unknown.eml"
 ta_fb "dsn, a verified redacted complaint naming a queue id nobody recorded: exit 0" 0 "${fbl[@]}" dsn <"$TB_DIR/redacted-unknown.eml"

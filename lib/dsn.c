@@ -485,6 +485,39 @@ dsn_received_qid(DSN_REPORT *out, const char *v)
 	out->qids[out->nqids++] = xstrndup(p, (size_t)(e - p));
 }
 
+/*
+ * dsn_received_for - the envelope recipient that the first (topmost)
+ * Received field of a returned original names: "for <x@y>" (Sendmail,
+ * Postfix) or "for x@y" (Exim), written by the last MTA that took it, when
+ * it had one recipient. It names who failed better than the original's To
+ * (a list, "undisclosed recipients", a Bcc). A later Received field is an
+ * earlier hop: not read.
+ */
+void
+dsn_received_for(WALK *w, const char *v)
+{
+	const char *p = v, *e;
+	char *tok;
+
+	if (w->rcvd_seen)
+		return;
+	w->rcvd_seen = 1;
+	while ((p = strcasestr(p, "for")) != NULL) {
+		if (p > v && isspace((unsigned char)p[-1]) && isspace((unsigned char)p[3]))
+			break;
+		p += 3;
+	}
+	if (p == NULL)
+		return;
+	p += 3 + strspn(p + 3, " \t\r\n");
+	e = p + strcspn(p, " \t\r\n;");
+	if (e == p || e - p > 320)
+		return;
+	tok = xstrndup(p, (size_t)(e - p));
+	w->rcvd_for = dsn_clean_addr(tok);
+	free(tok);
+}
+
 /* dsn_original_headers - X-Tenant, Message-ID and To of the returned message */
 static void
 dsn_original_headers(WALK *w, const char *body)
@@ -500,8 +533,10 @@ dsn_original_headers(WALK *w, const char *body)
 		if ((v = fields_get(&f, "To")) && w->to == NULL)
 			w->to = xstrdup(v);
 		for (int i = 0; i < f.n; i++)
-			if (strcasecmp(f.name[i], "Received") == 0)
+			if (strcasecmp(f.name[i], "Received") == 0) {
 				dsn_received_qid(w->out, f.value[i]);
+				dsn_received_for(w, f.value[i]);
+			}
 	}
 	fields_clear(&f);
 }
@@ -615,8 +650,10 @@ dsn_walk(WALK *w, GMimeObject *obj, int depth)
 			for (int i = 0; hl && i < g_mime_header_list_get_count(hl) && i < 200; i++) {
 				GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
 				if (h && g_mime_header_get_name(h) && strcasecmp(g_mime_header_get_name(h), "Received") == 0 &&
-				    g_mime_header_get_value(h))
+				    g_mime_header_get_value(h)) {
 					dsn_received_qid(w->out, g_mime_header_get_value(h));
+					dsn_received_for(w, g_mime_header_get_value(h));
+				}
 			}
 		}
 		return; /* the original's own parts are not the report */
@@ -783,6 +820,7 @@ dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *out, int dep
 done:
 	free(w.sender_domain);
 	free(w.to);
+	free(w.rcvd_for);
 	free(w.jmrp);
 	if (w.inner)
 		g_object_unref(w.inner);

@@ -26,27 +26,39 @@
 #include "dsn_walk.h"
 
 /*
- * inline_to - the To of an original returned inline after text's marker
- * at cut (old Sendmail's "----- Unsent message follows -----" and its
- * headers), when the MIME walk found none: what dsn_returned_to reports
- * for a bounce that names no address.
+ * inline_to - the To and the first Received field of an original returned
+ * inline after text's marker at cut (old Sendmail's "----- Unsent message
+ * follows -----" and its headers), when the MIME walk found none: what
+ * dsn_returned_to reports for a bounce that names no address.
  */
 static void
 inline_to(WALK *w, const char *at)
 {
 	const char *p = at + strcspn(at, "\n");
 
-	for (int blank = 0; *p && blank < 2;) {
+	for (int blank = 0, lines = 0; *p && blank < 2 && lines < 200; lines++) {
 		const char *eol;
 		p += *p == '\n';
 		eol = p + strcspn(p, "\r\n");
 		if (eol == p) {
 			blank++; /* the original's headers end at their blank line */
-		} else if (strncasecmp(p, "To:", 3) == 0) {
+		} else if (strncasecmp(p, "To:", 3) == 0 && w->to == NULL) {
 			const char *v = p + 3 + strspn(p + 3, " \t");
 			if (eol > v && eol - v < 1000)
 				w->to = xstrndup(v, (size_t)(eol - v));
-			return;
+		} else if (strncasecmp(p, "Received:", 9) == 0 && !w->rcvd_seen) {
+			/* with its continuation lines, one line */
+			SBUF *v = sbuf_new(256);
+			sbuf_catn(v, p + 9, (size_t)(eol - p - 9));
+			while (sbuf_len(v) < 2000 && (eol[*eol == '\r'] == '\n') &&
+			       (eol[1 + (*eol == '\r')] == ' ' || eol[1 + (*eol == '\r')] == '\t')) {
+				p = eol + 1 + (*eol == '\r');
+				eol = p + strcspn(p, "\r\n");
+				sbuf_putc(v, ' ');
+				sbuf_catn(v, p, (size_t)(eol - p));
+			}
+			dsn_received_for(w, sbuf_str(v));
+			sbuf_free(v);
 		} else if (!isalpha((unsigned char)*p) && *p != ' ' && *p != '\t' && *p != '-') {
 			return; /* not a header block */
 		}
@@ -82,7 +94,7 @@ dsn_cut_original(WALK *w)
 		if (at && (size_t)(at - sbuf_str(text)) < cut)
 			cut = (size_t)(at - sbuf_str(text));
 	}
-	if (w->to == NULL && cut < text->len)
+	if (w->to == NULL && !w->rcvd_seen && cut < text->len)
 		inline_to(w, sbuf_str(text) + cut);
 	sbuf_truncate(text, cut);
 }
@@ -481,8 +493,9 @@ dsn_bare_names(WALK *w, GMimeMessage *m)
 
 /*
  * dsn_returned_to - a bounce whose text names no address at all, about a
- * returned original with exactly one To: that address, with the bounce's
- * whole text as its reason. (Whether it may change state is decided later,
+ * returned original whose first Received field names its envelope
+ * recipient ("for <x>"), or else with exactly one To: that address, with
+ * the bounce's whole text as its reason. (Whether it may change state is decided later,
  * by the queue id recorded for that recipient: lib/feedback.c.)
  */
 static void
@@ -492,6 +505,13 @@ dsn_returned_to(WALK *w)
 	InternetAddress *a;
 	DSN_RCPT *x;
 
+	if (w->rcvd_for) { /* the envelope recipient where it failed, not a list or a Bcc's To */
+		if ((x = dsn_add(w->out, xstrdup(w->rcvd_for))) != NULL) {
+			w->guessed = 1;
+			text_verdict(w, x, sbuf_str(w->text), sbuf_str(w->text) + w->text->len);
+		}
+		return;
+	}
 	if (w->to == NULL || (l = internet_address_list_parse(NULL, w->to)) == NULL)
 		return;
 	a = internet_address_list_length(l) == 1 ? internet_address_list_get_address(l, 0) : NULL;

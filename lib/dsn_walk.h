@@ -23,6 +23,8 @@ typedef struct {
 	const BRULES *rules;
 	SBUF *text;	/* human-readable parts, for plain-text bounces */
 	char *to;	/* To of the returned original */
+	char *rcvd_for; /* the envelope recipient of the returned original's first Received ("for <x>"), or NULL */
+	int rcvd_seen;	/* its first Received was read */
 	char *jmrp;	/* X-HmXmrOriginalRecipient of a returned original (Microsoft's JMRP report) */
 	GMimeMessage *inner; /* the first attached message (a reference), maybe a bounce forwarded whole */
 	int guessed;	/* the recipient is the returned original's To, for want of any named */
@@ -48,6 +50,8 @@ void dsn_text_of(DSN_RCPT *x, const char *from, const char *to);
 
 /* dsn_received_qid - the Postfix queue id a Received field v names, kept as a candidate in out */
 void dsn_received_qid(DSN_REPORT *out, const char *v);
+/* dsn_received_for - a returned original's Received field v, in order: the first one's "for <x>" into w->rcvd_for */
+void dsn_received_for(WALK *w, const char *v);
 
 /* dsn_reply_status - whose status counts: the receiver's own in x's reply, over the reporting MTA's guess */
 void dsn_reply_status(DSN_RCPT *x);

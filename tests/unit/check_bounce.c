@@ -358,6 +358,10 @@ static const struct {
     {"sendmail-transcript.eml", "first@sm.example", "5.1.1", BC_HARD}, /* the reason in the transcript */
     /* "Receiver not found: oldname" (CompuServe's form): a reason a rule reads, then a local part */
     {"reason-then-name.eml", "oldname@legacy.example", "", BC_HARD},
+    /* no address in the words: the envelope recipient of the returned original's first Received
+       ("for <x>"), not its To (a list; "undisclosed-recipients:;" for a Bcc) */
+    {"received-for.eml", "MEMBER01@isp.example", "", BC_SOFT},
+    {"received-for-mime.eml", "hidden@gw.example", "", BC_HARD},
 };
 
 
@@ -403,6 +407,18 @@ START_TEST(fixture_files)
 	if (strcmp(fixtures[_i].file, "reason-then-name.eml") == 0) { /* not "Subject: newsletter" */
 		ck_assert_uint_eq(r.n, 1);
 		ck_assert_str_eq(r.r[0].reason, "user-unknown");
+	}
+	if (strcmp(fixtures[_i].file, "received-for.eml") == 0) {
+		/* only the first Received: without its "for", an earlier hop's is not the recipient; the To is */
+		char *hop = strstr(data, "\tfor <MEMBER01@isp.example>;"), *eol = hop ? strchr(hop, '\n') : NULL;
+		ck_assert_uint_eq(r.n, 1);
+		ck_assert_str_eq(r.r[0].reason, "mailbox-full"); /* "MEMBER01's mailbox had been full" */
+		ck_assert_ptr_nonnull(eol);
+		memmove(hop, eol + 1, strlen(eol + 1) + 1);
+		dsn_report_clear(&r);
+		dsn_parse(data, strlen(data), rules, &r);
+		ck_assert_uint_eq(r.n, 1);
+		ck_assert_str_eq(r.r[0].recipient, "members@lists.acme.example");
 	}
 	if (strcmp(fixtures[_i].file, "sendmail-transcript.eml") == 0) { /* each its own line of the transcript */
 		ck_assert_uint_eq(r.n, 2);

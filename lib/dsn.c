@@ -486,45 +486,55 @@ dsn_received_qid(DSN_REPORT *out, const char *v)
 }
 
 /*
- * dsn_received_for - the envelope recipient that the first (topmost)
- * Received field of a returned original names: "for <x@y>" (Sendmail,
- * Postfix) or "for x@y" (Exim), written by the last MTA that took it, when
- * it had one recipient. It names who failed better than the original's To
- * (a list, "undisclosed recipients", a Bcc). A later Received field is an
- * earlier hop: not read.
+ * dsn_received_for - the envelope recipient that a Received field of a
+ * returned original names: "for <x@y>" (Sendmail, Postfix) or "for x@y"
+ * (Exim), written by the MTA that took it. The caller reads only the first
+ * (topmost) field of the first original: the last hop's, the one that
+ * failed; an earlier hop's is an earlier address (a list's, an alias).
  */
-void
-dsn_received_for(WALK *w, const char *v)
+char *
+dsn_received_for(const char *v)
 {
 	const char *p = v, *e;
-	char *tok;
+	char *tok, *a;
 
-	if (w->rcvd_seen)
-		return;
-	w->rcvd_seen = 1;
 	while ((p = strcasestr(p, "for")) != NULL) {
 		if (p > v && isspace((unsigned char)p[-1]) && isspace((unsigned char)p[3]))
 			break;
 		p += 3;
 	}
 	if (p == NULL)
-		return;
+		return NULL;
 	p += 3 + strspn(p + 3, " \t\r\n");
-	e = p + strcspn(p, " \t\r\n;");
-	if (e == p || e - p > 320)
-		return;
-	tok = xstrndup(p, (size_t)(e - p));
-	w->rcvd_for = dsn_clean_addr(tok);
+	/* "<x@y>" up to its '>', whatever follows ("<x@y>,<z@y>", "<x@y>(comment)"); a bare x@y up to a
+	   blank, ';', ',' or '(' */
+	e = *p == '<' ? strchr(p, '>') : p + strcspn(p, " \t\r\n;,(");
+	if (e == NULL || e == p || e - p > 320)
+		return NULL;
+	tok = xstrndup(p, (size_t)(e - p) + (*p == '<'));
+	a = dsn_clean_addr(tok);
 	free(tok);
+	return a;
 }
 
-/* dsn_original_headers - X-Tenant, Message-ID and To of the returned message */
+/* first_received_for - w->rcvd_for from v, the first Received field of the first returned original */
+static void
+first_received_for(WALK *w, int *first, const char *v)
+{
+	if (*first && w->rcvd_for == NULL)
+		w->rcvd_for = dsn_received_for(v);
+	*first = 0;
+}
+
+/* dsn_original_headers - X-Tenant, Message-ID, To and the first Received's recipient of the returned message */
 static void
 dsn_original_headers(WALK *w, const char *body)
 {
 	FIELDS f = {0};
 	const char *p = body, *v;
+	int first = !w->orig_seen;
 
+	w->orig_seen = 1;
 	if (fields_next(&p, &f)) {
 		if ((v = fields_get(&f, "X-Tenant")) && w->out->tenant == NULL)
 			w->out->tenant = xstrdup(v);
@@ -535,7 +545,7 @@ dsn_original_headers(WALK *w, const char *body)
 		for (int i = 0; i < f.n; i++)
 			if (strcasecmp(f.name[i], "Received") == 0) {
 				dsn_received_qid(w->out, f.value[i]);
-				dsn_received_for(w, f.value[i]);
+				first_received_for(w, &first, f.value[i]);
 			}
 	}
 	fields_clear(&f);
@@ -647,12 +657,14 @@ dsn_walk(WALK *w, GMimeObject *obj, int depth)
 			if ((v = g_mime_object_get_header(mo, "X-HmXmrOriginalRecipient")) && w->jmrp == NULL)
 				w->jmrp = dsn_clean_addr(v);
 			GMimeHeaderList *hl = g_mime_object_get_header_list(mo);
+			int first = !w->orig_seen;
+			w->orig_seen = 1;
 			for (int i = 0; hl && i < g_mime_header_list_get_count(hl) && i < 200; i++) {
 				GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
 				if (h && g_mime_header_get_name(h) && strcasecmp(g_mime_header_get_name(h), "Received") == 0 &&
 				    g_mime_header_get_value(h)) {
 					dsn_received_qid(w->out, g_mime_header_get_value(h));
-					dsn_received_for(w, g_mime_header_get_value(h));
+					first_received_for(w, &first, g_mime_header_get_value(h));
 				}
 			}
 		}
@@ -676,7 +688,7 @@ static void dsn_parse_message(GMimeMessage *m, const BRULES *rules, DSN_REPORT *
 
 /*
  * dsn_forwarded - a bounce that names no recipient itself (at most the
- * returned original's To, for want of one) but carries a
+ * returned original's recipient, for want of one) but carries a
  * bounce as an attached message (a gateway that wraps the notice it was
  * handed, as Trend Micro's does): the attached bounce's report, one level
  * deep. The outer message's Authentication-Results stay: they are about

@@ -103,7 +103,7 @@ dsn_says_undelivered(const WALK *w, GMimeMessage *m)
 	int found = 0;
 
 	/* or a bounce's text pasted with no header at all */
-	if ((w->to == NULL && !w->pasted) || dsn_forwarded_by_person(m))
+	if ((w->to == NULL && w->rcvd_for == NULL && !w->pasted) || dsn_forwarded_by_person(m))
 		return 0;
 	/* one line, as Postfix wraps "could not\nbe delivered" */
 	n = strnlen(sbuf_str(w->text), w->text->len);

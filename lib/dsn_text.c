@@ -6,8 +6,9 @@
  *	Yahoo and AOL name failed recipients in text, not RFC 3464 fields. This
  *	module finds them (X-Failed-Recipients; addresses where a bounce puts
  *	them; local parts alone under a "following:" line; the returned
- *	original's one To) and the words that say why, up to where the
- *	returned original begins; it tells a delay warning from a failure.
+ *	original's envelope recipient or its one To) and the words that say
+ *	why, up to where the returned original begins; it tells a delay
+ *	warning from a failure.
  *	Each recipient is classified by dsn.c's dsn_classify.
  * SEE ALSO
  *	lib/dsn.c, lib/dsn_walk.h, docs/bounces.md
@@ -26,39 +27,48 @@
 #include "dsn_walk.h"
 
 /*
- * inline_to - the To and the first Received field of an original returned
- * inline after text's marker at cut (old Sendmail's "----- Unsent message
- * follows -----" and its headers), when the MIME walk found none: what
- * dsn_returned_to reports for a bounce that names no address.
+ * inline_to - the To and the first Received field's recipient of an
+ * original returned inline after text's marker at cut (old Sendmail's
+ * "----- Unsent message follows -----" and its headers), when the MIME
+ * walk found none: what dsn_returned_to reports for a bounce that names no
+ * address. Its header fields end at their blank line: the body is not read.
  */
 static void
 inline_to(WALK *w, const char *at)
 {
 	const char *p = at + strcspn(at, "\n");
+	int first = !w->orig_seen, fields = 0;
 
+	w->orig_seen = 1;
 	for (int blank = 0, lines = 0; *p && blank < 2 && lines < 200; lines++) {
 		const char *eol;
 		p += *p == '\n';
 		eol = p + strcspn(p, "\r\n");
+		fields += eol > p && isalpha((unsigned char)*p);
 		if (eol == p) {
-			blank++; /* the original's headers end at their blank line */
-		} else if (strncasecmp(p, "To:", 3) == 0 && w->to == NULL) {
+			if (fields)
+				return; /* the original's headers end at their blank line */
+			blank++;
+		} else if (strncasecmp(p, "To:", 3) == 0) {
 			const char *v = p + 3 + strspn(p + 3, " \t");
-			if (eol > v && eol - v < 1000)
+			if (eol > v && eol - v < 1000 && w->to == NULL)
 				w->to = xstrndup(v, (size_t)(eol - v));
-		} else if (strncasecmp(p, "Received:", 9) == 0 && !w->rcvd_seen) {
-			/* with its continuation lines, one line */
+		} else if (strncasecmp(p, "Received:", 9) == 0 && first) {
+			/* with its continuation lines, one line of at most 2,000 bytes */
 			SBUF *v = sbuf_new(256);
-			sbuf_catn(v, p + 9, (size_t)(eol - p - 9));
-			while (sbuf_len(v) < 2000 && (eol[*eol == '\r'] == '\n') &&
+			sbuf_catn(v, p + 9, (size_t)(eol - p - 9) < 2000 ? (size_t)(eol - p - 9) : 2000);
+			while ((eol[*eol == '\r'] == '\n') &&
 			       (eol[1 + (*eol == '\r')] == ' ' || eol[1 + (*eol == '\r')] == '\t')) {
 				p = eol + 1 + (*eol == '\r');
 				eol = p + strcspn(p, "\r\n");
-				sbuf_putc(v, ' ');
-				sbuf_catn(v, p, (size_t)(eol - p));
+				if (sbuf_len(v) + 1 + (size_t)(eol - p) <= 2000) {
+					sbuf_putc(v, ' ');
+					sbuf_catn(v, p, (size_t)(eol - p));
+				}
 			}
-			dsn_received_for(w, sbuf_str(v));
+			w->rcvd_for = dsn_received_for(sbuf_str(v));
 			sbuf_free(v);
+			first = 0;
 		} else if (!isalpha((unsigned char)*p) && *p != ' ' && *p != '\t' && *p != '-') {
 			return; /* not a header block */
 		}
@@ -94,7 +104,7 @@ dsn_cut_original(WALK *w)
 		if (at && (size_t)(at - sbuf_str(text)) < cut)
 			cut = (size_t)(at - sbuf_str(text));
 	}
-	if (w->to == NULL && !w->rcvd_seen && cut < text->len)
+	if (w->to == NULL && cut < text->len)
 		inline_to(w, sbuf_str(text) + cut);
 	sbuf_truncate(text, cut);
 }
@@ -491,36 +501,71 @@ dsn_bare_names(WALK *w, GMimeMessage *m)
 	}
 }
 
+/* names_word - does text name word (n bytes, at least 3) on its own, not inside a longer word or an address? */
+static int
+names_word(const char *text, const char *word, size_t n)
+{
+	char *w = n >= 3 ? xstrndup(word, n) : NULL;
+	int found = 0;
+
+	for (const char *p = text; w && !found && (p = strcasestr(p, w)) != NULL; p++)
+		found = (p == text || !(isalnum((unsigned char)p[-1]) || strchr("._-+=%@", p[-1]))) &&
+		        !(isalnum((unsigned char)p[n]) || (p[n] && strchr("._-+=%@", p[n])));
+	free(w);
+	return found;
+}
+
+/* to_mailboxes - how many mailboxes an address list names (a group's members too); the last in *one */
+static int
+to_mailboxes(InternetAddressList *l, const char **one, int depth)
+{
+	int n = 0;
+
+	for (int i = 0; l && i < internet_address_list_length(l) && i < 100; i++) {
+		InternetAddress *a = internet_address_list_get_address(l, i);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+			const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+			if (addr && strchr(addr, '@')) {
+				*one = addr;
+				n++;
+			}
+		} else if (INTERNET_ADDRESS_IS_GROUP(a) && depth == 0) {
+			n += to_mailboxes(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)), one, 1);
+		}
+	}
+	return n;
+}
+
 /*
- * dsn_returned_to - a bounce whose text names no address at all, about a
- * returned original whose first Received field names its envelope
- * recipient ("for <x>"), or else with exactly one To: that address, with
- * the bounce's whole text as its reason. (Whether it may change state is decided later,
- * by the queue id recorded for that recipient: lib/feedback.c.)
+ * dsn_returned_to - a bounce whose text names no address at all: about the
+ * envelope recipient that its returned original's first Received field
+ * names ("for <x>"), when the original's To names no mailbox (a Bcc,
+ * "undisclosed-recipients:;") or the bounce's words name that recipient's
+ * local part (Nifty: "X could not receive a mail", to a list's member);
+ * else about the original's one To. The bounce's whole text is the reason.
+ * (Whether it may change state is decided later, by the queue id recorded
+ * for that recipient: lib/feedback.c.) A Received recipient is not taken
+ * over a To that names one: the last hop may have rewritten it (an alias,
+ * a mailstore's own name), and the one the sender gave is the one recorded.
  */
 static void
 dsn_returned_to(WALK *w)
 {
-	InternetAddressList *l;
-	InternetAddress *a;
+	InternetAddressList *l = w->to ? internet_address_list_parse(NULL, w->to) : NULL;
+	const char *one = NULL, *rcpt = NULL, *at = w->rcvd_for ? strchr(w->rcvd_for, '@') : NULL;
+	int n = to_mailboxes(l, &one, 0);
 	DSN_RCPT *x;
 
-	if (w->rcvd_for) { /* the envelope recipient where it failed, not a list or a Bcc's To */
-		if ((x = dsn_add(w->out, xstrdup(w->rcvd_for))) != NULL) {
-			w->guessed = 1;
-			text_verdict(w, x, sbuf_str(w->text), sbuf_str(w->text) + w->text->len);
-		}
-		return;
-	}
-	if (w->to == NULL || (l = internet_address_list_parse(NULL, w->to)) == NULL)
-		return;
-	a = internet_address_list_length(l) == 1 ? internet_address_list_get_address(l, 0) : NULL;
-	if (a && INTERNET_ADDRESS_IS_MAILBOX(a) && strchr(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)), '@') &&
-	    (x = dsn_add(w->out, xstrdup(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a))))) != NULL) {
+	if (at && (n == 0 || names_word(sbuf_str(w->text), w->rcvd_for, (size_t)(at - w->rcvd_for))))
+		rcpt = w->rcvd_for;
+	else if (n == 1)
+		rcpt = one;
+	if (rcpt && (x = dsn_add(w->out, xstrdup(rcpt))) != NULL) {
 		w->guessed = 1;
 		text_verdict(w, x, sbuf_str(w->text), sbuf_str(w->text) + w->text->len);
 	}
-	g_object_unref(l);
+	if (l)
+		g_object_unref(l);
 }
 
 /* A failed recipient named in the text: which one, and where its address ends */

@@ -24,10 +24,10 @@ typedef struct {
 	SBUF *text;	/* human-readable parts, for plain-text bounces */
 	char *to;	/* To of the returned original */
 	char *rcvd_for; /* the envelope recipient of the returned original's first Received ("for <x>"), or NULL */
-	int rcvd_seen;	/* its first Received was read */
+	int orig_seen;	/* the first returned original's header fields were read: none after it count for rcvd_for */
 	char *jmrp;	/* X-HmXmrOriginalRecipient of a returned original (Microsoft's JMRP report) */
 	GMimeMessage *inner; /* the first attached message (a reference), maybe a bounce forwarded whole */
-	int guessed;	/* the recipient is the returned original's To, for want of any named */
+	int guessed;	/* the recipient is the returned original's, for want of any the words name */
 	int pasted;	/* the input had no header: a bounce's text, pasted (dsn_parse) */
 	int have_fields;
 	int warning;	/* a plain-text delay warning: its recipients are still being tried */
@@ -50,8 +50,8 @@ void dsn_text_of(DSN_RCPT *x, const char *from, const char *to);
 
 /* dsn_received_qid - the Postfix queue id a Received field v names, kept as a candidate in out */
 void dsn_received_qid(DSN_REPORT *out, const char *v);
-/* dsn_received_for - a returned original's Received field v, in order: the first one's "for <x>" into w->rcvd_for */
-void dsn_received_for(WALK *w, const char *v);
+/* dsn_received_for - the address of a Received field v's "for <x>" clause (owned), or NULL */
+char *dsn_received_for(const char *v);
 
 /* dsn_reply_status - whose status counts: the receiver's own in x's reply, over the reporting MTA's guess */
 void dsn_reply_status(DSN_RCPT *x);
@@ -81,7 +81,7 @@ void dsn_challenge(WALK *w, GMimeMessage *m);
 int dsn_ses(WALK *w);
 
 /* dsn_text.c */
-/* dsn_cut_original - the text, up to where a returned original begins; its To, when w->to has none */
+/* dsn_cut_original - the text, up to where a returned original begins; its To and Received recipient, when w->to has none */
 void dsn_cut_original(WALK *w);
 /* dsn_context - what text says after its first mention of addr, on one line (owned; "" if none) */
 char *dsn_context(const char *text, const char *addr);

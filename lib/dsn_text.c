@@ -27,47 +27,67 @@
 #include "dsn_walk.h"
 
 /*
+ * unfolded - the value of the header field at *p (its name skip bytes
+ * long) with its continuation lines, one line of at most 2,000 bytes
+ * (owned); *p and *eol move to its last line
+ */
+static char *
+unfolded(const char **p, const char **eol, size_t skip)
+{
+	SBUF *v = sbuf_new(256);
+	const char *q = *p + skip, *e = *eol;
+
+	sbuf_catn(v, q, (size_t)(e - q) < 2000 ? (size_t)(e - q) : 2000);
+	while (e[*e == '\r'] == '\n' && (e[1 + (*e == '\r')] == ' ' || e[1 + (*e == '\r')] == '\t')) {
+		q = e + 1 + (*e == '\r');
+		e = q + strcspn(q, "\r\n");
+		if (sbuf_len(v) + 1 + (size_t)(e - q) <= 2000) {
+			sbuf_putc(v, ' ');
+			sbuf_catn(v, q, (size_t)(e - q));
+		}
+	}
+	*p = q;
+	*eol = e;
+	return sbuf_steal(v);
+}
+
+/*
  * inline_to - the To and the first Received field's recipient of an
  * original returned inline after text's marker at cut (old Sendmail's
  * "----- Unsent message follows -----" and its headers), when the MIME
- * walk found none: what dsn_returned_to reports for a bounce that names no
- * address. Its header fields end at their blank line: the body is not read.
+ * walk found no original at all: what dsn_returned_to reports for a bounce
+ * that names no address. Its header fields end at their blank line: the
+ * body is not read. A MIME part's own header lines before it
+ * ("Content-Type: message/rfc822", when the boundary did not match) are
+ * not its fields.
  */
 static void
 inline_to(WALK *w, const char *at)
 {
 	const char *p = at + strcspn(at, "\n");
-	int first = !w->orig_seen, fields = 0;
+	int first = 1, fields = 0;
 
 	w->orig_seen = 1;
 	for (int blank = 0, lines = 0; *p && blank < 2 && lines < 200; lines++) {
 		const char *eol;
 		p += *p == '\n';
 		eol = p + strcspn(p, "\r\n");
-		fields += eol > p && isalpha((unsigned char)*p);
+		fields += eol > p && isalpha((unsigned char)*p) && strncasecmp(p, "Content-", 8) != 0 &&
+		          strncasecmp(p, "MIME-Version:", 13) != 0;
 		if (eol == p) {
 			if (fields)
 				return; /* the original's headers end at their blank line */
 			blank++;
 		} else if (strncasecmp(p, "To:", 3) == 0) {
-			const char *v = p + 3 + strspn(p + 3, " \t");
-			if (eol > v && eol - v < 1000 && w->to == NULL)
-				w->to = xstrndup(v, (size_t)(eol - v));
+			char *v = unfolded(&p, &eol, 3);
+			if (w->to == NULL)
+				w->to = v;
+			else
+				free(v);
 		} else if (strncasecmp(p, "Received:", 9) == 0 && first) {
-			/* with its continuation lines, one line of at most 2,000 bytes */
-			SBUF *v = sbuf_new(256);
-			sbuf_catn(v, p + 9, (size_t)(eol - p - 9) < 2000 ? (size_t)(eol - p - 9) : 2000);
-			while ((eol[*eol == '\r'] == '\n') &&
-			       (eol[1 + (*eol == '\r')] == ' ' || eol[1 + (*eol == '\r')] == '\t')) {
-				p = eol + 1 + (*eol == '\r');
-				eol = p + strcspn(p, "\r\n");
-				if (sbuf_len(v) + 1 + (size_t)(eol - p) <= 2000) {
-					sbuf_putc(v, ' ');
-					sbuf_catn(v, p, (size_t)(eol - p));
-				}
-			}
-			w->rcvd_for = dsn_received_for(sbuf_str(v));
-			sbuf_free(v);
+			char *v = unfolded(&p, &eol, 9);
+			w->rcvd_for = dsn_received_for(v);
+			free(v);
 			first = 0;
 		} else if (!isalpha((unsigned char)*p) && *p != ' ' && *p != '\t' && *p != '-') {
 			return; /* not a header block */
@@ -104,7 +124,7 @@ dsn_cut_original(WALK *w)
 		if (at && (size_t)(at - sbuf_str(text)) < cut)
 			cut = (size_t)(at - sbuf_str(text));
 	}
-	if (w->to == NULL && cut < text->len)
+	if (w->to == NULL && !w->orig_seen && cut < text->len)
 		inline_to(w, sbuf_str(text) + cut);
 	sbuf_truncate(text, cut);
 }
@@ -501,12 +521,25 @@ dsn_bare_names(WALK *w, GMimeMessage *m)
 	}
 }
 
-/* names_word - does text name word (n bytes, at least 3) on its own, not inside a longer word or an address? */
+/*
+ * names_word - does text name word (n bytes, at least 3) on its own, not
+ * inside a longer word or an address? A role a bounce's own words name
+ * ("contact your postmaster", "user unknown") is no name.
+ */
 static int
 names_word(const char *text, const char *word, size_t n)
 {
+	static const char *const roles[] = {"postmaster", "administrator", "admin",   "info",	 "user",
+					    "support",	  "mail",	   "root",    "abuse",	 "contact",
+					    "webmaster",  "noreply",	   "mailer-daemon", "recipient", NULL};
 	char *w = n >= 3 ? xstrndup(word, n) : NULL;
 	int found = 0;
+
+	for (int i = 0; w && roles[i]; i++)
+		if (strcasecmp(w, roles[i]) == 0) {
+			free(w);
+			return 0;
+		}
 
 	for (const char *p = text; w && !found && (p = strcasestr(p, w)) != NULL; p++)
 		found = (p == text || !(isalnum((unsigned char)p[-1]) || strchr("._-+=%@", p[-1]))) &&
@@ -544,9 +577,11 @@ to_mailboxes(InternetAddressList *l, const char **one, int depth)
  * local part (Nifty: "X could not receive a mail", to a list's member);
  * else about the original's one To. The bounce's whole text is the reason.
  * (Whether it may change state is decided later, by the queue id recorded
- * for that recipient: lib/feedback.c.) A Received recipient is not taken
- * over a To that names one: the last hop may have rewritten it (an alias,
- * a mailstore's own name), and the one the sender gave is the one recorded.
+ * for that recipient or a VERP token: lib/feedback.c.) A Received
+ * recipient is not taken over a To that names one otherwise, nor over one
+ * of the same local part: the last hop may have rewritten the address (an
+ * alias, a mailstore's own name), and the one the sender gave is the one
+ * recorded.
  */
 static void
 dsn_returned_to(WALK *w)
@@ -556,7 +591,10 @@ dsn_returned_to(WALK *w)
 	int n = to_mailboxes(l, &one, 0);
 	DSN_RCPT *x;
 
-	if (at && (n == 0 || names_word(sbuf_str(w->text), w->rcvd_for, (size_t)(at - w->rcvd_for))))
+	size_t local = at ? (size_t)(at - w->rcvd_for) : 0;
+
+	if (at && (n == 0 || (names_word(sbuf_str(w->text), w->rcvd_for, local) &&
+	                      !(n == 1 && strncasecmp(one, w->rcvd_for, local + 1) == 0))))
 		rcpt = w->rcvd_for;
 	else if (n == 1)
 		rcpt = one;

@@ -81,7 +81,7 @@ void dsn_challenge(WALK *w, GMimeMessage *m);
 int dsn_ses(WALK *w);
 
 /* dsn_text.c */
-/* dsn_cut_original - the text, up to where a returned original begins; its To and Received recipient, when w->to has none */
+/* dsn_cut_original - the text, up to where a returned original begins; its To and Received recipient, when no original was found */
 void dsn_cut_original(WALK *w);
 /* dsn_context - what text says after its first mention of addr, on one line (owned; "" if none) */
 char *dsn_context(const char *text, const char *addr);

@@ -562,6 +562,11 @@ static const struct {
      {"To: undisclosed-recipients:;\n", "", "From: Mail Delivery System <mailer@gw.example>",
       "From: Gateway <noreply@gw.example>", "Subject: Undeliverable mail", "Subject: Your message"},
      "hidden@gw.example"},
+    /* the MIME original names no To: a To in the text's own quoted copy is not its To */
+    {"received-for-mime.eml",
+     {"To: undisclosed-recipients:;\n", "", "The user does not exist.\n",
+      "The user does not exist.\n----- Original message follows -----\nTo: inline@other.example\n"},
+     "hidden@gw.example"},
     /* a boundary that does not match: the original found after "Content-Type: message/rfc822" in the
        text, whose own header line is not the original's */
     {"received-for-mime.eml", {"boundary=\"b1\"", "boundary=\"b9\""}, "hidden@gw.example"},

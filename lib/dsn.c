@@ -134,86 +134,6 @@ dsn_add(DSN_REPORT *r, char *recipient)
 	return x;
 }
 
-/* A parsed field block: names and values, unfolded. */
-typedef struct {
-	char *name[64], *value[64];
-	int n;
-} FIELDS;
-
-static void
-fields_clear(FIELDS *f)
-{
-	for (int i = 0; i < f->n; i++) {
-		free(f->name[i]);
-		free(f->value[i]);
-	}
-	f->n = 0;
-}
-
-static const char *
-fields_get(const FIELDS *f, const char *name)
-{
-	for (int i = 0; i < f->n; i++)
-		if (strcasecmp(f->name[i], name) == 0)
-			return f->value[i];
-	return NULL;
-}
-
-/*
- * fields_next - the next block of "Name: value" lines (continuations
- * unfolded) from *pp, up to a blank line. Returns 0 at the end.
- */
-static int
-fields_next(const char **pp, FIELDS *f)
-{
-	const char *p = *pp;
-
-	fields_clear(f);
-	while (*p == '\r' || *p == '\n' || *p == ' ' || *p == '\t') /* blank lines between blocks */
-		p++;
-	if (*p == 0)
-		return 0;
-	while (*p && *p != '\r' && *p != '\n') {
-		const char *eol = p + strcspn(p, "\r\n"), *colon = memchr(p, ':', (size_t)(eol - p));
-		SBUF *v = sbuf_new(64);
-		if (colon && colon > p && f->n < 64 && !isspace((unsigned char)*p)) {
-			const char *q = colon + 1;
-			while (q < eol && isspace((unsigned char)*q))
-				q++;
-			sbuf_catn(v, q, (size_t)(eol - q));
-			for (;;) { /* folded continuation lines */
-				const char *nx = eol;
-				if (*nx == '\r')
-					nx++;
-				if (*nx == '\n')
-					nx++;
-				if (*nx != ' ' && *nx != '\t')
-					break;
-				while (*nx == ' ' || *nx == '\t')
-					nx++;
-				eol = nx + strcspn(nx, "\r\n");
-				sbuf_putc(v, ' ');
-				sbuf_catn(v, nx, (size_t)(eol - nx));
-			}
-			f->name[f->n] = xmalloc((size_t)(colon - p) + 1);
-			memcpy(f->name[f->n], p, (size_t)(colon - p));
-			f->name[f->n][colon - p] = 0;
-			f->value[f->n++] = sbuf_steal(v);
-			v = NULL;
-		}
-		sbuf_free(v);
-		p = eol;
-		if (*p == '\r')
-			p++;
-		if (*p == '\n')
-			p++;
-		if (*p == '\r' || *p == '\n')
-			break; /* blank line: the block ends */
-	}
-	*pp = p;
-	return 1;
-}
-
 /* dsn_set_verdict - x's reason and rule from v */
 void
 dsn_set_verdict(DSN_RCPT *x, const BOUNCE_VERDICT *v)
@@ -461,96 +381,6 @@ dsn_feedback_fields(WALK *w, const char *body)
 	fields_clear(&f);
 }
 
-/*
- * dsn_received_qid - the queue id a Postfix names in a Received field of the
- * returned original ("by relay.example (Postfix) with ESMTP id 4F2A1C0;").
- * These are only candidates: a report changes state only when one of them
- * was recorded by tenant-milter for the reported recipient.
- */
-void
-dsn_received_qid(DSN_REPORT *out, const char *v)
-{
-	const char *p, *e;
-
-	if (out->nqids >= DSN_MAX_QIDS || strstr(v, "(Postfix)") == NULL || (p = strstr(v, " id ")) == NULL)
-		return;
-	p += 4;
-	for (e = p; isalnum((unsigned char)*e); e++)
-		;
-	if (e - p < 6 || e - p > 20 || (*e && *e != ';' && !isspace((unsigned char)*e)))
-		return;
-	for (size_t i = 0; i < out->nqids; i++)
-		if (strlen(out->qids[i]) == (size_t)(e - p) && memcmp(out->qids[i], p, (size_t)(e - p)) == 0)
-			return;
-	out->qids[out->nqids++] = xstrndup(p, (size_t)(e - p));
-}
-
-/*
- * dsn_received_for - the envelope recipient that a Received field of a
- * returned original names: "for <x@y>" (Sendmail, Postfix) or "for x@y"
- * (Exim), written by the MTA that took it. The caller reads only the first
- * (topmost) field of the first original: the last hop's, the one that
- * failed; an earlier hop's is an earlier address (a list's, an alias).
- */
-char *
-dsn_received_for(const char *v)
-{
-	const char *p = v, *e;
-	char *tok, *a;
-
-	while ((p = strcasestr(p, "for")) != NULL) {
-		if (p > v && isspace((unsigned char)p[-1]) && isspace((unsigned char)p[3]))
-			break;
-		p += 3;
-	}
-	if (p == NULL)
-		return NULL;
-	p += 3 + strspn(p + 3, " \t\r\n");
-	/* "<x@y>" up to its '>', whatever follows ("<x@y>,<z@y>", "<x@y>(comment)"); a bare x@y up to a
-	   blank, ';', ',' or '(' */
-	e = *p == '<' ? strchr(p, '>') : p + strcspn(p, " \t\r\n;,(");
-	if (e == NULL || e == p || e - p > 320)
-		return NULL;
-	tok = xstrndup(p, (size_t)(e - p) + (*p == '<'));
-	a = dsn_clean_addr(tok);
-	free(tok);
-	return a;
-}
-
-/* first_received_for - w->rcvd_for from v, the first Received field of the first returned original */
-static void
-first_received_for(WALK *w, int *first, const char *v)
-{
-	if (*first && w->rcvd_for == NULL)
-		w->rcvd_for = dsn_received_for(v);
-	*first = 0;
-}
-
-/* dsn_original_headers - X-Tenant, Message-ID, To and the first Received's recipient of the returned message */
-static void
-dsn_original_headers(WALK *w, const char *body)
-{
-	FIELDS f = {0};
-	const char *p = body, *v;
-	int first = !w->orig_seen;
-
-	w->orig_seen = 1;
-	if (fields_next(&p, &f)) {
-		if ((v = fields_get(&f, "X-Tenant")) && w->out->tenant == NULL)
-			w->out->tenant = xstrdup(v);
-		if ((v = fields_get(&f, "Message-ID")) && w->out->message_id == NULL)
-			w->out->message_id = xstrdup(v);
-		if ((v = fields_get(&f, "To")) && w->to == NULL)
-			w->to = xstrdup(v);
-		for (int i = 0; i < f.n; i++)
-			if (strcasecmp(f.name[i], "Received") == 0) {
-				dsn_received_qid(w->out, f.value[i]);
-				first_received_for(w, &first, f.value[i]);
-			}
-	}
-	fields_clear(&f);
-}
-
 /* dsn_part_text - the decoded content of a leaf part, NUL-terminated, bounded */
 static char *
 dsn_part_text(GMimePart *part)
@@ -645,29 +475,8 @@ dsn_walk(WALK *w, GMimeObject *obj, int depth)
 		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
 		if (m && w->inner == NULL)
 			w->inner = g_object_ref(m);
-		if (m) {
-			const char *v;
-			GMimeObject *mo = GMIME_OBJECT(m);
-			if ((v = g_mime_object_get_header(mo, "X-Tenant")) && w->out->tenant == NULL)
-				w->out->tenant = xstrdup(v);
-			if ((v = g_mime_object_get_header(mo, "Message-ID")) && w->out->message_id == NULL)
-				w->out->message_id = xstrdup(v);
-			if ((v = g_mime_object_get_header(mo, "To")) && w->to == NULL)
-				w->to = xstrdup(v);
-			if ((v = g_mime_object_get_header(mo, "X-HmXmrOriginalRecipient")) && w->jmrp == NULL)
-				w->jmrp = dsn_clean_addr(v);
-			GMimeHeaderList *hl = g_mime_object_get_header_list(mo);
-			int first = !w->orig_seen;
-			w->orig_seen = 1;
-			for (int i = 0; hl && i < g_mime_header_list_get_count(hl) && i < 200; i++) {
-				GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
-				if (h && g_mime_header_get_name(h) && strcasecmp(g_mime_header_get_name(h), "Received") == 0 &&
-				    g_mime_header_get_value(h)) {
-					dsn_received_qid(w->out, g_mime_header_get_value(h));
-					first_received_for(w, &first, g_mime_header_get_value(h));
-				}
-			}
-		}
+		if (m)
+			dsn_original_message(w, m);
 		return; /* the original's own parts are not the report */
 	}
 	if (!GMIME_IS_PART(obj))

@@ -27,73 +27,17 @@
 #include "dsn_walk.h"
 
 /*
- * unfolded - the value of the header field at *p (its name skip bytes
- * long) with its continuation lines, one line of at most 2,000 bytes
- * (owned); *p and *eol move to its last line
- */
-static char *
-unfolded(const char **p, const char **eol, size_t skip)
-{
-	SBUF *v = sbuf_new(256);
-	const char *q = *p + skip, *e = *eol;
-
-	sbuf_catn(v, q, (size_t)(e - q) < 2000 ? (size_t)(e - q) : 2000);
-	while (e[*e == '\r'] == '\n' && (e[1 + (*e == '\r')] == ' ' || e[1 + (*e == '\r')] == '\t')) {
-		q = e + 1 + (*e == '\r');
-		e = q + strcspn(q, "\r\n");
-		if (sbuf_len(v) + 1 + (size_t)(e - q) <= 2000) {
-			sbuf_putc(v, ' ');
-			sbuf_catn(v, q, (size_t)(e - q));
-		}
-	}
-	*p = q;
-	*eol = e;
-	return sbuf_steal(v);
-}
-
-/*
- * inline_to - the To and the first Received field's recipient of an
- * original returned inline after text's marker at cut (old Sendmail's
- * "----- Unsent message follows -----" and its headers), when the MIME
- * walk found no original at all: what dsn_returned_to reports for a bounce
- * that names no address. Its header fields end at their blank line: the
- * body is not read. A MIME part's own header lines before it
- * ("Content-Type: message/rfc822", when the boundary did not match) are
- * not its fields.
+ * inline_to - the header fields of an original returned inline after
+ * text's marker at cut (old Sendmail's "----- Unsent message follows
+ * -----" and its headers), when the MIME walk found no original at all:
+ * its To and its first Received field's recipient are what dsn_returned_to
+ * reports for a bounce that names no address. Only its header block is
+ * read, up to its blank line: the body is not.
  */
 static void
 inline_to(WALK *w, const char *at)
 {
-	const char *p = at + strcspn(at, "\n");
-	int first = 1, fields = 0;
-
-	w->orig_seen = 1;
-	for (int blank = 0, lines = 0; *p && blank < 2 && lines < 200; lines++) {
-		const char *eol;
-		p += *p == '\n';
-		eol = p + strcspn(p, "\r\n");
-		fields += eol > p && isalpha((unsigned char)*p) && strncasecmp(p, "Content-", 8) != 0 &&
-		          strncasecmp(p, "MIME-Version:", 13) != 0;
-		if (eol == p) {
-			if (fields)
-				return; /* the original's headers end at their blank line */
-			blank++;
-		} else if (strncasecmp(p, "To:", 3) == 0) {
-			char *v = unfolded(&p, &eol, 3);
-			if (w->to == NULL)
-				w->to = v;
-			else
-				free(v);
-		} else if (strncasecmp(p, "Received:", 9) == 0 && first) {
-			char *v = unfolded(&p, &eol, 9);
-			w->rcvd_for = dsn_received_for(v);
-			free(v);
-			first = 0;
-		} else if (!isalpha((unsigned char)*p) && *p != ' ' && *p != '\t' && *p != '-') {
-			return; /* not a header block */
-		}
-		p = eol + (*eol == '\r');
-	}
+	dsn_original_headers(w, at + strcspn(at, "\n"));
 }
 
 /*

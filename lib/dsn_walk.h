@@ -48,10 +48,24 @@ void dsn_classify(WALK *w, DSN_RCPT *x);
 /* dsn_text_of - x's text: text[from, to), at most 2000 bytes, on one line (control bytes are spaces) */
 void dsn_text_of(DSN_RCPT *x, const char *from, const char *to);
 
+/* dsn_fields.c */
+/* A block of header fields: names and values, unfolded (at most 64) */
+typedef struct {
+	char *name[64], *value[64];
+	int n;
+} FIELDS;
+/* fields_next - the next block of "Name: value" lines at *pp into f (cleared first); 0 at the end */
+int fields_next(const char **pp, FIELDS *f);
+/* fields_get - the first value of the field name in f (borrowed), or NULL */
+const char *fields_get(const FIELDS *f, const char *name);
+/* fields_clear - free f's names and values */
+void fields_clear(FIELDS *f);
 /* dsn_received_qid - the Postfix queue id a Received field v names, kept as a candidate in out */
 void dsn_received_qid(DSN_REPORT *out, const char *v);
-/* dsn_received_for - the address of a Received field v's "for <x>" clause (owned), or NULL */
-char *dsn_received_for(const char *v);
+/* dsn_original_headers - a returned original's header fields, as text (text/rfc822-headers, or inline) */
+void dsn_original_headers(WALK *w, const char *text);
+/* dsn_original_message - a returned original's header fields, attached whole (message/rfc822) */
+void dsn_original_message(WALK *w, GMimeMessage *m);
 
 /* dsn_reply_status - whose status counts: the receiver's own in x's reply, over the reporting MTA's guess */
 void dsn_reply_status(DSN_RCPT *x);
